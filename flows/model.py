@@ -1,0 +1,71 @@
+"""The values that pass between the service and the conversation engine."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing the person did, whatever the channel.
+
+    kind: ``text`` (an SMS body), ``digits`` (keys pressed), ``speech`` (what the
+    speech recogniser heard), ``silence`` (no input before the timeout), ``start``
+    (a new call), or an outcome the channel reports (``dial``).
+    """
+
+    kind: str
+    value: str = ""
+    at: datetime | None = None
+    caller: str = ""
+
+
+@dataclass
+class Session:
+    """Where one texter or caller is in the conversation.
+
+    Small on purpose: it is stored after every turn. ``menu`` is the menu that
+    numbers refer to; ``trail`` the menus to go back through.
+    """
+
+    channel: str = "sms"
+    menu: str | None = None
+    node: str | None = None
+    trail: list[str] = field(default_factory=list)
+    silences: int = 0
+    slow: bool = False
+    pending: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v not in (None, [], 0, False)}
+
+    @classmethod
+    def from_dict(cls, data: object, channel: str = "sms") -> Session:
+        """A session from stored data; anything unreadable gives a fresh session."""
+        if not isinstance(data, dict):
+            return cls(channel=channel)
+        known = {f.name for f in fields(cls)}
+        try:
+            session = cls(**{k: v for k, v in data.items() if k in known})
+        except TypeError:
+            return cls(channel=channel)
+        if not isinstance(session.trail, list) or not all(isinstance(t, str) for t in session.trail):
+            session.trail = []
+        if session.channel != channel:
+            return cls(channel=channel)
+        return session
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the line says back to a texter.
+
+    node: what was shown (a topic or menu id, or ``opted_out``).
+    text: the whole SMS, 999 line first.
+    effect: ``opt_out`` or ``opt_in`` when the texter's preference changes.
+    """
+
+    node: str
+    text: str
+    effect: str | None = None

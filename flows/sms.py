@@ -1,0 +1,44 @@
+"""The SMS conversation: a numbered menu, keywords, opt-out and opt-in.
+
+Every page was rendered when the pack loaded (999 line first, within budget), so
+a turn is a lookup: which node does this message ask for?
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flows.keywords import OPT_IN, OPT_OUT, compact
+from flows.model import Event, Reply, Session
+from flows.pack import OPTED_OUT, Pack
+
+
+def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
+    text = event.value if event.kind == "text" else ""
+    word = compact(text)
+    if word in OPT_OUT:
+        return Reply(OPTED_OUT, pack.sms_pages[OPTED_OUT], "opt_out"), replace(session, menu=None, node=None)
+    if word in OPT_IN:
+        reply, session = show(pack, session, pack.main_menu)
+        return replace(reply, effect="opt_in"), session
+    if word.isdigit():
+        return show(pack, session, choice(pack, session, int(word)))
+    return show(pack, session, pack.keywords.match(text) or pack.main_menu)
+
+
+def choice(pack: Pack, session: Session, number: int) -> str:
+    """The node that ``number`` picks from the texter's current menu (0: the main menu)."""
+    menu = pack.menus.get(session.menu or "") or pack.menus[pack.main_menu]
+    if 1 <= number <= len(menu.options):
+        return menu.options[number - 1]
+    return pack.main_menu
+
+
+def show(pack: Pack, session: Session, node_id: str) -> tuple[Reply, Session]:
+    if node_id not in pack.sms_pages:
+        node_id = pack.main_menu
+    if node_id in pack.menus:
+        session = replace(session, menu=node_id, node=node_id)
+    else:
+        session = replace(session, menu=session.menu or pack.main_menu, node=node_id)
+    return Reply(node_id, pack.sms_pages[node_id]), session

@@ -1,0 +1,49 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from flask import Flask, jsonify
+
+from service.config import Config
+from service.line import Line
+
+
+def configure_logging() -> None:
+    logger = logging.getLogger("signpost")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = True
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = (config or Config.from_env()).validate()
+    configure_logging()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    app.extensions["signpost"] = line = Line.start(config)
+    if not config.checks_signatures:
+        app.logger.warning(
+            "TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked. "
+            "Serve on loopback only, for local trials."
+        )
+
+    from service import sms
+
+    app.register_blueprint(sms.bp)
+
+    @app.get("/healthz")
+    def healthz():
+        redis_ok = line.store.ping()
+        return jsonify(
+            status="ok" if redis_ok else "degraded",
+            redis="ok" if redis_ok else "unreachable",
+            pack=line.pack.id,
+        )
+
+    return app

@@ -1,0 +1,84 @@
+"""The ``signpost`` command: one entry point for operators and editors."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from flows.pack import PackError, load_pack
+from service.config import Config, ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+LOCAL_STATE_DIR = Path(os.environ.get("SIGNPOST_STATE_DIR", PROJECT_DIR / ".signpost"))
+
+
+def say(message: str) -> None:
+    print(f"signpost: {message}", file=sys.stderr, flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the Procfile (web, and worker when there is one) with honcho, as a PaaS would."""
+    env = dict(os.environ)
+    env.setdefault("PORT", str(args.port))
+    try:
+        config = Config.from_env(env)
+        pack = load_pack(config.pack_dir)
+    except (ConfigError, PackError) as exc:
+        say(str(exc))
+        return 2
+    say(f"content pack {pack.id} loaded from {config.pack_dir}")
+
+    embedded = None
+    if not env.get("REDIS_URL"):
+        from service.embedded_redis import EmbeddedRedis
+
+        embedded = EmbeddedRedis(LOCAL_STATE_DIR / "redis")
+        env["REDIS_URL"] = embedded.start()
+        say(f"no REDIS_URL: started a local Redis at {env['REDIS_URL']} "
+            f"(data in {embedded.data_dir})")
+    if not config.auth_token:
+        say("no TWILIO_AUTH_TOKEN: signatures are not checked, serving on 127.0.0.1 only")
+    say(f"webhooks: http://127.0.0.1:{env['PORT']}/sms (Ctrl-C stops)")
+
+    # The Procfile names console scripts (gunicorn, signpost): find them beside this Python.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    procfile = PROJECT_DIR / "Procfile"
+    command = [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(PROJECT_DIR)]
+    process = subprocess.Popen(command, env=env)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGINT)
+        return process.wait()
+    finally:
+        if embedded:
+            embedded.stop()
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="signpost", description="Safeguarding signpost line: SMS and voice guidance over Twilio."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the web process (and worker) locally, as the Procfile says")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5000)))
+    serve.set_defaults(handler=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

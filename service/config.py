@@ -1,0 +1,81 @@
+"""All configuration, read from the environment in one place (see the README's table)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+from messages import DEFAULT_PACK_DIR
+
+LOOPBACK_HOSTS = frozenset(["127.0.0.1", "localhost", "::1", "[::1]"])
+# Used only when no secret is configured and signatures are not checked (local
+# trials): hashes stay stable across restarts so sessions survive a reload.
+DEVELOPMENT_SECRET = "signpost-development-only-secret"
+
+
+class ConfigError(ValueError):
+    """Configuration that would make the line unsafe to run."""
+
+
+@dataclass(frozen=True)
+class Config:
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    auth_token: str = ""
+    account_sid: str = ""
+    from_number: str = ""
+    messaging_service_sid: str = ""
+    public_base_url: str = ""
+    secret_key: str = ""
+    api_base_url: str = "https://api.twilio.com"
+    pack_dir: str = str(DEFAULT_PACK_DIR)
+    # How long a texter's place in the menu is kept after their last message.
+    session_ttl: int = 30 * 60
+    # How long a webhook's answer is kept to answer Twilio's retries identically.
+    dedupe_ttl: int = 24 * 60 * 60
+    # Redis must answer fast or not at all: the webhook falls back rather than wait.
+    redis_timeout: float = 0.25
+    # Bodies larger than this get 413 before anything reads them.
+    max_request_bytes: int = 64 * 1024
+    allowed_regions: tuple[str, ...] = ("GB",)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def checks_signatures(self) -> bool:
+        return bool(self.auth_token)
+
+    @property
+    def hash_key(self) -> bytes:
+        return (self.secret_key or DEVELOPMENT_SECRET).encode()
+
+    def validate(self) -> Config:
+        if self.auth_token and not self.secret_key:
+            raise ConfigError(
+                "SIGNPOST_SECRET_KEY must be set when TWILIO_AUTH_TOKEN is set: it keys the "
+                "hashing of phone numbers, and the development default is public."
+            )
+        if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
+            raise ConfigError("PUBLIC_BASE_URL must be an origin such as https://line.example.org")
+        return self
+
+    def with_(self, **changes) -> Config:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> Config:
+        env = os.environ if env is None else env
+        defaults = cls()
+        regions = tuple(
+            r.strip().upper() for r in env.get("SIGNPOST_ALLOWED_REGIONS", "GB").split(",") if r.strip()
+        )
+        return cls(
+            redis_url=env.get("REDIS_URL") or defaults.redis_url,
+            auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+            account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+            from_number=env.get("TWILIO_FROM_NUMBER", ""),
+            messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            secret_key=env.get("SIGNPOST_SECRET_KEY", ""),
+            api_base_url=env.get("TWILIO_API_BASE_URL") or defaults.api_base_url,
+            pack_dir=env.get("SIGNPOST_PACK_DIR") or defaults.pack_dir,
+            allowed_regions=regions or defaults.allowed_regions,
+        ).validate()

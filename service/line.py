@@ -1,0 +1,39 @@
+"""The running line: config, packs, the Redis store, shared by every request."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flows.pack import Pack, load_pack
+from service.config import Config
+from service.privacy import number_id
+from service.signature import validator_for
+from service.store import Store, connect
+
+log = logging.getLogger("signpost")
+
+
+@dataclass
+class Line:
+    config: Config
+    pack: Pack
+    store: Store
+
+    def __post_init__(self):
+        self.validator = validator_for(self.config.auth_token)
+
+    @classmethod
+    def start(cls, config: Config) -> Line:
+        """Load the pack (any problem stops start-up) and connect to Redis lazily."""
+        pack = load_pack(config.pack_dir)
+        client = connect(config.redis_url, config.redis_timeout)
+        store = Store(client, config.session_ttl, config.dedupe_ttl)
+        return cls(config=config, pack=pack, store=store)
+
+    def pack_for(self, called: str | None) -> Pack:
+        """The pack that serves the number that was called or texted."""
+        return self.pack
+
+    def person(self, raw_number: str | None) -> str:
+        return number_id(raw_number, self.config.hash_key)

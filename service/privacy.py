@@ -1,0 +1,29 @@
+"""Phone numbers never rest in Redis or logs: everything is keyed by an HMAC of them.
+
+HMAC-SHA256 with ``SIGNPOST_SECRET_KEY``, not a plain hash: UK mobile numbers are
+few enough to hash them all, so a plain hash would be a phone book.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flows.phones import e164
+
+
+def number_id(raw: str | None, key: bytes, region: str = "GB") -> str:
+    """A stable pseudonym for a phone number (E.164 first, so formats agree)."""
+    raw = (raw or "").strip()
+    canonical = e164(raw, region) or raw.casefold()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def token_id(*parts: str) -> str:
+    """A fixed-size key for an id Twilio sent (MessageSid, CallSid, a token)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def short(pseudonym: str) -> str:
+    """Enough of a pseudonym to follow one conversation through the logs."""
+    return pseudonym[:10]

@@ -1,0 +1,152 @@
+"""Sessions, webhook dedupe, opt-outs and counts in Redis.
+
+Two round trips per webhook, each atomic where it matters:
+
+1. ``begin``: one MGET of the stored answer for this delivery (a Twilio retry) and
+   the session. The reply depends on the session, so the session has to be read
+   before the flow can decide; nothing else needs to be.
+2. ``commit``: one Lua script that claims the delivery with ``SET NX`` and, only if
+   the claim is ours, writes the session, the opt-out and the count. A duplicate
+   that raced us gets the answer the winner stored, so both answers are the same
+   and the state changes once. There is no check-then-set anywhere.
+
+Every key holding a person's state is named by an HMAC of their number (see
+``privacy``); no value holds a number or a message body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from flows.model import Session
+
+PREFIX = "signpost:"
+STATS_TTL = 400 * 24 * 60 * 60  # a year of daily counts, and a month to spare
+
+_COMMIT = """
+if ARGV[1] == '1' then
+  if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3]) then
+    return redis.call('GET', KEYS[1])
+  end
+end
+if ARGV[4] == '' then
+  redis.call('DEL', KEYS[2])
+else
+  redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+end
+if ARGV[6] == 'opt_out' then
+  redis.call('SET', KEYS[3], '1')
+elseif ARGV[6] == 'opt_in' then
+  redis.call('DEL', KEYS[3])
+end
+if ARGV[7] ~= '' then
+  redis.call('HINCRBY', KEYS[4], ARGV[7], 1)
+  redis.call('EXPIRE', KEYS[4], ARGV[8])
+end
+return false
+"""
+
+
+def connect(url: str, timeout: float) -> redis.Redis:
+    """A client that fails fast: short timeouts and no retries on the webhook path."""
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+        retry_on_timeout=False,
+        health_check_interval=0,
+    )
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One webhook's keys: whose session, which delivery, which pack."""
+
+    channel: str
+    person: str  # HMAC of the phone number, or of the CallSid for a call
+    delivery: str | None  # a hash of the idempotency key, None when Twilio sent none
+    pack: str
+
+    @property
+    def session_key(self) -> str:
+        return f"{PREFIX}session:{self.channel}:{self.person}"
+
+    @property
+    def delivery_key(self) -> str:
+        return f"{PREFIX}delivery:{self.channel}:{self.delivery or 'none'}"
+
+
+class Store:
+    def __init__(self, client: redis.Redis, session_ttl: int, dedupe_ttl: int):
+        self.redis = client
+        self.session_ttl = session_ttl
+        self.dedupe_ttl = dedupe_ttl
+        self._commit = client.register_script(_COMMIT)
+
+    @staticmethod
+    def optout_key(number_id: str) -> str:
+        return f"{PREFIX}optout:{number_id}"
+
+    @staticmethod
+    def stats_key(pack: str, day: dt.date) -> str:
+        return f"{PREFIX}stats:{pack}:{day.isoformat()}"
+
+    def begin(self, turn: Turn) -> tuple[str | None, Session]:
+        """The answer already given to this delivery (if any) and the session."""
+        stored, raw = self.redis.mget(turn.delivery_key, turn.session_key)
+        if stored is not None and turn.delivery:
+            return stored.decode(), Session(channel=turn.channel)
+        try:
+            data = json.loads(raw) if raw else None
+        except ValueError:
+            data = None
+        return None, Session.from_dict(data, channel=turn.channel)
+
+    def commit(
+        self,
+        turn: Turn,
+        answer: str,
+        session: Session | None,
+        *,
+        number_id: str = "",
+        effect: str | None = None,
+        counted: str = "",
+        day: dt.date | None = None,
+    ) -> str | None:
+        """Claim this delivery and save its effects; return the earlier answer if we lost."""
+        day = day or dt.date.today()
+        result = self._commit(
+            keys=[
+                turn.delivery_key,
+                turn.session_key,
+                self.optout_key(number_id) if number_id else f"{PREFIX}optout:none",
+                self.stats_key(turn.pack, day),
+            ],
+            args=[
+                "1" if turn.delivery else "0",
+                answer,
+                self.dedupe_ttl,
+                json.dumps(session.to_dict(), separators=(",", ":")) if session else "",
+                self.session_ttl,
+                effect if number_id and effect else "",
+                f"{turn.channel}:{counted}" if counted else "",
+                STATS_TTL,
+            ],
+        )
+        return result.decode() if result is not None else None
+
+    def opted_out(self, number_id: str) -> bool:
+        return bool(self.redis.exists(self.optout_key(number_id)))
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.redis.ping())
+        except redis.RedisError:
+            return False

@@ -1,0 +1,82 @@
+"""Shared fixtures: a real Redis, the app over real HTTP, and Twilio-signed requests.
+
+Redis: ``REDIS_URL`` when set (its database is flushed between tests, so point it
+at a database of its own), otherwise a redis-server the tests start and own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+import pytest
+import redis
+
+from service.app import create_app
+from service.config import Config
+from service.embedded_redis import EmbeddedRedis
+from tests.support import AUTH_TOKEN, SECRET_KEY, LiveServer, Twilio
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """The Redis the tests use; ``.embedded`` is None when REDIS_URL was given."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield RedisServer(url, None)
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persist=False)
+    server.start()
+    yield RedisServer(server.url, server)
+    server.stop()
+
+
+@dataclass
+class RedisServer:
+    url: str
+    embedded: EmbeddedRedis | None
+
+
+@pytest.fixture
+def redis_client(redis_server):
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def config(redis_client, redis_server) -> Config:
+    return Config(redis_url=redis_server.url, auth_token=AUTH_TOKEN, secret_key=SECRET_KEY)
+
+
+@pytest.fixture
+def serve():
+    """serve(config) -> a LiveServer; all are stopped after the test."""
+    servers = []
+
+    def start(config: Config) -> LiveServer:
+        server = LiveServer(create_app(config))
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live(serve, config) -> LiveServer:
+    return serve(config)
+
+
+@pytest.fixture
+def twilio(live) -> Twilio:
+    return Twilio(live.url)
+
+
+@pytest.fixture
+def captured_logs(caplog):
+    caplog.set_level(logging.DEBUG)
+    return caplog

@@ -1,0 +1,160 @@
+"""The shipped pack holds the guidance of FACTS.md; a broken pack never loads."""
+
+import shutil
+
+import pytest
+
+from flows import gsm
+from flows.pack import PackError, load_pack
+from flows.render import EMERGENCY_SMS
+from messages import DEFAULT_PACK_DIR
+
+PACK = load_pack(DEFAULT_PACK_DIR)
+
+
+def reachable_pages(pack):
+    """Every SMS page a texter can reach from the main menu by numbers."""
+    seen, queue = set(), [pack.main_menu]
+    while queue:
+        node = queue.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node in pack.menus:
+            queue.extend(pack.menus[node].options)
+    return {node: pack.sms_pages[node] for node in seen}
+
+
+REACHABLE = "\n".join(reachable_pages(PACK).values())
+
+# From ../shared/FACTS.md: what a texter must be able to find, word for word.
+FACTS = [
+    # numbers (section 3)
+    "0344 381 4772", "helpline@saferinternet.org.uk", "0808 800 5000", "help@nspcc.org.uk",
+    "0800 1111", "24 hours", "101", "18001 101", "024 7678 8555", "024 7683 2222",
+    "Monday to Friday, 10am to 4pm", "Monday to Friday 8am to 10pm, weekends 9am to 6pm",
+    # links (section 4)
+    "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/report-remove/",
+    "https://takeitdown.ncmec.org", "https://www.ceop.police.uk/Safety-Centre/",
+    "https://saferinternet.org.uk/online-issue/sextortion",
+    "https://saferinternet.org.uk/professionals-online-safety-helpline",
+    "https://www.iwf.org.uk/resources/sextortion/parents-and-carers/",
+    "https://www.csacentre.org.uk", "https://www.childline.org.uk",
+    "https://www.coventry.gov.uk/coventry-local-safeguarding-children-board", "stopncii.org",
+    # the four steps, the signs, how it happens, what it is (section 1)
+    "Avoid blame", "Escalate", "Work together", "Take action", "DSL",
+    "Emotional distress", "Social withdrawal", "Changes in online behaviour", "gift vouchers",
+    "Unusual secrecy", "attitude to school", "sleep", "Self-harm", "suicide",
+    "encrypted", "Blackmail", "hacked", "Sextortion is blackmail", "14 to 17",
+    # national do's and don'ts (section 2)
+    "Never view, copy, print, share, save or store the images", "ask the child to send them",
+    "Don't pay", "block", "Don't delete evidence", "usernames", "payment details", "CEOP",
+    # emergency access (section 5)
+    "press 55", "register", "18000", "BSL",
+]
+
+
+@pytest.mark.parametrize("fact", FACTS)
+def test_every_fact_is_reachable_from_the_main_menu(fact):
+    assert fact in REACHABLE
+
+
+def test_every_number_and_link_in_the_pack_is_reachable():
+    for number in PACK.numbers.values():
+        assert number.number in REACHABLE, number.id
+    for link in PACK.links.values():
+        assert link.url in REACHABLE, link.id
+
+
+def test_every_page_starts_with_999_is_gsm_and_within_budget():
+    for node, page in PACK.sms_pages.items():
+        assert page.splitlines()[0] == EMERGENCY_SMS, node
+        assert gsm.is_gsm(page), node
+        assert gsm.segments(page) <= PACK.budget(node), node
+
+
+def test_unconfirmed_facts_are_marked():
+    assert PACK.numbers["posh"].confirm and PACK.numbers["nspcc"].confirm
+    assert PACK.links["report_remove"].confirm and PACK.links["cscp"].confirm
+    assert not PACK.numbers["childline"].confirm
+
+
+def test_every_item_names_a_known_source():
+    for items in (PACK.topics, PACK.numbers, PACK.links):
+        for item in items.values():
+            assert item.source and all(s in PACK.sources for s in item.source), item.id
+
+
+@pytest.fixture
+def pack_copy(tmp_path):
+    target = tmp_path / "pack"
+    shutil.copytree(DEFAULT_PACK_DIR, target)
+    return target
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def problems_of(path):
+    with pytest.raises(PackError) as caught:
+        load_pack(path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_character_gsm_cannot_carry_is_an_error_naming_file_and_item(pack_copy):
+    edit(pack_copy / "topics.toml", "1 Avoid blame.", "1 Avoid blame \U0001f64f.")
+    [problem] = problems_of(pack_copy)
+    assert problem.startswith("topics.toml:") and "topics.steps" in problem
+    assert "U+1F64F" in problem
+
+
+def test_curly_quotes_are_downgraded_not_errors(pack_copy):
+    edit(pack_copy / "topics.toml", "Do and don't", "Do and don\u2019t")
+    pack = load_pack(pack_copy)
+    assert "5 Do and don't" in pack.sms_pages["main"]
+
+
+def test_over_budget_reply_is_a_load_error_not_a_cut(pack_copy):
+    edit(pack_copy / "topics.toml", "1 Emotional distress", "1 Emotional distress, " + "very " * 20)
+    [problem] = problems_of(pack_copy)
+    assert "topics.signs" in problem and "4 parts" in problem and "budget is 3" in problem
+
+
+def test_dangling_reference(pack_copy):
+    edit(pack_copy / "topics.toml", "{number.mash}", "{number.mash_typo}")
+    [problem] = problems_of(pack_copy)
+    assert "topics.contacts" in problem and "mash_typo" in problem
+
+
+def test_unknown_and_missing_fields(pack_copy):
+    edit(pack_copy / "links.toml", 'title = "Take It Down"', 'titel = "Take It Down"')
+    problems = problems_of(pack_copy)
+    assert any("links.take_it_down" in p and "unknown field 'titel'" in p for p in problems)
+    assert any("links.take_it_down" in p and "missing field 'title'" in p for p in problems)
+
+
+def test_toml_syntax_error_names_the_line(pack_copy):
+    edit(pack_copy / "numbers.toml", 'number = "0808 800 5000"', 'number = "0808 800 5000')
+    [problem] = problems_of(pack_copy)
+    assert problem.startswith("numbers.toml:") and "not valid TOML" in problem
+
+
+def test_menu_option_that_names_nothing(pack_copy):
+    edit(pack_copy / "menus.toml", '"websites"', '"webistes"')
+    [problem] = problems_of(pack_copy)
+    assert "menus.main" in problem and "webistes" in problem
+
+
+def test_keyword_claimed_by_two_topics(pack_copy):
+    edit(pack_copy / "topics.toml", 'keywords = ["signs"', 'keywords = ["steps", "signs"')
+    problems = problems_of(pack_copy)
+    assert any("'steps'" in p and "also a keyword" in p for p in problems)
+
+
+def test_unknown_source(pack_copy):
+    edit(pack_copy / "links.toml", 'source = "bsl999"', 'source = "nowhere"')
+    [problem] = problems_of(pack_copy)
+    assert "links.bsl999" in problem and "nowhere" in problem

@@ -1,0 +1,59 @@
+"""Only requests Twilio signed are answered (with TWILIO_AUTH_TOKEN set)."""
+
+import requests
+
+from tests.support import TEXTER, Twilio, message_text
+
+
+def test_unsigned_request_gets_403(live):
+    response = requests.post(live.url + "/sms", data={"From": TEXTER, "Body": "hi"}, timeout=5)
+    assert response.status_code == 403
+
+
+def test_forged_signature_gets_403(twilio):
+    assert twilio.post("/sms", {"From": TEXTER, "Body": "hi"}, signature="bm90IGEgc2lnbmF0dXJl").status_code == 403
+
+
+def test_signature_with_another_token_gets_403(live):
+    assert Twilio(live.url, auth_token="someone-elses-token").sms("hi").status_code == 403
+
+
+def test_replayed_signature_with_changed_parameters_gets_403(twilio):
+    params = {"From": TEXTER, "Body": "hi", "MessageSid": "SM1"}
+    signature = twilio.sign("/sms", __import__("werkzeug").datastructures.MultiDict(params))
+    assert twilio.post("/sms", params, signature=signature).status_code == 200
+    tampered = {**params, "Body": "STOP"}
+    assert twilio.post("/sms", tampered, signature=signature).status_code == 403
+
+
+def test_repeated_fields_are_signed_as_a_multidict(twilio):
+    params = [("From", TEXTER), ("Body", "hi"), ("MediaUrl0", "a"), ("MediaUrl0", "b")]
+    assert twilio.post("/sms", params).status_code == 200
+
+
+def test_public_base_url_is_what_twilio_signed(serve, config):
+    public = "https://line.example.org"
+    server = serve(config.with_(public_base_url=public))
+    behind_proxy = Twilio(server.url, public_url=public)
+    assert message_text(behind_proxy.sms("hi")).startswith("If a child")
+    assert Twilio(server.url).sms("hi").status_code == 403  # signed for the wrong URL
+
+
+def test_query_string_is_part_of_the_signed_url(twilio):
+    params = {"From": TEXTER, "Body": "hi"}
+    good = twilio.post("/sms?x=1", params)
+    assert good.status_code == 200
+    from werkzeug.datastructures import MultiDict
+
+    signed_without_query = twilio.sign("/sms", MultiDict(params))
+    assert twilio.post("/sms?x=1", params, signature=signed_without_query).status_code == 403
+
+
+def test_without_a_token_signatures_are_not_required(serve, config):
+    server = serve(config.with_(auth_token="", secret_key=""))
+    response = requests.post(server.url + "/sms", data={"From": TEXTER, "Body": "hi"}, timeout=5)
+    assert response.status_code == 200
+
+
+def test_oversized_body_gets_413(twilio):
+    assert twilio.post("/sms", {"From": TEXTER, "Body": "x" * 200_000}).status_code == 413

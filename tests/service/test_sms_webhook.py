@@ -1,0 +1,149 @@
+"""POST /sms over real HTTP, signed like Twilio, against a real Redis; TwiML parsed as XML."""
+
+import json
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flows import gsm
+from flows.render import EMERGENCY_SMS
+from service.privacy import number_id
+from service.store import PREFIX, Store
+from tests.support import SECRET_KEY, TEXTER, message_text
+
+
+def first_line(response) -> str:
+    return message_text(response).splitlines()[0]
+
+
+def test_first_message_gets_999_then_the_menu(twilio):
+    text = message_text(twilio.sms("hello"))
+    lines = text.splitlines()
+    assert lines[0] == EMERGENCY_SMS
+    assert "1 What to do now: 4 steps" in lines
+
+
+def test_numbers_and_keywords_walk_the_guidance(twilio):
+    assert "Warning signs" in message_text(twilio.sms("2"))
+    assert "Avoid blame" in message_text(twilio.sms("1"))  # numbers still pick from the menu
+    assert "0344 381 4772" in message_text(twilio.sms("helpline"))
+    assert "Reply with a number" in message_text(twilio.sms("0"))
+    assert "024 7678 8555" in message_text(twilio.sms("CONTACTS!"))
+
+
+def test_session_lives_in_redis_keyed_by_hash_with_30_minute_ttl(twilio, redis_client):
+    twilio.sms("signs")
+    key = f"{PREFIX}session:sms:{number_id(TEXTER, SECRET_KEY.encode())}"
+    assert json.loads(redis_client.get(key))["node"] == "signs"
+    assert 1700 < redis_client.ttl(key) <= 1800
+
+
+def test_an_expired_session_still_gets_a_sensible_answer(twilio, redis_client):
+    twilio.sms("signs")
+    for key in redis_client.scan_iter(f"{PREFIX}session:*"):
+        redis_client.delete(key)
+    text = message_text(twilio.sms("3"))
+    assert text.splitlines()[0] == EMERGENCY_SMS and "Helplines" in text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.text(max_size=1600))
+def test_any_body_gets_200_and_999_first(twilio, body):
+    response = twilio.sms(body)
+    text = message_text(response)
+    assert text.splitlines()[0] == EMERGENCY_SMS
+    assert gsm.is_gsm(text) and gsm.segments(text) <= 3
+
+
+def test_1600_characters_of_junk_get_the_menu(twilio):
+    text = message_text(twilio.sms("\x00\ufffd<>&;" * 266 + "zzzz"))
+    assert "Reply with a number" in text
+
+
+def test_missing_fields_still_get_the_menu(twilio):
+    assert first_line(twilio.post("/sms", {})) == EMERGENCY_SMS
+
+
+class TestDedupe:
+    def test_same_message_sid_gets_the_identical_reply_and_acts_once(self, twilio, redis_client):
+        twilio.sms("hi", sid="SM-first")
+        first = message_text(twilio.sms("signs", sid="SM-dup"))
+        # The texter moves on, then Twilio retries the earlier delivery.
+        message_text(twilio.sms("steps", sid="SM-next"))
+        retried = message_text(twilio.sms("signs", sid="SM-dup"))
+        assert retried == first
+        session = next(redis_client.scan_iter(f"{PREFIX}session:*"))
+        assert json.loads(redis_client.get(session))["node"] == "steps"
+        day = next(redis_client.scan_iter(f"{PREFIX}stats:*"))
+        assert redis_client.hget(day, "sms:signs") == b"1"
+
+    def test_idempotency_token_header_dedupes_when_there_is_no_message_sid(self, twilio, redis_client):
+        params = {"From": TEXTER, "Body": "signs"}
+        headers = {"I-Twilio-Idempotency-Token": "token-1"}
+        first = message_text(twilio.post("/sms", params, headers=headers))
+        again = message_text(twilio.post("/sms", {**params, "Body": "steps"}, headers=headers))
+        assert again == first
+        day = next(redis_client.scan_iter(f"{PREFIX}stats:*"))
+        assert redis_client.hgetall(day) == {b"sms:signs": b"1"}
+
+    def test_concurrent_duplicates_claim_once(self, twilio, redis_client):
+        replies, barrier = [], threading.Barrier(8)
+
+        def send():
+            barrier.wait()
+            replies.append(message_text(twilio.sms("how", sid="SM-race")))
+
+        threads = [threading.Thread(target=send) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(replies) == 8 and len(set(replies)) == 1
+        day = next(redis_client.scan_iter(f"{PREFIX}stats:*"))
+        assert redis_client.hget(day, "sms:how") == b"1"
+
+
+class TestOptOut:
+    def optout_key(self):
+        return Store.optout_key(number_id(TEXTER, SECRET_KEY.encode()))
+
+    @pytest.mark.parametrize("word", ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT", "OptOut", "revoke"])
+    def test_stop_family_records_a_hashed_opt_out(self, twilio, redis_client, word):
+        text = message_text(twilio.sms(word))
+        lines = text.splitlines()
+        assert lines[0] == EMERGENCY_SMS and len(lines) == 2 and "START" in lines[1]
+        assert redis_client.exists(self.optout_key())
+
+    @pytest.mark.parametrize("word", ["START", "yes", "Unstop"])
+    def test_start_family_opts_back_in_and_gets_the_menu(self, twilio, redis_client, word):
+        twilio.sms("STOP")
+        text = message_text(twilio.sms(word))
+        assert "Reply with a number" in text
+        assert not redis_client.exists(self.optout_key())
+
+
+def test_fallback_url_answers_the_menu_without_redis(serve, config, twilio):
+    down = serve(config.with_(redis_url="redis://127.0.0.1:1/0"))
+    from tests.support import Twilio
+
+    text = message_text(Twilio(down.url).post("/sms/fallback", {"From": TEXTER, "Body": "x"}))
+    assert text.splitlines()[0] == EMERGENCY_SMS and "Reply with a number" in text
+
+
+def test_redis_down_still_answers_200_with_999_and_keywords_work(serve, config):
+    from tests.support import Twilio
+
+    down = Twilio(serve(config.with_(redis_url="redis://127.0.0.1:1/0")).url)
+    assert "Reply with a number" in message_text(down.sms("hello"))
+    assert "Avoid blame" in message_text(down.sms("steps"))
+
+
+def test_healthz_reports_redis(live, serve, config):
+    import requests
+
+    assert requests.get(live.url + "/healthz", timeout=5).json()["redis"] == "ok"
+    down = serve(config.with_(redis_url="redis://127.0.0.1:1/0"))
+    body = requests.get(down.url + "/healthz", timeout=5)
+    assert body.status_code == 200 and body.json() == {"status": "degraded", "redis": "unreachable", "pack": "en-GB-coventry"}
