@@ -69,3 +69,15 @@ class Reply:
     node: str
     text: str
     effect: str | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A text the person asked for: the SMS page of ``topic``, to ``number`` (E.164).
+
+    ``number`` is the caller's own number or one they keyed and confirmed; it is
+    held only in memory and in the queued job, never in a session or a log.
+    """
+
+    topic: str
+    number: str

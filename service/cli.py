@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import subprocess
@@ -64,14 +65,25 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+def register(commands) -> None:
+    serve = commands.add_parser("serve", help="run the web process (and worker) locally, as the Procfile says")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5000)))
+    serve.set_defaults(handler=cmd_serve)
+
+
+# Each subcommand lives in a module of its own with a register(commands) function.
+SUBCOMMAND_MODULES = [
+    "service.cli",
+]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="signpost", description="Safeguarding signpost line: SMS and voice guidance over Twilio."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the web process (and worker) locally, as the Procfile says")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5000)))
-    serve.set_defaults(handler=cmd_serve)
+    for name in SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(commands)
     return parser
 
 
