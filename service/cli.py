@@ -74,6 +74,9 @@ def register(commands) -> None:
 # Each subcommand lives in a module of its own with a register(commands) function.
 SUBCOMMAND_MODULES = [
     "service.cli",
+    "service.cli_check",
+    "service.cli_chat",
+    "service.cli_stats",
 ]
 
 

@@ -1,0 +1,396 @@
+"""Everything an editor must know about a pack before it is published.
+
+``load_pack`` already refuses a pack the line cannot serve (schema, references,
+GSM-7 and segment budgets). A pack can load and still be wrong in front of a
+child's protector: a mistyped number, a link that is not https or that goes
+through a shortener nobody can vouch for, a page no menu leads to, a voice menu
+too long to remember, a fact past its review date. :func:`check_pack` finds those
+too, and returns them as errors (the pack must not be published) and warnings (a
+human should look), each naming the file, the line where known, and the item.
+
+Pure: it reads the pack's files and nothing else (no Flask, Twilio, Redis or
+network), so it runs the same on an editor's laptop and in CI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import phonenumbers
+import textstat
+from phonenumbers import PhoneNumberType, shortnumberinfo
+
+from flows import gsm, templates
+from flows.pack import Pack, PackError, Problem, _Loader, load_pack
+from flows.render import EMERGENCY_VOICE
+
+# Topics no menu offers because the service sends them itself (a caller who asks
+# for the links by text gets ``followup``).
+SERVICE_TOPICS = frozenset(["followup"])
+
+# Addresses that hide where a link goes: nobody can tell from the text whether it
+# still reaches the owner's page, and the shortener's owner can change it.
+SHORTENERS = frozenset([
+    "bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "rebrand.ly",
+    "cutt.ly", "shorturl.at", "tiny.cc", "t.ly", "rb.gy", "s.id", "v.gd", "lnkd.in",
+    "trib.al", "shorte.st", "bl.ink", "short.io", "soo.gd", "qr.ae", "x.co", "1url.com",
+])
+
+# Kinds of number a pack may state, and what phonenumbers must agree each one is.
+NUMBER_TYPES = {
+    "fixed_line": (PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE),
+    "mobile": (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE),
+    "uan": (PhoneNumberType.UAN,),
+    "toll_free": (PhoneNumberType.TOLL_FREE,),
+}
+SHORT_CODE, RELAY = "short_code", "relay"
+# Relay UK: 18000 reaches 999 by text relay; 18001 goes before any other number.
+RELAY_PREFIXES = ("18000", "18001")
+KINDS = (*NUMBER_TYPES, SHORT_CODE, RELAY)
+
+# Flesch reading ease: 60 and above is plain English (GOV.UK aims for a reading age of 9).
+READING_EASE_MIN = 60
+WORDS_PER_MINUTE = 150
+# People remember about five choices (FACTS.md section 6); past that they press 0 to hear them again.
+VOICE_MENU_OPTIONS_MAX = 5
+# A menu that takes longer than this to hear loses the caller before the last choice.
+VOICE_MENU_SECONDS_MAX = 30
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s\"'<>]+", re.IGNORECASE)
+_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*\]")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An item a human must look at: what, where, and why."""
+
+    item: str
+    where: str
+    note: str
+
+
+@dataclass
+class Report:
+    pack_id: str
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    to_confirm: list[Listed] = field(default_factory=list)
+    review_by: list[tuple[dt.date, Listed]] = field(default_factory=list)
+    reading_ease: dict[str, float] = field(default_factory=dict)
+    speech_seconds: dict[str, int] = field(default_factory=dict)
+    topics: int = 0
+    links: int = 0
+    numbers: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        return (
+            f"{self.pack_id}: {_count(self.topics, 'topic')}, {_count(self.links, 'link')}, "
+            f"{_count(self.numbers, 'number')}, {_count(len(self.warnings), 'warning')}, "
+            f"{_count(len(self.errors), 'error')}"
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+class _Checker:
+    """Records findings with the file and line the loader would name."""
+
+    def __init__(self, path: Path, today: dt.date):
+        self.today = today
+        # A second read of the files, for line numbers and the raw text: what is
+        # stored, before the renderer downgrades anything.
+        self.source = _Loader(path)
+        self.raw = self.source.read()
+        self.source.problems.clear()
+        meta = self.raw.get("pack") if isinstance(self.raw.get("pack"), dict) else {}
+        self.report = Report(pack_id=str(meta.get("id") or path.name))
+
+    def _problem(self, item: str, message: str, key: str | None, file: str | None) -> Problem:
+        self.source.problem(item, message, file=file, key=key)
+        return self.source.problems.pop()
+
+    def error(self, item: str, message: str, key: str | None = None, file: str | None = None):
+        self.report.errors.append(self._problem(item, message, key, file))
+
+    def warn(self, item: str, message: str, key: str | None = None, file: str | None = None):
+        self.report.warnings.append(self._problem(item, message, key, file))
+
+    def where(self, item: str) -> str:
+        file = self.source.origins.get(item, "?")
+        line = self.source._line(file, item, None)
+        return f"{file}:{line}" if line else file
+
+
+def check_pack(path: str | Path, today: dt.date | None = None) -> Report:
+    """Check the pack in folder ``path`` as of ``today``; the report says what to fix."""
+    path = Path(path)
+    checker = _Checker(path, today or dt.date.today())
+    report = checker.report
+    flagged = _scan_characters(checker)
+    try:
+        pack = load_pack(path)
+    except PackError as exc:
+        # The loader's own GSM-7 finding repeats what the scan of the files named
+        # with its line; one error per mistake is easier to act on.
+        report.errors += [
+            p for p in exc.problems
+            if not ((p.file, p.item) in flagged and "cannot carry in GSM-7" in p.message)
+        ]
+        report.topics = len(checker.raw.get("topics", {}))
+        report.links = len(checker.raw.get("links", {}))
+        report.numbers = len(checker.raw.get("numbers", {}))
+        return report
+
+    report.pack_id = pack.id
+    report.topics, report.links, report.numbers = len(pack.topics), len(pack.links), len(pack.numbers)
+    _check_reachable(pack, checker)
+    _check_voice(pack, checker)
+    _check_numbers(pack, checker)
+    _check_links(pack, checker)
+    _check_sources(pack, checker)
+    _list_for_review(pack, checker)
+    _check_reading_ease(pack, checker)
+    return report
+
+
+def _scan_characters(checker: _Checker) -> set[tuple[str, str]]:
+    """Every character of the files that GSM-7 cannot carry, by line.
+
+    The renderer downgrades curly quotes and dashes when it builds a text, but
+    what is stored should be what is sent: an editor reading the file sees the
+    character that will arrive.
+    """
+    flagged = set()
+    for file, text in checker.source.texts.items():
+        item = "file"
+        for number, line in enumerate(text.splitlines(), 1):
+            header = _HEADER.match(line)
+            if header:
+                item = re.sub(r"\s+", "", header.group(1))
+            bad = gsm.non_gsm(line)
+            if not bad:
+                continue
+            shown = ", ".join(_describe(c) for c in bad)
+            checker.report.errors.append(
+                Problem(file, item, f"characters SMS cannot carry in GSM-7: {shown}", number)
+            )
+            flagged.add((file, item))
+    return flagged
+
+
+def _describe(c: str) -> str:
+    plain = gsm.DOWNGRADES.get(c)
+    hint = f" - type {plain!r} instead" if plain else ""
+    return f"{c!r} (U+{ord(c):04X}){hint}"
+
+
+def _check_reachable(pack: Pack, checker: _Checker) -> None:
+    """Every topic and menu is offered by a menu a texter (or caller) can reach.
+
+    The way back is structural for SMS: 0 or MENU gives the main menu from any
+    page, and every page but the main menu ends with the footer that says so.
+    """
+    reached = _walk(pack, [pack.main_menu], "sms")
+    roots = _voice_roots(pack)
+    reached |= _walk(pack, roots, "voice")
+    for key in pack.topics:
+        if key not in reached and key not in SERVICE_TOPICS:
+            checker.error(f"topics.{key}", "no menu offers this topic, so nobody can reach it")
+    for key, menu in pack.menus.items():
+        if key not in reached:
+            checker.error(f"menus.{key}", f"no {menu.channel} menu offers this menu, so nobody can reach it")
+    if not re.search(r"\b(0|menu)\b", pack.footer, re.IGNORECASE):
+        checker.warn("sms", "the footer should tell texters how to get back (0 or MENU)", key="footer")
+
+
+def _walk(pack: Pack, roots: list[str], channel: str) -> set[str]:
+    seen, queue = set(), list(roots)
+    while queue:
+        node = queue.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        menu = pack.menus.get(node)
+        if menu and menu.channel == channel:
+            queue.extend(menu.options)
+    return seen
+
+
+def _voice_roots(pack: Pack) -> list[str]:
+    """The voice main menu: the pack's [voice] main_menu, else each voice menu no other offers."""
+    named = pack.voice.get("main_menu") if isinstance(pack.voice, dict) else None
+    if isinstance(named, str) and named in pack.menus:
+        return [named]
+    voice = [k for k, m in pack.menus.items() if m.channel == "voice"]
+    offered = {o for k in voice for o in pack.menus[k].options}
+    return [k for k in voice if k not in offered]
+
+
+def _check_voice(pack: Pack, checker: _Checker) -> None:
+    """Voice menus short enough to remember; every prompt timed at the pack's speaking rate."""
+    rate = pack.voice.get("words_per_minute", WORDS_PER_MINUTE) if isinstance(pack.voice, dict) else WORDS_PER_MINUTE
+    if not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0:
+        checker.error("voice", "words_per_minute must be a number above 0", key="words_per_minute")
+        rate = WORDS_PER_MINUTE
+    for key, menu in pack.menus.items():
+        if menu.channel != "voice":
+            continue
+        ref = f"menus.{key}"
+        if len(menu.options) > VOICE_MENU_OPTIONS_MAX:
+            checker.error(ref, f"offers {len(menu.options)} choices; a voice menu may offer at most "
+                               f"{VOICE_MENU_OPTIONS_MAX}", key="options")
+        choices = [f"Press {n} for {_spoken_title(pack, o)}." for n, o in enumerate(menu.options, 1)]
+        prompt = " ".join([menu.intro, *choices, menu.outro])
+        seconds = _speak(pack, checker, ref, prompt, rate)
+        if seconds is not None and seconds > VOICE_MENU_SECONDS_MAX:
+            checker.warn(ref, f"takes about {seconds} seconds to say; callers lose track past "
+                              f"{VOICE_MENU_SECONDS_MAX}")
+    for key, topic in pack.topics.items():
+        if topic.voice:
+            _speak(pack, checker, f"topics.{key}", topic.voice, rate, key="voice")
+    if checker.report.speech_seconds:
+        _speak(pack, checker, "999 line", EMERGENCY_VOICE, rate)
+
+
+def _spoken_title(pack: Pack, node_id: str) -> str:
+    node = pack.node(node_id)
+    return (node.spoken_title or node.title) if node else node_id
+
+
+def _speak(pack: Pack, checker: _Checker, ref: str, text: str, rate: float, key: str | None = None) -> int | None:
+    """Seconds ``text`` takes to say once its references are filled as they will be spoken."""
+    try:
+        spoken = templates.fill(text, pack.numbers, pack.links, "voice")
+    except templates.LinkInSpeech as exc:
+        checker.error(ref, f"{exc}: links are sent by text, never spoken", key=key)
+        return None
+    except templates.DanglingReference as exc:
+        checker.error(ref, f"dangling reference: {exc}", key=key)
+        return None
+    # Each spoken digit is a word: "0 3 4 4, 3 8 1" takes as long as seven words.
+    seconds = round(len(spoken.split()) * 60 / rate)
+    checker.report.speech_seconds[ref] = seconds
+    return seconds
+
+
+def _check_numbers(pack: Pack, checker: _Checker) -> None:
+    for key, entry in pack.numbers.items():
+        ref = f"numbers.{key}"
+        if entry.kind not in KINDS:
+            checker.error(ref, f"kind {entry.kind!r} is not one of {', '.join(KINDS)}", key="kind")
+            continue
+        if not _valid_number(entry.number, entry.kind, pack.region):
+            checker.error(ref, f"{entry.number!r} is not a valid {entry.kind.replace('_', ' ')} "
+                               f"number in {pack.region}", key="number")
+
+
+def _valid_number(number: str, kind: str, region: str) -> bool:
+    if kind == RELAY:
+        prefix, _, rest = number.strip().partition(" ")
+        if prefix not in RELAY_PREFIXES:
+            return False
+        return not rest or any(_valid_number(rest, k, region) for k in KINDS if k != RELAY)
+    try:
+        parsed = phonenumbers.parse(number, region)
+    except phonenumbers.NumberParseException:
+        return False
+    if kind == SHORT_CODE:
+        return shortnumberinfo.is_valid_short_number_for_region(parsed, region)
+    return phonenumbers.is_valid_number_for_region(parsed, region) and (
+        phonenumbers.number_type(parsed) in NUMBER_TYPES[kind]
+    )
+
+
+def _check_links(pack: Pack, checker: _Checker) -> None:
+    """Every link in [links], and any address typed straight into a text, is safe to send."""
+    for key, link in pack.links.items():
+        problem = _link_problem(link.url, pack.link_domains)
+        if problem:
+            checker.error(f"links.{key}", problem, key="url")
+    known = {link.url for link in pack.links.values()}
+    for key, topic in pack.topics.items():
+        for text_key in ("sms", "voice"):
+            for url in _URL.findall(getattr(topic, text_key)):
+                url = url.rstrip(".,;:!?)")
+                if url in known:
+                    continue
+                problem = _link_problem(url, pack.link_domains)
+                advice = "put it in links.toml and write {link.NAME}"
+                checker.error(f"topics.{key}", f"{problem}; {advice}" if problem else
+                              f"{url} is typed into the text: {advice}", key=text_key)
+
+
+def _link_problem(url: str, domains: tuple[str, ...]) -> str | None:
+    parts = urlsplit(url if "://" in url else "//" + url)
+    host = (parts.hostname or "").lower()
+    if host in SHORTENERS or any(host.endswith("." + s) for s in SHORTENERS):
+        return f"{url} goes through a URL shortener ({host}): give the owner's whole address"
+    if parts.scheme != "https":
+        return f"{url} must start with https://"
+    allowed = [d.lower().lstrip(".") for d in domains if isinstance(d, str)]
+    if not any(host == d or host.endswith("." + d) for d in allowed):
+        return f"{url} is not on one of the pack's link_domains ({host})"
+    return None
+
+
+def _check_sources(pack: Pack, checker: _Checker) -> None:
+    for kind, items in (("topics", pack.topics), ("numbers", pack.numbers), ("links", pack.links)):
+        for key, item in items.items():
+            if not item.source:
+                checker.error(f"{kind}.{key}", "names no source", key="source")
+
+
+def _list_for_review(pack: Pack, checker: _Checker) -> None:
+    report = checker.report
+    items = [("pack", pack)] + [
+        (f"{kind}.{key}", item)
+        for kind, group in (("topics", pack.topics), ("numbers", pack.numbers), ("links", pack.links))
+        for key, item in group.items()
+    ]
+    for ref, item in items:
+        confirm = getattr(item, "confirm", "")
+        if confirm:
+            note = "" if confirm == "yes" else confirm
+            report.to_confirm.append(Listed(ref, checker.where(ref), note))
+        if item.review_by:
+            report.review_by.append((item.review_by, Listed(ref, checker.where(ref), "")))
+            if item.review_by < checker.today:
+                checker.warn(ref, f"review-by date {item.review_by.isoformat()} has passed", key="review_by")
+    report.review_by.sort(key=lambda entry: (entry[0], entry[1].item))
+
+
+def _check_reading_ease(pack: Pack, checker: _Checker) -> None:
+    for key, topic in pack.topics.items():
+        for text_key in ("sms", "voice"):
+            text = getattr(topic, text_key)
+            if not text.strip():
+                continue
+            ref = f"topics.{key}" + ("" if text_key == "sms" else " (voice)")
+            score = reading_ease(text)
+            checker.report.reading_ease[ref] = score
+            if score < READING_EASE_MIN:
+                checker.warn(f"topics.{key}", f"{text_key} text reads at {score:.0f} on the Flesch scale; "
+                                              f"aim for {READING_EASE_MIN} or more (shorter sentences and words)",
+                             key=text_key)
+
+
+def reading_ease(text: str) -> float:
+    """Flesch reading ease of a text, scored as a reader meets it.
+
+    References are left out (a web address would score as one enormous word) and
+    every line counts as a sentence: a list of warning signs has no full stops,
+    yet nobody reads it as one long sentence.
+    """
+    lines = [templates.REFERENCE.sub("", line).strip() for line in text.splitlines()]
+    sentences = [line if line[-1] in ".!?:" else line + "." for line in lines if line]
+    return float(textstat.flesch_reading_ease(" ".join(sentences)))
