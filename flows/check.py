@@ -15,6 +15,7 @@ network), so it runs the same on an editor's laptop and in CI.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,8 @@ class Report:
     topics: int = 0
     links: int = 0
     numbers: int = 0
+    # False when the loader refused the pack: the checks that need a whole pack did not run.
+    loaded: bool = False
 
     @property
     def ok(self) -> bool:
@@ -151,7 +154,7 @@ def check_pack(path: str | Path, today: dt.date | None = None) -> Report:
         report.numbers = len(checker.raw.get("numbers", {}))
         return report
 
-    report.pack_id = pack.id
+    report.pack_id, report.loaded = pack.id, True
     report.topics, report.links, report.numbers = len(pack.topics), len(pack.links), len(pack.numbers)
     _check_reachable(pack, checker)
     _check_voice(pack, checker)
@@ -278,7 +281,7 @@ def _speak(pack: Pack, checker: _Checker, ref: str, text: str, rate: float, key:
         checker.error(ref, f"dangling reference: {exc}", key=key)
         return None
     # Each spoken digit is a word: "0 3 4 4, 3 8 1" takes as long as seven words.
-    seconds = round(len(spoken.split()) * 60 / rate)
+    seconds = math.ceil(len(spoken.split()) * 60 / rate)
     checker.report.speech_seconds[ref] = seconds
     return seconds
 

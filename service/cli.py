@@ -28,10 +28,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         config = Config.from_env(env)
         pack = load_pack(config.pack_dir)
+        # Every line's pack must load too: the web process would refuse to start.
+        for folder in config.packs.values():
+            load_pack(folder)
     except (ConfigError, PackError) as exc:
         say(str(exc))
         return 2
-    say(f"content pack {pack.id} loaded from {config.pack_dir}")
+    say(f"content pack {pack.id} loaded from {config.pack_dir}"
+        + (f", and {len(config.packs)} by called number" if config.packs else ""))
 
     embedded = None
     if not env.get("REDIS_URL"):

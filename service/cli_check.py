@@ -25,6 +25,8 @@ def print_report(report: Report) -> None:
         print(f"error: {problem}")
     for problem in report.warnings:
         print(f"warning: {problem}")
+    if not report.loaded:
+        print("The pack does not load: fix the errors above, then check again for the rest.")
     if report.to_confirm:
         print(f"\nNeeds confirmation by a reviewer ({len(report.to_confirm)}):")
         for listed in report.to_confirm:

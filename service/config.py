@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
+from flows.phones import e164
 from messages import DEFAULT_PACK_DIR
 
 LOOPBACK_HOSTS = frozenset(["127.0.0.1", "localhost", "::1", "[::1]"])
@@ -15,6 +16,26 @@ DEVELOPMENT_SECRET = "signpost-development-only-secret"
 
 class ConfigError(ValueError):
     """Configuration that would make the line unsafe to run."""
+
+
+def packs_by_number(setting: str) -> dict[str, str]:
+    """``+441234567890=/path/to/pack;+442000000000=/other`` -> {E.164: folder}.
+
+    Numbers are normalised to E.164 (a UK number may be written 01234 567890),
+    because that is how Twilio sends ``To``.
+    """
+    packs: dict[str, str] = {}
+    for entry in setting.replace("\n", ";").split(";"):
+        if not entry.strip():
+            continue
+        number, sep, folder = entry.partition("=")
+        normalised = e164(number.strip())
+        if not sep or not folder.strip() or not normalised:
+            raise ConfigError(f"SIGNPOST_PACKS: {entry.strip()!r} is not NUMBER=PACK_FOLDER")
+        if normalised in packs:
+            raise ConfigError(f"SIGNPOST_PACKS: {number.strip()} is given two packs")
+        packs[normalised] = folder.strip()
+    return packs
 
 
 @dataclass(frozen=True)
@@ -38,6 +59,9 @@ class Config:
     max_request_bytes: int = 64 * 1024
     allowed_regions: tuple[str, ...] = ("GB",)
     extra: dict = field(default_factory=dict)
+    # A pack per line: the Twilio number texted or called (E.164) -> the pack's
+    # folder. Any other number gets pack_dir. Set by SIGNPOST_PACKS.
+    packs: dict[str, str] = field(default_factory=dict)
 
     @property
     def checks_signatures(self) -> bool:
@@ -78,4 +102,6 @@ class Config:
             api_base_url=env.get("TWILIO_API_BASE_URL") or defaults.api_base_url,
             pack_dir=env.get("SIGNPOST_PACK_DIR") or defaults.pack_dir,
             allowed_regions=regions or defaults.allowed_regions,
+            packs=packs_by_number(env.get("SIGNPOST_PACKS", "")),
         ).validate()
+

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from flows.pack import Pack, load_pack
-from service.config import Config
+from flows.phones import e164
+from service.config import Config, ConfigError
 from service.privacy import number_id
 from service.signature import validator_for
 from service.store import Store, connect
@@ -17,23 +19,41 @@ log = logging.getLogger("signpost")
 @dataclass
 class Line:
     config: Config
-    pack: Pack
+    pack: Pack  # the default: for any number SIGNPOST_PACKS does not name
     store: Store
+    # The Twilio number texted or called (E.164) -> the pack that answers it.
+    packs: dict[str, Pack] = field(default_factory=dict)
 
     def __post_init__(self):
         self.validator = validator_for(self.config.auth_token)
 
     @classmethod
     def start(cls, config: Config) -> Line:
-        """Load the pack (any problem stops start-up) and connect to Redis lazily."""
-        pack = load_pack(config.pack_dir)
+        """Load every pack (any problem stops start-up) and connect to Redis lazily."""
+        loaded: dict[Path, Pack] = {}
+
+        def load(folder: str) -> Pack:
+            where = Path(folder).resolve()
+            if where not in loaded:
+                loaded[where] = load_pack(where)
+            return loaded[where]
+
+        pack = load(config.pack_dir)
+        packs = {number: load(folder) for number, folder in config.packs.items()}
+        # Sessions and counts are kept per pack id: two folders with one id would
+        # share them, so one partnership could see the other's.
+        folders: dict[str, Path] = {}
+        for where, each in loaded.items():
+            if folders.setdefault(each.id, where) != where:
+                raise ConfigError(f"packs in {folders[each.id]} and {where} both have id {each.id!r}")
         client = connect(config.redis_url, config.redis_timeout)
         store = Store(client, config.session_ttl, config.dedupe_ttl)
-        return cls(config=config, pack=pack, store=store)
+        return cls(config=config, pack=pack, store=store, packs=packs)
 
     def pack_for(self, called: str | None) -> Pack:
         """The pack that serves the number that was called or texted."""
-        return self.pack
+        number = e164(called or "") if called else None
+        return self.packs.get(number, self.pack) if number else self.pack
 
     def person(self, raw_number: str | None) -> str:
         return number_id(raw_number, self.config.hash_key)

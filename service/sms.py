@@ -67,7 +67,7 @@ def inbound() -> Response:
 @bp.post("/sms/fallback")
 def fallback() -> Response:
     """Twilio's "primary handler fails" URL: the main menu, no Redis, nothing computed."""
-    pack = current_app.extensions["signpost"].pack
+    pack = current_app.extensions["signpost"].pack_for(request.form.get("To"))
     return twiml(pack.sms_pages[pack.main_menu])
 
 

@@ -76,7 +76,7 @@ class Turn:
 
     @property
     def session_key(self) -> str:
-        return f"{PREFIX}session:{self.channel}:{self.person}"
+        return f"{PREFIX}session:{self.pack}:{self.channel}:{self.person}"
 
     @property
     def delivery_key(self) -> str:

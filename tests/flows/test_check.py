@@ -1,0 +1,247 @@
+"""``check_pack``: the shipped pack passes; each kind of mistake fails, naming file and item."""
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from flows.check import READING_EASE_MIN, check_pack, reading_ease
+from messages import DEFAULT_PACK_DIR
+
+TODAY = dt.date(2026, 11, 24)
+
+
+@pytest.fixture
+def pack_copy(tmp_path):
+    target = tmp_path / "pack"
+    shutil.copytree(DEFAULT_PACK_DIR, target)
+    return target
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def append(path, text):
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def errors_of(path, today=TODAY):
+    report = check_pack(path, today)
+    assert not report.ok
+    return [str(p) for p in report.errors]
+
+
+def test_the_shipped_pack_passes():
+    report = check_pack(DEFAULT_PACK_DIR, TODAY)
+    assert report.ok, [str(p) for p in report.errors]
+    assert report.summary().startswith("en-GB-coventry: 11 topics, 11 links, 10 numbers, ")
+    assert report.summary().endswith(", 0 errors")
+
+
+def test_the_shipped_pack_lists_what_needs_confirming_from_facts_md():
+    report = check_pack(DEFAULT_PACK_DIR, TODAY)
+    listed = {entry.item: entry for entry in report.to_confirm}
+    assert {"numbers.posh", "numbers.nspcc", "links.report_remove", "links.posh_page",
+            "links.csa_centre", "links.cscp"} == set(listed)
+    assert listed["numbers.posh"].note == "opening hours"
+    assert listed["numbers.posh"].where == "numbers.toml:13"
+
+
+def test_review_by_dates_are_listed_and_a_past_one_is_a_warning_not_an_error(pack_copy):
+    edit(pack_copy / "links.toml", 'source = "bsl999"', 'source = "bsl999"\nreview_by = 2026-01-31')
+    report = check_pack(pack_copy, TODAY)
+    assert report.ok
+    assert [(day, entry.item) for day, entry in report.review_by] == [
+        (dt.date(2026, 1, 31), "links.bsl999"), (dt.date(2027, 5, 24), "pack")]
+    [late] = [str(p) for p in report.warnings if "review-by" in p.message]
+    assert late.startswith("links.toml:66: links.bsl999:") and "2026-01-31 has passed" in late
+
+
+def test_the_pack_review_date_passing_is_a_warning():
+    report = check_pack(DEFAULT_PACK_DIR, dt.date(2027, 6, 1))
+    assert report.ok
+    assert any(p.item == "pack" and "2027-05-24 has passed" in p.message for p in report.warnings)
+
+
+@pytest.mark.parametrize("character", ["\u2019", "\u2014", "\u00a0", "\u2026"])
+def test_a_character_the_renderer_would_downgrade_is_still_an_error_in_the_file(pack_copy, character):
+    edit(pack_copy / "topics.toml", "Do and don't", f"Do and don{character}t")
+    [error] = errors_of(pack_copy)
+    assert error.startswith("topics.toml:64: topics.dos:") and f"U+{ord(character):04X}" in error
+
+
+def test_an_emoji_is_one_error_with_its_line(pack_copy):
+    edit(pack_copy / "topics.toml", "1 Avoid blame.", "1 Avoid blame \U0001f64f.")
+    [error] = errors_of(pack_copy)
+    assert error.startswith("topics.toml:15: topics.steps:") and "U+1F64F" in error
+
+
+@pytest.mark.parametrize("old, new, item", [
+    ('number = "024 7678 8555"', 'number = "024 7678 855"', "numbers.mash"),
+    ('number = "0808 800 5000"', 'number = "0808 800 500"', "numbers.nspcc"),
+    ('kind = "uan"', 'kind = "toll_free"', "numbers.posh"),  # 0344 is not free to call
+    ('number = "101"', 'number = "1010"', "numbers.police"),
+    ('number = "18001 101"', 'number = "18002 101"', "numbers.police_textphone"),
+    ('number = "18001 101"', 'number = "18001 10"', "numbers.police_textphone"),
+])
+def test_an_invalid_number_for_its_kind_is_an_error(pack_copy, old, new, item):
+    edit(pack_copy / "numbers.toml", old, new)
+    [error] = errors_of(pack_copy)
+    assert error.startswith("numbers.toml:") and f": {item}: " in error and "not a valid" in error
+
+
+def test_an_unknown_kind_of_number_is_an_error(pack_copy):
+    edit(pack_copy / "numbers.toml", 'kind = "fixed_line"', 'kind = "landline"')
+    [error] = errors_of(pack_copy)
+    assert "numbers.toml:58: numbers.mash:" in error and "'landline'" in error
+
+
+def test_an_http_link_is_an_error(pack_copy):
+    edit(pack_copy / "links.toml", "https://takeitdown.ncmec.org", "http://takeitdown.ncmec.org")
+    [error] = errors_of(pack_copy)
+    assert error.startswith("links.toml:13: links.take_it_down:") and "https://" in error
+
+
+@pytest.mark.parametrize("url", ["https://bit.ly/3xYzAbc", "https://tinyurl.com/report-remove",
+                                 "https://www.t.co/abc"])
+def test_a_url_shortener_is_an_error_even_when_listed(pack_copy, url):
+    edit(pack_copy / "links.toml", "https://takeitdown.ncmec.org", url)
+    edit(pack_copy / "pack.toml", '"ncmec.org",', '"ncmec.org", "bit.ly", "tinyurl.com", "t.co",')
+    [error] = errors_of(pack_copy)
+    assert error.startswith("links.toml:13: links.take_it_down:") and "shortener" in error
+
+
+@pytest.mark.parametrize("url", ["https://takeitdown.example.com", "https://notncmec.org/",
+                                 "https://ncmec.org.evil.example/"])
+def test_a_link_off_the_allowed_domains_is_an_error(pack_copy, url):
+    edit(pack_copy / "links.toml", "https://takeitdown.ncmec.org", url)
+    [error] = errors_of(pack_copy)
+    assert error.startswith("links.toml:13: links.take_it_down:") and "link_domains" in error
+
+
+def test_a_subdomain_of_an_allowed_domain_is_fine(pack_copy):
+    edit(pack_copy / "links.toml", "https://takeitdown.ncmec.org", "https://help.takeitdown.ncmec.org/x")
+    assert check_pack(pack_copy, TODAY).ok
+
+
+def test_an_address_typed_into_a_text_is_an_error(pack_copy):
+    edit(pack_copy / "topics.toml", "CSA Centre: {link.csa_centre}", "CSA Centre: https://www.csacentre.org.uk/x")
+    [error] = errors_of(pack_copy)
+    assert "topics.websites" in error and "{link.NAME}" in error
+
+
+def test_a_dangling_reference_is_an_error_naming_the_file(pack_copy):
+    edit(pack_copy / "topics.toml", "{number.mash}", "{number.mash_typo}")
+    [error] = errors_of(pack_copy)
+    assert error.startswith("topics.toml:") and "topics.contacts" in error and "mash_typo" in error
+
+
+def test_an_over_budget_reply_is_an_error_naming_the_file(pack_copy):
+    edit(pack_copy / "topics.toml", "1 Emotional distress", "1 Emotional distress, " + "very " * 20)
+    [error] = errors_of(pack_copy)
+    assert error.startswith("topics.toml:") and "topics.signs" in error and "budget is 3" in error
+
+
+def test_a_schema_error_names_the_file_and_line(pack_copy):
+    edit(pack_copy / "links.toml", 'about = "for adults"', 'abut = "for adults"')
+    errors = errors_of(pack_copy)
+    assert any(e.startswith("links.toml:20: links.stopncii:") and "'abut'" in e for e in errors)
+    report = check_pack(pack_copy, TODAY)
+    assert not report.loaded and report.summary().endswith(", 1 error")
+
+
+def test_a_topic_no_menu_offers_is_an_error(pack_copy):
+    append(pack_copy / "topics.toml", '\n[topics.orphan]\ntitle = "Orphan"\nsource = "guide"\nsms = "Hello."\n')
+    [error] = errors_of(pack_copy)
+    assert error.startswith("topics.toml:146: topics.orphan:") and "no menu offers" in error
+
+
+def test_a_menu_no_menu_offers_is_an_error(pack_copy):
+    append(pack_copy / "menus.toml", '\n[menus.lost]\nchannel = "sms"\ntitle = "Lost"\noptions = ["steps"]\n')
+    [error] = errors_of(pack_copy)
+    assert "menus.toml:12: menus.lost:" in error
+
+
+def test_a_submenu_reached_from_the_main_menu_is_fine(pack_copy):
+    edit(pack_copy / "menus.toml", '"websites", "access"]', '"more"]')
+    append(pack_copy / "menus.toml",
+           '\n[menus.more]\nchannel = "sms"\ntitle = "More"\noptions = ["websites", "access"]\n')
+    assert check_pack(pack_copy, TODAY).ok
+
+
+def test_a_footer_without_the_way_back_is_a_warning(pack_copy):
+    edit(pack_copy / "pack.toml", 'footer = "Reply 0 for the menu."', 'footer = "Thank you."')
+    report = check_pack(pack_copy, TODAY)
+    assert report.ok and any(p.item == "sms" and "0 or MENU" in p.message for p in report.warnings)
+
+
+def test_an_empty_source_list_is_an_error(pack_copy):
+    edit(pack_copy / "links.toml", 'source = "bsl999"', "source = []")
+    [error] = errors_of(pack_copy)
+    assert "links.bsl999" in error and "names no source" in error
+
+
+VOICE_MENU = """
+[menus.phone]
+channel = "voice"
+title = "Phone menu"
+intro = "Sextortion advice for professionals."
+options = {options}
+"""
+
+
+def test_voice_menus_are_timed_and_more_than_five_choices_is_an_error(pack_copy):
+    edit(pack_copy / "topics.toml", 'title = "What to do now: 4 steps"',
+         'title = "What to do now: 4 steps"\nvoice = "Call {number.posh}. Tell your DSL."')
+    append(pack_copy / "menus.toml", VOICE_MENU.format(options='["steps", "signs", "helplines"]'))
+    append(pack_copy / "pack.toml", "\n[voice]\nwords_per_minute = 120\n")
+    report = check_pack(pack_copy, TODAY)
+    assert report.ok, [str(p) for p in report.errors]
+    # "Call 0 3 4 4, 3 8 1, 4 7 7 2. Tell your DSL." is 15 words: 7.5 seconds at 120 a minute.
+    assert report.speech_seconds["topics.steps"] == 8
+    assert report.speech_seconds["menus.phone"] > 0
+
+    edit(pack_copy / "menus.toml", '["steps", "signs", "helplines"]',
+         '["steps", "signs", "helplines", "links", "dos", "how"]')
+    [error] = errors_of(pack_copy)
+    assert "menus.toml:" in error and "menus.phone" in error and "6 choices" in error
+
+
+def test_a_link_in_a_voice_text_is_an_error(pack_copy):
+    edit(pack_copy / "topics.toml", 'title = "Get images removed"',
+         'title = "Get images removed"\nvoice = "Go to {link.report_remove}."')
+    append(pack_copy / "menus.toml", VOICE_MENU.format(options='["links"]'))
+    [error] = errors_of(pack_copy)
+    assert "topics.links" in error and "never spoken" in error
+
+
+def test_a_voice_only_topic_is_reachable_from_the_voice_menu(pack_copy):
+    append(pack_copy / "topics.toml",
+           '\n[topics.spoken]\ntitle = "Spoken"\nsource = "guide"\nsms = "Hi."\nvoice = "Hello."\n')
+    append(pack_copy / "menus.toml", VOICE_MENU.format(options='["spoken", "steps"]'))
+    assert check_pack(pack_copy, TODAY).ok
+
+
+def test_reading_ease_warns_below_60():
+    plain = "Tell your DSL today. Do not blame the child. Keep the messages."
+    dense = ("Multi-agency safeguarding arrangements necessitate comprehensive documentation "
+             "of organisational responsibilities regarding exploitation investigations.")
+    assert reading_ease(plain) >= READING_EASE_MIN > reading_ease(dense)
+
+
+def test_a_hard_to_read_text_is_a_warning_on_its_line(pack_copy):
+    edit(pack_copy / "topics.toml", "Don't pay, or pay more. Stop contact and block.",
+         "Remuneration of perpetrators necessitates comprehensive institutional consideration.")
+    report = check_pack(pack_copy, TODAY)
+    assert report.ok
+    assert any(str(p).startswith("topics.toml:67: topics.dos:") and "Flesch" in str(p)
+               for p in report.warnings)
+
+
+def test_a_list_without_full_stops_scores_line_by_line():
+    signs = "\n".join(["Warning signs:", "1 Emotional distress", "2 Social withdrawal",
+                       "3 Poor sleep", "4 Unusual secrecy", "5 Change in school work"])
+    assert reading_ease(signs) > reading_ease(signs.replace("\n", " "))
