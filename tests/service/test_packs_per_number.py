@@ -1,0 +1,119 @@
+"""Two partnerships on one deployment: each line number answers with its own pack,
+and neither sees the other's content, sessions or counts."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flows.pack import PackError
+from flows.render import EMERGENCY_SMS
+from messages import DEFAULT_PACK_DIR
+from service.app import create_app
+from service.config import Config, ConfigError, packs_by_number
+from service.store import PREFIX
+from tests.support import LINE_NUMBER, TEXTER, Twilio, message_text
+
+EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "packs" / "en-GB-example"
+EXAMPLE_LINE = "+442079460999"
+
+
+@pytest.fixture
+def twilio(serve, config):
+    return Twilio(serve(config.with_(packs={EXAMPLE_LINE: str(EXAMPLE_PACK)})).url)
+
+
+def text(twilio, body, to, sender=TEXTER):
+    reply = message_text(twilio.sms(body, sender=sender, To=to))
+    assert reply.splitlines()[0] == EMERGENCY_SMS
+    return reply
+
+
+def test_a_text_to_the_second_number_gets_the_second_pack(twilio):
+    reply = text(twilio, "hi", EXAMPLE_LINE)
+    assert "Exampleshire advice line. Reply with a number:" in reply
+    assert "1 First steps in Exampleshire" in reply and "Coventry" not in reply
+    assert "0113 496 0000" in text(twilio, "1", EXAMPLE_LINE)
+
+
+def test_the_first_number_and_any_other_get_the_default_pack(twilio):
+    for to in (LINE_NUMBER, "+441632960000", "", None):
+        reply = message_text(twilio.post("/sms", {"From": TEXTER, "Body": "contacts",
+                                                  **({"To": to} if to is not None else {})}))
+        assert "024 7678 8555" in reply and "Exampleshire" not in reply
+
+
+def test_one_texter_on_both_lines_has_two_separate_conversations(twilio, redis_client):
+    text(twilio, "hi", LINE_NUMBER)
+    text(twilio, "signs", LINE_NUMBER)
+    text(twilio, "hi", EXAMPLE_LINE)
+    assert "0113 496 0000" in text(twilio, "2", EXAMPLE_LINE)  # Exampleshire's item 2
+    assert "Helplines:" in text(twilio, "3", LINE_NUMBER)  # Coventry's item 3, not Exampleshire's menu
+
+    sessions = {key.decode(): json.loads(redis_client.get(key))
+                for key in redis_client.scan_iter(f"{PREFIX}session:*")}
+    assert len(sessions) == 2
+    [coventry] = [s for k, s in sessions.items() if k.startswith(f"{PREFIX}session:en-GB-coventry:sms:")]
+    [example] = [s for k, s in sessions.items() if k.startswith(f"{PREFIX}session:en-GB-example:sms:")]
+    assert (coventry["menu"], coventry["node"]) == ("main", "helplines")
+    assert (example["menu"], example["node"]) == ("home", "local")
+
+
+def test_counts_are_kept_per_pack(twilio, redis_client):
+    text(twilio, "hi", EXAMPLE_LINE)
+    text(twilio, "steps", EXAMPLE_LINE)
+    text(twilio, "steps", LINE_NUMBER)
+    days = {key.decode().split(":")[2]: redis_client.hgetall(key)
+            for key in redis_client.scan_iter(f"{PREFIX}stats:*")}
+    assert days == {
+        "en-GB-example": {b"sms:home": b"1", b"sms:first_steps": b"1"},
+        "en-GB-coventry": {b"sms:steps": b"1"},
+    }
+
+
+def test_the_fallback_url_answers_with_the_called_line_s_menu(serve, config):
+    down = Twilio(serve(config.with_(redis_url="redis://127.0.0.1:1/0",
+                                     packs={EXAMPLE_LINE: str(EXAMPLE_PACK)})).url)
+    reply = message_text(down.post("/sms/fallback", {"From": TEXTER, "To": EXAMPLE_LINE}))
+    assert "Exampleshire advice line" in reply
+    assert "Exampleshire" in message_text(down.sms("hi", To=EXAMPLE_LINE))  # Redis down too
+
+
+def test_a_pack_that_fails_to_load_stops_start_up(config, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(EXAMPLE_PACK, broken)
+    (broken / "links.toml").write_text((broken / "links.toml").read_text().replace("url =", "link ="))
+    with pytest.raises(PackError) as caught:
+        create_app(config.with_(packs={EXAMPLE_LINE: str(broken)}))
+    assert any(p.item == "links.partnership" for p in caught.value.problems)
+
+
+def test_two_folders_with_one_pack_id_stop_start_up(config, tmp_path):
+    twin = tmp_path / "twin"
+    shutil.copytree(DEFAULT_PACK_DIR, twin)
+    with pytest.raises(ConfigError, match="both have id 'en-GB-coventry'"):
+        create_app(config.with_(packs={EXAMPLE_LINE: str(twin)}))
+
+
+def test_one_pack_for_two_numbers_is_loaded_once(serve, config):
+    live = serve(config.with_(packs={EXAMPLE_LINE: str(EXAMPLE_PACK), "+441632960001": str(EXAMPLE_PACK)}))
+    line = live.app.extensions["signpost"]
+    assert line.pack_for(EXAMPLE_LINE) is line.pack_for("+441632960001")
+
+
+class TestSetting:
+    def test_numbers_are_normalised_to_e164(self):
+        assert packs_by_number(" 020 7946 0999 = /packs/a ; +44 1632 960001=/packs/b;") == {
+            "+442079460999": "/packs/a", "+441632960001": "/packs/b"}
+
+    def test_read_from_the_environment(self):
+        config = Config.from_env({"SIGNPOST_PACKS": f"{EXAMPLE_LINE}={EXAMPLE_PACK}"})
+        assert config.packs == {EXAMPLE_LINE: str(EXAMPLE_PACK)}
+        assert Config.from_env({}).packs == {}
+
+    @pytest.mark.parametrize("setting", ["+442079460999", "not-a-number=/packs/a", "+442079460999=",
+                                         "+442079460999=/a;02079460999=/b"])
+    def test_a_setting_that_cannot_be_read_is_refused(self, setting):
+        with pytest.raises(ConfigError, match="SIGNPOST_PACKS"):
+            packs_by_number(setting)
