@@ -20,5 +20,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Check a content pack before publishing it: make check, or make check PACK=path/to/pack
+check: $(STAMP)
+	$(BIN)/signpost check $(PACK)
+
 clean:
 	rm -rf $(VENV) .signpost *.egg-info
