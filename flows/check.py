@@ -61,7 +61,14 @@ VOICE_MENU_OPTIONS_MAX = 5
 # A menu that takes longer than this to hear loses the caller before the last choice.
 VOICE_MENU_SECONDS_MAX = 30
 
-_URL = re.compile(r"(?:https?://|www\.)[^\s\"'<>]+", re.IGNORECASE)
+# A web address as a phone would make it a link: with a scheme or www., a bare
+# domain followed by a path, or a shortener's name on its own.
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s\"'<>]+"
+    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s\"'<>]*"
+    r"|\b(?:" + "|".join(re.escape(s) for s in sorted(SHORTENERS)) + r")\b",
+    re.IGNORECASE,
+)
 _HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*\]")
 
 
@@ -321,16 +328,24 @@ def _check_links(pack: Pack, checker: _Checker) -> None:
         if problem:
             checker.error(f"links.{key}", problem, key="url")
     known = {link.url for link in pack.links.values()}
-    for key, topic in pack.topics.items():
-        for text_key in ("sms", "voice"):
-            for url in _URL.findall(getattr(topic, text_key)):
-                url = url.rstrip(".,;:!?)")
-                if url in known:
-                    continue
-                problem = _link_problem(url, pack.link_domains)
-                advice = "put it in links.toml and write {link.NAME}"
-                checker.error(f"topics.{key}", f"{problem}; {advice}" if problem else
-                              f"{url} is typed into the text: {advice}", key=text_key)
+    # The pages as sent, so an address typed into a menu or the footer is found too.
+    texts = [(_page_item(pack, node), "sms", page) for node, page in pack.sms_pages.items()]
+    texts += [(f"topics.{key}", "voice", topic.voice) for key, topic in pack.topics.items()]
+    for ref, text_key, text in texts:
+        for url in _URL.findall(text):
+            url = url.rstrip(".,;:!?)")
+            if url in known:
+                continue
+            problem = _link_problem(url, pack.link_domains)
+            advice = "put it in links.toml and write {link.NAME}"
+            checker.error(ref, f"{problem}; {advice}" if problem else f"{url} is typed into the text: {advice}",
+                          key=text_key if ref.startswith("topics.") else None)
+
+
+def _page_item(pack: Pack, node_id: str) -> str:
+    if node_id in pack.topics:
+        return f"topics.{node_id}"
+    return f"menus.{node_id}" if node_id in pack.menus else "sms"
 
 
 def _link_problem(url: str, domains: tuple[str, ...]) -> str | None:

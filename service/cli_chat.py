@@ -33,6 +33,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 2
     interactive = sys.stdin.isatty()
     if interactive:
+        try:
+            import readline  # noqa: F401  (arrow keys and history at the prompt)
+        except ImportError:
+            pass
         print(f"Texting the {pack.id} line. Type a message and press Enter; Ctrl-D ends.")
     session = Session(channel="sms")
     while True:

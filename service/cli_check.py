@@ -46,7 +46,6 @@ def register(commands) -> None:
     check = commands.add_parser("check", help="check a content pack before publishing it")
     check.add_argument("pack_dir", nargs="?", default=str(DEFAULT_PACK_DIR), metavar="PACK_DIR",
                        help="the pack's folder (default: the shipped pack)")
-    # Review-by dates are judged against this day; tests and dry runs set it.
-    check.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(),
-                       help=argparse.SUPPRESS)
+    check.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), metavar="YYYY-MM-DD",
+                       help="judge review-by dates as of this day (default: today)")
     check.set_defaults(handler=cmd_check)

@@ -52,7 +52,7 @@ class Line:
 
     def pack_for(self, called: str | None) -> Pack:
         """The pack that serves the number that was called or texted."""
-        number = e164(called or "") if called else None
+        number = e164(called) if called else None
         return self.packs.get(number, self.pack) if number else self.pack
 
     def person(self, raw_number: str | None) -> str:

@@ -245,3 +245,16 @@ def test_a_list_without_full_stops_scores_line_by_line():
     signs = "\n".join(["Warning signs:", "1 Emotional distress", "2 Social withdrawal",
                        "3 Poor sleep", "4 Unusual secrecy", "5 Change in school work"])
     assert reading_ease(signs) > reading_ease(signs.replace("\n", " "))
+
+
+def test_an_address_typed_into_a_menu_is_an_error(pack_copy):
+    edit(pack_copy / "menus.toml", 'outro = "Or a word:', 'outro = "See bit.ly/abc. Or a word:')
+    [error] = errors_of(pack_copy)
+    assert error.startswith("menus.toml:4: menus.main:") and "shortener" in error
+
+
+@pytest.mark.parametrize("typed", ["stopncii.org/help", "www.stopncii.org", "http://stopncii.org"])
+def test_a_bare_or_http_address_typed_into_a_text_is_an_error(pack_copy, typed):
+    edit(pack_copy / "topics.toml", "(adults: {link.stopncii})", f"(adults: {typed})")
+    [error] = errors_of(pack_copy)
+    assert error.startswith("topics.toml:56: topics.links:") and "https://" in error
