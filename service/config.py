@@ -58,7 +58,10 @@ class Config:
     # Bodies larger than this get 413 before anything reads them.
     max_request_bytes: int = 64 * 1024
     allowed_regions: tuple[str, ...] = ("GB",)
-    extra: dict = field(default_factory=dict)
+    # Each SMS reply costs money: past this many in an hour a number gets no reply.
+    sms_replies_per_hour: int = 30
+    # Local disk for what must survive a Redis outage (the opt-out journal).
+    state_dir: str = ".signpost"
     # A pack per line: the Twilio number texted or called (E.164) -> the pack's
     # folder. Any other number gets pack_dir. Set by SIGNPOST_PACKS.
     packs: dict[str, str] = field(default_factory=dict)
@@ -102,6 +105,7 @@ class Config:
             api_base_url=env.get("TWILIO_API_BASE_URL") or defaults.api_base_url,
             pack_dir=env.get("SIGNPOST_PACK_DIR") or defaults.pack_dir,
             allowed_regions=regions or defaults.allowed_regions,
+            sms_replies_per_hour=int(env.get("SIGNPOST_SMS_REPLIES_PER_HOUR") or defaults.sms_replies_per_hour),
+            state_dir=env.get("SIGNPOST_STATE_DIR") or defaults.state_dir,
             packs=packs_by_number(env.get("SIGNPOST_PACKS", "")),
         ).validate()
-
