@@ -248,10 +248,14 @@ def _voice_roots(pack: Pack) -> list[str]:
 
 def _check_voice(pack: Pack, checker: _Checker) -> None:
     """Voice menus short enough to remember; every prompt timed at the pack's speaking rate."""
-    rate = pack.voice.get("words_per_minute", WORDS_PER_MINUTE) if isinstance(pack.voice, dict) else WORDS_PER_MINUTE
+    settings = pack.voice if isinstance(pack.voice, dict) else {}
+    rate = settings.get("words_per_minute", WORDS_PER_MINUTE)
     if not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0:
         checker.error("voice", "words_per_minute must be a number above 0", key="words_per_minute")
         rate = WORDS_PER_MINUTE
+    say = settings.get("say") if isinstance(settings.get("say"), dict) else {}
+    # How the line offers a choice, when the pack says; "{title}" and "{key}" are the line's.
+    option = say.get("option") if isinstance(say.get("option"), str) else "Press {key} for {title}."
     for key, menu in pack.menus.items():
         if menu.channel != "voice":
             continue
@@ -259,17 +263,20 @@ def _check_voice(pack: Pack, checker: _Checker) -> None:
         if len(menu.options) > VOICE_MENU_OPTIONS_MAX:
             checker.error(ref, f"offers {len(menu.options)} choices; a voice menu may offer at most "
                                f"{VOICE_MENU_OPTIONS_MAX}", key="options")
-        choices = [f"Press {n} for {_spoken_title(pack, o)}." for n, o in enumerate(menu.options, 1)]
-        prompt = " ".join([menu.intro, *choices, menu.outro])
-        seconds = _speak(pack, checker, ref, prompt, rate)
+        choices = [option.replace("{title}", _spoken_title(pack, o)).replace("{key}", str(n))
+                   for n, o in enumerate(menu.options, 1)]
+        seconds = _speak(pack, checker, ref, " ".join([menu.intro, *choices, menu.outro]), rate)
         if seconds is not None and seconds > VOICE_MENU_SECONDS_MAX:
             checker.warn(ref, f"takes about {seconds} seconds to say; callers lose track past "
                               f"{VOICE_MENU_SECONDS_MAX}")
     for key, topic in pack.topics.items():
         if topic.voice:
             _speak(pack, checker, f"topics.{key}", topic.voice, rate, key="voice")
+    for name, text in say.items():
+        if isinstance(text, str):
+            _speak(pack, checker, "voice", text, rate, key="say", label=f"voice.say.{name}")
     if checker.report.speech_seconds:
-        _speak(pack, checker, "999 line", EMERGENCY_VOICE, rate)
+        checker.report.speech_seconds["999 line"] = speaking_seconds(EMERGENCY_VOICE, rate)
 
 
 def _spoken_title(pack: Pack, node_id: str) -> str:
@@ -277,7 +284,8 @@ def _spoken_title(pack: Pack, node_id: str) -> str:
     return (node.spoken_title or node.title) if node else node_id
 
 
-def _speak(pack: Pack, checker: _Checker, ref: str, text: str, rate: float, key: str | None = None) -> int | None:
+def _speak(pack: Pack, checker: _Checker, ref: str, text: str, rate: float,
+           key: str | None = None, label: str | None = None) -> int | None:
     """Seconds ``text`` takes to say once its references are filled as they will be spoken."""
     try:
         spoken = templates.fill(text, pack.numbers, pack.links, "voice")
@@ -287,10 +295,18 @@ def _speak(pack: Pack, checker: _Checker, ref: str, text: str, rate: float, key:
     except templates.DanglingReference as exc:
         checker.error(ref, f"dangling reference: {exc}", key=key)
         return None
-    # Each spoken digit is a word: "0 3 4 4, 3 8 1" takes as long as seven words.
-    seconds = math.ceil(len(spoken.split()) * 60 / rate)
-    checker.report.speech_seconds[ref] = seconds
+    seconds = speaking_seconds(spoken, rate)
+    checker.report.speech_seconds[label or ref] = seconds
     return seconds
+
+
+def speaking_seconds(spoken: str, words_per_minute: float) -> int:
+    """Whole seconds to say ``spoken``, rounded up.
+
+    Counted in words, and each digit of a spoken number is a word: "0 3 4 4, 3 8 1"
+    takes as long as seven words.
+    """
+    return math.ceil(len(spoken.split()) * 60 / words_per_minute)
 
 
 def _check_numbers(pack: Pack, checker: _Checker) -> None:

@@ -15,6 +15,7 @@ from flows.render import EMERGENCY_SMS
 from messages import DEFAULT_PACK_DIR
 from service import cli
 from service.store import Store
+from tests.flows.test_check import at
 from tests.support import TEXTER, message_text
 
 SIGNPOST = Path(sys.executable).parent / "signpost"
@@ -36,8 +37,8 @@ class TestCheck:
         assert lines[-1].endswith(" 0 errors")
         assert not any(line.startswith("error:") for line in lines)
         assert "Needs confirmation by a reviewer (6):" in lines
-        assert "  numbers.posh (numbers.toml:13): opening hours" in lines
-        assert "  2027-05-24  pack (pack.toml:4)" in lines
+        assert f"  numbers.posh ({at(DEFAULT_PACK_DIR / 'numbers.toml', '[numbers.posh]')}): opening hours" in lines
+        assert f"  2027-05-24  pack ({at(DEFAULT_PACK_DIR / 'pack.toml', '[pack]')})" in lines
 
     def test_a_broken_copy_fails_naming_the_file_line_and_item(self, tmp_path):
         copy = tmp_path / "pack"
@@ -46,7 +47,8 @@ class TestCheck:
         numbers.write_text(numbers.read_text().replace('"024 7678 8555"', '"024 7678 855"'))
         result = signpost("check", str(copy))
         assert result.returncode == 1
-        assert "error: numbers.toml:57: numbers.mash: '024 7678 855' is not a valid fixed line" in result.stdout
+        where = at(numbers, "024 7678 855")
+        assert f"error: {where}: numbers.mash: '024 7678 855' is not a valid fixed line" in result.stdout
         assert result.stdout.strip().splitlines()[-1].endswith(" 1 error")
 
     def test_a_pack_that_does_not_load_says_so(self, tmp_path):
@@ -56,13 +58,15 @@ class TestCheck:
         topics.write_text(topics.read_text().replace("{link.cscp}", "{link.cspc}"))
         result = signpost("check", str(copy))
         assert result.returncode == 1
-        assert "topics.toml:101: topics.contacts: dangling reference" in result.stdout
+        where = at(topics, "sms = ", after="[topics.contacts]")
+        assert f"error: {where}: topics.contacts: dangling reference" in result.stdout
         assert "The pack does not load" in result.stdout
 
     def test_review_by_dates_in_the_past_warn_without_failing(self):
         result = signpost("check", "--today", "2027-06-01")
         assert result.returncode == 0
-        assert "warning: pack.toml:10: pack: review-by date 2027-05-24 has passed" in result.stdout
+        where = at(DEFAULT_PACK_DIR / "pack.toml", "review_by")
+        assert f"warning: {where}: pack: review-by date 2027-05-24 has passed" in result.stdout
 
     def test_the_second_pack_passes(self):
         result = signpost("check", str(EXAMPLE_PACK))
