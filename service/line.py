@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-
-from flows.pack import Pack, load_pack
 from pathlib import Path
 
+from flows.pack import Pack, load_pack
+from service import sms_twiml
 from service.config import Config
 from service.journal import OptOutJournal
-from service.sms import rendered_pages as sms_pages_as_twiml
 from service.privacy import number_id
 from service.signature import validator_for
 from service.store import Store, connect
@@ -29,7 +28,7 @@ class Line:
         self.validator = validator_for(self.config.auth_token)
         self.journal = OptOutJournal(Path(self.config.state_dir) / "optout-journal.log")
         self._journal_checked = float("-inf")
-        self._sms_twiml = {self.pack.id: sms_pages_as_twiml(self.pack)}
+        self._sms_twiml = {self.pack.id: sms_twiml.rendered_pages(self.pack)}
 
     def sms_twiml(self, pack: Pack) -> dict[str, str]:
         """The pack's SMS pages as TwiML, rendered at start-up (node -> TwiML)."""

@@ -11,7 +11,6 @@ import logging
 
 import redis
 from flask import Blueprint, Response, current_app, request
-from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
 from flows import Event
@@ -25,22 +24,8 @@ bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
 
 
-def render(text: str) -> str:
-    """The reply as TwiML; an empty text means no message at all (see the flood limit)."""
-    response = MessagingResponse()
-    if text:
-        response.message(text)
-    return str(response)
-
-
-def rendered_pages(pack) -> dict[str, str]:
-    """Every page of a pack as TwiML, rendered once at start-up: node -> TwiML ("" -> none)."""
-    pages = {node: render(text) for node, text in pack.sms_pages.items()}
-    pages[""] = render("")
-    return pages
-
-
 def page(pack, node: str) -> Response:
+    """A page rendered at start-up; an unknown node (a pack changed under a retry) gets the menu."""
     pages = current_app.extensions["signpost"].sms_twiml(pack)
     return Response(pages.get(node, pages[pack.main_menu]), mimetype="application/xml")
 
