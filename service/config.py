@@ -37,6 +37,8 @@ class Config:
     # Bodies larger than this get 413 before anything reads them.
     max_request_bytes: int = 64 * 1024
     allowed_regions: tuple[str, ...] = ("GB",)
+    # The text-to-speech voice for calls; empty: the pack's choice.
+    voice: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -78,4 +80,5 @@ class Config:
             api_base_url=env.get("TWILIO_API_BASE_URL") or defaults.api_base_url,
             pack_dir=env.get("SIGNPOST_PACK_DIR") or defaults.pack_dir,
             allowed_regions=regions or defaults.allowed_regions,
+            voice=env.get("SIGNPOST_VOICE", ""),
         ).validate()
