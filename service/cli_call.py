@@ -56,9 +56,10 @@ def cmd_call(args: argparse.Namespace) -> int:
         print(f"signpost: pack {pack.id} has no [voice] table: it offers no voice line", file=sys.stderr)
         return 2
     out, caller = sys.stdout, args.from_
+    clock = (lambda: args.at) if args.at else _now
     print(f"Calling the {pack.id} line from {caller or 'a withheld number'}. "
           "Type keys (1, 9, *, #) or words; end of input hangs up.", file=out)
-    reply, session = step(pack, Session(channel="voice"), Event("start", at=_now(), caller=caller))
+    reply, session = step(pack, Session(channel="voice"), Event("start", at=clock(), caller=caller))
     show(reply, out)
     while not reply.hangup:
         if sys.stdin.isatty():
@@ -67,13 +68,13 @@ def cmd_call(args: argparse.Namespace) -> int:
         if not line:
             print("  [end of input: the caller hangs up]", file=out)
             break
-        reply, session = step(pack, session, event_for(line, caller, _now()))
+        reply, session = step(pack, session, event_for(line, caller, clock()))
         if reply.followup is not None:
-            reply, session = step(pack, session, Event("followup", _text(pack, reply, out), at=_now()))
+            reply, session = step(pack, session, Event("followup", _text(pack, reply, out), at=clock()))
         elif reply.dial:
             show(reply, out)
             print("  [the transfer ends]", file=out)
-            reply, session = step(pack, session, Event("dial", "completed", at=_now(), caller=caller))
+            reply, session = step(pack, session, Event("dial", "completed", at=clock(), caller=caller))
         show(reply, out)
     return 0
 
@@ -99,4 +100,14 @@ def register(commands) -> None:
     call.add_argument("--pack", default=str(DEFAULT_PACK_DIR), help="content pack folder (default: %(default)s)")
     call.add_argument("--from", dest="from_", default="anonymous",
                       help="the caller's number, e.g. +447400123456 (default: withheld)")
+    call.add_argument("--at", type=_moment, default=None,
+                      help="pretend it is this time, e.g. 2026-12-25T11:00 (UTC), to hear the hours")
     call.set_defaults(handler=cmd_call)
+
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time: {text!r} (try 2026-12-25T11:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
