@@ -106,8 +106,9 @@ def event_from(form, at: dt.datetime, start: bool) -> Event:
 
 
 def step_number() -> int:
+    """The step this request answers; 0 is the call's start, so a step is at least 1."""
     try:
-        return max(0, min(int(request.args.get("n", "1")), 10_000))
+        return max(1, min(int(request.args.get("n", "1")), 10_000))
     except ValueError:
         return 1
 
