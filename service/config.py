@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from messages import DEFAULT_PACK_DIR
 
@@ -37,9 +37,12 @@ class Config:
     # Bodies larger than this get 413 before anything reads them.
     max_request_bytes: int = 64 * 1024
     allowed_regions: tuple[str, ...] = ("GB",)
+    # Each SMS reply costs money: past this many in an hour a number gets no reply.
+    sms_replies_per_hour: int = 30
+    # Local disk for what must survive a Redis outage (the opt-out journal).
+    state_dir: str = ".signpost"
     # The text-to-speech voice for calls; empty: the pack's choice.
     voice: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def checks_signatures(self) -> bool:
@@ -80,5 +83,7 @@ class Config:
             api_base_url=env.get("TWILIO_API_BASE_URL") or defaults.api_base_url,
             pack_dir=env.get("SIGNPOST_PACK_DIR") or defaults.pack_dir,
             allowed_regions=regions or defaults.allowed_regions,
+            sms_replies_per_hour=int(env.get("SIGNPOST_SMS_REPLIES_PER_HOUR") or defaults.sms_replies_per_hour),
+            state_dir=env.get("SIGNPOST_STATE_DIR") or defaults.state_dir,
             voice=env.get("SIGNPOST_VOICE", ""),
         ).validate()

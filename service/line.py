@@ -6,7 +6,10 @@ import logging
 from dataclasses import dataclass
 
 from flows.pack import Pack, load_pack
+from pathlib import Path
+
 from service.config import Config
+from service.journal import OptOutJournal
 from service.privacy import number_id
 from service.signature import validator_for
 from service.store import Store, connect
@@ -22,6 +25,12 @@ class Line:
 
     def __post_init__(self):
         self.validator = validator_for(self.config.auth_token)
+        self.journal = OptOutJournal(Path(self.config.state_dir) / "optout-journal.log")
+
+    def catch_up(self) -> None:
+        """Redis answered: apply any opt-outs journalled while it was away."""
+        if self.journal.pending():
+            self.journal.replay(self.store)
 
     @classmethod
     def start(cls, config: Config) -> Line:

@@ -25,8 +25,10 @@ bp.before_request(require_twilio_signature)
 
 
 def twiml(text: str) -> Response:
+    """The reply as TwiML; an empty text means no message at all (see the flood limit)."""
     response = MessagingResponse()
-    response.message(text)
+    if text:
+        response.message(text)
     return Response(str(response), mimetype="application/xml")
 
 
@@ -44,21 +46,31 @@ def inbound() -> Response:
     event = Event("text", request.form.get("Body", ""), at=dt.datetime.now(dt.timezone.utc))
     turn = Turn("sms", person, delivery_token("sms"), pack.id)
     try:
-        stored, session = line.store.begin(turn)
-        if stored is not None:
+        begun = line.store.begin(turn)
+        line.catch_up()
+        if begun.answer is not None:
             log.info("sms from=%s repeat delivery: same answer", short(person))
-            return twiml(stored)
-        reply, session = step(pack, session, event)
+            return twiml(begun.answer)
+        reply, session = step(pack, begun.session, event)
+        flooded = begun.replies_this_hour >= line.config.sms_replies_per_hour
         earlier = line.store.commit(
-            turn, reply.text, session, number_id=person, effect=reply.effect, counted=reply.node
+            turn, "" if flooded else reply.text, session, number_id=person,
+            effect=reply.effect, counted=reply.node, replied=not flooded,
         )
+        if flooded:
+            # An opt-out is still recorded (above); only the reply, which costs money, is held back.
+            log.warning("sms from=%s over %d replies this hour: not answered",
+                        short(person), line.config.sms_replies_per_hour)
+            return twiml("")
         log.info("sms from=%s node=%s effect=%s%s", short(person), reply.node, reply.effect or "-",
                  " (raced a retry)" if earlier else "")
         return twiml(earlier if earlier is not None else reply.text)
     except redis.RedisError as exc:
         # Stateless fallback: the same flow from a fresh session still answers
-        # keywords and gives the menu. The opt-out journal is the store's concern.
+        # keywords and gives the menu; an opt-out goes to the journal.
         reply, _ = step(pack, Session(channel="sms"), event)
+        if reply.effect:
+            line.journal.record(person, reply.effect)
         log.warning("sms from=%s redis unavailable (%s): answered without a session",
                     short(person), type(exc).__name__)
         return twiml(reply.text)

@@ -2,13 +2,15 @@
 
 Two round trips per webhook, each atomic where it matters:
 
-1. ``begin``: one MGET of the stored answer for this delivery (a Twilio retry) and
-   the session. The reply depends on the session, so the session has to be read
+1. ``begin``: one MGET of the stored answer for this delivery (a Twilio retry), the
+   session and the replies sent this hour. The reply depends on the session, so the session has to be read
    before the flow can decide; nothing else needs to be.
 2. ``commit``: one Lua script that claims the delivery with ``SET NX`` and, only if
    the claim is ours, writes the session, the opt-out and the count. A duplicate
    that raced us gets the answer the winner stored, so both answers are the same
-   and the state changes once. There is no check-then-set anywhere.
+   and the state changes once. There is no check-then-set anywhere. (The flood
+   limit is read in 1 and counted in 2, so a burst of simultaneous messages can
+   pass it by a few; it bounds cost, it is not a security boundary.)
 
 Every key holding a person's state is named by an HMAC of their number (see
 ``privacy``); no value holds a number or a message body.
@@ -28,6 +30,7 @@ from flows.model import Session
 
 PREFIX = "signpost:"
 STATS_TTL = 400 * 24 * 60 * 60  # a year of daily counts, and a month to spare
+REPLY_WINDOW = 60 * 60  # the flood limit counts replies in an hour from the first
 
 _COMMIT = """
 if ARGV[1] == '1' then
@@ -48,6 +51,11 @@ end
 if ARGV[7] ~= '' then
   redis.call('HINCRBY', KEYS[4], ARGV[7], 1)
   redis.call('EXPIRE', KEYS[4], ARGV[8])
+end
+if ARGV[9] ~= '0' then
+  if redis.call('INCR', KEYS[5]) == 1 then
+    redis.call('EXPIRE', KEYS[5], ARGV[9])
+  end
 end
 return false
 """
@@ -82,6 +90,20 @@ class Turn:
     def delivery_key(self) -> str:
         return f"{PREFIX}delivery:{self.channel}:{self.delivery or 'none'}"
 
+    @property
+    def replies_key(self) -> str:
+        """Replies sent to this person in the current hour (the flood limit)."""
+        return f"{PREFIX}replies:{self.channel}:{self.person}"
+
+
+@dataclass(frozen=True)
+class Begun:
+    """What ``begin`` read: an earlier answer to this delivery, the session, the hour's replies."""
+
+    answer: str | None
+    session: Session
+    replies_this_hour: int
+
 
 class Store:
     def __init__(self, client: redis.Redis, session_ttl: int, dedupe_ttl: int):
@@ -98,16 +120,16 @@ class Store:
     def stats_key(pack: str, day: dt.date) -> str:
         return f"{PREFIX}stats:{pack}:{day.isoformat()}"
 
-    def begin(self, turn: Turn) -> tuple[str | None, Session]:
-        """The answer already given to this delivery (if any) and the session."""
-        stored, raw = self.redis.mget(turn.delivery_key, turn.session_key)
+    def begin(self, turn: Turn) -> Begun:
+        stored, raw, replies = self.redis.mget(turn.delivery_key, turn.session_key, turn.replies_key)
+        replies = int(replies or 0)
         if stored is not None and turn.delivery:
-            return stored.decode(), Session(channel=turn.channel)
+            return Begun(stored.decode(), Session(channel=turn.channel), replies)
         try:
             data = json.loads(raw) if raw else None
         except ValueError:
             data = None
-        return None, Session.from_dict(data, channel=turn.channel)
+        return Begun(None, Session.from_dict(data, channel=turn.channel), replies)
 
     def commit(
         self,
@@ -119,6 +141,7 @@ class Store:
         effect: str | None = None,
         counted: str = "",
         day: dt.date | None = None,
+        replied: bool = False,
     ) -> str | None:
         """Claim this delivery and save its effects; return the earlier answer if we lost."""
         day = day or dt.date.today()
@@ -128,6 +151,7 @@ class Store:
                 turn.session_key,
                 self.optout_key(number_id) if number_id else f"{PREFIX}optout:none",
                 self.stats_key(turn.pack, day),
+                turn.replies_key,
             ],
             args=[
                 "1" if turn.delivery else "0",
@@ -138,6 +162,7 @@ class Store:
                 effect if number_id and effect else "",
                 f"{turn.channel}:{counted}" if counted else "",
                 STATS_TTL,
+                REPLY_WINDOW if replied else 0,
             ],
         )
         return result.decode() if result is not None else None

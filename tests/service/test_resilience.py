@@ -1,0 +1,113 @@
+"""When parts fail: Redis down, hung or back again; a flood from one number; a broken pack."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+import redis
+import requests
+
+from flows.pack import PackError
+from flows.render import EMERGENCY_SMS
+from messages import DEFAULT_PACK_DIR
+from service.app import create_app
+from service.embedded_redis import EmbeddedRedis
+from service.privacy import number_id
+from service.store import Store
+from tests.support import SECRET_KEY, TEXTER, Twilio, message_text
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis this test may stop, hang and restart (whatever REDIS_URL says)."""
+    server = EmbeddedRedis(tmp_path / "redis", persist=True)
+    server.start()
+    yield server
+    if server.process and server.process.poll() is None:
+        os.kill(server.process.pid, signal.SIGCONT)
+    server.stop()
+
+
+def timed(send):
+    started = time.monotonic()
+    response = send()
+    return response, time.monotonic() - started
+
+
+def test_outage_mid_conversation_answers_fast_keeps_opt_outs_and_recovers(serve, config, own_redis, tmp_path):
+    line = serve(config.with_(redis_url=own_redis.url, state_dir=str(tmp_path / "state")))
+    twilio = Twilio(line.url)
+    optout = Store.optout_key(number_id(TEXTER, SECRET_KEY.encode()))
+
+    assert "Warning signs" in message_text(twilio.sms("2"))
+    own_redis.stop()
+
+    response, seconds = timed(lambda: twilio.sms("hello"))
+    assert seconds < 1.0
+    assert message_text(response).splitlines()[0] == EMERGENCY_SMS
+    assert "Avoid blame" in message_text(twilio.sms("steps"))  # keywords work without a session
+    stop = message_text(twilio.sms("STOP"))
+    assert "START" in stop
+    health = requests.get(line.url + "/healthz", timeout=5).json()
+    assert health["status"] == "degraded" and health["redis"] == "unreachable"
+
+    own_redis.start()  # same port, same data folder
+    assert "Helplines" in message_text(twilio.sms("3"))  # picks up by itself
+    client = redis.Redis.from_url(own_redis.url)
+    assert client.exists(optout), "the STOP sent during the outage was applied on recovery"
+    assert requests.get(line.url + "/healthz", timeout=5).json()["status"] == "ok"
+    assert not list((tmp_path / "state").glob("*.log"))  # journal consumed
+
+
+def test_hung_redis_still_answers_within_a_second(serve, config, own_redis):
+    line = serve(config.with_(redis_url=own_redis.url))
+    twilio = Twilio(line.url)
+    message_text(twilio.sms("hi"))  # a pooled connection exists
+    os.kill(own_redis.process.pid, signal.SIGSTOP)
+    try:
+        for body in ["1", "helpline"]:
+            response, seconds = timed(lambda: twilio.sms(body))
+            assert seconds < 1.0
+            assert message_text(response).splitlines()[0] == EMERGENCY_SMS
+    finally:
+        os.kill(own_redis.process.pid, signal.SIGCONT)
+    assert "Warning signs" in message_text(twilio.sms("signs"))
+
+
+def test_one_number_flooding_gets_no_more_replies_for_the_hour(serve, config, redis_client, captured_logs):
+    twilio = Twilio(serve(config.with_(sms_replies_per_hour=3)).url)
+    for _ in range(3):
+        assert message_text(twilio.sms("hi")).startswith("If a child")
+    flooded = twilio.sms("hi")
+    assert flooded.status_code == 200
+    assert ET.fromstring(flooded.content).findall("Message") == []
+    # Someone else is still answered, and STOP from the flooder is still recorded.
+    assert message_text(twilio.sms("hi", sender="+447400765432")).startswith("If a child")
+    twilio.sms("STOP")
+    me = number_id(TEXTER, SECRET_KEY.encode())
+    assert redis_client.exists(Store.optout_key(me))
+    window = redis_client.ttl(f"signpost:replies:sms:{me}")
+    assert 3500 < window <= 3600
+    assert any("over 3 replies this hour" in r.getMessage() and me[:10] in r.getMessage()
+               for r in captured_logs.records)
+
+
+def test_a_pack_that_fails_to_load_stops_start_up(config, tmp_path):
+    broken = tmp_path / "pack"
+    broken.mkdir()
+    for source in DEFAULT_PACK_DIR.glob("*.toml"):
+        (broken / source.name).write_text(source.read_text())
+    text = (broken / "topics.toml").read_text().replace("{number.mash}", "{number.nope}")
+    (broken / "topics.toml").write_text(text)
+    with pytest.raises(PackError, match="topics.contacts"):
+        create_app(config.with_(pack_dir=str(broken)))
+
+    env = {**os.environ, "SIGNPOST_PACK_DIR": str(broken), "REDIS_URL": config.redis_url}
+    run = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--port", "0"],
+                         env=env, capture_output=True, text=True, timeout=30)
+    assert run.returncode == 2
+    assert "topics.toml" in run.stderr and "topics.contacts" in run.stderr
