@@ -7,7 +7,10 @@ transfer ends.
 
 import datetime as dt
 import json
+import os
 import re
+import signal
+import time
 
 import pytest
 import requests
@@ -17,6 +20,7 @@ from rq import Queue
 
 from flows.render import EMERGENCY_VOICE
 from service import followups
+from service.embedded_redis import EmbeddedRedis
 from service.store import PREFIX
 from service.voice import CLOCK
 from tests.support import Call, Twilio, gather, spoken, voice_twiml
@@ -296,6 +300,27 @@ def test_redis_down_still_answers_with_999_and_the_menu_works(serve, config):
     call = down.call_start().say("text me the links")
     assert_999_first(call.root)
     assert "ending 4 5 6" in call.text
+
+
+def test_redis_hung_mid_call_still_answers_within_a_second(serve, config, tmp_path):
+    server = EmbeddedRedis(tmp_path / "redis", persist=False)
+    server.start()
+    try:
+        line = Twilio(serve(config.with_(redis_url=server.url)).url)
+        call = line.call_start().press("5")
+        assert "More advice." in call.said
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            call.press("3")
+            assert time.monotonic() - started < 1.0
+            assert_999_first(call.root)
+            # Without its session the call answers from the main menu: 3 is warning signs.
+            assert "Emotional distress." in call.text
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+    finally:
+        server.stop()
 
 
 def test_a_bug_is_answered_with_the_fallback_not_a_5xx(twilio, at, monkeypatch):
