@@ -87,6 +87,11 @@ def _understand(pack: Pack, event: Event) -> str:
     return pack.voice_keywords.match(event.value) or ""
 
 
+def _choice(said: str) -> int:
+    """The number of a content choice, or 0: only keypad digits count ("\u00b2" is not 2)."""
+    return int(said) if said.isascii() and said.isdigit() and len(said) <= 2 else 0
+
+
 def _choose(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
     """The caller is on a menu or has just heard a topic: do what they chose."""
     said = _understand(pack, event)
@@ -96,12 +101,12 @@ def _choose(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Ses
     node = session.node
     if node in pack.menus:
         options = pack.menus[node].options
-        if said.isdigit() and 1 <= int(said) <= len(options):
-            return _go(pack, session, options[int(said) - 1], event)
+        if 1 <= _choice(said) <= len(options):
+            return _go(pack, session, options[_choice(said) - 1], event)
     else:
         actions = _actions(pack, node, event.at)
-        if said.isdigit() and 1 <= int(said) <= len(actions):
-            said = f"#{actions[int(said) - 1]}"
+        if 1 <= _choice(said) <= len(actions):
+            said = f"#{actions[_choice(said) - 1]}"
         if said == "#transfer" and "transfer" in actions:
             return _transfer(pack, session, node)
     if said == "#text":

@@ -143,6 +143,7 @@ def test_a_fresh_session_after_a_lost_one_answers_from_the_main_menu():
 
 EVENTS = st.one_of(
     st.tuples(st.just("digits"), st.text(alphabet="0123456789*#", max_size=14)),
+    st.tuples(st.just("digits"), st.text(max_size=8)),
     st.tuples(st.just("speech"), st.text(max_size=60)),
     st.tuples(st.just("silence"), st.just("")),
     st.tuples(st.just("dial"), st.sampled_from(["completed", "busy", "no-answer", "failed", "x"])),
