@@ -26,7 +26,7 @@ VOICE_COMMANDS = {
     "back": "back", "go back": "back", "previous": "back",
     "main menu": "main", "menu": "main", "start again": "main", "start over": "main",
     "slower": "slow", "slow down": "slow", "more slowly": "slow", "speak slowly": "slow",
-    "text me the links": "text", "text me": "text", "send me the links": "text",
+    "text me the links": "links", "send me the links": "links", "text me": "text",
     "send me a text": "text", "by text": "text", "text it": "text", "send it": "text",
     "put me through": "transfer", "connect me": "transfer", "talk to someone": "transfer",
     "yes": "yes", "yeah": "yes", "correct": "yes", "that's right": "yes",

@@ -109,8 +109,8 @@ def _choose(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Ses
             said = f"#{actions[_choice(said) - 1]}"
         if said == "#transfer" and "transfer" in actions:
             return _transfer(pack, session, node)
-    if said == "#text":
-        return _start_text(pack, session, event)
+    if said in ("#text", "#links"):
+        return _start_text(pack, session, event, links=said == "#links")
     if said in pack.voice_texts or (said in pack.menus and pack.menus[said].channel == "voice"):
         return _go(pack, session, said, event)
     return _present(pack, session, node, event, before=(pack.voice_say["not_a_choice"],), full=False)
@@ -249,9 +249,14 @@ def _transfer(pack: Pack, session: Session, topic_id: str) -> tuple[VoiceReply, 
 
 # --- sending the content by text --------------------------------------------------
 
-def _start_text(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
+def _start_text(pack: Pack, session: Session, event: Event, links: bool = False):
+    """Ask where to text: what the caller just heard, or the links page from a menu.
+
+    Asked for "the links" after a topic that has none, the caller gets the links page.
+    """
     node = session.node
-    topic = node if node in pack.topics and node in pack.sms_pages else FOLLOWUP_TOPIC
+    page = pack.sms_pages.get(node or "", "") if node in pack.topics else ""
+    topic = node if page and (not links or "https://" in page) else FOLLOWUP_TOPIC
     session = replace(session, pending={"topic": topic, "from": node})
     caller = classify(event.caller, pack.region)
     step_ = CONFIRM_CALLER if caller.textable((pack.region,)) else ENTER_NUMBER
