@@ -81,7 +81,8 @@ class KeywordIndex:
             if phrase in padded:
                 return node
         words = padded.split()
-        candidates = [whole] if len(whole) <= _FUZZY_MAX else []
+        # Shorter than any keyword worth a typo ("hi", "ok"): no close match to look for.
+        candidates = [whole] if 4 <= len(whole) <= _FUZZY_MAX else []
         candidates += [w for w in words[:20] if len(w) >= 4 and w != whole]
         for candidate in candidates:
             close = difflib.get_close_matches(candidate, self._fuzzy, n=1, cutoff=_FUZZY_CUTOFF)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 
@@ -38,7 +38,9 @@ class Session:
     pending: dict | None = None
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v not in (None, [], 0, False)}
+        """Only what differs from a fresh session: it is written on every turn."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: v for k, v in values.items() if v not in (None, [], 0, False)}
 
     @classmethod
     def from_dict(cls, data: object, channel: str = "sms") -> Session:
