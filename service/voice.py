@@ -135,11 +135,11 @@ def answer(n: int, start: bool) -> Response:
     action = f"/voice/step?n={n + 1}"
     turn = Turn("voice", call, token_id("voice", call_sid, str(n)) if call_sid else None, pack.id)
     try:
-        begun = line.store.begin(turn)
-        if begun.answer is not None:
+        stored, session = line.store.begin(turn)
+        if stored is not None:
             log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
-            return xml(fernet.decrypt(begun.answer.encode()).decode())
-        session = reveal(begun.session, fernet, line.config.session_ttl)
+            return xml(fernet.decrypt(stored.encode()).decode())
+        session = reveal(session, fernet, line.config.session_ttl)
         reply, session = step(pack, session if not start else Session(channel="voice"), event)
         if reply.followup is not None:
             outcome = request_followup(line, reply, call, n)
