@@ -83,3 +83,25 @@ class FollowUp:
 
     topic: str
     number: str
+
+
+@dataclass(frozen=True)
+class VoiceReply:
+    """What the line says and does next on a call, before any TwiML exists.
+
+    node: where the caller now is (a topic or menu id, or a step of asking for a text).
+    say: what to say, in order; the renderer puts the 999 sentence before all of it.
+    listen: ``menu`` (one key, or words), ``number`` (keys ending with #), or ``""``.
+    dial: an E.164 number to put the caller through to.
+    hangup: end the call after speaking.
+    followup: a text to send; the service reports how it went as a ``followup`` event.
+    """
+
+    node: str
+    say: tuple[str, ...] = ()
+    listen: str = "menu"
+    hints: tuple[str, ...] = ()
+    slow: bool = False
+    dial: str = ""
+    hangup: bool = False
+    followup: FollowUp | None = None

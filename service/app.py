@@ -33,9 +33,10 @@ def create_app(config: Config | None = None) -> Flask:
             "Serve on loopback only, for local trials."
         )
 
-    from service import sms
+    from service import sms, voice
 
     app.register_blueprint(sms.bp)
+    app.register_blueprint(voice.bp)
 
     @app.get("/healthz")
     def healthz():

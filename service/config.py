@@ -41,6 +41,8 @@ class Config:
     sms_replies_per_hour: int = 30
     # Local disk for what must survive a Redis outage (the opt-out journal).
     state_dir: str = ".signpost"
+    # The text-to-speech voice for calls; empty: the pack's choice.
+    voice: str = ""
 
     @property
     def checks_signatures(self) -> bool:
@@ -83,4 +85,5 @@ class Config:
             allowed_regions=regions or defaults.allowed_regions,
             sms_replies_per_hour=int(env.get("SIGNPOST_SMS_REPLIES_PER_HOUR") or defaults.sms_replies_per_hour),
             state_dir=env.get("SIGNPOST_STATE_DIR") or defaults.state_dir,
+            voice=env.get("SIGNPOST_VOICE", ""),
         ).validate()
