@@ -74,6 +74,7 @@ def register(commands) -> None:
 # Each subcommand lives in a module of its own with a register(commands) function.
 SUBCOMMAND_MODULES = [
     "service.cli",
+    "service.cli_worker",
 ]
 
 

@@ -37,6 +37,11 @@ class Config:
     # Bodies larger than this get 413 before anything reads them.
     max_request_bytes: int = 64 * 1024
     allowed_regions: tuple[str, ...] = ("GB",)
+    # Follow-up texts: caps against SMS pumping fraud, and how delivery retries.
+    followups_per_number_per_day: int = 3
+    followups_per_hour: int = 100
+    followup_retry_seconds: int = 10 * 60
+    followup_send_timeout: float = 10.0
     extra: dict = field(default_factory=dict)
 
     @property
@@ -78,4 +83,11 @@ class Config:
             api_base_url=env.get("TWILIO_API_BASE_URL") or defaults.api_base_url,
             pack_dir=env.get("SIGNPOST_PACK_DIR") or defaults.pack_dir,
             allowed_regions=regions or defaults.allowed_regions,
+            followups_per_number_per_day=int(
+                env.get("SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY") or defaults.followups_per_number_per_day),
+            followups_per_hour=int(env.get("SIGNPOST_FOLLOWUPS_PER_HOUR") or defaults.followups_per_hour),
+            followup_retry_seconds=int(
+                env.get("SIGNPOST_FOLLOWUP_RETRY_SECONDS") or defaults.followup_retry_seconds),
+            followup_send_timeout=float(
+                env.get("SIGNPOST_FOLLOWUP_SEND_TIMEOUT") or defaults.followup_send_timeout),
         ).validate()
