@@ -23,26 +23,31 @@ What each failure means, and so what we do:
 - **other 4xx** (21211 invalid number, 21614 not a mobile, 21408 region not
   enabled, ...): retrying cannot help; record ``refused`` with the code.
 
-Once the job ends, RQ deletes it (``result_ttl=0``): the number it held is gone,
-and what remains is the record, keyed by hash, holding the outcome and a code.
-Jobs therefore return normally for every outcome but ``TryAgain``, so none
-lands, number and all, in RQ's failed registry; only a worker killed mid-job
-can leave one, and ``FAILURE_TTL`` keeps that short.
+The number travels in the job sealed (Fernet, keyed from ``SIGNPOST_SECRET_KEY``):
+RQ copies a job's arguments into its logs' extra fields and its failed registry,
+and a sealed number is no number there. Once the job ends, RQ deletes it
+(``result_ttl=0``) and what remains is the record, keyed by hash, holding the
+outcome and a code. Jobs return normally for every outcome but ``TryAgain``, so
+none lands in RQ's failed registry; only a worker killed mid-job can leave one,
+and ``FAILURE_TTL`` keeps that short.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import random
 import time
 
 import requests
+from cryptography.fernet import Fernet, InvalidToken
 from rq import Queue, Retry, get_current_job
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from urllib3.exceptions import NewConnectionError
 
 from service.config import Config
-from service.followups import JOB_TTL, OPTED_OUT, RECORD_TTL, followup_id, record_key
+from service.followups import JOB_TTL, OPTED_OUT, RECORD_TTL, record_key_for
 from service.privacy import short, token_id
 from service.sender import Sender, sender_for
 from service.store import PREFIX, Store
@@ -76,11 +81,17 @@ def retry_schedule(window: int, rng: random.Random | None = None) -> list[int]:
     return gaps
 
 
-def enqueue(queue: Queue, to: str, body: str, *, job_id: str, config: Config, topic: str) -> None:
+def seal(config: Config) -> Fernet:
+    """The key that seals numbers in queued jobs, derived so it is not the hashing key itself."""
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(config.hash_key + b"\x1ffollowup-job").digest()))
+
+
+def enqueue(queue: Queue, to: str, body: str, *, followup: str, config: Config, topic: str) -> None:
     gaps = retry_schedule(config.followup_retry_seconds) if config.followup_retry_seconds > 0 else []
+    sealed = seal(config).encrypt(to.encode()).decode()
     queue.enqueue(
-        send, to, body,
-        job_id=job_id,
+        send, sealed, body,
+        job_id=followup,
         # RQ would describe the job by its call, number included, in its logs.
         description=f"follow-up SMS ({topic})",
         ttl=JOB_TTL,
@@ -110,6 +121,7 @@ class Outbox:
         self.line = line
         self.sender = sender
         self.redis = line.store.redis
+        self.seal = seal(line.config)
 
     @classmethod
     def from_config(cls, config: Config) -> Outbox:
@@ -118,8 +130,14 @@ class Outbox:
         line = Line.start(config.with_(redis_timeout=WORKER_REDIS_TIMEOUT))
         return cls(line, sender_for(config))
 
-    def deliver(self, job_id: str, to: str, body: str, *, last_try: bool = True) -> str:
-        key = record_key(job_id)
+    def deliver(self, followup: str, sealed: str, body: str, *, last_try: bool = True) -> str:
+        """Send the follow-up named ``followup`` (see ``followups.followup_id``) at most once."""
+        key = record_key_for(followup)
+        try:
+            to = self.seal.decrypt(sealed.encode(), ttl=JOB_TTL).decode()
+        except InvalidToken:
+            # Sealed under another SIGNPOST_SECRET_KEY, or older than a job may be.
+            return self._record(key, "-", REFUSED, "unreadable")
         person = self.line.person(to)
         who = short(person)
         if self.redis.exists(Store.optout_key(person)):
@@ -129,7 +147,7 @@ class Outbox:
             key, RECORD_TTL).execute()
         if not claimed:
             log.info("follow-up %s to=%s: already sent or being sent, not sending again",
-                     followup_id(job_id)[:10], who)
+                     followup[:10], who)
             return ALREADY_CLAIMED
         try:
             sid = self.sender.send(to, body)
@@ -143,7 +161,7 @@ class Outbox:
         except Exception as exc:  # noqa: BLE001 - not understood: maybe sent, so never retried
             return self._record(key, who, UNCERTAIN, type(exc).__name__)
         message = message_key(sid)
-        self.redis.pipeline().hset(message, "followup", followup_id(job_id)).expire(
+        self.redis.pipeline().hset(message, "followup", followup).expire(
             message, RECORD_TTL).execute()
         return self._record(key, who, SENT, message=message.rsplit(":", 1)[1])
 
@@ -183,10 +201,10 @@ def install(outbox: Outbox | None) -> None:
     _outbox = outbox
 
 
-def send(to: str, body: str) -> str:
-    """The RQ job. Its id is the follow-up's job id; its retries say if this is the last try."""
+def send(sealed: str, body: str) -> str:
+    """The RQ job. Its id names the follow-up; its retries say if this is the last try."""
     global _outbox
     if _outbox is None:  # a plain `rq worker`: configure from the environment
         _outbox = Outbox.from_config(Config.from_env())
     job = get_current_job()
-    return _outbox.deliver(job.id, to, body, last_try=not job.retries_left)
+    return _outbox.deliver(job.id, sealed, body, last_try=not job.retries_left)

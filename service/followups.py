@@ -58,12 +58,17 @@ return 'queued'
 
 
 def followup_id(job_id: str) -> str:
-    """The hash that names a follow-up everywhere it is recorded."""
+    """The hash that names a follow-up: its RQ job id (RQ allows only [A-Za-z0-9_-], and
+    a caller's id may hold anything) and the name of everything recorded about it."""
     return token_id("followup", job_id)
 
 
 def record_key(job_id: str) -> str:
-    return f"{PREFIX}followup:{followup_id(job_id)}"
+    return record_key_for(followup_id(job_id))
+
+
+def record_key_for(followup: str) -> str:
+    return f"{PREFIX}followup:{followup}"
 
 
 def window_key(person: str) -> str:
@@ -102,8 +107,8 @@ def request(line, followup: FollowUp, *, job_id: str) -> str:
         from service import delivery
 
         try:
-            delivery.enqueue(queue(line), number.e164, body, job_id=job_id, config=config,
-                             topic=followup.topic)
+            delivery.enqueue(queue(line), number.e164, body, followup=followup_id(job_id),
+                             config=config, topic=followup.topic)
         except Exception:
             # The claim without a job would turn the webhook's retry into DUPLICATE
             # and the caller would get nothing: give the claim back.

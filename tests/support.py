@@ -68,3 +68,26 @@ def message_text(response) -> str:
     messages = root.findall("Message")
     assert len(messages) == 1, response.text
     return messages[0].text or ""
+
+
+def run_followups(line, sender=None, timeout: float = 30.0) -> None:
+    """Run the follow-up worker in this process until nothing is queued or waiting to retry.
+
+    Retries wait in RQ's scheduled registry for their gap; the worker's scheduler
+    queues them again once it has passed, so this keeps working until both are empty.
+    """
+    import time
+
+    from service.cli_worker import run_once
+    from service.followups import queue
+    from service.sender import sender_for
+
+    sender = sender or sender_for(line.config)
+    followups = queue(line)
+    deadline = time.monotonic() + timeout
+    while True:
+        run_once(line, sender)
+        if not followups.count and not followups.scheduled_job_registry.count:
+            return
+        assert time.monotonic() < deadline, "follow-ups still waiting after the timeout"
+        time.sleep(0.1)
