@@ -50,6 +50,7 @@ class Request:
     path: str
     form: dict[str, str]
     account: str
+    answer: dict = field(default_factory=dict)
 
 
 class FakeTwilioAPI:
@@ -90,7 +91,8 @@ class FakeTwilioAPI:
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
                 auth = self.headers.get("Authorization", "")
                 account = base64.b64decode(auth[6:]).decode().split(":")[0] if auth.startswith("Basic ") else ""
-                api.requests.append(Request(self.path, form, account))
+                recorded = Request(self.path, form, account)
+                api.requests.append(recorded)
                 answer = api._next()
                 if answer.delay:
                     time.sleep(answer.delay)
@@ -98,6 +100,7 @@ class FakeTwilioAPI:
                 if answer.status == 201:
                     body = {"sid": f"SM{next(api._sids):032x}", "status": "queued",
                             "to": form.get("To"), "body": form.get("Body")}
+                recorded.answer = body
                 payload = json.dumps(body).encode()
                 try:
                     self.send_response(answer.status)
