@@ -10,6 +10,7 @@ from rq import SimpleWorker, Worker
 
 from service import delivery
 from service.app import configure_logging
+from service.cli import say
 from service.config import Config, ConfigError
 from service.followups import QUEUE
 from service.sender import ConsoleSender, Sender
@@ -41,7 +42,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     try:
         config = Config.from_env()
     except ConfigError as exc:
-        print(f"signpost: {exc}")
+        say(str(exc))
         return 2
     configure_logging()
     outbox = delivery.Outbox.from_config(config)

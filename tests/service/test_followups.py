@@ -255,3 +255,12 @@ def test_the_per_number_cap_from_config(followup_config):
     line = Line.start(followup_config.with_(followups_per_number_per_day=1))
     assert ask(line, job_id="CA1") == QUEUED
     assert ask(line, job_id="CA2") == CAPPED
+
+
+def test_the_day_is_a_sliding_window(line):
+    window = followups.window_key(line.person(TEXTER))
+    now = time.time()
+    line.store.redis.zadd(window, {"old1": now - 25 * 3600, "old2": now - 25 * 3600, "old3": now - 25 * 3600})
+    assert ask(line, job_id="CA1") == QUEUED  # texts from over 24 hours ago no longer count
+    line.store.redis.zadd(window, {"recent1": now - 23 * 3600, "recent2": now - 23 * 3600})
+    assert ask(line, job_id="CA2") == CAPPED  # these still do
