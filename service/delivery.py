@@ -140,15 +140,20 @@ class Outbox:
             return self._record(key, "-", REFUSED, "unreadable")
         person = self.line.person(to)
         who = short(person)
-        if self.redis.exists(Store.optout_key(person)):
-            # Opted out after asking, while the job waited.
-            return self._record(key, who, OPTED_OUT)
-        claimed, _ = self.redis.pipeline().hsetnx(key, "sending", f"{time.time():.0f}").expire(
-            key, RECORD_TTL).execute()
+        claimed, _, opted_out = (
+            self.redis.pipeline()
+            .hsetnx(key, "sending", f"{time.time():.0f}")
+            .expire(key, RECORD_TTL)
+            .exists(Store.optout_key(person))
+            .execute()
+        )
         if not claimed:
             log.info("follow-up %s to=%s: already sent or being sent, not sending again",
                      followup[:10], who)
             return ALREADY_CLAIMED
+        if opted_out:
+            # Texted STOP after asking, while the job waited.
+            return self._record(key, who, OPTED_OUT)
         try:
             sid = self.sender.send(to, body)
         except (TwilioRestException, TwilioServiceException) as exc:

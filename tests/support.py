@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 import requests
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
+
+from service.cli_worker import run_once
+from service.followups import queue
+from service.sender import sender_for
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SECRET_KEY = "test-secret-key"
@@ -76,12 +81,6 @@ def run_followups(line, sender=None, timeout: float = 30.0) -> None:
     Retries wait in RQ's scheduled registry for their gap; the worker's scheduler
     queues them again once it has passed, so this keeps working until both are empty.
     """
-    import time
-
-    from service.cli_worker import run_once
-    from service.followups import queue
-    from service.sender import sender_for
-
     sender = sender or sender_for(line.config)
     followups = queue(line)
     deadline = time.monotonic() + timeout
