@@ -7,6 +7,7 @@ import logging
 
 import redis
 from rq import SimpleWorker, Worker
+from rq.timeouts import TimerDeathPenalty
 
 from service import delivery
 from service.app import configure_logging
@@ -35,6 +36,8 @@ def run_once(line, sender: Sender, *, with_scheduler: bool = True) -> bool:
     With the scheduler, retries whose gap has passed are queued again first.
     """
     worker = followup_worker(delivery.Outbox(line, sender), SimpleWorker)
+    # A thread timer, not SIGALRM, bounds each job: the process hosting this may use the alarm.
+    worker.death_penalty_class = TimerDeathPenalty
     return worker.work(burst=True, with_scheduler=with_scheduler, logging_level="WARNING")
 
 

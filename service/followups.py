@@ -85,7 +85,7 @@ def queue(line) -> Queue:
 def request(line, followup: FollowUp, *, job_id: str) -> str:
     """Queue one follow-up; return QUEUED, DUPLICATE, NOT_ALLOWED, OPTED_OUT or CAPPED.
 
-    Fast enough for a webhook: at most two round trips, nothing sent. ``job_id``
+    Fast enough for a webhook: one script, then RQ's enqueue; nothing is sent here. ``job_id``
     must be the same for a retried webhook (e.g. the CallSid and the step). Redis
     errors are raised (nothing was queued); the caller decides what to say.
     """
@@ -104,7 +104,7 @@ def request(line, followup: FollowUp, *, job_id: str) -> str:
         DAY, HOUR, followup_id(job_id), person, RECORD_TTL,
     ).decode()
     if outcome == QUEUED:
-        from service import delivery
+        from service import delivery  # delivery builds on this module's keys
 
         try:
             delivery.enqueue(queue(line), number.e164, body, followup=followup_id(job_id),
@@ -112,9 +112,11 @@ def request(line, followup: FollowUp, *, job_id: str) -> str:
         except Exception:
             # The claim without a job would turn the webhook's retry into DUPLICATE
             # and the caller would get nothing: give the claim back.
-            line.store.redis.delete(record_key(job_id))
-            line.store.redis.zrem(window_key(person), followup_id(job_id))
-            line.store.redis.zrem(GLOBAL_WINDOW_KEY, followup_id(job_id))
+            (line.store.redis.pipeline()
+             .delete(record_key(job_id))
+             .zrem(window_key(person), followup_id(job_id))
+             .zrem(GLOBAL_WINDOW_KEY, followup_id(job_id))
+             .execute())
             raise
     log.info("follow-up %s topic=%s to=%s", outcome, followup.topic, short(person))
     return outcome

@@ -268,3 +268,22 @@ def test_the_day_is_a_sliding_window(line):
     assert ask(line, job_id="CA1") == QUEUED  # texts from over 24 hours ago no longer count
     line.store.redis.zadd(window, {"recent1": now - 23 * 3600, "recent2": now - 23 * 3600})
     assert ask(line, job_id="CA2") == CAPPED  # these still do
+
+
+def test_a_job_sealed_under_another_secret_key_is_not_sent(line, fake_twilio, followup_config):
+    assert ask(line) == QUEUED
+    rotated = Line.start(followup_config.with_(secret_key="a-new-secret-key"))
+    run_followups(rotated)
+    assert fake_twilio.messages == []
+    assert (record(line)["outcome"], record(line)["why"]) == (delivery.REFUSED, "unreadable")
+
+
+def test_a_request_that_cannot_be_queued_gives_its_claim_back(line, fake_twilio):
+    # Something holding the job's key with the wrong type makes RQ's enqueue fail.
+    line.store.redis.set(f"rq:job:{followups.followup_id('CA1:links')}", "in the way")
+    with pytest.raises(Exception):
+        ask(line)
+    line.store.redis.delete(f"rq:job:{followups.followup_id('CA1:links')}")
+    assert ask(line) == QUEUED  # the retried webhook is not a DUPLICATE of nothing
+    run_followups(line)
+    assert len(fake_twilio.messages) == 1
