@@ -75,6 +75,7 @@ def register(commands) -> None:
 SUBCOMMAND_MODULES = [
     "service.cli",
     "service.cli_call",
+    "service.cli_worker",
 ]
 
 

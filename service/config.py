@@ -43,6 +43,11 @@ class Config:
     state_dir: str = ".signpost"
     # The text-to-speech voice for calls; empty: the pack's choice.
     voice: str = ""
+    # Follow-up texts: caps against SMS pumping fraud, and how delivery retries.
+    followups_per_number_per_day: int = 3
+    followups_per_hour: int = 100
+    followup_retry_seconds: int = 10 * 60
+    followup_send_timeout: float = 10.0
 
     @property
     def checks_signatures(self) -> bool:
@@ -86,4 +91,11 @@ class Config:
             sms_replies_per_hour=int(env.get("SIGNPOST_SMS_REPLIES_PER_HOUR") or defaults.sms_replies_per_hour),
             state_dir=env.get("SIGNPOST_STATE_DIR") or defaults.state_dir,
             voice=env.get("SIGNPOST_VOICE", ""),
+            followups_per_number_per_day=int(
+                env.get("SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY") or defaults.followups_per_number_per_day),
+            followups_per_hour=int(env.get("SIGNPOST_FOLLOWUPS_PER_HOUR") or defaults.followups_per_hour),
+            followup_retry_seconds=int(
+                env.get("SIGNPOST_FOLLOWUP_RETRY_SECONDS") or defaults.followup_retry_seconds),
+            followup_send_timeout=float(
+                env.get("SIGNPOST_FOLLOWUP_SEND_TIMEOUT") or defaults.followup_send_timeout),
         ).validate()

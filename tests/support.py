@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 import requests
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
+
+from service.cli_worker import run_once
+from service.followups import queue
+from service.sender import sender_for
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SECRET_KEY = "test-secret-key"
@@ -133,3 +138,19 @@ def gather(root: ET.Element) -> ET.Element:
     found = root.find("Gather")
     assert found is not None, ET.tostring(root)
     return found
+
+def run_followups(line, sender=None, timeout: float = 30.0) -> None:
+    """Run the follow-up worker in this process until nothing is queued or waiting to retry.
+
+    Retries wait in RQ's scheduled registry for their gap; the worker's scheduler
+    queues them again once it has passed, so this keeps working until both are empty.
+    """
+    sender = sender or sender_for(line.config)
+    followups = queue(line)
+    deadline = time.monotonic() + timeout
+    while True:
+        run_once(line, sender)
+        if not followups.count and not followups.scheduled_job_registry.count:
+            return
+        assert time.monotonic() < deadline, "follow-ups still waiting after the timeout"
+        time.sleep(0.1)
