@@ -135,12 +135,17 @@ def answer(n: int, start: bool) -> Response:
     action = f"/voice/step?n={n + 1}"
     turn = Turn("voice", call, token_id("voice", call_sid, str(n)) if call_sid else None, pack.id)
     try:
-        stored, session = line.store.begin(turn)
-        if stored is not None:
-            log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
-            return xml(fernet.decrypt(stored.encode()).decode())
-        session = reveal(session, fernet, line.config.session_ttl)
-        reply, session = step(pack, session if not start else Session(channel="voice"), event)
+        if start:
+            # A new call has no session to read: one round trip (the commit), whose
+            # SET NX still hands a retried start the answer already given.
+            session = Session(channel="voice")
+        else:
+            stored, session = line.store.begin(turn)
+            if stored is not None:
+                log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
+                return xml(fernet.decrypt(stored.encode()).decode())
+            session = reveal(session, fernet, line.config.session_ttl)
+        reply, session = step(pack, session, event)
         if reply.followup is not None:
             outcome = request_followup(line, reply, call, n)
             reply, session = step(pack, session, Event("followup", outcome, at=event.at))
