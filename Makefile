@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check clean
+.PHONY: run test bench soak check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,16 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Speed and memory against a bare Flask app (needs wrk: installed here when missing).
+bench: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ echo "bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python tests/load/bench.py
+
+# Every webhook fed 10,000+ arbitrary forms (SIGNPOST_FUZZ_EXAMPLES to change).
+soak: $(STAMP)
+	tests/load/soak.sh
 
 # Check a content pack before publishing it: make check, or make check PACK=path/to/pack
 check: $(STAMP)

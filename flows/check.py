@@ -90,6 +90,7 @@ class Report:
     review_by: list[tuple[dt.date, Listed]] = field(default_factory=list)
     reading_ease: dict[str, float] = field(default_factory=dict)
     speech_seconds: dict[str, int] = field(default_factory=dict)
+    words_per_minute: float = WORDS_PER_MINUTE
     topics: int = 0
     links: int = 0
     numbers: int = 0
@@ -253,6 +254,7 @@ def _check_voice(pack: Pack, checker: _Checker) -> None:
     if not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0:
         checker.error("voice", "words_per_minute must be a number above 0", key="words_per_minute")
         rate = WORDS_PER_MINUTE
+    checker.report.words_per_minute = rate
     say = settings.get("say") if isinstance(settings.get("say"), dict) else {}
     # How the line offers a choice, when the pack says; "{title}" and "{key}" are the line's.
     option = say.get("option") if isinstance(say.get("option"), str) else "Press {key} for {title}."

@@ -18,6 +18,27 @@ OPT_OUT = frozenset(
 )
 OPT_IN = frozenset(["start", "yes", "unstop"])
 
+# What a caller may say instead of pressing the keys that work on every menu.
+# Longer phrases win over topic keywords ("text me the links" is not "links").
+VOICE_COMMANDS = {
+    "repeat": "repeat", "say again": "repeat", "say that again": "repeat", "again": "repeat",
+    "hear it again": "repeat", "pardon": "repeat",
+    "back": "back", "go back": "back", "previous": "back",
+    "main menu": "main", "menu": "main", "start again": "main", "start over": "main",
+    "slower": "slow", "slow down": "slow", "more slowly": "slow", "speak slowly": "slow",
+    "text me the links": "links", "send me the links": "links", "text me": "text",
+    "send me a text": "text", "by text": "text", "text it": "text", "send it": "text",
+    "put me through": "transfer", "connect me": "transfer", "talk to someone": "transfer",
+    "yes": "yes", "yeah": "yes", "correct": "yes", "that's right": "yes",
+    "no": "no", "wrong": "no", "different number": "no",
+}
+# Keys as a speech recogniser may hear them: "one", "press 2", "option three".
+DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "nought": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "star": "*",
+}
+_KEY_FILLER = frozenset(["press", "option", "number", "choice", "key", "the", "please"])
+
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # Fuzzy matching is for typos in a keyword, not for essays: past this length a
 # message is matched word by word only, which also keeps junk cheap to answer.
@@ -60,10 +81,33 @@ class KeywordIndex:
             if phrase in padded:
                 return node
         words = padded.split()
-        candidates = [whole] if len(whole) <= _FUZZY_MAX else []
+        # Shorter than any keyword worth a typo ("hi", "ok"): no close match to look for.
+        candidates = [whole] if 4 <= len(whole) <= _FUZZY_MAX else []
         candidates += [w for w in words[:20] if len(w) >= 4 and w != whole]
         for candidate in candidates:
             close = difflib.get_close_matches(candidate, self._fuzzy, n=1, cutoff=_FUZZY_CUTOFF)
             if close:
                 return self._exact[close[0]]
         return None
+
+
+def spoken_key(text: str) -> str | None:
+    """The key a caller said (``"Press one."`` -> ``"1"``), or None if they said more."""
+    words = [w for w in normalise(text.replace("*", " star ")).split() if w not in _KEY_FILLER]
+    if len(words) != 1:
+        return None
+    word = words[0]
+    if len(word) == 1 and word.isdigit():
+        return word
+    return DIGIT_WORDS.get(word)
+
+
+def spoken_digits(text: str) -> str:
+    """Every digit in ``text``, said or written: "oh seven 7 0 0" -> "07700"."""
+    out = []
+    for word in normalise(text).split():
+        if word.isdigit():
+            out.append(word)
+        elif word in DIGIT_WORDS and DIGIT_WORDS[word].isdigit():
+            out.append(DIGIT_WORDS[word])
+    return "".join(out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 
@@ -38,7 +38,9 @@ class Session:
     pending: dict | None = None
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v not in (None, [], 0, False)}
+        """Only what differs from a fresh session: it is written on every turn."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {k: v for k, v in values.items() if v not in (None, [], 0, False)}
 
     @classmethod
     def from_dict(cls, data: object, channel: str = "sms") -> Session:
@@ -81,3 +83,25 @@ class FollowUp:
 
     topic: str
     number: str
+
+
+@dataclass(frozen=True)
+class VoiceReply:
+    """What the line says and does next on a call, before any TwiML exists.
+
+    node: where the caller now is (a topic or menu id, or a step of asking for a text).
+    say: what to say, in order; the renderer puts the 999 sentence before all of it.
+    listen: ``menu`` (one key, or words), ``number`` (keys ending with #), or ``""``.
+    dial: an E.164 number to put the caller through to.
+    hangup: end the call after speaking.
+    followup: a text to send; the service reports how it went as a ``followup`` event.
+    """
+
+    node: str
+    say: tuple[str, ...] = ()
+    listen: str = "menu"
+    hints: tuple[str, ...] = ()
+    slow: bool = False
+    dial: str = ""
+    hangup: bool = False
+    followup: FollowUp | None = None

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows import gsm, templates
-from flows.keywords import KeywordIndex, compact
+from flows.hours import Opening
+from flows.keywords import VOICE_COMMANDS, KeywordIndex, compact
 from flows.render import sms_page
 
 # Each kind of table, its required and optional fields, and their types.
@@ -46,13 +47,37 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "title": (True, _STR), "keywords": (False, _LIST), "source": (True, _SOURCE),
         "sms": (True, _STR), "voice": (False, _STR), "confirm": (False, _CONFIRM),
         "review_by": (False, _DATE), "segments": (False, _INT), "spoken_title": (False, _STR),
+        "transfer": (False, _STR),
     },
     "menus": {
         "channel": (True, _STR), "title": (True, _STR), "keywords": (False, _LIST),
         "intro": (False, _STR), "outro": (False, _STR), "options": (True, _LIST),
         "spoken_title": (False, _STR), "hints": (False, _LIST),
     },
+    "voice": {
+        "main_menu": (True, _STR), "voice": (False, _STR), "language": (False, _STR),
+        "timeout": (False, _INT), "dial_timeout": (False, _INT), "slow_rate": (False, _STR),
+        "hints": (False, _LIST), "say": (True, _DICT),
+        # The speaking rate check times each prompt at (words a minute).
+        "words_per_minute": (False, _INT),
+    },
 }
+# What the voice line says between the content, each a [voice.say] field.
+VOICE_SAY = (
+    "greeting", "keys", "option", "by_text", "put_through", "not_a_choice", "reprompt",
+    "slower", "no_input_goodbye", "fallback", "open_now", "closed_now", "putting_through",
+    "dial_failed", "dial_ended", "confirm_caller", "enter_number", "not_a_mobile",
+    "confirm_number", "too_many_tries", "sent", "cannot_text", "opted_out", "capped",
+    "send_failed",
+)
+VOICE_DEFAULTS = {
+    "voice": "Polly.Amy-Neural", "language": "en-GB", "timeout": 8, "dial_timeout": 30,
+    "slow_rate": "80%", "hints": [],
+}
+# Fewer choices than this are what a listener can hold in mind (FACTS.md, section 6).
+VOICE_MAX_OPTIONS = 5
+# Callers need time to find the keypad: Twilio's 5 second default is too short.
+VOICE_MIN_TIMEOUT = 8
 SINGLE_TABLES = ("pack", "sms")
 NAMED_TABLES = ("sources", "numbers", "links", "topics", "menus")
 # Tables a channel renderer owns and checks for itself (the voice settings).
@@ -119,6 +144,7 @@ class Topic:
     confirm: str = ""
     review_by: dt.date | None = None
     segments: int | None = None
+    transfer: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,6 +185,19 @@ class Pack:
     keywords: KeywordIndex | None = None
     # Where each item was defined: "topics.steps" -> "topics.toml".
     origins: dict[str, str] = field(default_factory=dict)
+    # Filled by the loader when the pack has a [voice] table: topic id -> what is
+    # said, [voice.say] name -> what is said, and the words a caller may say.
+    voice_texts: dict[str, str] = field(default_factory=dict)
+    voice_say: dict[str, str] = field(default_factory=dict)
+    voice_keywords: KeywordIndex | None = None
+    openings: dict[str, Opening] = field(default_factory=dict)
+
+    @property
+    def voice_main(self) -> str | None:
+        return self.voice.get("main_menu") if self.voice_say else None
+
+    def voice_setting(self, name: str):
+        return self.voice.get(name, VOICE_DEFAULTS.get(name))
 
     def node(self, node_id: str) -> Topic | Menu | None:
         return self.topics.get(node_id) or self.menus.get(node_id)
@@ -338,6 +377,7 @@ def load_pack(path: str | Path) -> Pack:
                 keywords=tuple(f.get("keywords", ())), voice=f.get("voice", ""),
                 spoken_title=f.get("spoken_title", ""), confirm=_confirm(f.get("confirm")),
                 review_by=_date(f.get("review_by")), segments=f.get("segments"),
+                transfer=f.get("transfer", ""),
             )
     for key, item in data.get("menus", {}).items():
         if f := loader.fields("menus", f"menus.{key}", item):
@@ -351,6 +391,8 @@ def load_pack(path: str | Path) -> Pack:
     _check_references(pack, loader)
     if not loader.problems:
         _render_sms(pack, loader)
+    if not loader.problems and "voice" in data:
+        _render_voice(pack, loader, data["voice"])
     if loader.problems:
         raise PackError(loader.problems)
     return pack
@@ -421,3 +463,69 @@ def _render_sms(pack: Pack, loader: _Loader) -> None:
         if node.id in pack.sms_pages:
             keywords.update({word: node.id for word in node.keywords})
     pack.keywords = KeywordIndex(keywords)
+
+
+def _render_voice(pack: Pack, loader: _Loader, table: object) -> None:
+    """Check the voice menus and fill every spoken text now, so none fails mid-call."""
+    settings = loader.fields("voice", "voice", table)
+    if settings is None:
+        return
+    if settings.get("timeout", VOICE_MIN_TIMEOUT) < VOICE_MIN_TIMEOUT:
+        loader.problem("voice", f"timeout must be at least {VOICE_MIN_TIMEOUT} seconds", key="timeout")
+    for key, number in pack.numbers.items():
+        if number.opening is not None:
+            try:
+                pack.openings[key] = Opening.from_pack(number.opening)
+            except ValueError as exc:
+                loader.problem(f"numbers.{key}", str(exc), key="opening")
+
+    def spoken(ref: str, text: str, key: str) -> str | None:
+        try:
+            # Line breaks help editors read; a voice needs only the sentences.
+            return " ".join(templates.fill(text, pack.numbers, pack.links, "voice").split())
+        except templates.LinkInSpeech as exc:
+            loader.problem(ref, f"{exc}: offer links by text, never read them out", key=key)
+        except templates.DanglingReference as exc:
+            loader.problem(ref, f"dangling reference: {exc}", key=key)
+        return None
+
+    say = settings["say"]
+    for name in VOICE_SAY:
+        if not isinstance(say.get(name), str) or not say[name].strip():
+            loader.problem("voice", f"[voice.say] needs {name!r} (text)", key="say")
+        elif (text := spoken("voice", say[name], "say")) is not None:
+            pack.voice_say[name] = text
+    for name in say:
+        if name not in VOICE_SAY:
+            loader.problem("voice", f"[voice.say] has unknown field {name!r}", key="say")
+    for key, topic in pack.topics.items():
+        if topic.voice and (text := spoken(f"topics.{key}", topic.voice, "voice")) is not None:
+            pack.voice_texts[key] = text
+        if topic.transfer and topic.transfer not in pack.numbers:
+            loader.problem(f"topics.{key}", f"transfer {topic.transfer!r} names no number", key="transfer")
+
+    main = pack.menus.get(settings["main_menu"])
+    if main is None or main.channel != "voice":
+        loader.problem("voice", f"main_menu {settings['main_menu']!r} is not a voice menu", key="main_menu")
+    words: dict[str, str] = {}
+    for key, menu in pack.menus.items():
+        if menu.channel != "voice":
+            continue
+        ref = f"menus.{key}"
+        if len(menu.options) > VOICE_MAX_OPTIONS:
+            loader.problem(ref, f"offers {len(menu.options)} choices; a voice menu may offer "
+                                f"at most {VOICE_MAX_OPTIONS}", key="options")
+        words.update({word: key for word in menu.keywords})
+        for option in menu.options:
+            node = pack.node(option)
+            if isinstance(node, Menu) and node.channel != "voice":
+                loader.problem(ref, f"option {option!r} is an SMS menu", key="options")
+            elif isinstance(node, Topic) and not node.voice:
+                loader.problem(ref, f"option {option!r} has no voice text to say", key="options")
+            elif isinstance(node, Topic):
+                words.update({word: option for word in node.keywords})
+    if not loader.problems:
+        # Commands last: "text me the links" is a request, not the links topic.
+        words.update({word: f"#{command}" for word, command in VOICE_COMMANDS.items()})
+        pack.voice_keywords = KeywordIndex(words)
+        pack.voice = {**VOICE_DEFAULTS, **settings}

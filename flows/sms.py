@@ -26,6 +26,25 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     return show(pack, session, pack.keywords.match(text) or pack.main_menu)
 
 
+def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
+    """The turn decided from every place a texter can be, keyed by ``session.menu``.
+
+    An SMS session is nothing but the menu the texter's numbers refer to (``""``:
+    none yet), and a pack has few menus, so all outcomes can be decided before the
+    session is read. The service hands them to Redis, which picks the one that
+    applies in the same round trip that reads the session. Outcomes that do not
+    depend on the menu collapse into the one under ``""``.
+    """
+    fresh = step(pack, Session(channel="sms"), event)
+    decided = {"": fresh}
+    if compact(event.value).isdigit():  # only a number means different things in different menus
+        for menu in (m.id for m in pack.menus.values() if m.channel == "sms"):
+            outcome = step(pack, Session(channel="sms", menu=menu), event)
+            if outcome != fresh:
+                decided[menu] = outcome
+    return decided
+
+
 def choice(pack: Pack, session: Session, number: int) -> str:
     """The node that ``number`` picks from the texter's current menu (0: the main menu)."""
     menu = pack.menus.get(session.menu or "") or pack.menus[pack.main_menu]

@@ -7,6 +7,7 @@ import sys
 
 from flask import Flask, jsonify
 
+from service import status
 from service.config import Config
 from service.line import Line
 
@@ -33,9 +34,11 @@ def create_app(config: Config | None = None) -> Flask:
             "Serve on loopback only, for local trials."
         )
 
-    from service import sms
+    from service import sms, voice
 
     app.register_blueprint(sms.bp)
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(status.bp)
 
     @app.get("/healthz")
     def healthz():

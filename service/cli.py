@@ -78,6 +78,8 @@ def register(commands) -> None:
 # Each subcommand lives in a module of its own with a register(commands) function.
 SUBCOMMAND_MODULES = [
     "service.cli",
+    "service.cli_call",
+    "service.cli_worker",
     "service.cli_check",
     "service.cli_chat",
     "service.cli_stats",

@@ -15,14 +15,13 @@ import sys
 from flows import Event, Session, gsm, step
 from flows.pack import PackError, load_pack
 from flows.phones import e164
-from service.config import Config, ConfigError
+from messages import DEFAULT_PACK_DIR
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     try:
-        pack_dir = args.pack or Config.from_env().pack_dir
-        pack = load_pack(pack_dir)
-    except (ConfigError, PackError) as exc:
+        pack = load_pack(args.pack)
+    except PackError as exc:
         print(f"signpost: {exc}", file=sys.stderr)
         return 2
     caller = ""
@@ -74,7 +73,8 @@ def show(text: str, effect: str | None = None) -> str:
 
 def register(commands) -> None:
     chat = commands.add_parser("chat", help="text the line from this terminal (no Twilio, no Redis)")
-    chat.add_argument("--pack", metavar="DIR", help="the pack's folder (default: SIGNPOST_PACK_DIR or the shipped pack)")
+    chat.add_argument("--pack", metavar="DIR", default=str(DEFAULT_PACK_DIR),
+                      help="the pack's folder (default: the shipped pack)")
     chat.add_argument("--from", dest="sender", metavar="NUMBER",
                       help="the number to text from, as a texter would (not stored)")
     chat.set_defaults(handler=cmd_chat)

@@ -36,7 +36,7 @@ def print_report(report: Report) -> None:
         for day, listed in report.review_by:
             print(f"  {day.isoformat()}  {listed.item} ({listed.where})")
     if report.speech_seconds:
-        print("\nSpoken, in seconds:")
+        print(f"\nSpoken, in seconds at {report.words_per_minute:g} words a minute:")
         for ref, seconds in report.speech_seconds.items():
             print(f"  {seconds:4d}  {ref}")
     print(f"\n{report.summary()}")

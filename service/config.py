@@ -62,6 +62,13 @@ class Config:
     sms_replies_per_hour: int = 30
     # Local disk for what must survive a Redis outage (the opt-out journal).
     state_dir: str = ".signpost"
+    # The text-to-speech voice for calls; empty: the pack's choice.
+    voice: str = ""
+    # Follow-up texts: caps against SMS pumping fraud, and how delivery retries.
+    followups_per_number_per_day: int = 3
+    followups_per_hour: int = 100
+    followup_retry_seconds: int = 10 * 60
+    followup_send_timeout: float = 10.0
     # A pack per line: the Twilio number texted or called (E.164) -> the pack's
     # folder. Any other number gets pack_dir. Set by SIGNPOST_PACKS.
     packs: dict[str, str] = field(default_factory=dict)
@@ -107,5 +114,13 @@ class Config:
             allowed_regions=regions or defaults.allowed_regions,
             sms_replies_per_hour=int(env.get("SIGNPOST_SMS_REPLIES_PER_HOUR") or defaults.sms_replies_per_hour),
             state_dir=env.get("SIGNPOST_STATE_DIR") or defaults.state_dir,
+            voice=env.get("SIGNPOST_VOICE", ""),
+            followups_per_number_per_day=int(
+                env.get("SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY") or defaults.followups_per_number_per_day),
+            followups_per_hour=int(env.get("SIGNPOST_FOLLOWUPS_PER_HOUR") or defaults.followups_per_hour),
+            followup_retry_seconds=int(
+                env.get("SIGNPOST_FOLLOWUP_RETRY_SECONDS") or defaults.followup_retry_seconds),
+            followup_send_timeout=float(
+                env.get("SIGNPOST_FOLLOWUP_SEND_TIMEOUT") or defaults.followup_send_timeout),
             packs=packs_by_number(env.get("SIGNPOST_PACKS", "")),
         ).validate()

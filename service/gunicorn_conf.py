@@ -12,6 +12,10 @@ from service.config import LOOPBACK_HOSTS
 _token = bool(os.environ.get("TWILIO_AUTH_TOKEN"))
 bind = [f"{'0.0.0.0' if _token else '127.0.0.1'}:{os.environ.get('PORT', '5000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads let a worker answer another webhook while one waits on Redis; the work
+# itself is short, so a few threads per process are enough.
+worker_class = "gthread"
+threads = int(os.environ.get("SIGNPOST_WEB_THREADS", "4"))
 # Load the pack once, before forking: a broken pack stops start-up, and the
 # workers share its memory.
 preload_app = True

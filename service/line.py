@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.pack import Pack, load_pack
 from flows.phones import e164
+from service import sms_twiml
 from service.config import Config, ConfigError
 from service.journal import OptOutJournal
 from service.privacy import number_id
@@ -28,11 +30,28 @@ class Line:
     def __post_init__(self):
         self.validator = validator_for(self.config.auth_token)
         self.journal = OptOutJournal(Path(self.config.state_dir) / "optout-journal.log")
+        self._journal_checked = float("-inf")
+        self._sms_twiml = {p.id: sms_twiml.rendered_pages(p) for p in [self.pack, *self.packs.values()]}
+
+    def sms_twiml(self, pack: Pack) -> dict[str, str]:
+        """The pack's SMS pages as TwiML, rendered at start-up (node -> TwiML)."""
+        return self._sms_twiml[pack.id]
 
     def catch_up(self) -> None:
-        """Redis answered: apply any opt-outs journalled while it was away."""
+        """Redis answered: apply any opt-outs journalled while it was away.
+
+        Looked for at most once a second (any worker process may have written
+        it), and at once after this process has itself seen Redis fail.
+        """
+        now = time.monotonic()
+        if now - self._journal_checked < 1.0:
+            return
+        self._journal_checked = now
         if self.journal.pending():
             self.journal.replay(self.store)
+
+    def redis_failed(self) -> None:
+        self._journal_checked = float("-inf")
 
     @classmethod
     def start(cls, config: Config) -> Line:

@@ -11,10 +11,10 @@ import logging
 
 import redis
 from flask import Blueprint, Response, current_app, request
-from twilio.twiml.messaging_response import MessagingResponse
 from werkzeug.exceptions import HTTPException
 
-from flows import Event, Session, step
+from flows import Event
+from flows import sms as sms_flow
 from service.privacy import short, token_id
 from service.signature import require_twilio_signature
 from service.store import Turn
@@ -24,12 +24,10 @@ bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
 
 
-def twiml(text: str) -> Response:
-    """The reply as TwiML; an empty text means no message at all (see the flood limit)."""
-    response = MessagingResponse()
-    if text:
-        response.message(text)
-    return Response(str(response), mimetype="application/xml")
+def page(pack, node: str) -> Response:
+    """A page rendered at start-up; an unknown node (a pack changed under a retry) gets the menu."""
+    pages = current_app.extensions["signpost"].sms_twiml(pack)
+    return Response(pages.get(node, pages[pack.main_menu]), mimetype="application/xml")
 
 
 def delivery_token(channel: str) -> str | None:
@@ -44,43 +42,40 @@ def inbound() -> Response:
     pack = line.pack_for(request.form.get("To"))
     person = line.person(request.form.get("From"))
     event = Event("text", request.form.get("Body", ""), at=dt.datetime.now(dt.timezone.utc))
-    turn = Turn("sms", person, delivery_token("sms"), pack.id)
+    outcomes = sms_flow.outcomes(pack, event)
     try:
-        begun = line.store.begin(turn)
-        line.catch_up()
-        if begun.answer is not None:
-            log.info("sms from=%s repeat delivery: same answer", short(person))
-            return twiml(begun.answer)
-        reply, session = step(pack, begun.session, event)
-        flooded = begun.replies_this_hour >= line.config.sms_replies_per_hour
-        earlier = line.store.commit(
-            turn, "" if flooded else reply.text, session, number_id=person,
-            effect=reply.effect, counted=reply.node, replied=not flooded,
+        answer = line.store.answer(
+            Turn("sms", person, delivery_token("sms"), pack.id), outcomes,
+            number_id=person, reply_limit=line.config.sms_replies_per_hour,
         )
-        if flooded:
-            # An opt-out is still recorded (above); only the reply, which costs money, is held back.
-            log.warning("sms from=%s over %d replies this hour: not answered",
-                        short(person), line.config.sms_replies_per_hour)
-            return twiml("")
-        log.info("sms from=%s node=%s effect=%s%s", short(person), reply.node, reply.effect or "-",
-                 " (raced a retry)" if earlier else "")
-        return twiml(earlier if earlier is not None else reply.text)
+        line.catch_up()
     except redis.RedisError as exc:
-        # Stateless fallback: the same flow from a fresh session still answers
+        # Stateless fallback: the turn as if from a fresh session still answers
         # keywords and gives the menu; an opt-out goes to the journal.
-        reply, _ = step(pack, Session(channel="sms"), event)
+        line.redis_failed()
+        reply, _ = outcomes[""]
         if reply.effect:
             line.journal.record(person, reply.effect)
         log.warning("sms from=%s redis unavailable (%s): answered without a session",
                     short(person), type(exc).__name__)
-        return twiml(reply.text)
+        return page(pack, reply.node)
+    if answer.status == "flooded":
+        # An opt-out is still recorded; only the reply, which costs money, is held back.
+        log.warning("sms from=%s over %d replies this hour: not answered",
+                    short(person), line.config.sms_replies_per_hour)
+    elif answer.effect:
+        log.info("sms from=%s %s", short(person), answer.effect)
+    else:
+        # Every answer is in the access log already; this is for following one conversation.
+        log.debug("sms from=%s %s node=%s", short(person), answer.status, answer.node)
+    return page(pack, answer.node)
 
 
 @bp.post("/sms/fallback")
 def fallback() -> Response:
     """Twilio's "primary handler fails" URL: the main menu, no Redis, nothing computed."""
     pack = current_app.extensions["signpost"].pack_for(request.form.get("To"))
-    return twiml(pack.sms_pages[pack.main_menu])
+    return page(pack, pack.main_menu)
 
 
 @bp.errorhandler(Exception)

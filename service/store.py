@@ -1,16 +1,16 @@
-"""Sessions, webhook dedupe, opt-outs and counts in Redis.
+"""Sessions, webhook dedupe, opt-outs, counts and the flood limit, in Redis.
 
-Two round trips per webhook, each atomic where it matters:
+An SMS turn is ONE round trip (``answer``): the pure flow has already decided the
+reply for every menu the texter could be in (``flows.sms.outcomes``), and one Lua
+script reads the session, picks the outcome that applies, claims the delivery,
+saves the session, records an opt-out, counts the visit and applies the hourly
+reply limit - atomically, so a retried delivery gets the identical answer and the
+state changes once, with no check-then-set anywhere.
 
-1. ``begin``: one MGET of the stored answer for this delivery (a Twilio retry), the
-   session and the replies sent this hour. The reply depends on the session, so the session has to be read
-   before the flow can decide; nothing else needs to be.
-2. ``commit``: one Lua script that claims the delivery with ``SET NX`` and, only if
-   the claim is ours, writes the session, the opt-out and the count. A duplicate
-   that raced us gets the answer the winner stored, so both answers are the same
-   and the state changes once. There is no check-then-set anywhere. (The flood
-   limit is read in 1 and counted in 2, so a burst of simultaneous messages can
-   pass it by a few; it bounds cost, it is not a security boundary.)
+A voice turn depends on richer state (where in the call, silences, a number being
+confirmed), so it takes two: ``begin`` reads the stored answer and the session in
+one MGET, the flow decides, and ``commit`` claims the delivery with ``SET NX`` and
+writes only if the claim is ours; a duplicate that raced gets the winner's answer.
 
 Every key holding a person's state is named by an HMAC of their number (see
 ``privacy``); no value holds a number or a message body.
@@ -26,37 +26,75 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from flows.model import Session
+from flows.model import Reply, Session
 
 PREFIX = "signpost:"
 STATS_TTL = 400 * 24 * 60 * 60  # a year of daily counts, and a month to spare
 REPLY_WINDOW = 60 * 60  # the flood limit counts replies in an hour from the first
 
-_COMMIT = """
+# Shared by both scripts: save the session, apply the opt-out, count the visit.
+_EFFECTS = """
+local function effects(session_key, session, session_ttl, optout_key, effect, stats_key, field, stats_ttl)
+  if session == '' then
+    redis.call('DEL', session_key)
+  else
+    redis.call('SET', session_key, session, 'EX', session_ttl)
+  end
+  if effect == 'opt_out' then
+    redis.call('SET', optout_key, '1')
+  elseif effect == 'opt_in' then
+    redis.call('DEL', optout_key)
+  end
+  if field ~= '' then
+    redis.call('HINCRBY', stats_key, field, 1)
+    redis.call('EXPIRE', stats_key, stats_ttl)
+  end
+end
+"""
+
+# KEYS: delivery, session, optout, stats, replies
+# ARGV: has delivery, dedupe ttl, session ttl, stats ttl, reply window, reply limit,
+#       outcomes as JSON {menu: [node, session json, effect]}
+# The answer stored for a retried delivery is the node shown ('' when flooded): the
+# pages themselves are fixed for the life of the process.
+_ANSWER = _EFFECTS + """
+if ARGV[1] == '1' then
+  local earlier = redis.call('GET', KEYS[1])
+  if earlier then return {'repeat', earlier} end
+end
+local menu = ''
+local raw = redis.call('GET', KEYS[2])
+if raw then
+  local ok, data = pcall(cjson.decode, raw)
+  if ok and type(data) == 'table' and type(data.menu) == 'string' then menu = data.menu end
+end
+local outcomes = cjson.decode(ARGV[7])
+local chosen = outcomes[menu] or outcomes['']
+local flooded = tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[6])
+local node = chosen[1]
+if flooded then node = '' end
+if ARGV[1] == '1' then
+  redis.call('SET', KEYS[1], node, 'EX', ARGV[2])
+end
+effects(KEYS[2], chosen[2], ARGV[3], KEYS[3], chosen[3], KEYS[4], 'sms:' .. chosen[1], ARGV[4])
+if flooded then
+  return {'flooded', node, chosen[3]}
+end
+if redis.call('INCR', KEYS[5]) == 1 then
+  redis.call('EXPIRE', KEYS[5], ARGV[5])
+end
+return {'answered', node, chosen[3]}
+"""
+
+# KEYS: delivery, session, optout, stats
+# ARGV: has delivery, answer, dedupe ttl, session json, session ttl, effect, stats field, stats ttl
+_COMMIT = _EFFECTS + """
 if ARGV[1] == '1' then
   if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3]) then
     return redis.call('GET', KEYS[1])
   end
 end
-if ARGV[4] == '' then
-  redis.call('DEL', KEYS[2])
-else
-  redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
-end
-if ARGV[6] == 'opt_out' then
-  redis.call('SET', KEYS[3], '1')
-elseif ARGV[6] == 'opt_in' then
-  redis.call('DEL', KEYS[3])
-end
-if ARGV[7] ~= '' then
-  redis.call('HINCRBY', KEYS[4], ARGV[7], 1)
-  redis.call('EXPIRE', KEYS[4], ARGV[8])
-end
-if ARGV[9] ~= '0' then
-  if redis.call('INCR', KEYS[5]) == 1 then
-    redis.call('EXPIRE', KEYS[5], ARGV[9])
-  end
-end
+effects(KEYS[2], ARGV[4], ARGV[5], KEYS[3], ARGV[6], KEYS[4], ARGV[7], ARGV[8])
 return false
 """
 
@@ -73,6 +111,10 @@ def connect(url: str, timeout: float) -> redis.Redis:
     )
 
 
+def _session_json(session: Session | None) -> str:
+    return json.dumps(session.to_dict(), separators=(",", ":")) if session else ""
+
+
 @dataclass(frozen=True)
 class Turn:
     """One webhook's keys: whose session, which delivery, which pack."""
@@ -84,7 +126,7 @@ class Turn:
 
     @property
     def session_key(self) -> str:
-        return f"{PREFIX}session:{self.pack}:{self.channel}:{self.person}"
+        return f"{PREFIX}session:{self.channel}:{self.pack}:{self.person}"
 
     @property
     def delivery_key(self) -> str:
@@ -97,12 +139,16 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class Begun:
-    """What ``begin`` read: an earlier answer to this delivery, the session, the hour's replies."""
+class Answer:
+    """What an SMS turn came to.
 
-    answer: str | None
-    session: Session
-    replies_this_hour: int
+    status: ``answered``, ``repeat`` (a retried delivery: ``node`` is what it was
+    given) or ``flooded`` (no reply). node: the page to send, ``""`` for none.
+    """
+
+    status: str
+    node: str
+    effect: str = ""
 
 
 class Store:
@@ -110,6 +156,7 @@ class Store:
         self.redis = client
         self.session_ttl = session_ttl
         self.dedupe_ttl = dedupe_ttl
+        self._answer = client.register_script(_ANSWER)
         self._commit = client.register_script(_COMMIT)
 
     @staticmethod
@@ -120,16 +167,38 @@ class Store:
     def stats_key(pack: str, day: dt.date) -> str:
         return f"{PREFIX}stats:{pack}:{day.isoformat()}"
 
-    def begin(self, turn: Turn) -> Begun:
-        stored, raw, replies = self.redis.mget(turn.delivery_key, turn.session_key, turn.replies_key)
-        replies = int(replies or 0)
+    def answer(
+        self,
+        turn: Turn,
+        outcomes: dict[str, tuple[Reply, Session]],
+        *,
+        number_id: str,
+        reply_limit: int,
+        day: dt.date | None = None,
+    ) -> Answer:
+        """One SMS turn in one round trip (see the module docstring)."""
+        encoded = {
+            menu: [reply.node, _session_json(session), reply.effect or ""]
+            for menu, (reply, session) in outcomes.items()
+        }
+        status, node, *rest = self._answer(
+            keys=[turn.delivery_key, turn.session_key, self.optout_key(number_id),
+                  self.stats_key(turn.pack, day or dt.date.today()), turn.replies_key],
+            args=["1" if turn.delivery else "0", self.dedupe_ttl, self.session_ttl, STATS_TTL,
+                  REPLY_WINDOW, reply_limit, json.dumps(encoded, separators=(",", ":"))],
+        )
+        return Answer(status.decode(), node.decode(), *(v.decode() for v in rest))
+
+    def begin(self, turn: Turn) -> tuple[str | None, Session]:
+        """The answer already given to this delivery (if any) and the session."""
+        stored, raw = self.redis.mget(turn.delivery_key, turn.session_key)
         if stored is not None and turn.delivery:
-            return Begun(stored.decode(), Session(channel=turn.channel), replies)
+            return stored.decode(), Session(channel=turn.channel)
         try:
             data = json.loads(raw) if raw else None
         except ValueError:
             data = None
-        return Begun(None, Session.from_dict(data, channel=turn.channel), replies)
+        return None, Session.from_dict(data, channel=turn.channel)
 
     def commit(
         self,
@@ -141,28 +210,24 @@ class Store:
         effect: str | None = None,
         counted: str = "",
         day: dt.date | None = None,
-        replied: bool = False,
     ) -> str | None:
         """Claim this delivery and save its effects; return the earlier answer if we lost."""
-        day = day or dt.date.today()
         result = self._commit(
             keys=[
                 turn.delivery_key,
                 turn.session_key,
                 self.optout_key(number_id) if number_id else f"{PREFIX}optout:none",
-                self.stats_key(turn.pack, day),
-                turn.replies_key,
+                self.stats_key(turn.pack, day or dt.date.today()),
             ],
             args=[
                 "1" if turn.delivery else "0",
                 answer,
                 self.dedupe_ttl,
-                json.dumps(session.to_dict(), separators=(",", ":")) if session else "",
+                _session_json(session),
                 self.session_ttl,
                 effect if number_id and effect else "",
                 f"{turn.channel}:{counted}" if counted else "",
                 STATS_TTL,
-                REPLY_WINDOW if replied else 0,
             ],
         )
         return result.decode() if result is not None else None

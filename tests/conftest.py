@@ -16,6 +16,7 @@ import redis
 from service.app import create_app
 from service.config import Config
 from service.embedded_redis import EmbeddedRedis
+from tests.fake_twilio import FakeTwilioAPI
 from tests.support import AUTH_TOKEN, SECRET_KEY, LiveServer, Twilio
 
 
@@ -80,3 +81,11 @@ def twilio(live) -> Twilio:
 def captured_logs(caplog):
     caplog.set_level(logging.DEBUG)
     return caplog
+
+
+@pytest.fixture
+def fake_twilio():
+    """Twilio's REST API, faked at the network edge (see tests/fake_twilio.py)."""
+    api = FakeTwilioAPI()
+    yield api
+    api.stop()

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 import requests
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
+
+from service.cli_worker import run_once
+from service.followups import queue
+from service.sender import sender_for
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SECRET_KEY = "test-secret-key"
@@ -59,6 +64,51 @@ class Twilio:
                   "MessageSid": sid or self.next_sid("SM"), **extra}
         return self.post("/sms", params)
 
+    def call_start(self, call_sid: str | None = None, from_: str = TEXTER) -> Call:
+        """A new call to the line, answered: the Call follows the TwiML as Twilio would."""
+        return Call(self, call_sid or self.next_sid("CA"), from_).start()
+
+
+class Call:
+    """One call in progress. Each method does what Twilio does with the last TwiML:
+    follows the <Gather action> with Digits or SpeechResult, the <Redirect> when the
+    caller is silent, or the <Dial action> when a transfer ends."""
+
+    def __init__(self, twilio: Twilio, sid: str, caller: str):
+        self.twilio, self.sid, self.caller = twilio, sid, caller
+        self.response = None
+        self.root: ET.Element | None = None
+
+    def post(self, path: str, **params) -> Call:
+        form = {"CallSid": self.sid, "AccountSid": "AC" + "0" * 32, "From": self.caller,
+                "To": LINE_NUMBER, "Direction": "inbound", "CallStatus": "in-progress", **params}
+        self.response = self.twilio.post(path, form)
+        self.root = voice_twiml(self.response)
+        return self
+
+    def start(self) -> Call:
+        return self.post("/voice", CallStatus="ringing")
+
+    def press(self, digits: str) -> Call:
+        return self.post(gather(self.root).get("action"), Digits=digits)
+
+    def say(self, words: str) -> Call:
+        return self.post(gather(self.root).get("action"), SpeechResult=words, Confidence="0.92")
+
+    def silence(self) -> Call:
+        return self.post(self.root.find("Redirect").text)
+
+    def dial_ends(self, status: str) -> Call:
+        return self.post(self.root.find("Dial").get("action"), DialCallStatus=status)
+
+    @property
+    def said(self) -> list[str]:
+        return spoken(self.root)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.said)
+
 
 def message_text(response) -> str:
     """The single SMS a TwiML messaging response sends, parsed as XML."""
@@ -68,3 +118,39 @@ def message_text(response) -> str:
     messages = root.findall("Message")
     assert len(messages) == 1, response.text
     return messages[0].text or ""
+
+
+def voice_twiml(response) -> ET.Element:
+    """A voice webhook's answer: 200 and a TwiML <Response>, parsed as XML."""
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith(("application/xml", "text/xml"))
+    root = ET.fromstring(response.content)
+    assert root.tag == "Response"
+    return root
+
+
+def spoken(root: ET.Element) -> list[str]:
+    """Every <Say>, in document order (SSML such as <prosody> included)."""
+    return [" ".join("".join(say.itertext()).split()) for say in root.iter("Say")]
+
+
+def gather(root: ET.Element) -> ET.Element:
+    found = root.find("Gather")
+    assert found is not None, ET.tostring(root)
+    return found
+
+def run_followups(line, sender=None, timeout: float = 30.0) -> None:
+    """Run the follow-up worker in this process until nothing is queued or waiting to retry.
+
+    Retries wait in RQ's scheduled registry for their gap; the worker's scheduler
+    queues them again once it has passed, so this keeps working until both are empty.
+    """
+    sender = sender or sender_for(line.config)
+    followups = queue(line)
+    deadline = time.monotonic() + timeout
+    while True:
+        run_once(line, sender)
+        if not followups.count and not followups.scheduled_job_registry.count:
+            return
+        assert time.monotonic() < deadline, "follow-ups still waiting after the timeout"
+        time.sleep(0.1)

@@ -158,3 +158,74 @@ def test_unknown_source(pack_copy):
     edit(pack_copy / "links.toml", 'source = "bsl999"', 'source = "nowhere"')
     [problem] = problems_of(pack_copy)
     assert "links.bsl999" in problem and "nowhere" in problem
+
+
+# --- the voice line's content -------------------------------------------------------
+
+def test_a_link_in_a_voice_text_is_an_error_naming_the_item(pack_copy):
+    edit(pack_copy / "topics.toml", "I can send you the links by text.\n\"\"\"",
+         "Go to {link.take_it_down}.\n\"\"\"")
+    [problem] = problems_of(pack_copy)
+    assert problem.startswith("topics.toml:") and "topics.steps" in problem
+    assert "take_it_down" in problem and "read aloud" in problem
+
+
+def test_a_link_in_what_the_line_says_is_an_error(pack_copy):
+    edit(pack_copy / "voice.toml", 'slower = "I will speak more slowly."',
+         'slower = "I will speak more slowly. See {link.ceop}."')
+    [problem] = problems_of(pack_copy)
+    assert problem.startswith("voice.toml:") and "voice" in problem and "link.ceop" in problem
+
+
+def test_a_voice_menu_with_more_than_5_choices(pack_copy):
+    edit(pack_copy / "voice.toml", '"access"]', '"access", "signs"]')
+    [problem] = problems_of(pack_copy)
+    assert "menus.voice_more" in problem and "6 choices" in problem and "at most 5" in problem
+
+
+def test_a_voice_menu_offering_a_topic_with_no_voice_text(pack_copy):
+    edit(pack_copy / "voice.toml", '"access"]', '"websites"]')
+    [problem] = problems_of(pack_copy)
+    assert "menus.voice_more" in problem and "'websites' has no voice text" in problem
+
+
+def test_a_dangling_number_in_a_voice_text(pack_copy):
+    edit(pack_copy / "topics.toml", "for referrals about a child: {number.mash}.",
+         "for referrals about a child: {number.mash_typo}.")
+    [problem] = problems_of(pack_copy)
+    assert "topics.contacts" in problem and "mash_typo" in problem
+
+
+def test_missing_and_unknown_voice_prompts(pack_copy):
+    edit(pack_copy / "voice.toml", 'reprompt = ', 're_prompt = ')
+    problems = problems_of(pack_copy)
+    assert any("'reprompt'" in p for p in problems) and any("'re_prompt'" in p for p in problems)
+
+
+def test_too_short_a_wait_for_keys(pack_copy):
+    edit(pack_copy / "voice.toml", "timeout = 8", "timeout = 5")
+    [problem] = problems_of(pack_copy)
+    assert "voice" in problem and "at least 8" in problem
+
+
+def test_bad_opening_hours(pack_copy):
+    edit(pack_copy / "numbers.toml", 'closes = "16:00"', 'closes = "4pm"')
+    [problem] = problems_of(pack_copy)
+    assert "numbers.posh" in problem and "HH:MM" in problem
+
+
+def test_voice_main_menu_must_be_a_voice_menu(pack_copy):
+    edit(pack_copy / "voice.toml", 'main_menu = "voice_main"', 'main_menu = "main"')
+    [problem] = problems_of(pack_copy)
+    assert "voice" in problem and "'main' is not a voice menu" in problem
+
+
+def test_a_pack_without_a_voice_line_still_loads(pack_copy):
+    (pack_copy / "voice.toml").unlink()
+    pack = load_pack(pack_copy)
+    assert pack.voice_main is None and "main" in pack.sms_pages
+
+
+def test_the_voice_content_is_plain_ascii():
+    for name in ("voice.toml", "topics.toml"):
+        (DEFAULT_PACK_DIR / name).read_text(encoding="utf-8").encode("ascii")

@@ -13,7 +13,7 @@ from messages import DEFAULT_PACK_DIR
 from service.app import create_app
 from service.config import Config, ConfigError, packs_by_number
 from service.store import PREFIX
-from tests.support import LINE_NUMBER, TEXTER, Twilio, message_text
+from tests.support import LINE_NUMBER, TEXTER, Call, Twilio, message_text, run_followups
 
 EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "packs" / "en-GB-example"
 EXAMPLE_LINE = "+442079460999"
@@ -54,8 +54,8 @@ def test_one_texter_on_both_lines_has_two_separate_conversations(twilio, redis_c
     sessions = {key.decode(): json.loads(redis_client.get(key))
                 for key in redis_client.scan_iter(f"{PREFIX}session:*")}
     assert len(sessions) == 2
-    [coventry] = [s for k, s in sessions.items() if k.startswith(f"{PREFIX}session:en-GB-coventry:sms:")]
-    [example] = [s for k, s in sessions.items() if k.startswith(f"{PREFIX}session:en-GB-example:sms:")]
+    [coventry] = [s for k, s in sessions.items() if k.startswith(f"{PREFIX}session:sms:en-GB-coventry:")]
+    [example] = [s for k, s in sessions.items() if k.startswith(f"{PREFIX}session:sms:en-GB-example:")]
     assert (coventry["menu"], coventry["node"]) == ("main", "helplines")
     assert (example["menu"], example["node"]) == ("home", "local")
 
@@ -70,6 +70,39 @@ def test_counts_are_kept_per_pack(twilio, redis_client):
         "en-GB-example": {b"sms:home": b"1", b"sms:first_steps": b"1"},
         "en-GB-coventry": {b"sms:steps": b"1"},
     }
+
+
+class CallTo(Call):
+    """A call to one particular line number (``Call`` always dials LINE_NUMBER)."""
+
+    def __init__(self, twilio, to, caller):
+        super().__init__(twilio, twilio.next_sid("CA"), caller)
+        self.to = to
+
+    def post(self, path, **params):
+        return super().post(path, **{"To": self.to, **params})
+
+
+def test_a_caller_to_the_second_number_is_texted_that_pack_s_links(serve, config, fake_twilio, tmp_path):
+    north = tmp_path / "north"
+    shutil.copytree(DEFAULT_PACK_DIR, north)
+    for file, old, new in [("pack.toml", 'id = "en-GB-coventry"', 'id = "en-GB-north"'),
+                           ("topics.toml", "Links from the sextortion advice line:",
+                            "Links from the North sextortion advice line:")]:
+        text = (north / file).read_text()
+        assert old in text
+        (north / file).write_text(text.replace(old, new))
+    server = serve(config.with_(account_sid="AC" + "e" * 32, from_number="+447700900001",
+                                api_base_url=fake_twilio.url, followup_send_timeout=2.0,
+                                packs={EXAMPLE_LINE: str(north)}))
+    caller = "+447400222333"
+    call = CallTo(Twilio(server.url), EXAMPLE_LINE, caller).start().say("text me the links")
+    assert "ending 3 3 3" in call.text
+    assert "The text is on its way." in call.press("1").text
+    run_followups(server.app.extensions["signpost"])
+    [sent] = fake_twilio.messages
+    assert sent.form["To"] == caller
+    assert "Links from the North sextortion advice line:" in sent.form["Body"]
 
 
 def test_the_fallback_url_answers_with_the_called_line_s_menu(serve, config):

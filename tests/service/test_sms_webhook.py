@@ -35,7 +35,7 @@ def test_numbers_and_keywords_walk_the_guidance(twilio):
 
 def test_session_lives_in_redis_keyed_by_hash_with_30_minute_ttl(twilio, redis_client):
     twilio.sms("signs")
-    key = f"{PREFIX}session:en-GB-coventry:sms:{number_id(TEXTER, SECRET_KEY.encode())}"
+    key = f"{PREFIX}session:sms:en-GB-coventry:{number_id(TEXTER, SECRET_KEY.encode())}"
     assert json.loads(redis_client.get(key))["node"] == "signs"
     assert 1700 < redis_client.ttl(key) <= 1800
 

@@ -1,0 +1,352 @@
+"""The voice conversation: a spoken menu a caller answers with a key or in words.
+
+The same keys work everywhere and are said once on every menu: 9 repeats, 0 is the
+main menu, star goes back, 8 slows the speech down. Content choices are numbered
+from 1 without gaps. After each piece of content the caller can hear it again,
+get it by text, or go back. Silence gets a shorter prompt twice, then the helpline
+number and goodbye: a caller who has walked away must not keep a line open, and
+one who cannot find the keypad must still leave with a number to call.
+
+Pure, like the SMS flow: the time arrives in the event (``Event.at``), the caller's
+number too (``Event.caller``), and the reply says what to do, not how in TwiML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import phonenumbers
+
+from flows.hours import spoken_when
+from flows.keywords import spoken_digits, spoken_key
+from flows.model import Event, FollowUp, Session, VoiceReply
+from flows.pack import Menu, Pack
+from flows.phones import classify, e164
+from flows.templates import spoken_number
+
+REPEAT, MAIN, BACK, SLOWER = "9", "0", "*", "8"
+# Asking for a text is a short conversation of its own; these are its steps.
+CONFIRM_CALLER, ENTER_NUMBER, CONFIRM_NUMBER, SENDING = (
+    "text:confirm_caller", "text:enter_number", "text:confirm_number", "text:sending",
+)
+TEXT_STEPS = (CONFIRM_CALLER, ENTER_NUMBER, CONFIRM_NUMBER, SENDING)
+GOODBYE = "goodbye"
+# Silences in a row before the line says goodbye: a re-prompt, another, then the end.
+SILENCES_BEFORE_GOODBYE = 3
+# Wrong numbers keyed before the line stops asking: never an endless loop.
+NUMBER_TRIES = 3
+# What the line sends when the caller asks from a menu rather than from a topic.
+FOLLOWUP_TOPIC = "followup"
+# How a follow-up request went (service.followups), and what the caller is told.
+OUTCOMES = {
+    "queued": "sent", "duplicate": "sent", "not_allowed": "cannot_text",
+    "opted_out": "opted_out", "capped": "capped",
+}
+_DIAL_ANSWERED = ("completed", "answered")
+_TRAIL_MAX = 5
+
+
+def step(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
+    main = pack.voice_main
+    if main is None:
+        return VoiceReply(GOODBYE, listen="", hangup=True), Session(channel="voice")
+    if event.kind == "start" or not _known(pack, session.node):
+        session = Session(channel="voice", menu=main, node=main)
+        if event.kind == "start":
+            return _present(pack, session, main, event, before=(pack.voice_say["greeting"],))
+    if event.kind == "silence":
+        return _silence(pack, session, event)
+    session = replace(session, silences=0)
+    if event.kind == "followup":
+        return _followup_outcome(pack, session, event)
+    if event.kind == "dial":
+        said = "dial_ended" if event.value in _DIAL_ANSWERED else "dial_failed"
+        return _present(pack, session, session.menu or main, event, before=(pack.voice_say[said],))
+    if session.node in TEXT_STEPS:
+        return _text_step(pack, session, event)
+    return _choose(pack, session, event)
+
+
+def _known(pack: Pack, node: str | None) -> bool:
+    return node is not None and (node in TEXT_STEPS or node in pack.voice_texts or (
+        node in pack.menus and pack.menus[node].channel == "voice"))
+
+
+# --- understanding the caller ---------------------------------------------------
+
+def _understand(pack: Pack, event: Event) -> str:
+    """A key (``"1"``, ``"*"``), a command (``"#repeat"``), a node id, or ``""``."""
+    if event.kind == "digits":
+        return event.value.strip().rstrip("#")
+    if event.kind != "speech":
+        return ""
+    key = spoken_key(event.value)
+    if key is not None:
+        return key
+    return pack.voice_keywords.match(event.value) or ""
+
+
+def _choice(said: str) -> int:
+    """The number of a content choice, or 0: only keypad digits count ("\u00b2" is not 2)."""
+    return int(said) if said.isascii() and said.isdigit() and len(said) <= 2 else 0
+
+
+def _choose(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
+    """The caller is on a menu or has just heard a topic: do what they chose."""
+    said = _understand(pack, event)
+    common = _common(pack, session, event, said)
+    if common is not None:
+        return common
+    node = session.node
+    if node in pack.menus:
+        options = pack.menus[node].options
+        if 1 <= _choice(said) <= len(options):
+            return _go(pack, session, options[_choice(said) - 1], event)
+    else:
+        actions = _actions(pack, node, event.at)
+        if 1 <= _choice(said) <= len(actions):
+            said = f"#{actions[_choice(said) - 1]}"
+        if said == "#transfer" and "transfer" in actions:
+            return _transfer(pack, session, node)
+    if said in ("#text", "#links"):
+        return _start_text(pack, session, event, links=said == "#links")
+    if said in pack.voice_texts or (said in pack.menus and pack.menus[said].channel == "voice"):
+        return _go(pack, session, said, event)
+    return _present(pack, session, node, event, before=(pack.voice_say["not_a_choice"],), full=False)
+
+
+def _common(pack: Pack, session: Session, event: Event, said: str):
+    """The keys that work the same on every menu; None when ``said`` is none of them."""
+    if said in (REPEAT, "#repeat"):
+        return _present(pack, session, session.node, event)
+    if said in (SLOWER, "#slow"):
+        session = replace(session, slow=True)
+        return _present(pack, session, session.node, event, before=(pack.voice_say["slower"],))
+    if said in (MAIN, "#main"):
+        main = pack.voice_main
+        return _present(pack, replace(session, menu=main, trail=[], pending=None), main, event)
+    if said in (BACK, "#back"):
+        return _back(pack, session, event)
+    return None
+
+
+def _back(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
+    main = pack.voice_main
+    node = session.node
+    if node in TEXT_STEPS:
+        origin = (session.pending or {}).get("from") or session.menu or main
+        return _present(pack, replace(session, pending=None), origin, event)
+    if node in pack.menus:
+        trail = list(session.trail)
+        parent = trail.pop() if trail else main
+        return _present(pack, replace(session, trail=trail, menu=parent), parent, event)
+    return _present(pack, session, session.menu or main, event)
+
+
+def _go(pack: Pack, session: Session, node: str, event: Event) -> tuple[VoiceReply, Session]:
+    """Move to ``node``, remembering the way back."""
+    if node in pack.menus:
+        trail = list(session.trail)
+        if session.menu and session.menu != node and node != pack.voice_main:
+            trail = (trail + [session.menu])[-_TRAIL_MAX:]
+        if node == pack.voice_main:
+            trail = []
+        session = replace(session, menu=node, trail=trail)
+    return _present(pack, session, node, event)
+
+
+# --- what the caller hears ------------------------------------------------------
+
+def _actions(pack: Pack, topic_id: str, at: dt.datetime | None) -> list[str]:
+    """What a caller can do after a topic, in key order: be put through, get it by text."""
+    topic = pack.topics[topic_id]
+    actions = []
+    if topic.transfer and _open(pack, topic.transfer, at):
+        actions.append("transfer")
+    actions.append("text")
+    return actions
+
+
+def _open(pack: Pack, number: str, at: dt.datetime | None) -> bool:
+    opening = pack.openings.get(number)
+    if opening is None:
+        return True
+    # Without a time the line cannot know, so it never offers a transfer that may ring out.
+    return at is not None and opening.is_open(at)
+
+
+def _choices(pack: Pack, node: str, at: dt.datetime | None) -> list[str]:
+    say = pack.voice_say
+    if node in pack.menus:
+        lines = [say["option"].replace("{title}", _title(pack, option)).replace("{key}", str(n))
+                 for n, option in enumerate(pack.menus[node].options, 1)]
+    else:
+        names = {"transfer": "put_through", "text": "by_text"}
+        lines = [say[names[action]].replace("{key}", str(n))
+                 for n, action in enumerate(_actions(pack, node, at), 1)]
+    return lines + [say["keys"]]
+
+
+def _title(pack: Pack, node_id: str) -> str:
+    node = pack.node(node_id)
+    return node.spoken_title or node.title
+
+
+def _content(pack: Pack, node: str, at: dt.datetime | None) -> list[str]:
+    if node in pack.menus:
+        menu: Menu = pack.menus[node]
+        return [menu.intro] if menu.intro else []
+    lines = [pack.voice_texts[node]]
+    topic = pack.topics[node]
+    if topic.transfer and topic.transfer in pack.openings:
+        if _open(pack, topic.transfer, at):
+            lines.append(pack.voice_say["open_now"])
+        elif at is not None:
+            opens = pack.openings[topic.transfer].next_opening(at)
+            if opens is not None:
+                lines.append(pack.voice_say["closed_now"].replace("{when}", spoken_when(opens, at)))
+    return lines
+
+
+def _hints(pack: Pack, node: str) -> tuple[str, ...]:
+    menu = pack.menus.get(node)
+    own = menu.hints if menu else ()
+    return tuple(own) + tuple(pack.voice_setting("hints") or ())
+
+
+def _present(pack: Pack, session: Session, node: str, event: Event, before=(), full=True):
+    """Say ``node`` (its content, unless ``full`` is false) and its choices; listen."""
+    if node in TEXT_STEPS:
+        return _text_prompt(pack, session, node, event, before)
+    if not _known(pack, node):
+        node = pack.voice_main
+    if node in pack.menus:
+        session = replace(session, menu=node)
+    session = replace(session, node=node, pending=None)
+    said = [*before, *(_content(pack, node, event.at) if full else ()), *_choices(pack, node, event.at)]
+    return VoiceReply(node, tuple(said), "menu", _hints(pack, node), session.slow), session
+
+
+def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
+    silences = session.silences + 1
+    session = replace(session, silences=silences)
+    if silences >= SILENCES_BEFORE_GOODBYE:
+        goodbye = (pack.voice_say["no_input_goodbye"],)
+        return VoiceReply(GOODBYE, goodbye, "", slow=session.slow, hangup=True), session
+    node = session.node
+    if node in TEXT_STEPS:
+        return _text_prompt(pack, session, node, event, ())
+    return _present(pack, session, node, event, before=(pack.voice_say["reprompt"],), full=False)
+
+
+def _transfer(pack: Pack, session: Session, topic_id: str) -> tuple[VoiceReply, Session]:
+    number = pack.numbers[pack.topics[topic_id].transfer]
+    target = e164(number.number, pack.region) or number.number
+    said = (pack.voice_say["putting_through"],)
+    return VoiceReply(topic_id, said, "", slow=session.slow, dial=target), session
+
+
+# --- sending the content by text --------------------------------------------------
+
+def _start_text(pack: Pack, session: Session, event: Event, links: bool = False):
+    """Ask where to text: what the caller just heard, or the links page from a menu.
+
+    Asked for "the links" after a topic that has none, the caller gets the links page.
+    """
+    node = session.node
+    page = pack.sms_pages.get(node or "", "") if node in pack.topics else ""
+    topic = node if page and (not links or "https://" in page) else FOLLOWUP_TOPIC
+    session = replace(session, pending={"topic": topic, "from": node})
+    caller = classify(event.caller, pack.region)
+    step_ = CONFIRM_CALLER if caller.textable((pack.region,)) else ENTER_NUMBER
+    return _text_prompt(pack, session, step_, event, ())
+
+
+def _text_prompt(pack: Pack, session: Session, node: str, event: Event, before):
+    say = pack.voice_say
+    pending = dict(session.pending or {})
+    if node == SENDING:
+        origin = pending.get("from") or session.menu or pack.voice_main
+        return _present(pack, replace(session, pending=None), origin, event, before)
+    if node == CONFIRM_CALLER:
+        last_three = " ".join(classify(event.caller, pack.region).last_three)
+        if not last_three:
+            node = ENTER_NUMBER
+        else:
+            prompt = say["confirm_caller"].replace("{last_three}", last_three)
+    if node == CONFIRM_NUMBER:
+        number = pending.get("number", "")
+        if not number:
+            node = ENTER_NUMBER
+        else:
+            prompt = say["confirm_number"].replace("{digits}", _read_back(number, pack.region))
+    if node == ENTER_NUMBER:
+        prompt = say["enter_number"]
+        pending.pop("number", None)
+    session = replace(session, node=node, pending=pending)
+    listen = "number" if node == ENTER_NUMBER else "menu"
+    return VoiceReply(node, (*before, prompt), listen, slow=session.slow), session
+
+
+def _read_back(number: str, region: str) -> str:
+    """``+447400123456`` -> ``0 7 4 0 0, 1 2 3 4 5 6``: as it was keyed, digit by digit."""
+    parsed = phonenumbers.parse(number, region)
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return spoken_number(national)
+
+
+def _text_step(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
+    node, pending = session.node, dict(session.pending or {})
+    if node == ENTER_NUMBER:
+        return _keyed_number(pack, session, event, pending)
+    said = _understand(pack, event)
+    if node == SENDING:
+        # A key pressed before the outcome came back: the text was already asked for.
+        return _present(pack, replace(session, pending=None), pending.get("from") or pack.voice_main, event)
+    if said in ("1", "#yes"):
+        if node == CONFIRM_CALLER:
+            number = classify(event.caller, pack.region).e164
+        else:
+            number = pending.get("number", "")
+        if number:
+            followup = FollowUp(pending.get("topic", FOLLOWUP_TOPIC), number)
+            pending.pop("number", None)
+            session = replace(session, node=SENDING, pending=pending)
+            return VoiceReply(SENDING, (), "", slow=session.slow, followup=followup), session
+    if said in ("2", "#no"):
+        return _text_prompt(pack, session, ENTER_NUMBER, event, ())
+    common = _common(pack, session, event, said)
+    if common is not None:
+        return common
+    return _text_prompt(pack, session, node, event, (pack.voice_say["not_a_choice"],))
+
+
+def _keyed_number(pack: Pack, session: Session, event: Event, pending: dict):
+    value = event.value if event.kind in ("digits", "speech") else ""
+    if event.kind == "speech":
+        said = pack.voice_keywords.match(value) or ""
+        if said in ("#back", "#main", "#repeat", "#slow"):
+            return _common(pack, session, event, said)
+        value = spoken_digits(value)
+    if "*" in value:
+        return _back(pack, session, event)
+    number = classify(value, pack.region)
+    if number.kind == "mobile" and number.region == pack.region:
+        pending["number"] = number.e164
+        return _text_prompt(pack, replace(session, pending=pending), CONFIRM_NUMBER, event, ())
+    tries = int(pending.get("tries", 0)) + 1
+    if tries >= NUMBER_TRIES:
+        origin = pending.get("from") or pack.voice_main
+        sorry = (pack.voice_say["not_a_mobile"], pack.voice_say["too_many_tries"])
+        return _present(pack, replace(session, pending=None), origin, event, before=sorry, full=False)
+    pending["tries"] = tries
+    session = replace(session, pending=pending)
+    return _text_prompt(pack, session, ENTER_NUMBER, event, (pack.voice_say["not_a_mobile"],))
+
+
+def _followup_outcome(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
+    said = pack.voice_say[OUTCOMES.get(event.value, "send_failed")]
+    origin = (session.pending or {}).get("from") or session.menu or pack.voice_main
+    session = replace(session, pending=None)
+    return _present(pack, session, origin, event, before=(said,), full=False)

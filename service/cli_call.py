@@ -1,0 +1,113 @@
+"""``signpost call``: walk the voice line in a terminal, as a caller would, before publishing.
+
+The same pack and the same flows as a real call, without Twilio or Redis: each
+turn prints what the line would say (999 sentence first), a line of keys is
+pressed (digits, ``*``, ``#``), any other line is taken as speech, and an empty
+line is silence. Transfers and texts are shown, not made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+
+from flows import Event, Session, step
+from flows.model import VoiceReply
+from flows.pack import PackError, load_pack
+from flows.phones import classify
+from flows.render import EMERGENCY_VOICE
+from messages import DEFAULT_PACK_DIR
+
+KEYS = frozenset("0123456789*#")
+
+
+def event_for(line: str, caller: str, at: dt.datetime) -> Event:
+    text = line.strip()
+    if not text:
+        return Event("silence", at=at, caller=caller)
+    if all(c in KEYS for c in text.replace(" ", "")):
+        # Twilio leaves out the key that ends a number (#); so does this.
+        return Event("digits", text.replace(" ", "").rstrip("#") or "#", at=at, caller=caller)
+    return Event("speech", text, at=at, caller=caller)
+
+
+def show(reply: VoiceReply, out) -> None:
+    tone = " (slowly)" if reply.slow else ""
+    for text in (EMERGENCY_VOICE, *reply.say):
+        print(f"  line{tone}: {text}", file=out)
+    if reply.dial:
+        print(f"  [transfer: the call is put through to {reply.dial}]", file=out)
+    if reply.hangup:
+        print("  [the line hangs up]", file=out)
+    elif reply.listen == "number":
+        print("  [listening: keys, then #]", file=out)
+    elif reply.listen:
+        print("  [listening: a key, or words; an empty line is silence]", file=out)
+
+
+def cmd_call(args: argparse.Namespace) -> int:
+    try:
+        pack = load_pack(args.pack)
+    except PackError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if pack.voice_main is None:
+        print(f"signpost: pack {pack.id} has no [voice] table: it offers no voice line", file=sys.stderr)
+        return 2
+    out, caller = sys.stdout, args.from_
+    clock = (lambda: args.at) if args.at else _now
+    print(f"Calling the {pack.id} line from {caller or 'a withheld number'}. "
+          "Type keys (1, 9, *, #) or words; end of input hangs up.", file=out)
+    reply, session = step(pack, Session(channel="voice"), Event("start", at=clock(), caller=caller))
+    show(reply, out)
+    while not reply.hangup:
+        if sys.stdin.isatty():
+            print("> ", end="", file=out, flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            print("  [end of input: the caller hangs up]", file=out)
+            break
+        reply, session = step(pack, session, event_for(line, caller, clock()))
+        if reply.followup is not None:
+            reply, session = step(pack, session, Event("followup", _text(pack, reply, out), at=clock()))
+        elif reply.dial:
+            show(reply, out)
+            print("  [the transfer ends]", file=out)
+            reply, session = step(pack, session, Event("dial", "completed", at=clock(), caller=caller))
+        show(reply, out)
+    return 0
+
+
+def _text(pack, reply: VoiceReply, out) -> str:
+    """Show the text that would be sent; say how the real line would answer."""
+    followup = reply.followup
+    if not classify(followup.number, pack.region).textable((pack.region,)):
+        print(f"  [no text: {followup.number} cannot get texts from this line]", file=out)
+        return "not_allowed"
+    print(f"  [text to {followup.number}, the {followup.topic!r} page:]", file=out)
+    for text in pack.sms_pages[followup.topic].splitlines():
+        print(f"    | {text}", file=out)
+    return "queued"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def register(commands) -> None:
+    call = commands.add_parser("call", help="walk the voice line in the terminal, as a caller would")
+    call.add_argument("--pack", default=str(DEFAULT_PACK_DIR), help="content pack folder (default: %(default)s)")
+    call.add_argument("--from", dest="from_", default="anonymous",
+                      help="the caller's number, e.g. +447400123456 (default: withheld)")
+    call.add_argument("--at", type=_moment, default=None,
+                      help="pretend it is this time, e.g. 2026-12-25T11:00 (UTC), to hear the hours")
+    call.set_defaults(handler=cmd_call)
+
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a time: {text!r} (try 2026-12-25T11:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)

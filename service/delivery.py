@@ -1,0 +1,215 @@
+"""Sending one follow-up: the worker's job, and what each answer from Twilio means.
+
+The job sends at most once. Before it calls Twilio it claims the follow-up's
+record with ``HSETNX sending``; a job that runs again (a crashed worker, a job
+re-queued by hand) finds the claim and sends nothing. The claim is given back
+only when we know nothing left this machine.
+
+What each failure means, and so what we do:
+
+- **429 / 20429, or no connection made** (refused, DNS, connect timeout, TLS):
+  nothing was created at Twilio, so it is safe to try again. The job raises
+  ``TryAgain`` and RQ retries it after a gap from ``retry_schedule``
+  (exponential, jittered, spread over ``followup_retry_seconds``, about ten
+  minutes). The last attempt records ``gave_up`` instead of raising.
+- **5xx, a read timeout, a dropped connection, anything not understood**: Twilio
+  may have created the message before failing to tell us. We do not retry and
+  we do not look the message up first (finding it means listing messages to the
+  number, and a list can lag behind a create); we record ``uncertain``. A caller
+  who gets no text can ask again, and a safeguarding line must not text a
+  number twice on a guess, so the claim stays.
+- **21610** (the recipient texted STOP to our sender at the carrier): record the
+  opt-out under the same key SMS STOP uses, so nothing is sent again.
+- **other 4xx** (21211 invalid number, 21614 not a mobile, 21408 region not
+  enabled, ...): retrying cannot help; record ``refused`` with the code.
+
+The number travels in the job sealed (Fernet, keyed from ``SIGNPOST_SECRET_KEY``):
+RQ copies a job's arguments into its logs' extra fields and its failed registry,
+and a sealed number is no number there. Once the job ends, RQ deletes it
+(``result_ttl=0``) and what remains is the record, keyed by hash, holding the
+outcome and a code. Jobs return normally for every outcome but ``TryAgain``, so
+none lands in RQ's failed registry; only a worker killed mid-job can leave one,
+and ``FAILURE_TTL`` keeps that short.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import random
+import time
+
+import requests
+from cryptography.fernet import Fernet, InvalidToken
+from rq import Queue, Retry, get_current_job
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from urllib3.exceptions import NewConnectionError
+
+from service.config import Config
+from service.followups import JOB_TTL, OPTED_OUT, RECORD_TTL, record_key_for
+from service.privacy import short, token_id
+from service.sender import Sender, sender_for
+from service.store import PREFIX, Store
+
+log = logging.getLogger("signpost.followups")
+
+SENT, UNCERTAIN, REFUSED, GAVE_UP, ALREADY_CLAIMED = "sent", "uncertain", "refused", "gave_up", "already_claimed"
+UNSUBSCRIBED = 21610
+TOO_MANY_REQUESTS = 20429
+FAILURE_TTL = 60  # only a killed worker leaves a job in the failed registry
+# The worker waits on Redis; it is not answering a webhook.
+WORKER_REDIS_TIMEOUT = 5.0
+
+
+class TryAgain(Exception):
+    """Nothing was sent and it may work later: RQ retries the job after a gap."""
+
+
+def retry_schedule(window: int, rng: random.Random | None = None) -> list[int]:
+    """Gaps in seconds between attempts: doubling from window/120 up to window/5,
+    each scaled by a random 0.5-1.5 so that jobs throttled together do not come
+    back together, and together about ``window`` long (10 minutes: 5, 10, 20 ...
+    120 seconds)."""
+    rng = rng or random.Random()
+    gaps: list[int] = []
+    gap, longest = window / 120, window / 5
+    while sum(gaps) < window:
+        jittered = max(1, round(gap * rng.uniform(0.5, 1.5)))
+        gaps.append(min(jittered, max(1, window - sum(gaps))))
+        gap = min(gap * 2, longest)
+    return gaps
+
+
+def seal(config: Config) -> Fernet:
+    """The key that seals numbers in queued jobs, derived so it is not the hashing key itself."""
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(config.hash_key + b"\x1ffollowup-job").digest()))
+
+
+def enqueue(queue: Queue, to: str, body: str, *, followup: str, config: Config, topic: str) -> None:
+    gaps = retry_schedule(config.followup_retry_seconds) if config.followup_retry_seconds > 0 else []
+    sealed = seal(config).encrypt(to.encode()).decode()
+    queue.enqueue(
+        send, sealed, body,
+        job_id=followup,
+        # RQ would describe the job by its call, number included, in its logs.
+        description=f"follow-up SMS ({topic})",
+        ttl=JOB_TTL,
+        result_ttl=0,
+        failure_ttl=FAILURE_TTL,
+        retry=Retry(max=len(gaps), interval=gaps) if gaps else None,
+    )
+
+
+def message_key(message_sid: str) -> str:
+    """Where the delivery status of one sent message is kept (see ``status``)."""
+    return f"{PREFIX}followup-message:{token_id('message', message_sid)}"
+
+
+def never_reached_twilio(exc: requests.RequestException) -> bool:
+    """True when the request cannot have been sent: no connection was made."""
+    if isinstance(exc, (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError)):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)  # refused, unreachable, DNS
+
+
+class Outbox:
+    """What the worker needs to send: the Redis it records in, and a sender."""
+
+    def __init__(self, line, sender: Sender):
+        self.line = line
+        self.sender = sender
+        self.redis = line.store.redis
+        self.seal = seal(line.config)
+
+    @classmethod
+    def from_config(cls, config: Config) -> Outbox:
+        from service.line import Line
+
+        line = Line.start(config.with_(redis_timeout=WORKER_REDIS_TIMEOUT))
+        return cls(line, sender_for(config))
+
+    def deliver(self, followup: str, sealed: str, body: str, *, last_try: bool = True) -> str:
+        """Send the follow-up named ``followup`` (see ``followups.followup_id``) at most once."""
+        key = record_key_for(followup)
+        try:
+            to = self.seal.decrypt(sealed.encode(), ttl=JOB_TTL).decode()
+        except InvalidToken:
+            # Sealed under another SIGNPOST_SECRET_KEY, or older than a job may be.
+            return self._record(key, "-", REFUSED, "unreadable")
+        person = self.line.person(to)
+        who = short(person)
+        claimed, _, opted_out = (
+            self.redis.pipeline()
+            .hsetnx(key, "sending", f"{time.time():.0f}")
+            .expire(key, RECORD_TTL)
+            .exists(Store.optout_key(person))
+            .execute()
+        )
+        if not claimed:
+            log.info("follow-up %s to=%s: already sent or being sent, not sending again",
+                     followup[:10], who)
+            return ALREADY_CLAIMED
+        if opted_out:
+            # Texted STOP after asking, while the job waited.
+            return self._record(key, who, OPTED_OUT)
+        try:
+            sid = self.sender.send(to, body)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            return self._refused(key, who, exc.status, exc.code, person, last_try)
+        except requests.RequestException as exc:
+            reason = type(exc).__name__
+            if never_reached_twilio(exc):
+                return self._try_again(key, who, reason, last_try)
+            return self._record(key, who, UNCERTAIN, reason)
+        except Exception as exc:  # noqa: BLE001 - not understood: maybe sent, so never retried
+            return self._record(key, who, UNCERTAIN, type(exc).__name__)
+        message = message_key(sid)
+        self.redis.pipeline().hset(message, "followup", followup).expire(
+            message, RECORD_TTL).execute()
+        return self._record(key, who, SENT, message=message.rsplit(":", 1)[1])
+
+    def _refused(self, key, who, status, code, person, last_try) -> str:
+        status, code = int(status or 0), int(code or 0)
+        if status == 429 or code == TOO_MANY_REQUESTS:
+            return self._try_again(key, who, f"{status}/{code}", last_try)
+        if status >= 500:
+            return self._record(key, who, UNCERTAIN, f"{status}/{code}")
+        if code == UNSUBSCRIBED:
+            self.redis.set(Store.optout_key(person), "1")
+            return self._record(key, who, OPTED_OUT, str(code))
+        return self._record(key, who, REFUSED, f"{status}/{code}")
+
+    def _try_again(self, key, who, reason, last_try) -> str:
+        self.redis.hdel(key, "sending")
+        if last_try:
+            return self._record(key, who, GAVE_UP, reason)
+        log.info("follow-up to=%s: not sent (%s), will try again", who, reason)
+        raise TryAgain(reason)
+
+    def _record(self, key, who, outcome, why: str = "", message: str = "") -> str:
+        fields = {"outcome": outcome, "why": why, "at": f"{time.time():.0f}"}
+        if message:
+            fields["message"] = message
+        self.redis.pipeline().hset(key, mapping=fields).expire(key, RECORD_TTL).execute()
+        log.info("follow-up to=%s: %s%s", who, outcome, f" ({why})" if why else "")
+        return outcome
+
+
+_outbox: Outbox | None = None
+
+
+def install(outbox: Outbox | None) -> None:
+    """Give the jobs in this process their outbox (the worker does, before it starts)."""
+    global _outbox
+    _outbox = outbox
+
+
+def send(sealed: str, body: str) -> str:
+    """The RQ job. Its id names the follow-up; its retries say if this is the last try."""
+    global _outbox
+    if _outbox is None:  # a plain `rq worker`: configure from the environment
+        _outbox = Outbox.from_config(Config.from_env())
+    job = get_current_job()
+    return _outbox.deliver(job.id, sealed, body, last_try=not job.retries_left)

@@ -1,0 +1,92 @@
+"""Who actually sends a follow-up text: Twilio's REST API, or the console.
+
+Only the worker uses a sender. Without Twilio credentials (a local trial) the
+console sender prints the text with the number masked, so ``make run`` works
+with no account and still never puts a whole number in a terminal or log.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from typing import Protocol, TextIO
+
+import phonenumbers
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from service.config import Config
+
+STATUS_PATH = "/sms/status"
+
+
+class Sender(Protocol):
+    def send(self, to: str, body: str) -> str:
+        """Send one SMS; return the message's SID. Twilio's errors are raised as they come."""
+
+
+def mask(e164: str) -> str:
+    """``+447400123456`` -> ``+44 7*** ***456``: enough to recognise, not enough to dial.
+
+    The same number of stars whatever the length, so the mask does not leak it.
+    """
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return "***"
+    national = str(parsed.national_number)
+    if len(national) < 6:
+        return "***"
+    return f"+{parsed.country_code} {national[0]}*** ***{national[-3:]}"
+
+
+class TwilioSender:
+    """twilio-python's REST client, pointed at ``TWILIO_API_BASE_URL``.
+
+    Messages live on the ``api`` domain, whose base URL is a plain attribute that
+    ``Domain.absolute_url`` reads for every request; setting it routes the real
+    client (auth, form encoding, error parsing all unchanged) to a local fake API
+    in tests. Rewriting URLs in an HttpClient subclass would do the same with more
+    code. Leave TWILIO_REGION/TWILIO_EDGE unset with a non-Twilio base URL: the
+    client rewrites hostnames for those.
+    """
+
+    def __init__(self, config: Config):
+        self.config = config
+        # requests' default is no retries: the delivery policy decides what is
+        # safe to try again, not the transport.
+        http = TwilioHttpClient(timeout=config.followup_send_timeout)
+        self.client = Client(config.account_sid, config.auth_token, http_client=http)
+        self.client.api.base_url = config.api_base_url
+
+    def send(self, to: str, body: str) -> str:
+        sender = (
+            {"messaging_service_sid": self.config.messaging_service_sid}
+            if self.config.messaging_service_sid
+            else {"from_": self.config.from_number}
+        )
+        callback = self.config.public_base_url + STATUS_PATH if self.config.public_base_url else None
+        message = self.client.messages.create(to=to, body=body, status_callback=callback, **sender)
+        return message.sid
+
+
+class ConsoleSender:
+    """Prints what would have been sent; the number is masked."""
+
+    _sids = itertools.count(1)
+
+    def __init__(self, out: TextIO | None = None):
+        self.out = out
+
+    def send(self, to: str, body: str) -> str:
+        out = self.out or sys.stdout
+        sid = f"SMconsole{next(self._sids):024d}"
+        print(f"--- follow-up SMS to {mask(to)} (console: no Twilio credentials) ---\n"
+              f"{body}\n---", file=out, flush=True)
+        return sid
+
+
+def sender_for(config: Config) -> Sender:
+    if config.account_sid and config.auth_token and (config.from_number or config.messaging_service_sid):
+        return TwilioSender(config)
+    return ConsoleSender()

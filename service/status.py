@@ -1,0 +1,58 @@
+"""``POST /sms/status``: Twilio's delivery status callback for follow-up texts.
+
+Records what happened to a message (``MessageStatus``, ``ErrorCode``) under a hash
+of its ``MessageSid``, beside the follow-up it came from. The ``To`` number in the
+callback is never read. Each status is kept as a field of its own with the time
+it came, because Twilio's callbacks can arrive out of order: a late ``sent`` then
+cannot overwrite ``delivered``.
+
+Twilio only needs a 2xx; anything else makes it retry and log an error, so this
+answers 200 whatever happens (403 when the signature is wrong).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from service.delivery import message_key
+from service.followups import RECORD_TTL
+from service.signature import require_twilio_signature
+
+log = logging.getLogger("signpost.followups")
+bp = Blueprint("status", __name__)
+bp.before_request(require_twilio_signature)
+
+STATUSES = frozenset([
+    "accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered",
+    "failed", "read", "canceled", "partially_delivered",
+])
+
+
+@bp.post("/sms/status")
+def delivery_status() -> Response:
+    line = current_app.extensions["signpost"]
+    sid = request.form.get("MessageSid", "")
+    status = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
+    status = status if status in STATUSES else "other"
+    code = request.form.get("ErrorCode", "")
+    code = code if code.isdigit() else ""
+    if sid:
+        key = message_key(sid)
+        fields = {status: f"{time.time():.0f}"}
+        if code:
+            fields["error_code"] = code
+        line.store.redis.pipeline().hset(key, mapping=fields).expire(key, RECORD_TTL).execute()
+        log.info("follow-up message=%s status=%s error=%s", key.rsplit(":", 1)[1][:10], status, code or "-")
+    return Response("", status=200)
+
+
+@bp.errorhandler(Exception)
+def always_200(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
+        return exc
+    log.warning("delivery status not recorded (%s)", type(exc).__name__)
+    return Response("", status=200)

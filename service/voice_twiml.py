@@ -1,0 +1,85 @@
+"""A :class:`flows.model.VoiceReply` as TwiML, built with twilio's ``VoiceResponse``.
+
+The 999 sentence is added here, first in every response, and inside the
+``<Gather>`` when there is one so that a caller who knows what they want can
+press a key over it. No content edit and no flow can leave it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from flows.model import VoiceReply
+from flows.pack import Pack
+from flows.render import EMERGENCY_VOICE
+
+
+@dataclass(frozen=True)
+class Speech:
+    """How the line sounds and waits: from the pack, with the voice overridable by config."""
+
+    voice: str
+    language: str
+    timeout: int
+    dial_timeout: int
+    slow_rate: str
+
+    @classmethod
+    def of(cls, pack: Pack, voice: str = "") -> Speech:
+        return cls(
+            voice=voice or pack.voice_setting("voice"),
+            language=pack.voice_setting("language"),
+            timeout=pack.voice_setting("timeout"),
+            dial_timeout=pack.voice_setting("dial_timeout"),
+            slow_rate=pack.voice_setting("slow_rate"),
+        )
+
+
+def render(reply: VoiceReply, speech: Speech, action: str) -> str:
+    """TwiML for ``reply``; keys, words, silence and a finished transfer all come to ``action``."""
+    response = VoiceResponse()
+    target = response
+    if reply.listen:
+        target = response.gather(action=action, method="POST", **_listening(reply, speech))
+    for text in (EMERGENCY_VOICE, *reply.say):
+        _say(target, text, speech, reply.slow)
+    if reply.dial:
+        response.dial(reply.dial, action=action, method="POST", timeout=speech.dial_timeout)
+    elif reply.listen:
+        # No key and no words before the timeout: Gather falls through to here.
+        response.redirect(action, method="POST")
+    else:
+        response.hangup()
+    return str(response)
+
+
+def goodbye(text: str, speech: Speech) -> str:
+    """The 999 sentence, ``text``, and hang up: for when nothing else can be trusted."""
+    response = VoiceResponse()
+    for line in (EMERGENCY_VOICE, text):
+        if line:
+            _say(response, line, speech, slow=False)
+    response.hangup()
+    return str(response)
+
+
+def _listening(reply: VoiceReply, speech: Speech) -> dict:
+    if reply.listen == "number":
+        # A phone number is keyed, not said: speech would mishear it, and # ends it.
+        return {"input": "dtmf", "finish_on_key": "#", "timeout": speech.timeout}
+    listen = {
+        "input": "dtmf speech", "num_digits": 1, "timeout": speech.timeout,
+        "speech_timeout": "auto", "language": speech.language,
+    }
+    if reply.hints:
+        listen["hints"] = ", ".join(reply.hints)
+    return listen
+
+
+def _say(target, text: str, speech: Speech, slow: bool) -> None:
+    if slow:
+        target.say(voice=speech.voice, language=speech.language).prosody(text, rate=speech.slow_rate)
+    else:
+        target.say(text, voice=speech.voice, language=speech.language)

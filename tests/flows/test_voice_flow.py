@@ -1,0 +1,176 @@
+"""The voice conversation, pure: tables of caller event -> what the line does
+(tests/flows/voice_cases.toml), a walk of the whole menu tree, and any input at all."""
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows import Event, Session, step
+from flows.model import VoiceReply
+from flows.pack import VOICE_MAX_OPTIONS, load_pack
+from flows.voice import SILENCES_BEFORE_GOODBYE
+from messages import DEFAULT_PACK_DIR
+
+PACK = load_pack(DEFAULT_PACK_DIR)
+CASES = tomllib.loads((Path(__file__).parent / "voice_cases.toml").read_text())["case"]
+TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
+MOBILE = "+447400123456"
+
+
+def call(events, caller=MOBILE, at=TUESDAY_11AM):
+    """Play ``events`` (kind, value) from a fresh call; the replies in order."""
+    session, replies = Session(channel="voice"), []
+    for kind, value in events:
+        reply, session = step(PACK, session, Event(kind, value, at=at, caller=caller))
+        replies.append(reply)
+    return replies, session
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_call(case):
+    at, caller = case.get("at", TUESDAY_11AM), case.get("caller", MOBILE)
+    session = Session(channel="voice")
+    for turn in case["turns"]:
+        event = Event(turn["event"], turn.get("value", ""), at=at, caller=caller)
+        reply, session = step(PACK, session, event)
+        said = " ".join(reply.say)
+        where = f"after {turn['event']} {turn.get('value', '')!r}"
+        assert reply.node == turn["node"], where
+        for words in turn.get("says", []):
+            assert words in said, f"{where}: {words!r} not in {said!r}"
+        for words in turn.get("not_says", []):
+            assert words not in said, f"{where}: {words!r} said"
+        if "listen" in turn:
+            assert reply.listen == turn["listen"], where
+        assert reply.dial == turn.get("dial", ""), where
+        assert reply.hangup == turn.get("hangup", False), where
+        assert reply.slow == turn.get("slow", False), where
+        if "followup" in turn:
+            topic, number = turn["followup"].split()
+            assert (reply.followup.topic, reply.followup.number) == (topic, number), where
+        else:
+            assert reply.followup is None, where
+
+
+def voice_menus():
+    return {key: menu for key, menu in PACK.menus.items() if menu.channel == "voice"}
+
+
+def test_voice_menus_offer_at_most_5_choices():
+    assert voice_menus()
+    for menu in voice_menus().values():
+        assert 1 <= len(menu.options) <= VOICE_MAX_OPTIONS, menu.id
+
+
+def walk():
+    """Every place a caller can reach by keys from the main menu: node -> the keys that get there."""
+    start, _ = call([("start", "")])
+    paths, queue = {start[0].node: []}, [[]]
+    while queue:
+        keys = queue.pop(0)
+        replies, session = call([("start", "")] + [("digits", k) for k in keys])
+        node = replies[-1].node
+        if node not in PACK.menus:
+            continue
+        for n in range(1, len(PACK.menus[node].options) + 1):
+            replies, _ = call([("start", "")] + [("digits", k) for k in keys + [str(n)]])
+            reached = replies[-1].node
+            if reached not in paths:
+                paths[reached] = keys + [str(n)]
+                queue.append(keys + [str(n)])
+    return paths
+
+
+PATHS = walk()
+
+
+def test_every_voice_topic_and_menu_is_reachable_by_keys():
+    offered = {o for menu in voice_menus().values() for o in menu.options} | {PACK.voice_main}
+    assert offered == set(PATHS)
+    # Every topic written for the ear is on a voice menu.
+    assert set(PACK.voice_texts) <= set(PATHS)
+
+
+@pytest.mark.parametrize("node", sorted(PATHS))
+def test_every_place_has_a_way_back_and_says_the_keys(node):
+    keys = PATHS[node]
+    replies, session = call([("start", "")] + [("digits", k) for k in keys])
+    here = replies[-1]
+    assert here.listen == "menu" and PACK.voice_say["keys"] in here.say
+    back, _ = call([("start", "")] + [("digits", k) for k in keys + ["*"]])
+    parent = PATHS[node][:-1]
+    expected = call([("start", "")] + [("digits", k) for k in parent])[0][-1].node if parent else PACK.voice_main
+    assert back[-1].node == expected
+    again, _ = call([("start", "")] + [("digits", k) for k in keys + ["9"]])
+    assert again[-1].say == tuple(line for line in here.say if line != PACK.voice_say["greeting"])
+    main, _ = call([("start", "")] + [("digits", k) for k in keys + ["0"]])
+    assert main[-1].node == PACK.voice_main
+
+
+@pytest.mark.parametrize("node", sorted(n for n in PATHS if n in PACK.topics))
+def test_after_every_topic_the_caller_can_get_it_by_text(node):
+    replies, _ = call([("start", "")] + [("digits", k) for k in PATHS[node]] + [("speech", "text me")])
+    assert replies[-1].node == "text:confirm_caller"
+    replies, _ = call([("start", "")] + [("digits", k) for k in PATHS[node]] + [("speech", "text me"), ("digits", "1")])
+    assert replies[-1].followup.topic == node and replies[-1].followup.number == MOBILE
+
+
+def test_choices_are_numbered_from_1_without_gaps():
+    for menu in voice_menus().values():
+        replies, _ = call([("start", "")] + [("digits", k) for k in PATHS[menu.id]])
+        keys = [line.rsplit("press ", 1)[1].rstrip(".") for line in replies[-1].say if line.startswith("For ")]
+        assert keys == [str(n) for n in range(1, len(menu.options) + 1)], menu.id
+
+
+def test_no_link_is_ever_said():
+    for text in [*PACK.voice_texts.values(), *PACK.voice_say.values()]:
+        assert "http" not in text and "www" not in text and ".org" not in text and ".uk" not in text
+
+
+def test_numbers_are_read_digit_by_digit_in_their_groups():
+    assert "0 3 4 4, 3 8 1, 4 7 7 2" in PACK.voice_texts["helplines"]
+    assert "0344" not in " ".join(PACK.voice_texts.values())
+
+
+def test_a_fresh_session_after_a_lost_one_answers_from_the_main_menu():
+    reply, session = step(PACK, Session(channel="voice"), Event("digits", "2", at=TUESDAY_11AM, caller=MOBILE))
+    assert reply.node == "helplines" and session.menu == PACK.voice_main
+
+
+EVENTS = st.one_of(
+    st.tuples(st.just("digits"), st.text(alphabet="0123456789*#", max_size=14)),
+    st.tuples(st.just("digits"), st.text(max_size=8)),
+    st.tuples(st.just("speech"), st.text(max_size=60)),
+    st.tuples(st.just("silence"), st.just("")),
+    st.tuples(st.just("dial"), st.sampled_from(["completed", "busy", "no-answer", "failed", "x"])),
+    st.tuples(st.just("followup"), st.text(max_size=12)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    events=st.lists(EVENTS, max_size=12),
+    caller=st.sampled_from([MOBILE, "anonymous", "", "+441234567890", "+12025550123", "junk"]),
+    at=st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 1, 1),
+                    timezones=st.just(dt.timezone.utc)),
+)
+def test_any_call_always_has_a_way_on_and_never_loops_on_silence(events, caller, at):
+    session = Session(channel="voice")
+    reply, session = step(PACK, session, Event("start", at=at, caller=caller))
+    silences = 0
+    for kind, value in events:
+        if reply.hangup:
+            break
+        reply, session = step(PACK, session, Event(kind, value, at=at, caller=caller))
+        if reply.followup is not None:
+            reply, session = step(PACK, session, Event("followup", "queued", at=at, caller=caller))
+        assert isinstance(reply, VoiceReply)
+        # Every reply listens, puts the caller through, or says goodbye: no dead end.
+        assert reply.listen in ("menu", "number") or reply.dial or reply.hangup
+        assert reply.say
+        silences = silences + 1 if kind == "silence" else 0
+        assert silences < SILENCES_BEFORE_GOODBYE or reply.hangup

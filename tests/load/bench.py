@@ -1,0 +1,160 @@
+"""Speed and memory of the web process, against a bare Flask app, in one run.
+
+    make bench            (or: .venv/bin/python tests/load/bench.py --help)
+
+Starts a real Redis, then the Procfile's ``web:`` line (gunicorn, the real app,
+signatures checked) and a bare Flask app returning fixed TwiML on the same number
+of workers; drives each with wrk at the same concurrency using distinct, signed
+/sms and /voice webhooks; prints requests/s, p50, p99, the ratio, errors, each web
+worker's RSS and the start-up time, against the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psutil
+import requests
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from service.embedded_redis import EmbeddedRedis, free_port  # noqa: E402
+
+TOKEN = "bench-auth-token"
+TARGETS = {"ratio": 0.6, "p99_ms": 20.0, "rss_mb": 80.0, "startup_s": 2.0}
+
+
+def signed_requests(base: str, count: int, voice: bool) -> list[tuple[str, str, str]]:
+    """``count`` distinct webhooks: new texters and callers, each signed for ``base``."""
+    validator = RequestValidator(TOKEN)
+    bodies = ["hi", "1", "steps", "helpline", "0", "signs", "2", "links"]
+    out = []
+    for n in range(count):
+        number = f"+447400{n % 1_000_000:06d}"
+        if voice and n % 2:
+            path, params = "/voice", {"CallSid": f"CA{n:032d}", "From": number, "To": "+441234567890",
+                                      "CallStatus": "ringing"}
+        else:
+            path, params = "/sms", {"MessageSid": f"SM{n:032d}", "From": number, "To": "+441234567890",
+                                    "Body": bodies[n % len(bodies)]}
+        out.append((path, urlencode(params), validator.compute_signature(base + path, params)))
+    return out
+
+
+def write_requests(requests_: list, path: Path) -> None:
+    path.write_text("".join("\t".join(r) + "\n" for r in requests_))
+
+
+def start(command: str, env: dict, port: int) -> tuple[subprocess.Popen, float]:
+    started = time.monotonic()
+    process = subprocess.Popen(shlex.split(command), env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while time.monotonic() - started < 30:
+        if process.poll() is not None:
+            raise SystemExit(f"failed to start: {command}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process, time.monotonic() - started
+        except requests.RequestException:
+            time.sleep(0.02)
+    process.kill()
+    raise SystemExit(f"did not answer within 30s: {command}")
+
+
+def wrk(port: int, lua_requests: Path, connections: int, seconds: int) -> dict:
+    env = {**os.environ, "SIGNPOST_BENCH_REQUESTS": str(lua_requests), "SIGNPOST_BENCH_THREADS": "2"}
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
+         "-s", str(ROOT / "tests/load/requests.lua"), f"http://127.0.0.1:{port}"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    line = next(l for l in out.splitlines() if l.startswith("JSON "))
+    result = json.loads(line[5:])
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def worker_rss_mb(master: subprocess.Popen) -> list[float]:
+    return [round(c.memory_info().rss / 2**20, 1) for c in psutil.Process(master.pid).children()]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+
+    work = Path(tempfile.mkdtemp(prefix="signpost-bench-"))
+    redis_server = EmbeddedRedis(work / "redis", persist=False)
+    redis_server.start()
+    procfile = dict(l.split(":", 1) for l in (ROOT / "Procfile").read_text().splitlines() if ":" in l)
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+           "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN, "SIGNPOST_SECRET_KEY": "bench",
+           "WEB_CONCURRENCY": str(args.workers), "SIGNPOST_STATE_DIR": str(work / "state")}
+    results, processes = {}, []
+    try:
+        for name, command in [
+            ("signpost", procfile["web"].strip()),
+            # The same server and settings as the web line: only the app differs.
+            ("bare flask", procfile["web"].strip().replace("service.wsgi:app", "tests.load.bare_app:app")),
+        ]:
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            process, startup = start(f"{command} --bind 127.0.0.1:{port}",
+                                     {**env, "PORT": str(port)}, port)
+            processes.append(process)
+            has_voice = requests.post(base + "/voice", timeout=2).status_code != 404
+            lua = work / f"{name.replace(' ', '_')}.tsv"
+            write_requests(signed_requests(base, 200_000, voice=has_voice), lua)
+            wrk(port, lua, args.connections, 2)  # warm up
+            result = wrk(port, lua, args.connections, args.seconds)
+            result.update(startup_s=startup, rss_mb=worker_rss_mb(process), voice=has_voice)
+            results[name] = result
+            process.terminate()
+            process.wait(timeout=10)
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+        redis_server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+    ours, bare = results["signpost"], results["bare flask"]
+    ratio = ours["rps"] / bare["rps"]
+    print(f"{args.connections} connections, {args.workers} workers, {args.seconds}s each, "
+          f"distinct signed webhooks ({'/sms and /voice' if ours['voice'] else '/sms'})")
+    print(f"{'':12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'start s':>8}  worker RSS MB")
+    for name, r in results.items():
+        print(f"{name:12} {r['rps']:9.0f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {r['errors']:7d} "
+              f"{r['startup_s']:8.2f}  {', '.join(map(str, r['rss_mb']))}")
+    checks = {
+        f"ratio {ratio:.2f} >= {TARGETS['ratio']}": ratio >= TARGETS["ratio"],
+        f"p99 {ours['p99_ms']:.2f} ms <= {TARGETS['p99_ms']:.0f} ms": ours["p99_ms"] <= TARGETS["p99_ms"],
+        f"errors {ours['errors']} == 0": ours["errors"] == 0,
+        f"worker RSS {max(ours['rss_mb'])} MB <= {TARGETS['rss_mb']:.0f} MB": max(ours["rss_mb"]) <= TARGETS["rss_mb"],
+        f"start-up {ours['startup_s']:.2f} s < {TARGETS['startup_s']:.0f} s": ours["startup_s"] < TARGETS["startup_s"],
+    }
+    for label, ok in checks.items():
+        print(f"{'ok  ' if ok else 'MISS'} {label}")
+    return 1 if args.check and not all(checks.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Any form Twilio could send - or junk that merely carries a valid signature - gets a
+200, valid TwiML, and the 999 line first, on every webhook URL.
+
+``make test`` runs a few hundred examples; ``make soak`` runs 10,000 or more
+(``SIGNPOST_FUZZ_EXAMPLES``).
+"""
+
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flows.render import EMERGENCY_SMS, EMERGENCY_VOICE
+from tests.support import LINE_NUMBER, TEXTER
+
+EXAMPLES = int(os.environ.get("SIGNPOST_FUZZ_EXAMPLES", "350"))
+
+FIELDS = ["From", "To", "Body", "MessageSid", "CallSid", "Digits", "SpeechResult", "Confidence",
+          "CallStatus", "DialCallStatus", "NumMedia", "AccountSid", "Caller", "FromCountry"]
+junk = st.one_of(
+    st.text(max_size=40),
+    st.text(max_size=10_000),
+    st.sampled_from(["", "0", "1", "9", "*", "#", "**", "0123456789#", "anonymous", "+", TEXTER,
+                     "STOP", "menu", "\x00", "\ufffd", "%FF", "\u202e", "1" * 500]),
+)
+# Known fields with junk values, unknown fields, missing fields and repeated keys.
+forms = st.lists(
+    st.tuples(st.one_of(st.sampled_from(FIELDS), st.text(min_size=1, max_size=20)), junk),
+    max_size=12,
+)
+
+# path -> the first thing said or sent must be this
+ENDPOINTS = {
+    "/sms": EMERGENCY_SMS,
+    "/sms/fallback": EMERGENCY_SMS,
+    "/voice": EMERGENCY_VOICE,
+    "/voice/step?n=1": EMERGENCY_VOICE,
+    "/voice/step?n=4": EMERGENCY_VOICE,
+    "/voice/step?n=x": EMERGENCY_VOICE,
+    "/voice/fallback": EMERGENCY_VOICE,
+}
+
+
+def first_words(response) -> str:
+    root = ET.fromstring(response.content)
+    assert root.tag == "Response"
+    for element in root.iter():
+        text = " ".join("".join(element.itertext()).split())
+        if element.tag in ("Message", "Say") and text:
+            return text
+    return ""
+
+
+@pytest.mark.parametrize("path", sorted(ENDPOINTS))
+def test_any_form_gets_200_valid_twiml_and_999_first(twilio, path):
+    @settings(max_examples=max(EXAMPLES // len(ENDPOINTS), 20), deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(form=forms)
+    def check(form):
+        response = twilio.post(path, form)
+        assert response.status_code == 200, response.text[:200]
+        said = first_words(response)
+        if said:
+            assert said.startswith(ENDPOINTS[path])
+        else:  # only a number past its hourly SMS limit gets an empty <Response/>
+            assert path == "/sms"
+
+    check()
+
+
+def test_invalid_utf8_and_broken_escapes_still_get_the_999_line(twilio):
+    # Bytes that are not UTF-8 are left percent-encoded by werkzeug: that is what is signed.
+    body = "From=%2B447400123456&Body=%FF%FE%zz&To=" + LINE_NUMBER.replace("+", "%2B")
+    params = [("From", TEXTER), ("Body", "%FF%FE%zz"), ("To", LINE_NUMBER)]
+    from werkzeug.datastructures import MultiDict
+
+    signature = twilio.sign("/sms", MultiDict(params))
+    response = twilio.session.post(twilio.base_url + "/sms", data=body, timeout=10, headers={
+        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 200
+    assert first_words(response).startswith(EMERGENCY_SMS)

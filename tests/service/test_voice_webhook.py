@@ -1,0 +1,361 @@
+"""POST /voice over real HTTP, signed like Twilio, against a real Redis; TwiML parsed as XML.
+
+Calls are driven the way Twilio drives them: the <Gather action> with Digits or
+SpeechResult, the <Redirect> when the caller says nothing, the <Dial action> when a
+transfer ends.
+"""
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import time
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rq import Queue
+
+from flows.render import EMERGENCY_VOICE
+from service import followups
+from service.embedded_redis import EmbeddedRedis
+from service.store import PREFIX
+from service.voice import CLOCK
+from tests.support import Call, Twilio, gather, spoken, voice_twiml
+
+UTC = dt.timezone.utc
+TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
+TUESDAY_6PM = dt.datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+KEYED = "07400123456"
+KEYED_FORMS = ["07400123456", "+447400123456", "447400123456", "7400123456"]
+POSH_SPOKEN = "0 3 4 4, 3 8 1, 4 7 7 2"
+
+
+@pytest.fixture
+def at(live):
+    """Set the line's clock: at(datetime)."""
+
+    def set_clock(when: dt.datetime):
+        live.app.config[CLOCK] = lambda: when
+
+    set_clock(TUESDAY_11AM)
+    return set_clock
+
+
+def assert_999_first(root):
+    said = spoken(root)
+    assert said and said[0] == EMERGENCY_VOICE, said
+    found = root.find("Gather")
+    if found is not None:
+        # Inside the Gather, so a key press can interrupt it.
+        assert root[0] is found and spoken(found)[0] == EMERGENCY_VOICE
+
+
+def test_a_call_opens_with_999_then_the_menu_inside_a_gather(twilio, at):
+    call = twilio.call_start()
+    assert_999_first(call.root)
+    listen = gather(call.root)
+    assert listen.get("input") == "dtmf speech" and listen.get("language") == "en-GB"
+    assert int(listen.get("timeout")) >= 8 and listen.get("speechTimeout") == "auto"
+    assert "what to do" in listen.get("hints") and "text me the links" in listen.get("hints")
+    assert listen.get("action") == "/voice/step?n=1" and listen.get("method") == "POST"
+    assert all(say.get("voice") == "Polly.Amy-Neural" for say in call.root.iter("Say"))
+    assert "For what to do now, press 1." in call.said
+    assert call.root.find("Redirect").text == "/voice/step?n=1"
+
+
+def test_the_voice_is_configurable(serve, config):
+    line = Twilio(serve(config.with_(voice="Polly.Brian-Neural")).url)
+    call = line.call_start()
+    assert {say.get("voice") for say in call.root.iter("Say")} == {"Polly.Brian-Neural"}
+
+
+def test_walk_the_whole_menu_and_back_999_first_every_time(twilio, at):
+    call = twilio.call_start()
+    seen = []
+    for key, words in [("1", "Step 1: avoid blame"), ("2", POSH_SPOKEN), ("3", "Emotional distress"),
+                       ("4", "Report Remove")]:
+        call.press(key)
+        assert_999_first(call.root)
+        assert words in call.text
+        seen.append(words)
+        call.press("*")
+        assert_999_first(call.root)
+        assert "Main menu." in call.said
+    call.press("5")
+    assert "More advice." in call.said
+    for key, words in [("1", "Never view, copy, print"), ("2", "How it happens"), ("3", "Sextortion is blackmail"),
+                       ("4", "0 2 4, 7 6 7 8, 8 5 5 5"), ("5", "press 5 5 on a mobile")]:
+        call.press(key)
+        assert_999_first(call.root)
+        assert words in call.text
+        seen.append(words)
+        call.press("*")
+        assert "More advice." in call.said
+    call.press("*")
+    assert "Main menu." in call.said
+    assert len(seen) == 9
+
+
+def test_step_numbers_count_up(twilio, at):
+    call = twilio.call_start().press("1").press("9")
+    assert gather(call.root).get("action") == "/voice/step?n=3"
+
+
+def test_silence_ends_politely_within_three_turns(twilio, at):
+    call = twilio.call_start().silence()
+    assert_999_first(call.root)
+    assert "Please press a key, or say what you need." in call.said
+    call.silence()
+    assert call.root.find("Hangup") is None
+    call.silence()
+    assert_999_first(call.root)
+    assert POSH_SPOKEN in call.text and call.said[-1].endswith("Goodbye.")
+    assert call.root.find("Gather") is None and call.root[-1].tag == "Hangup"
+
+
+def test_unknown_keys_and_words_re_prompt(twilio, at):
+    call = twilio.call_start().press("7")
+    assert_999_first(call.root)
+    assert "Sorry, that is not one of the choices." in call.said and "For helplines, press 2." in call.said
+    call.say("the weather in Leeds")
+    assert "Sorry, that is not one of the choices." in call.said
+
+
+def test_speech_choices_work(twilio, at):
+    call = twilio.call_start().say("What to do?")
+    assert "Step 1: avoid blame" in call.text
+    call.say("main menu").say("helpline")
+    assert POSH_SPOKEN in call.text
+    call.say("back").say("two")
+    assert POSH_SPOKEN in call.text
+    call.say("repeat")
+    assert POSH_SPOKEN in call.text
+
+
+def test_8_slows_the_rest_of_the_call(twilio, at):
+    call = twilio.call_start().press("8")
+    prosody = call.root.find("Gather/Say/prosody")
+    assert prosody is not None and prosody.get("rate") == "80%"
+    assert call.said[0] == EMERGENCY_VOICE and "I will speak more slowly." in call.said
+    call.press("3")
+    assert all(say.find("prosody") is not None for say in call.root.iter("Say"))
+
+
+class TestHelplineHours:
+    def test_in_hours_the_caller_is_put_through_and_brought_back_if_busy(self, twilio, at):
+        at(TUESDAY_11AM)
+        call = twilio.call_start().press("2")
+        assert "The Professionals Online Safety Helpline is open now." in call.said
+        assert "To be put through to the Professionals Online Safety Helpline now, press 1." in call.said
+        call.press("1")
+        assert_999_first(call.root)
+        dial = call.root.find("Dial")
+        assert dial is not None and dial.find("Number") is None
+        assert dial.text == "+443443814772" and int(dial.get("timeout")) > 0
+        assert dial.get("action") == "/voice/step?n=3"
+        call.dial_ends("busy")
+        assert_999_first(call.root)
+        assert "The helpline did not answer." in call.said and "Main menu." in call.said
+
+    @pytest.mark.parametrize("status", ["no-answer", "failed", "canceled"])
+    def test_an_unanswered_transfer_comes_back_to_the_menu(self, twilio, at, status):
+        call = twilio.call_start().press("2").press("1").dial_ends(status)
+        assert gather(call.root) is not None and "For helplines, press 2." in call.said
+
+    def test_out_of_hours_the_caller_hears_when_it_opens_and_is_not_put_through(self, twilio, at):
+        at(TUESDAY_6PM)
+        call = twilio.call_start().press("2")
+        assert "It opens tomorrow at 10 in the morning." in call.text
+        assert not any("put through" in line for line in call.said)
+        call.press("1")
+        assert call.root.find("Dial") is None and "ending 4 5 6" in call.text
+
+    def test_on_a_bank_holiday_it_is_closed(self, twilio, at):
+        at(dt.datetime(2026, 12, 28, 11, 0, tzinfo=UTC))  # Boxing Day, observed
+        call = twilio.call_start().press("2")
+        assert "It opens tomorrow at 10 in the morning." in call.text
+
+
+def jobs(redis_client):
+    return Queue(followups.QUEUE, connection=redis_client).job_ids
+
+
+class TestTexts:
+    def test_a_mobile_caller_confirms_by_last_three_digits_and_the_text_is_queued(self, twilio, at, redis_client):
+        call = twilio.call_start(from_="+447400123456").press("4").press("1")
+        assert "I can text the mobile number ending 4 5 6." in call.text
+        call.press("1")
+        assert_999_first(call.root)
+        assert "The text is on its way." in call.text and "To get this by text, press 1." in call.said
+        assert len(jobs(redis_client)) == 1
+
+    @pytest.mark.parametrize("caller", ["anonymous", "Restricted", "", "+266696687", "+441234567890", "+12025550123"])
+    def test_withheld_landline_or_foreign_callers_key_a_mobile_hear_it_back_and_confirm(self, twilio, at, redis_client, caller):
+        call = twilio.call_start(from_=caller).say("text me the links")
+        listen = gather(call.root)
+        assert listen.get("input") == "dtmf" and listen.get("finishOnKey") == "#"
+        assert "Please key in a UK mobile number, starting 0 7, then press the hash key." in call.said
+        call.press("01234567890")
+        assert "Sorry, that is not a UK mobile number." in call.said
+        call.press(KEYED)
+        assert "You keyed 0 7 4 0 0, 1 2 3 4 5 6. If that is right, press 1. To key it again, press 2." in call.said
+        call.press("1")
+        assert "The text is on its way." in call.text
+        assert len(jobs(redis_client)) == 1
+
+    def test_a_keyed_number_never_rests_raw_in_redis(self, twilio, at, redis_client):
+        call = twilio.call_start(from_="anonymous").press("4").press("1").press(KEYED)
+        assert "You keyed 0 7 4 0 0" in call.text  # the number is now held between turns
+        assert_not_stored(redis_client, KEYED_FORMS + ["0 7 4 0 0, 1 2 3 4 5 6"])
+        call.press("1")
+        assert "on its way" in call.text
+        # The queued job holds it until sent (with a TTL); nothing else does.
+        assert_not_stored(redis_client, KEYED_FORMS, skip="rq:")
+
+    def test_a_retried_confirmation_queues_one_text(self, twilio, at, redis_client):
+        call = twilio.call_start(from_="+447400123456").press("1").press("1")
+        url = gather(call.root).get("action")
+        first = call.press("1").response.content
+        again = call.post(url, Digits="1").response.content
+        assert again == first and len(jobs(redis_client)) == 1
+
+
+def stored_values(redis_client, skip=None):
+    for key in redis_client.scan_iter("*"):
+        name = key.decode()
+        if skip and name.startswith(skip):
+            continue
+        kind = redis_client.type(key).decode()
+        if kind == "string":
+            values = [redis_client.get(key)]
+        elif kind == "hash":
+            values = [b for pair in redis_client.hgetall(key).items() for b in pair]
+        elif kind == "list":
+            values = redis_client.lrange(key, 0, -1)
+        elif kind in ("set", "zset"):
+            values = list(redis_client.zrange(key, 0, -1) if kind == "zset" else redis_client.smembers(key))
+        else:
+            values = []
+        yield name, b" ".join([key, *values]).decode("latin-1")
+
+
+def assert_not_stored(redis_client, forms, skip=None):
+    count = 0
+    for name, text in stored_values(redis_client, skip):
+        count += 1
+        digits_only = re.sub(r"\D", "", text)
+        for form in forms:
+            assert form not in text, f"{form!r} in {name}"
+            assert re.sub(r"\D", "", form) not in digits_only or len(re.sub(r"\D", "", form)) < 10, name
+    assert count, "nothing in Redis: the test would prove nothing"
+
+
+class TestRetries:
+    def test_a_retried_step_gets_the_identical_twiml_and_acts_once(self, twilio, at, redis_client):
+        call = twilio.call_start()
+        start_again = Call(twilio, call.sid, call.caller).start().response.content
+        assert start_again == call.response.content
+        url = gather(call.root).get("action")
+        first = call.press("2").response.content
+        call.press("0")  # the caller moves on
+        retried = call.post(url, Digits="2").response.content
+        assert retried == first
+        different_input = call.post(url, Digits="4").response.content
+        assert different_input == first
+        session = next(redis_client.scan_iter(f"{PREFIX}session:voice:*"))
+        assert json.loads(redis_client.get(session))["node"] == "voice_main"
+        day = next(redis_client.scan_iter(f"{PREFIX}stats:*"))
+        assert redis_client.hget(day, "voice:helplines") == b"1"
+
+    def test_state_is_keyed_by_a_hash_of_the_call_sid(self, twilio, at, redis_client):
+        call = twilio.call_start().press("1")
+        keys = [k.decode() for k in redis_client.scan_iter(f"{PREFIX}*")]
+        assert keys and not any(call.sid in k or "7400123456" in k for k in keys)
+        assert any(k.startswith(f"{PREFIX}session:voice:") for k in keys)
+
+
+def test_unsigned_requests_are_refused(live):
+    for path in ("/voice", "/voice/step?n=1", "/voice/fallback"):
+        assert requests.post(live.url + path, data={"CallSid": "CA1"}, timeout=5).status_code == 403
+
+
+def test_fallback_needs_no_redis_and_says_999_the_helpline_and_goodbye(serve, config):
+    down = Twilio(serve(config.with_(redis_url="redis://127.0.0.1:1/0")).url)
+    root = voice_twiml(down.post("/voice/fallback", {"CallSid": "CA1", "From": "anonymous"}))
+    assert_999_first(root)
+    assert POSH_SPOKEN in " ".join(spoken(root)) and spoken(root)[-1].endswith("Goodbye.")
+    assert root[-1].tag == "Hangup"
+
+
+def test_redis_down_still_answers_with_999_and_the_menu_works(serve, config):
+    down = Twilio(serve(config.with_(redis_url="redis://127.0.0.1:1/0")).url)
+    call = down.call_start()
+    assert_999_first(call.root) and "For what to do now, press 1." in call.said
+    call.press("1")
+    assert_999_first(call.root)
+    assert "Step 1: avoid blame" in call.text
+    call = down.call_start().say("text me the links")
+    assert_999_first(call.root)
+    assert "ending 4 5 6" in call.text
+
+
+def test_redis_hung_mid_call_still_answers_within_a_second(serve, config, tmp_path):
+    server = EmbeddedRedis(tmp_path / "redis", persist=False)
+    server.start()
+    try:
+        line = Twilio(serve(config.with_(redis_url=server.url)).url)
+        call = line.call_start().press("5")
+        assert "More advice." in call.said
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            call.press("3")
+            assert time.monotonic() - started < 1.0
+            assert_999_first(call.root)
+            # Without its session the call answers from the main menu: 3 is warning signs.
+            assert "Emotional distress." in call.text
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+    finally:
+        server.stop()
+
+
+def test_a_bug_is_answered_with_the_fallback_not_a_5xx(twilio, at, monkeypatch, captured_logs):
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("service.voice.step", broken)
+    root = voice_twiml(twilio.post("/voice", {"CallSid": "CA9", "From": "+447400123456"}))
+    assert_999_first(root)
+    assert root[-1].tag == "Hangup" and POSH_SPOKEN in " ".join(spoken(root))
+    assert any(r.levelname == "ERROR" and "voice webhook failed" in r.getMessage() for r in captured_logs.records)
+
+
+def test_missing_fields_still_get_999_and_the_menu(twilio, at):
+    root = voice_twiml(twilio.post("/voice", {}))
+    assert_999_first(root)
+    root = voice_twiml(twilio.post("/voice/step?n=abc", {}))
+    assert_999_first(root)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    step=st.integers(min_value=-5, max_value=20_000),
+    digits=st.one_of(st.text(alphabet="0123456789*#", max_size=20), st.text(max_size=20)),
+    speech=st.text(max_size=200),
+    caller=st.sampled_from(["+447400123456", "anonymous", "", "+441234567890", "x" * 40]),
+    dial=st.sampled_from(["", "completed", "busy", "no-answer"]),
+)
+def test_any_input_gets_200_valid_twiml_and_999_first(twilio, at, captured_logs, step, digits, speech, caller, dial):
+    form = {"CallSid": "CA-any", "From": caller, "Digits": digits, "SpeechResult": speech}
+    if dial:
+        form["DialCallStatus"] = dial
+    root = voice_twiml(twilio.post(f"/voice/step?n={step}", form))
+    assert_999_first(root)
+    # A way on: listen, put through, or hang up.
+    assert {child.tag for child in root} & {"Gather", "Dial", "Hangup"}
+    # Answered by the flow, not rescued by the error handler.
+    assert not [r for r in captured_logs.records if r.levelname == "ERROR"]
