@@ -31,7 +31,12 @@ class Line:
         self.validator = validator_for(self.config.auth_token)
         self.journal = OptOutJournal(Path(self.config.state_dir) / "optout-journal.log")
         self._journal_checked = float("-inf")
-        self._sms_twiml = {p.id: sms_twiml.rendered_pages(p) for p in [self.pack, *self.packs.values()]}
+        self._sms_twiml = {p.id: sms_twiml.rendered_pages(p) for p in self.every_pack}
+
+    @property
+    def every_pack(self) -> list[Pack]:
+        """Each pack the line serves, once, the default first."""
+        return list({p.id: p for p in [self.pack, *self.packs.values()]}.values())
 
     def sms_twiml(self, pack: Pack) -> dict[str, str]:
         """The pack's SMS pages as TwiML, rendered at start-up (node -> TwiML)."""

@@ -47,11 +47,12 @@ UNAVAILABLE = "unavailable"
 
 @bp.record_once
 def prerender(state) -> None:
-    """The fallback answer, made once at start-up: the fallback URL must need nothing."""
+    """The fallback answers, one a pack, made at start-up: the fallback URL must need nothing."""
     line = state.app.extensions["signpost"]
-    pack = line.pack
-    speech = Speech.of(pack, line.config.voice)
-    state.app.extensions[FALLBACK] = goodbye(pack.voice_say.get("fallback", ""), speech)
+    state.app.extensions[FALLBACK] = {
+        pack.id: goodbye(pack.voice_say.get("fallback", ""), Speech.of(pack, line.config.voice))
+        for pack in line.every_pack
+    }
 
 
 def utc_now() -> dt.datetime:
@@ -180,7 +181,8 @@ def request_followup(line, pack, reply: VoiceReply, call: str, n: int) -> str:
 @bp.post("/voice/fallback")
 def fallback() -> Response:
     """Twilio's "primary handler fails" URL: 999, the helpline number, goodbye. No Redis."""
-    return xml(current_app.extensions[FALLBACK])
+    pack = current_app.extensions["signpost"].pack_for(request.form.get("To"))
+    return xml(current_app.extensions[FALLBACK][pack.id])
 
 
 @bp.errorhandler(Exception)

@@ -83,15 +83,22 @@ class CallTo(Call):
         return super().post(path, **{"To": self.to, **params})
 
 
-def test_a_caller_to_the_second_number_is_texted_that_pack_s_links(serve, config, fake_twilio, tmp_path):
-    north = tmp_path / "north"
-    shutil.copytree(DEFAULT_PACK_DIR, north)
+@pytest.fixture
+def north(tmp_path):
+    """A copy of the shipped pack under another id, its words changed where a test looks."""
+    folder = tmp_path / "north"
+    shutil.copytree(DEFAULT_PACK_DIR, folder)
     for file, old, new in [("pack.toml", 'id = "en-GB-coventry"', 'id = "en-GB-north"'),
                            ("topics.toml", "Links from the sextortion advice line:",
-                            "Links from the North sextortion advice line:")]:
-        text = (north / file).read_text()
+                            "Links from the North sextortion advice line:"),
+                           ("voice.toml", 'fallback = "For advice,', 'fallback = "North line. For advice,')]:
+        text = (folder / file).read_text()
         assert old in text
-        (north / file).write_text(text.replace(old, new))
+        (folder / file).write_text(text.replace(old, new))
+    return folder
+
+
+def test_a_caller_to_the_second_number_is_texted_that_pack_s_links(serve, config, fake_twilio, north):
     server = serve(config.with_(account_sid="AC" + "e" * 32, from_number="+447700900001",
                                 api_base_url=fake_twilio.url, followup_send_timeout=2.0,
                                 packs={EXAMPLE_LINE: str(north)}))
@@ -111,6 +118,15 @@ def test_the_fallback_url_answers_with_the_called_line_s_menu(serve, config):
     reply = message_text(down.post("/sms/fallback", {"From": TEXTER, "To": EXAMPLE_LINE}))
     assert "Exampleshire advice line" in reply
     assert "Exampleshire" in message_text(down.sms("hi", To=EXAMPLE_LINE))  # Redis down too
+
+
+def test_the_voice_fallback_url_answers_with_the_called_line_s_pack(serve, config, north):
+    twilio = Twilio(serve(config.with_(packs={EXAMPLE_LINE: str(north)})).url)
+    form = {"CallSid": "CA" + "1" * 32, "From": TEXTER}
+    north_says = twilio.post("/voice/fallback", {**form, "To": EXAMPLE_LINE}).text
+    default_says = twilio.post("/voice/fallback", {**form, "To": LINE_NUMBER}).text
+    assert "North line. For advice" in north_says and "North line" not in default_says
+    assert "0 3 4 4, 3 8 1, 4 7 7 2" in default_says
 
 
 def test_a_pack_that_fails_to_load_stops_start_up(config, tmp_path):
