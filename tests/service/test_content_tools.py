@@ -150,6 +150,15 @@ class TestStats:
             ("main", "1"), ("signs", "2"), ("steps", "1"), ("helplines", "1")}
         assert {r["channel"] for r in rows} == {"sms"} and {r["pack"] for r in rows} == {"en-GB-coventry"}
 
+    def test_calls_are_counted_apart_from_texts(self, twilio, stats):
+        twilio.sms("steps")
+        twilio.call_start().press("1")
+        rows = list(csv.DictReader(io.StringIO(stats("--csv")[1])))
+        by_channel = {(r["channel"], r["item"]): r["count"] for r in rows}
+        assert by_channel[("sms", "steps")] == "1"
+        assert by_channel[("voice", "steps")] == "1"
+        assert {r["channel"] for r in rows} == {"sms", "voice"}
+
     def test_days_limits_how_far_back(self, redis_client, stats):
         today = dt.date.today()
         redis_client.hset(Store.stats_key("en-GB-coventry", today - dt.timedelta(days=10)), "voice:steps", 4)
