@@ -47,7 +47,7 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "title": (True, _STR), "keywords": (False, _LIST), "source": (True, _SOURCE),
         "sms": (True, _STR), "voice": (False, _STR), "confirm": (False, _CONFIRM),
         "review_by": (False, _DATE), "segments": (False, _INT), "spoken_title": (False, _STR),
-        "transfer": (False, _STR),
+        "transfer": (False, _STR), "by_text": (False, _STR),
     },
     "menus": {
         "channel": (True, _STR), "title": (True, _STR), "keywords": (False, _LIST),
@@ -145,6 +145,8 @@ class Topic:
     review_by: dt.date | None = None
     segments: int | None = None
     transfer: str = ""
+    # The topic whose SMS page a caller is sent when they ask for this one by text.
+    by_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -377,7 +379,7 @@ def load_pack(path: str | Path) -> Pack:
                 keywords=tuple(f.get("keywords", ())), voice=f.get("voice", ""),
                 spoken_title=f.get("spoken_title", ""), confirm=_confirm(f.get("confirm")),
                 review_by=_date(f.get("review_by")), segments=f.get("segments"),
-                transfer=f.get("transfer", ""),
+                transfer=f.get("transfer", ""), by_text=f.get("by_text", ""),
             )
     for key, item in data.get("menus", {}).items():
         if f := loader.fields("menus", f"menus.{key}", item):
@@ -503,6 +505,8 @@ def _render_voice(pack: Pack, loader: _Loader, table: object) -> None:
             pack.voice_texts[key] = text
         if topic.transfer and topic.transfer not in pack.numbers:
             loader.problem(f"topics.{key}", f"transfer {topic.transfer!r} names no number", key="transfer")
+        if topic.by_text and topic.by_text not in pack.topics:
+            loader.problem(f"topics.{key}", f"by_text {topic.by_text!r} names no topic", key="by_text")
 
     main = pack.menus.get(settings["main_menu"])
     if main is None or main.channel != "voice":

@@ -250,14 +250,18 @@ def _transfer(pack: Pack, session: Session, topic_id: str) -> tuple[VoiceReply, 
 # --- sending the content by text --------------------------------------------------
 
 def _start_text(pack: Pack, session: Session, event: Event, links: bool = False):
-    """Ask where to text: what the caller just heard, or the links page from a menu.
+    """Ask where to text: what the caller just heard, or the links.
 
-    Asked for "the links" after a topic that has none, the caller gets the links page.
+    "The links" is always the follow-up page (reporting links, the helpline, how to
+    get the menu by text); "this" is the page just heard, or the one its topic names.
     """
     node = session.node
-    page = pack.sms_pages.get(node or "", "") if node in pack.topics else ""
-    topic = node if page and (not links or "https://" in page) else FOLLOWUP_TOPIC
-    session = replace(session, pending={"topic": topic, "from": node})
+    topic = pack.topics.get(node or "")
+    if links or topic is None or topic.id not in pack.sms_pages:
+        chosen = FOLLOWUP_TOPIC
+    else:
+        chosen = topic.by_text or topic.id
+    session = replace(session, pending={"topic": chosen, "from": node})
     caller = classify(event.caller, pack.region)
     step_ = CONFIRM_CALLER if caller.textable((pack.region,)) else ENTER_NUMBER
     return _text_prompt(pack, session, step_, event, ())

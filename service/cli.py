@@ -47,7 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"(data in {embedded.data_dir})")
     if not config.auth_token:
         say("no TWILIO_AUTH_TOKEN: signatures are not checked, serving on 127.0.0.1 only")
-    say(f"webhooks: http://127.0.0.1:{env['PORT']}/sms (Ctrl-C stops)")
+    say(f"webhooks: http://127.0.0.1:{env['PORT']}/sms and /voice (Ctrl-C stops)")
 
     # The Procfile names console scripts (gunicorn, signpost): find them beside this Python.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
