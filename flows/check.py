@@ -234,6 +234,10 @@ def _walk(pack: Pack, roots: list[str], channel: str) -> set[str]:
         menu = pack.menus.get(node)
         if menu and menu.channel == channel:
             queue.extend(menu.options)
+        # A topic may name the page a caller is texted for it: that page is in use too.
+        texted = getattr(pack.topics.get(node), "by_text", "")
+        if texted:
+            queue.append(texted)
     return seen
 
 

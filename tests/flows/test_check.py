@@ -262,6 +262,15 @@ def test_a_voice_only_topic_is_reachable_from_the_voice_menu(example_copy):
     assert check_pack(example_copy, TODAY).ok
 
 
+def test_a_page_a_topic_has_texted_for_it_is_in_use(example_copy):
+    append(example_copy / "topics.toml",
+           '\n[topics.texted]\ntitle = "Texted"\nsource = "example_guide"\nsms = "Call us."\n')
+    assert not check_pack(example_copy, TODAY).ok
+    edit(example_copy / "topics.toml", 'title = "Exampleshire contacts"',
+         'title = "Exampleshire contacts"\nby_text = "texted"')
+    assert check_pack(example_copy, TODAY).ok
+
+
 def test_the_example_pack_passes_with_nothing_to_warn_about():
     report = check_pack(EXAMPLE_PACK, TODAY)
     assert report.ok and not report.warnings
