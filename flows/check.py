@@ -26,7 +26,9 @@ import textstat
 from phonenumbers import PhoneNumberType, shortnumberinfo
 
 from flows import gsm, templates
-from flows.pack import Pack, PackError, Problem, _Loader, load_pack
+# The loader's own reader, so that what check finds is named by file and line as the
+# loader's problems are.
+from flows.pack import VOICE_MAX_OPTIONS, Pack, PackError, Problem, _Loader, load_pack
 from flows.render import EMERGENCY_VOICE
 
 # Topics no menu offers because the service sends them itself (a caller who asks
@@ -56,8 +58,6 @@ KINDS = (*NUMBER_TYPES, SHORT_CODE, RELAY)
 # Flesch reading ease: 60 and above is plain English (GOV.UK aims for a reading age of 9).
 READING_EASE_MIN = 60
 WORDS_PER_MINUTE = 150
-# People remember about five choices (FACTS.md section 6); past that they press 0 to hear them again.
-VOICE_MENU_OPTIONS_MAX = 5
 # A menu that takes longer than this to hear loses the caller before the last choice.
 VOICE_MENU_SECONDS_MAX = 30
 
@@ -235,9 +235,9 @@ def _walk(pack: Pack, roots: list[str], channel: str) -> set[str]:
         if menu and menu.channel == channel:
             queue.extend(menu.options)
         # A topic may name the page a caller is texted for it: that page is in use too.
-        texted = getattr(pack.topics.get(node), "by_text", "")
-        if texted:
-            queue.append(texted)
+        topic = pack.topics.get(node)
+        if topic and topic.by_text:
+            queue.append(topic.by_text)
     return seen
 
 
@@ -266,9 +266,9 @@ def _check_voice(pack: Pack, checker: _Checker) -> None:
         if menu.channel != "voice":
             continue
         ref = f"menus.{key}"
-        if len(menu.options) > VOICE_MENU_OPTIONS_MAX:
+        if len(menu.options) > VOICE_MAX_OPTIONS:
             checker.error(ref, f"offers {len(menu.options)} choices; a voice menu may offer at most "
-                               f"{VOICE_MENU_OPTIONS_MAX}", key="options")
+                               f"{VOICE_MAX_OPTIONS}", key="options")
         choices = [option.replace("{title}", _spoken_title(pack, o)).replace("{key}", str(n))
                    for n, o in enumerate(menu.options, 1)]
         seconds = _speak(pack, checker, ref, " ".join([menu.intro, *choices, menu.outro]), rate)
