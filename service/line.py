@@ -83,8 +83,13 @@ class Line:
 
     def pack_for(self, called: str | None) -> Pack:
         """The pack that serves the number that was called or texted."""
-        number = e164(called) if called else None
-        return self.packs.get(number, self.pack) if number else self.pack
+        if not self.packs or not called:
+            return self.pack
+        # Twilio sends E.164 already; other forms are normalised first.
+        found = self.packs.get(called.strip())
+        if found is None and (number := e164(called)):
+            found = self.packs.get(number)
+        return found or self.pack
 
     def person(self, raw_number: str | None) -> str:
         return number_id(raw_number, self.config.hash_key)

@@ -16,6 +16,7 @@ the 999 sentence, never a 5xx that would play Twilio's error message instead.
 from __future__ import annotations
 
 import base64
+import functools
 import datetime as dt
 import hashlib
 import hmac
@@ -33,7 +34,7 @@ from service import followups
 from service.privacy import short, token_id
 from service.signature import require_twilio_signature
 from service.store import Turn
-from service.voice_twiml import Speech, goodbye, render
+from service.voice_twiml import Speech, goodbye, render_step
 
 log = logging.getLogger("signpost.voice")
 bp = Blueprint("voice", __name__)
@@ -68,6 +69,7 @@ def call_id(call_sid: str, key: bytes) -> str:
     return hmac.new(key, b"call:" + call_sid.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+@functools.lru_cache(maxsize=4)
 def sealer(key: bytes) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"keyed-number:" + key).digest()))
 
@@ -133,7 +135,6 @@ def answer(n: int, start: bool) -> Response:
     event = event_from(request.form, clock(), start)
     call_sid = request.form.get("CallSid", "")
     call = call_id(call_sid, line.config.hash_key)
-    action = f"/voice/step?n={n + 1}"
     turn = Turn("voice", call, token_id("voice", call_sid, str(n)) if call_sid else None, pack.id)
     try:
         if start:
@@ -150,7 +151,7 @@ def answer(n: int, start: bool) -> Response:
         if reply.followup is not None:
             outcome = request_followup(line, pack, reply, call, n)
             reply, session = step(pack, session, Event("followup", outcome, at=event.at))
-        twiml = render(reply, speech, action)
+        twiml = render_step(reply, speech, n + 1)
         counted = reply.node if reply.node in pack.topics or reply.node in pack.menus else ""
         earlier = line.store.commit(
             turn, fernet.encrypt(twiml.encode()).decode(), conceal(session, fernet), counted=counted
@@ -165,7 +166,7 @@ def answer(n: int, start: bool) -> Response:
             reply, _ = step(pack, session, Event("followup", UNAVAILABLE, at=event.at))
         log.warning("voice call=%s step=%s redis unavailable (%s): answered without a session",
                     short(call), n, type(exc).__name__)
-        return xml(render(reply, speech, action))
+        return xml(render_step(reply, speech, n + 1))
 
 
 def request_followup(line, pack, reply: VoiceReply, call: str, n: int) -> str:

@@ -7,6 +7,7 @@ press a key over it. No content edit and no flow can leave it out.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
@@ -14,6 +15,10 @@ from twilio.twiml.voice_response import VoiceResponse
 from flows.model import VoiceReply
 from flows.pack import Pack
 from flows.render import EMERGENCY_VOICE
+from flows.voice import TEXT_STEPS
+
+STEP_URL = "/voice/step?n="
+_STEP_MARK = "STEP"
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,24 @@ def render(reply: VoiceReply, speech: Speech, action: str) -> str:
     else:
         response.hangup()
     return str(response)
+
+
+def render_step(reply: VoiceReply, speech: Speech, n: int) -> str:
+    """TwiML for ``reply`` with its answers coming to step ``n``.
+
+    Building TwiML is most of the work of a turn, and the same menu or page is
+    asked for again and again, so each distinct reply is rendered once and only
+    the step number is filled in. Not the steps of asking for a text: those can
+    read a phone number back, and no number is kept in memory longer than a turn.
+    """
+    if reply.node in TEXT_STEPS:
+        return render(reply, speech, f"{STEP_URL}{n}")
+    return _template(reply, speech).replace(f"{STEP_URL}{_STEP_MARK}", f"{STEP_URL}{n}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _template(reply: VoiceReply, speech: Speech) -> str:
+    return render(reply, speech, f"{STEP_URL}{_STEP_MARK}")
 
 
 def goodbye(text: str, speech: Speech) -> str:
