@@ -47,7 +47,8 @@ FACTS = [
     "Unusual secrecy", "attitude to school", "sleep", "Self-harm", "suicide",
     "encrypted", "Blackmail", "hacked", "Sextortion is blackmail", "14 to 17",
     # national do's and don'ts (section 2)
-    "Never view, copy, print, share, save or store the images", "ask the child to send them",
+    "Never view, copy, print, share, save or store the images", "ask the child to send or download them",
+    "Disclosed sextortion is child sexual abuse", "No victim-blaming", "reportedly most at risk",
     "Don't pay", "block", "Don't delete evidence", "usernames", "payment details", "CEOP",
     # emergency access (section 5)
     "press 55", "register", "18000", "BSL",

@@ -31,7 +31,7 @@ def test_topic_pages_are_the_content_with_999_first_and_footer_last():
     reply, _ = step(PACK, Session(), Event("text", "steps"))
     lines = reply.text.splitlines()
     assert lines[0] == EMERGENCY_SMS
-    assert lines[1] == "What to do:"
+    assert lines[1] == "4 steps:"
     assert lines[-1] == PACK.footer
 
 
