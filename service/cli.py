@@ -25,6 +25,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run the Procfile (web, and worker when there is one) with honcho, as a PaaS would."""
     env = dict(os.environ)
     env.setdefault("PORT", str(args.port))
+    # One state folder for this command and the processes it starts.
+    env["SIGNPOST_STATE_DIR"] = str(LOCAL_STATE_DIR.resolve())
     try:
         config = Config.from_env(env)
         pack = load_pack(config.pack_dir)

@@ -18,6 +18,7 @@ from flows.pack import PackError, load_pack
 from flows.phones import classify
 from flows.render import EMERGENCY_VOICE
 from messages import DEFAULT_PACK_DIR
+from service.sender import mask
 
 KEYS = frozenset("0123456789*#")
 
@@ -83,9 +84,9 @@ def _text(pack, reply: VoiceReply, out) -> str:
     """Show the text that would be sent; say how the real line would answer."""
     followup = reply.followup
     if not classify(followup.number, pack.region).textable((pack.region,)):
-        print(f"  [no text: {followup.number} cannot get texts from this line]", file=out)
+        print(f"  [no text: {mask(followup.number)} cannot get texts from this line]", file=out)
         return "not_allowed"
-    print(f"  [text to {followup.number}, the {followup.topic!r} page:]", file=out)
+    print(f"  [text to {mask(followup.number)}, the {followup.topic!r} page:]", file=out)
     for text in pack.sms_pages[followup.topic].splitlines():
         print(f"    | {text}", file=out)
     return "queued"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import redis
 
 from service.config import Config, ConfigError
-from service.store import PREFIX, Store, connect
+from service.store import PREFIX, Store, connect, uk_today
 
 COLUMNS = ("day", "pack", "channel", "item", "count")
 # Reading counts is not a webhook: it may wait a little for Redis.
@@ -74,7 +74,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 2
     client = connect(config.redis_url, REDIS_TIMEOUT)
     try:
-        counts = daily_counts(client, args.days, dt.date.today(), args.pack)
+        counts = daily_counts(client, args.days, uk_today(), args.pack)
     except redis.RedisError as exc:
         print(f"signpost: cannot read counts from Redis ({type(exc).__name__}: {exc})", file=sys.stderr)
         return 1

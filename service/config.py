@@ -101,7 +101,14 @@ class Config:
         regions = tuple(
             r.strip().upper() for r in env.get("SIGNPOST_ALLOWED_REGIONS", "GB").split(",") if r.strip()
         )
-        return cls(
+        def number(name: str, default, kind=int):
+            raw = env.get(name)
+            try:
+                return kind(raw) if raw else default
+            except ValueError:
+                raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+
+        config = cls(
             redis_url=env.get("REDIS_URL") or defaults.redis_url,
             auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
             account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
@@ -112,15 +119,23 @@ class Config:
             api_base_url=env.get("TWILIO_API_BASE_URL") or defaults.api_base_url,
             pack_dir=env.get("SIGNPOST_PACK_DIR") or defaults.pack_dir,
             allowed_regions=regions or defaults.allowed_regions,
-            sms_replies_per_hour=int(env.get("SIGNPOST_SMS_REPLIES_PER_HOUR") or defaults.sms_replies_per_hour),
+            sms_replies_per_hour=number("SIGNPOST_SMS_REPLIES_PER_HOUR", defaults.sms_replies_per_hour),
             state_dir=env.get("SIGNPOST_STATE_DIR") or defaults.state_dir,
             voice=env.get("SIGNPOST_VOICE", ""),
-            followups_per_number_per_day=int(
-                env.get("SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY") or defaults.followups_per_number_per_day),
-            followups_per_hour=int(env.get("SIGNPOST_FOLLOWUPS_PER_HOUR") or defaults.followups_per_hour),
-            followup_retry_seconds=int(
-                env.get("SIGNPOST_FOLLOWUP_RETRY_SECONDS") or defaults.followup_retry_seconds),
-            followup_send_timeout=float(
-                env.get("SIGNPOST_FOLLOWUP_SEND_TIMEOUT") or defaults.followup_send_timeout),
+            followups_per_number_per_day=number(
+                "SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY", defaults.followups_per_number_per_day),
+            followups_per_hour=number("SIGNPOST_FOLLOWUPS_PER_HOUR", defaults.followups_per_hour),
+            followup_retry_seconds=number("SIGNPOST_FOLLOWUP_RETRY_SECONDS", defaults.followup_retry_seconds),
+            followup_send_timeout=number(
+                "SIGNPOST_FOLLOWUP_SEND_TIMEOUT", defaults.followup_send_timeout, float),
             packs=packs_by_number(env.get("SIGNPOST_PACKS", "")),
         ).validate()
+        if config.auth_token and not config.public_base_url:
+            # Behind a PaaS router or any TLS-terminating proxy the URL Flask sees
+            # is not the one Twilio signed: every webhook, fallbacks included,
+            # would get 403 and the line would fall silent.
+            raise ConfigError(
+                "PUBLIC_BASE_URL must be set when TWILIO_AUTH_TOKEN is set: the https origin "
+                "Twilio calls, e.g. https://line.example.org"
+            )
+        return config

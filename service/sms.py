@@ -44,11 +44,12 @@ def inbound() -> Response:
     event = Event("text", request.form.get("Body", ""), at=dt.datetime.now(dt.timezone.utc))
     outcomes = sms_flow.outcomes(pack, event)
     try:
+        # Opt-outs journalled during an outage first, so none can undo a newer change.
+        line.catch_up()
         answer = line.store.answer(
             Turn("sms", person, delivery_token("sms"), pack.id), outcomes,
             number_id=person, reply_limit=line.config.sms_replies_per_hour,
         )
-        line.catch_up()
     except redis.RedisError as exc:
         # Stateless fallback: the turn as if from a fresh session still answers
         # keywords and gives the menu; an opt-out goes to the journal.

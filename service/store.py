@@ -25,12 +25,19 @@ from dataclasses import dataclass
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from zoneinfo import ZoneInfo
 
 from flows.model import Reply, Session
 
 PREFIX = "signpost:"
 STATS_TTL = 400 * 24 * 60 * 60  # a year of daily counts, and a month to spare
 REPLY_WINDOW = 60 * 60  # the flood limit counts replies in an hour from the first
+UK = ZoneInfo("Europe/London")
+
+
+def uk_today() -> dt.date:
+    """Counts are kept by the day as the line's users live it, not the server's zone."""
+    return dt.datetime.now(UK).date()
 
 # Shared by both scripts: save the session, apply the opt-out, count the visit.
 _EFFECTS = """
@@ -183,7 +190,7 @@ class Store:
         }
         status, node, *rest = self._answer(
             keys=[turn.delivery_key, turn.session_key, self.optout_key(number_id),
-                  self.stats_key(turn.pack, day or dt.date.today()), turn.replies_key],
+                  self.stats_key(turn.pack, day or uk_today()), turn.replies_key],
             args=["1" if turn.delivery else "0", self.dedupe_ttl, self.session_ttl, STATS_TTL,
                   REPLY_WINDOW, reply_limit, json.dumps(encoded, separators=(",", ":"))],
         )
@@ -217,7 +224,7 @@ class Store:
                 turn.delivery_key,
                 turn.session_key,
                 self.optout_key(number_id) if number_id else f"{PREFIX}optout:none",
-                self.stats_key(turn.pack, day or dt.date.today()),
+                self.stats_key(turn.pack, day or uk_today()),
             ],
             args=[
                 "1" if turn.delivery else "0",

@@ -16,8 +16,8 @@ the 999 sentence, never a 5xx that would play Twilio's error message instead.
 from __future__ import annotations
 
 import base64
-import functools
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import logging
@@ -30,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 
 from flows import Event, Session, step
 from flows.model import VoiceReply
+from flows.voice import SILENCES_BEFORE_GOODBYE
 from service import followups
 from service.privacy import short, token_id
 from service.signature import require_twilio_signature
@@ -144,8 +145,12 @@ def answer(n: int, start: bool) -> Response:
         else:
             stored, session = line.store.begin(turn)
             if stored is not None:
-                log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
-                return xml(fernet.decrypt(stored.encode()).decode())
+                try:
+                    earlier = fernet.decrypt(stored.encode()).decode()
+                    log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
+                    return xml(earlier)
+                except InvalidToken:
+                    pass  # sealed under another SIGNPOST_SECRET_KEY: answer afresh
             session = reveal(session, fernet, line.config.session_ttl)
         reply, session = step(pack, session, event)
         if reply.followup is not None:
@@ -160,20 +165,38 @@ def answer(n: int, start: bool) -> Response:
                  " (raced a retry)" if earlier else "")
         return xml(fernet.decrypt(earlier.encode()).decode() if earlier is not None else twiml)
     except redis.RedisError as exc:
-        # Stateless: the same flow from a fresh call still answers keys and words.
-        reply, session = step(pack, Session(channel="voice"), event)
-        if reply.followup is not None:
-            reply, _ = step(pack, session, Event("followup", UNAVAILABLE, at=event.at))
         log.warning("voice call=%s step=%s redis unavailable (%s): answered without a session",
                     short(call), n, type(exc).__name__)
-        return xml(render_step(reply, speech, n + 1))
+        return xml(stateless(pack, speech, event, n))
+
+
+def stateless(pack, speech: Speech, event: Event, n: int) -> str:
+    """The answer from a fresh call, for when the call's state cannot be had.
+
+    Keys and words still work. Silence cannot be counted without state, so one
+    silence ends the call politely (helpline number, goodbye) rather than risk a
+    caller hearing re-prompts for ever.
+    """
+    fresh = Session(channel="voice")
+    if event.kind == "silence":
+        fresh = replace(fresh, menu=pack.voice_main, node=pack.voice_main,
+                        silences=SILENCES_BEFORE_GOODBYE - 1)
+    reply, session = step(pack, fresh, event)
+    if reply.followup is not None:
+        reply, _ = step(pack, session, Event("followup", UNAVAILABLE, at=event.at))
+    return render_step(reply, speech, n + 1)
 
 
 def request_followup(line, pack, reply: VoiceReply, call: str, n: int) -> str:
-    """Queue the text; the job id is the call and step, so a retry queues nothing new."""
+    """Queue the text; the job id is the call and step, so a retry queues nothing new.
+
+    Whatever goes wrong here, the caller is told the text could not be sent and
+    the call goes on: a failure to queue must not become a failed call.
+    """
     try:
         outcome = followups.request(line, reply.followup, job_id=f"voice-{call}-{n}", pack=pack)
-    except redis.RedisError:
+    except Exception:
+        log.exception("voice call=%s step=%s follow-up could not be queued", short(call), n)
         outcome = UNAVAILABLE
     log.info("voice call=%s step=%s follow-up %s", short(call), n, outcome)
     return outcome
@@ -191,5 +214,12 @@ def never_fail(exc: Exception) -> Response:
     """A bug must not become a 5xx: Twilio would play its own error message to the caller."""
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
         return exc
-    log.exception("voice webhook failed; answered with the fallback")
-    return fallback()
+    log.exception("voice webhook failed; answered from a fresh call")
+    try:
+        line = current_app.extensions["signpost"]
+        pack = line.pack_for(request.form.get("To"))
+        event = event_from(request.form, utc_now(), start=request.path == "/voice")
+        return xml(stateless(pack, Speech.of(pack, line.config.voice), event, step_number()))
+    except Exception:
+        log.exception("voice webhook could not answer from a fresh call; answered with the fallback")
+        return fallback()

@@ -118,7 +118,7 @@ def main() -> int:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             process, startup = start(f"{command} --bind 127.0.0.1:{port}",
-                                     {**env, "PORT": str(port)}, port)
+                                     {**env, "PORT": str(port), "PUBLIC_BASE_URL": base}, port)
             processes.append(process)
             has_voice = requests.post(base + "/voice", timeout=2).status_code != 404
             lua = work / f"{name.replace(' ', '_')}.tsv"

@@ -12,13 +12,13 @@ import redis
 import requests
 
 from flows.pack import PackError
-from flows.render import EMERGENCY_SMS
+from flows.render import EMERGENCY_SMS, EMERGENCY_VOICE
 from messages import DEFAULT_PACK_DIR
 from service.app import create_app
 from service.embedded_redis import EmbeddedRedis
 from service.privacy import number_id
 from service.store import Store
-from tests.support import SECRET_KEY, TEXTER, Twilio, message_text
+from tests.support import SECRET_KEY, TEXTER, Twilio, gather, message_text, spoken, voice_twiml
 
 
 @pytest.fixture
@@ -111,3 +111,24 @@ def test_a_pack_that_fails_to_load_stops_start_up(config, tmp_path):
                          env=env, capture_output=True, text=True, timeout=30)
     assert run.returncode == 2
     assert "topics.toml" in run.stderr and "topics.contacts" in run.stderr
+
+
+def test_silence_while_redis_is_down_ends_the_call_politely(serve, config):
+    twilio = Twilio(serve(config.with_(redis_url="redis://127.0.0.1:1/0")).url)
+    call = twilio.call_start(from_=TEXTER)
+    assert call.said[0] == EMERGENCY_VOICE
+    call.silence()
+    assert call.said[0] == EMERGENCY_VOICE
+    assert call.root.find("Hangup") is not None, "no state to count silences: end, do not loop"
+    assert "0 3 4 4, 3 8 1, 4 7 7 2" in call.text
+
+
+def test_a_stored_answer_sealed_under_an_old_key_is_answered_afresh(serve, config, redis_client):
+    old = Twilio(serve(config).url)
+    call = old.call_start(from_=TEXTER).press("1")
+    action = gather(call.root).get("action")
+    old.post(action, {"CallSid": call.sid, "From": TEXTER, "Digits": "9"})  # answered and stored
+    rotated = Twilio(serve(config.with_(secret_key="a-rotated-secret")).url)
+    again = rotated.post(action, {"CallSid": call.sid, "From": TEXTER, "Digits": "9"})
+    root = voice_twiml(again)
+    assert spoken(root)[0] == EMERGENCY_VOICE and root.find("Gather") is not None
