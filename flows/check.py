@@ -26,6 +26,7 @@ import textstat
 from phonenumbers import PhoneNumberType, shortnumberinfo
 
 from flows import gsm, templates
+
 # The loader's own reader, so that what check finds is named by file and line as the
 # loader's problems are.
 from flows.pack import VOICE_MAX_OPTIONS, Pack, PackError, Problem, _Loader, load_pack

@@ -34,8 +34,6 @@ and ``FAILURE_TTL`` keeps that short.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import random
 import time
@@ -48,7 +46,7 @@ from urllib3.exceptions import NewConnectionError
 
 from service.config import Config
 from service.followups import JOB_TTL, OPTED_OUT, RECORD_TTL, record_key_for
-from service.privacy import short, token_id
+from service.privacy import sealer, short, token_id
 from service.sender import Sender, sender_for
 from service.store import PREFIX, Store
 
@@ -83,7 +81,7 @@ def retry_schedule(window: int, rng: random.Random | None = None) -> list[int]:
 
 def seal(config: Config) -> Fernet:
     """The key that seals numbers in queued jobs, derived so it is not the hashing key itself."""
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(config.hash_key + b"\x1ffollowup-job").digest()))
+    return sealer(config.hash_key, b"followup-job")
 
 
 def enqueue(queue: Queue, to: str, body: str, *, followup: str, config: Config, topic: str) -> None:

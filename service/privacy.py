@@ -6,12 +6,15 @@ few enough to hash them all, so a plain hash would be a phone book.
 
 from __future__ import annotations
 
+import base64
+import functools
 import hashlib
 import hmac
 import re
 
-from flows.phones import e164
+from cryptography.fernet import Fernet
 
+from flows.phones import e164
 
 # Twilio sends numbers in E.164 already; only other forms need phonenumbers' parser.
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -32,3 +35,11 @@ def token_id(*parts: str) -> str:
 def short(pseudonym: str) -> str:
     """Enough of a pseudonym to follow one conversation through the logs."""
     return pseudonym[:10]
+
+
+@functools.lru_cache(maxsize=8)
+def sealer(key: bytes, purpose: bytes) -> Fernet:
+    """Symmetric encryption for what must hold a number for a while (a keyed number
+    between turns of a call, a queued follow-up): one key a purpose, derived from
+    ``SIGNPOST_SECRET_KEY``, so nothing sealed for one use opens for another."""
+    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(purpose + b"\x1f" + key).digest()))

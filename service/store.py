@@ -21,11 +21,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
-from zoneinfo import ZoneInfo
 
 from flows.model import Reply, Session
 

@@ -15,9 +15,7 @@ the 999 sentence, never a 5xx that would play Twilio's error message instead.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import functools
 import hashlib
 import hmac
 import logging
@@ -32,7 +30,7 @@ from flows import Event, Session, step
 from flows.model import VoiceReply
 from flows.voice import SILENCES_BEFORE_GOODBYE
 from service import followups
-from service.privacy import short, token_id
+from service.privacy import sealer, short, token_id
 from service.signature import require_twilio_signature
 from service.store import Turn
 from service.voice_twiml import Speech, goodbye, render_step
@@ -70,9 +68,8 @@ def call_id(call_sid: str, key: bytes) -> str:
     return hmac.new(key, b"call:" + call_sid.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-@functools.lru_cache(maxsize=4)
-def sealer(key: bytes) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"keyed-number:" + key).digest()))
+def call_sealer(key: bytes) -> Fernet:
+    return sealer(key, b"call-state")
 
 
 def conceal(session: Session, fernet: Fernet) -> Session:
@@ -131,7 +128,7 @@ def answer(n: int, start: bool) -> Response:
     line = current_app.extensions["signpost"]
     pack = line.pack_for(request.form.get("To"))
     speech = Speech.of(pack, line.config.voice)
-    fernet = sealer(line.config.hash_key)
+    fernet = call_sealer(line.config.hash_key)
     clock = current_app.config.get(CLOCK, utc_now)
     event = event_from(request.form, clock(), start)
     call_sid = request.form.get("CallSid", "")

@@ -2,10 +2,9 @@
 
 import datetime as dt
 import shutil
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 from flows.check import READING_EASE_MIN, check_pack, reading_ease, speaking_seconds
 from messages import DEFAULT_PACK_DIR

@@ -5,7 +5,6 @@ import re
 import zlib
 
 import pytest
-from werkzeug.datastructures import MultiDict
 
 from flows.render import EMERGENCY_SMS
 from service.privacy import number_id

@@ -13,12 +13,12 @@ import pytest
 from flows.model import FollowUp
 from flows.render import EMERGENCY_SMS
 from service import delivery, followups
+from service.cli_worker import run_once
 from service.followups import CAPPED, DUPLICATE, NOT_ALLOWED, OPTED_OUT, QUEUED
 from service.line import Line
+from service.sender import sender_for
 from service.store import Store
 from tests.fake_twilio import created, refused, server_error, slow, too_many
-from service.cli_worker import run_once
-from service.sender import sender_for
 from tests.support import TEXTER, run_followups
 
 ACCOUNT = "AC" + "0" * 32
