@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[local,test]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -22,8 +22,8 @@ test: $(STAMP)
 
 # Speed and memory against a bare Flask app (needs wrk: installed here when missing).
 bench: $(STAMP)
-	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || \
-		{ echo "bench needs wrk: apt-get install wrk"; exit 1; }
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null 2>&1 || \
+		{ echo "bench needs wrk (Debian: apt-get install wrk)"; exit 1; }
 	$(BIN)/python tests/load/bench.py
 
 # Every webhook fed 10,000+ arbitrary forms (SIGNPOST_FUZZ_EXAMPLES to change).

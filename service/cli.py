@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import os
 import signal
 import subprocess
@@ -51,6 +52,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         say("no TWILIO_AUTH_TOKEN: signatures are not checked, serving on 127.0.0.1 only")
     say(f"webhooks: http://127.0.0.1:{env['PORT']}/sms and /voice (Ctrl-C stops)")
 
+    if importlib.util.find_spec("honcho") is None:
+        say("serve runs the Procfile with honcho: pip install -e '.[local]' (make run does)")
+        return 2
     # The Procfile names console scripts (gunicorn, signpost): find them beside this Python.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     procfile = PROJECT_DIR / "Procfile"
