@@ -15,7 +15,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads let a worker answer another webhook while one waits on Redis; the work
 # itself is short, so a few threads per process are enough.
 worker_class = "gthread"
-threads = int(os.environ.get("SIGNPOST_WEB_THREADS", "4"))
+threads = int(os.environ.get("SIGNPOST_WEB_THREADS", "8"))
 # Load the pack once, before forking: a broken pack stops start-up, and the
 # workers share its memory.
 preload_app = True

@@ -158,8 +158,9 @@ def answer(n: int, start: bool) -> Response:
         earlier = line.store.commit(
             turn, fernet.encrypt(twiml.encode()).decode(), conceal(session, fernet), counted=counted
         )
-        log.info("voice call=%s step=%s event=%s node=%s%s", short(call), n, event.kind, reply.node,
-                 " (raced a retry)" if earlier else "")
+        # Every answer is in the access log already; this is for following one call.
+        log.debug("voice call=%s step=%s event=%s node=%s%s", short(call), n, event.kind, reply.node,
+                  " (raced a retry)" if earlier else "")
         return xml(fernet.decrypt(earlier.encode()).decode() if earlier is not None else twiml)
     except redis.RedisError as exc:
         log.warning("voice call=%s step=%s redis unavailable (%s): answered without a session",
