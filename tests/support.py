@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import xml.etree.ElementTree as ET
+import zlib
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -154,3 +155,39 @@ def run_followups(line, sender=None, timeout: float = 30.0) -> None:
             return
         assert time.monotonic() < deadline, "follow-ups still waiting after the timeout"
         time.sleep(0.1)
+
+
+def redis_contents(client, skip: str | None = None):
+    """(key, everything stored under it) for every key, RQ's zlib-compressed job
+    payloads opened up; keys starting with ``skip`` are passed over."""
+    for key in client.scan_iter():
+        if skip and key.decode().startswith(skip):
+            continue
+        kind = client.type(key)
+        if kind == b"string":
+            values = [client.get(key)]
+        elif kind == b"hash":
+            values = [v for kv in client.hgetall(key).items() for v in kv]
+        elif kind == b"list":
+            values = client.lrange(key, 0, -1)
+        elif kind == b"set":
+            values = list(client.smembers(key))
+        elif kind == b"zset":
+            values = client.zrange(key, 0, -1)
+        elif kind == b"stream":
+            values = [v for _, entry in client.xrange(key) for kv in entry.items() for v in kv]
+        else:
+            raise AssertionError(f"unexpected Redis type {kind} at {key}")
+        opened = []
+        for value in values:
+            opened.append(value)
+            try:
+                opened.append(zlib.decompress(value))
+            except zlib.error:
+                pass
+        yield key.decode(), b"\n".join([key, *opened])
+
+
+def every_redis_byte(client) -> bytes:
+    """Every key and value in Redis, as one searchable blob."""
+    return b"\n".join(blob for _, blob in redis_contents(client))

@@ -2,14 +2,13 @@
 twilio client against a fake Twilio API, a real Redis - then a privacy audit."""
 
 import re
-import zlib
 
 import pytest
 
 from flows.render import EMERGENCY_SMS
 from service.privacy import number_id
 from service.store import Store
-from tests.support import LINE_NUMBER, SECRET_KEY, TEXTER, Twilio, message_text, run_followups
+from tests.support import LINE_NUMBER, SECRET_KEY, TEXTER, Twilio, every_redis_byte, message_text, run_followups
 
 PUBLIC = "https://line.example.org"
 ACCOUNT = "AC" + "e" * 32
@@ -70,35 +69,6 @@ def test_a_number_that_texted_stop_is_not_texted_after_a_call(twilio, line_serve
     assert fake_twilio.messages == []
 
 
-def every_redis_value(client) -> bytes:
-    """Every key and value, whatever its type; compressed RQ job data inflated too."""
-    out = []
-    for key in client.scan_iter():
-        out.append(key)
-        kind = client.type(key)
-        if kind == b"string":
-            values = [client.get(key)]
-        elif kind == b"hash":
-            values = [b for pair in client.hgetall(key).items() for b in pair]
-        elif kind == b"list":
-            values = client.lrange(key, 0, -1)
-        elif kind == b"set":
-            values = list(client.smembers(key))
-        elif kind == b"zset":
-            values = [m for m, _ in client.zrange(key, 0, -1, withscores=True)]
-        elif kind == b"stream":
-            values = [b for _, entry in client.xrange(key) for pair in entry.items() for b in pair]
-        else:
-            raise AssertionError(f"unexpected Redis type {kind!r} at {key!r}")
-        for value in values:
-            out.append(value)
-            try:
-                out.append(zlib.decompress(value))
-            except (zlib.error, TypeError):
-                pass
-    return b"\n".join(out)
-
-
 def forms_of(e164: str) -> list[str]:
     national = "0" + e164[3:]
     spaced = f"{national[:5]} {national[5:]}"
@@ -126,7 +96,7 @@ def test_privacy_audit_after_sms_voice_and_follow_ups(twilio, line_server, fake_
                   "From": SENDER, "AccountSid": ACCOUNT}
         assert twilio.post("/sms/status", status).status_code == 200
 
-    stored = every_redis_value(redis_client)
+    stored = every_redis_byte(redis_client)
     logs = "\n".join(
         [r.getMessage() + " " + " ".join(map(str, r.__dict__.values())) for r in captured_logs.records]
         + [capsys.readouterr().out]

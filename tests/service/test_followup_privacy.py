@@ -1,12 +1,10 @@
 """After follow-ups have run, whatever their outcome, no phone number remains in Redis or the logs."""
 
-import zlib
-
 from flows.model import FollowUp
 from service import followups
 from service.line import Line
 from tests.fake_twilio import created, refused, server_error, slow, too_many
-from tests.support import TEXTER, run_followups
+from tests.support import TEXTER, every_redis_byte, run_followups
 
 NUMBERS = ["+447400123456", "+447400200001", "+447400200002", "+447400200003", "+447400200004",
            "+447400200005"]
@@ -14,35 +12,6 @@ NUMBERS = ["+447400123456", "+447400200001", "+447400200002", "+447400200003", "
 
 def number_forms(e164: str) -> list[str]:
     return [e164, e164[1:], "0" + e164[3:], e164[-10:]]
-
-
-def every_redis_byte(client) -> bytes:
-    """Every key and value, with RQ's job payloads (zlib-compressed pickles) opened up."""
-    dump = []
-    for key in client.scan_iter():
-        dump.append(key)
-        kind = client.type(key)
-        if kind == b"string":
-            values = [client.get(key)]
-        elif kind == b"hash":
-            values = [v for kv in client.hgetall(key).items() for v in kv]
-        elif kind == b"list":
-            values = client.lrange(key, 0, -1)
-        elif kind == b"set":
-            values = list(client.smembers(key))
-        elif kind == b"zset":
-            values = client.zrange(key, 0, -1)
-        elif kind == b"stream":
-            values = [v for _, entry in client.xrange(key) for kv in entry.items() for v in kv]
-        else:
-            raise AssertionError(f"unexpected Redis type {kind} at {key}")
-        for value in values:
-            dump.append(value)
-            try:
-                dump.append(zlib.decompress(value))
-            except zlib.error:
-                pass
-    return b"\n".join(dump)
 
 
 def test_no_number_remains_in_redis_or_logs_after_every_outcome(config, fake_twilio, twilio, redis_client,

@@ -2,30 +2,9 @@
 
 import re
 
-from tests.support import LINE_NUMBER, TEXTER, message_text
+from tests.support import LINE_NUMBER, TEXTER, every_redis_byte, message_text
 
 OTHER = "+447400765432"
-
-
-def every_redis_byte(client) -> bytes:
-    dump = []
-    for key in client.scan_iter():
-        dump.append(key)
-        kind = client.type(key)
-        if kind == b"string":
-            dump.append(client.get(key))
-        elif kind == b"hash":
-            for field, value in client.hgetall(key).items():
-                dump += [field, value]
-        elif kind == b"list":
-            dump += client.lrange(key, 0, -1)
-        elif kind in (b"set",):
-            dump += list(client.smembers(key))
-        elif kind == b"zset":
-            dump += [m for m, _ in client.zrange(key, 0, -1, withscores=True)]
-        else:
-            raise AssertionError(f"unexpected Redis type {kind} at {key}")
-    return b"\n".join(dump)
 
 
 def number_forms(e164: str) -> list[str]:

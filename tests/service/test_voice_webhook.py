@@ -23,7 +23,7 @@ from service import followups
 from service.embedded_redis import EmbeddedRedis
 from service.store import PREFIX
 from service.voice import CLOCK
-from tests.support import Call, Twilio, gather, spoken, voice_twiml
+from tests.support import Call, Twilio, gather, redis_contents, spoken, voice_twiml
 
 UTC = dt.timezone.utc
 TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
@@ -223,28 +223,10 @@ class TestTexts:
         assert again == first and len(jobs(redis_client)) == 1
 
 
-def stored_values(redis_client, skip=None):
-    for key in redis_client.scan_iter("*"):
-        name = key.decode()
-        if skip and name.startswith(skip):
-            continue
-        kind = redis_client.type(key).decode()
-        if kind == "string":
-            values = [redis_client.get(key)]
-        elif kind == "hash":
-            values = [b for pair in redis_client.hgetall(key).items() for b in pair]
-        elif kind == "list":
-            values = redis_client.lrange(key, 0, -1)
-        elif kind in ("set", "zset"):
-            values = list(redis_client.zrange(key, 0, -1) if kind == "zset" else redis_client.smembers(key))
-        else:
-            values = []
-        yield name, b" ".join([key, *values]).decode("latin-1")
-
-
 def assert_not_stored(redis_client, forms, skip=None):
     count = 0
-    for name, text in stored_values(redis_client, skip):
+    for name, blob in redis_contents(redis_client, skip):
+        text = blob.decode("latin-1")
         count += 1
         digits_only = re.sub(r"\D", "", text)
         for form in forms:
