@@ -63,7 +63,11 @@ class EmbeddedRedis:
             "--appendonly", "yes" if self.persist else "no",
             "--daemonize", "no",
         ]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # A session of its own: Ctrl-C in the terminal reaches every process in the
+        # foreground group, and Redis must outlive the processes that use it; it is
+        # stopped by stop(), last.
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
