@@ -26,6 +26,7 @@ import textstat
 from phonenumbers import PhoneNumberType, shortnumberinfo
 
 from flows import gsm, templates
+from flows.hours import Opening
 
 # The loader's own reader, so that what check finds is named by file and line as the
 # loader's problems are.
@@ -325,6 +326,32 @@ def _check_numbers(pack: Pack, checker: _Checker) -> None:
         if not _valid_number(entry.number, entry.kind, pack.region):
             checker.error(ref, f"{entry.number!r} is not a valid {entry.kind.replace('_', ' ')} "
                                f"number in {pack.region}", key="number")
+        if entry.opening and entry.hours:
+            _check_hours_agree(ref, entry, checker)
+
+
+def _clock(time: dt.time) -> str:
+    """10:00 -> 10am, 16:30 -> 4.30pm: how the hours are written for people."""
+    hour = time.hour % 12 or 12
+    minutes = f".{time.minute:02d}" if time.minute else ""
+    return f"{hour}{minutes}{'am' if time.hour < 12 else 'pm'}"
+
+
+def _check_hours_agree(ref: str, entry, checker: _Checker) -> None:
+    """The hours are written twice: words for texts, a table the phone line acts on.
+
+    A change to one and not the other would tell texters one thing and put callers
+    through at another, so the words must at least state the table's times.
+    """
+    try:
+        opening = Opening.from_pack(entry.opening)
+    except ValueError:
+        return  # the loader reports a malformed table
+    written = entry.hours.replace(" ", "").casefold()
+    for time in (opening.opens, opening.closes):
+        if _clock(time) not in written:
+            checker.warn(ref, f"hours {entry.hours!r} do not say {_clock(time)}, which the opening "
+                              "table gives: change both together", key="hours")
 
 
 def _valid_number(number: str, kind: str, region: str) -> bool:

@@ -312,3 +312,16 @@ def test_a_bare_or_http_address_typed_into_a_text_is_an_error(pack_copy, typed):
     [error] = errors_of(pack_copy)
     assert error.startswith(f"{at(pack_copy / 'topics.toml', 'sms = ', after='[topics.links]')}: topics.links:")
     assert "https://" in error
+
+
+def test_hours_in_words_that_disagree_with_the_opening_table_are_flagged(tmp_path):
+    import shutil
+
+    from messages import DEFAULT_PACK_DIR
+
+    copy = tmp_path / "pack"
+    shutil.copytree(DEFAULT_PACK_DIR, copy)
+    edit(copy / "numbers.toml", 'opens = "10:00", closes = "16:00"', 'opens = "09:30", closes = "16:00"')
+    warnings = [str(p) for p in check_pack(copy, TODAY).warnings]
+    assert any("numbers.posh" in w and "9.30am" in w for w in warnings)
+    assert not any("numbers.posh" in str(w) and "hours" in str(w) for w in check_pack(DEFAULT_PACK_DIR, TODAY).warnings)
