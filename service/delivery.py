@@ -84,11 +84,12 @@ def seal(config: Config) -> Fernet:
     return sealer(config.hash_key, b"followup-job")
 
 
-def enqueue(queue: Queue, to: str, body: str, *, followup: str, config: Config, topic: str) -> None:
+def enqueue(queue: Queue, to: str, body: str, *, followup: str, config: Config, topic: str,
+            from_number: str = "") -> None:
     gaps = retry_schedule(config.followup_retry_seconds) if config.followup_retry_seconds > 0 else []
     sealed = seal(config).encrypt(to.encode()).decode()
     queue.enqueue(
-        send, sealed, body,
+        send, sealed, body, from_number,
         job_id=followup,
         # RQ would describe the job by its call, number included, in its logs.
         description=f"follow-up SMS ({topic})",
@@ -128,7 +129,8 @@ class Outbox:
         line = Line.start(config.with_(redis_timeout=WORKER_REDIS_TIMEOUT))
         return cls(line, sender_for(config))
 
-    def deliver(self, followup: str, sealed: str, body: str, *, last_try: bool = True) -> str:
+    def deliver(self, followup: str, sealed: str, body: str, from_number: str = "", *,
+                last_try: bool = True) -> str:
         """Send the follow-up named ``followup`` (see ``followups.followup_id``) at most once."""
         key = record_key_for(followup)
         try:
@@ -153,7 +155,7 @@ class Outbox:
             # Texted STOP after asking, while the job waited.
             return self._record(key, who, OPTED_OUT)
         try:
-            sid = self.sender.send(to, body)
+            sid = self.sender.send(to, body, from_number)
         except (TwilioRestException, TwilioServiceException) as exc:
             return self._refused(key, who, exc.status, exc.code, person, last_try)
         except requests.RequestException as exc:
@@ -204,10 +206,11 @@ def install(outbox: Outbox | None) -> None:
     _outbox = outbox
 
 
-def send(sealed: str, body: str) -> str:
-    """The RQ job. Its id names the follow-up; its retries say if this is the last try."""
+def send(sealed: str, body: str, from_number: str = "") -> str:
+    """The RQ job. Its id names the follow-up; its retries say if this is the last try.
+    ``from_number``: the line that was called, when it is not the default one."""
     global _outbox
     if _outbox is None:  # a plain `rq worker`: configure from the environment
         _outbox = Outbox.from_config(Config.from_env())
     job = get_current_job()
-    return _outbox.deliver(job.id, sealed, body, last_try=not job.retries_left)
+    return _outbox.deliver(job.id, sealed, body, from_number, last_try=not job.retries_left)

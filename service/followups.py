@@ -82,13 +82,17 @@ def queue(line) -> Queue:
     return Queue(QUEUE, connection=line.store.redis)
 
 
-def request(line, followup: FollowUp, *, job_id: str, pack=None) -> str:
+def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "") -> str:
     """Queue one follow-up; return QUEUED, DUPLICATE, NOT_ALLOWED, OPTED_OUT or CAPPED.
 
     Fast enough for a webhook: one script, then RQ's enqueue; nothing is sent here. ``job_id``
     must be the same for a retried webhook (e.g. the CallSid and the step). Redis
     errors are raised (nothing was queued); the caller decides what to say. ``pack`` is
     the pack of the number that was called (default: the line's default pack).
+
+    ``called`` is the line's number the caller rang. When it is one with a pack of its
+    own (``SIGNPOST_PACKS``) the text comes from it, so that "text MENU to this number"
+    reaches that partnership's menu, not the default one.
     """
     pack = pack or line.pack
     body = pack.sms_pages[followup.topic]  # an unknown topic is a bug: fail loudly
@@ -110,7 +114,8 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None) -> str:
 
         try:
             delivery.enqueue(queue(line), number.e164, body, followup=followup_id(job_id),
-                             config=config, topic=followup.topic)
+                             config=config, topic=followup.topic,
+                             from_number=line.own_number(called))
         except Exception:
             # The claim without a job would turn the webhook's retry into DUPLICATE
             # and the caller would get nothing: give the claim back.

@@ -91,5 +91,12 @@ class Line:
             found = self.packs.get(number)
         return found or self.pack
 
+    def own_number(self, called: str | None) -> str:
+        """``called`` in E.164 when it is a line with a pack of its own, else ""."""
+        if not self.packs or not called:
+            return ""
+        number = called.strip() if called.strip() in self.packs else e164(called)
+        return number if number in self.packs else ""
+
     def person(self, raw_number: str | None) -> str:
         return number_id(raw_number, self.config.hash_key)

@@ -59,12 +59,15 @@ class TwilioSender:
         self.client = Client(config.account_sid, config.auth_token, http_client=http)
         self.client.api.base_url = config.api_base_url
 
-    def send(self, to: str, body: str) -> str:
-        sender = (
-            {"messaging_service_sid": self.config.messaging_service_sid}
-            if self.config.messaging_service_sid
-            else {"from_": self.config.from_number}
-        )
+    def send(self, to: str, body: str, from_number: str = "") -> str:
+        """Send ``body`` to ``to``: from ``from_number`` when given (the line that was
+        called), else from the configured number or messaging service."""
+        if from_number:
+            sender = {"from_": from_number}
+        elif self.config.messaging_service_sid:
+            sender = {"messaging_service_sid": self.config.messaging_service_sid}
+        else:
+            sender = {"from_": self.config.from_number}
         callback = self.config.public_base_url + STATUS_PATH if self.config.public_base_url else None
         message = self.client.messages.create(to=to, body=body, status_callback=callback, **sender)
         return message.sid
@@ -78,10 +81,11 @@ class ConsoleSender:
     def __init__(self, out: TextIO | None = None):
         self.out = out
 
-    def send(self, to: str, body: str) -> str:
+    def send(self, to: str, body: str, from_number: str = "") -> str:
         out = self.out or sys.stdout
         sid = f"SMconsole{next(self._sids):024d}"
-        print(f"--- follow-up SMS to {mask(to)} (console: no Twilio credentials) ---\n"
+        sent_from = f" from {from_number}" if from_number else ""
+        print(f"--- follow-up SMS to {mask(to)}{sent_from} (console: no Twilio credentials) ---\n"
               f"{body}\n---", file=out, flush=True)
         return sid
 

@@ -192,7 +192,8 @@ def request_followup(line, pack, reply: VoiceReply, call: str, n: int) -> str:
     the call goes on: a failure to queue must not become a failed call.
     """
     try:
-        outcome = followups.request(line, reply.followup, job_id=f"voice-{call}-{n}", pack=pack)
+        outcome = followups.request(line, reply.followup, job_id=f"voice-{call}-{n}", pack=pack,
+                                    called=request.form.get("To", ""))
     except Exception:
         log.exception("voice call=%s step=%s follow-up could not be queued", short(call), n)
         outcome = UNAVAILABLE

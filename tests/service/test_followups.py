@@ -287,3 +287,21 @@ def test_a_request_that_cannot_be_queued_gives_its_claim_back(line, fake_twilio)
     assert ask(line) == QUEUED  # the retried webhook is not a DUPLICATE of nothing
     run_followups(line)
     assert len(fake_twilio.messages) == 1
+
+
+def test_a_text_asked_for_on_a_partnerships_own_line_comes_from_that_line(followup_config, fake_twilio):
+    from pathlib import Path
+
+    second_line = "+442079460999"
+    pack_dir = Path(__file__).resolve().parent.parent / "packs" / "en-GB-example"
+    line = Line.start(followup_config.with_(packs={second_line: str(pack_dir)}))
+    second = line.pack_for(second_line)
+    assert second.id != line.pack.id
+    assert followups.request(line, FollowUp("local", TEXTER), job_id="CA9:1", pack=second,
+                             called="+44 20 7946 0999") == QUEUED
+    assert followups.request(line, FollowUp("followup", "+447400765432"), job_id="CA10:1",
+                             called="+441234567890") == QUEUED  # the default line: the configured sender
+    run_followups(line)
+    sent = {m.form["To"]: m.form for m in fake_twilio.messages}
+    assert sent[TEXTER]["From"] == second_line and sent[TEXTER]["Body"] == second.sms_pages["local"]
+    assert sent["+447400765432"]["From"] == SENDER
