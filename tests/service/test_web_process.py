@@ -1,0 +1,36 @@
+"""The Procfile's web process: without TWILIO_AUTH_TOKEN it serves loopback only."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+
+
+def environment(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SIGNPOST_SECRET_KEY", "PORT")}
+    return {**env, **extra}
+
+
+def test_without_a_token_it_refuses_a_public_address():
+    run = subprocess.run(
+        [GUNICORN, "--config", "python:service.gunicorn_conf", "service.wsgi:app", "--bind", "0.0.0.0:0"],
+        env=environment(), cwd=PROJECT, capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode != 0
+    assert "refusing to bind 0.0.0.0:0" in run.stderr and "TWILIO_AUTH_TOKEN" in run.stderr
+
+
+def bind_for(**env) -> str:
+    return subprocess.run(
+        [sys.executable, "-c", "import service.gunicorn_conf as c; print(c.bind[0])"],
+        env=environment(**env), cwd=PROJECT, capture_output=True, text=True, timeout=30, check=True,
+    ).stdout.strip()
+
+
+def test_it_binds_loopback_without_a_token_and_all_interfaces_with_one():
+    assert bind_for(PORT="5055") == "127.0.0.1:5055"
+    assert bind_for(PORT="5055", TWILIO_AUTH_TOKEN="token") == "0.0.0.0:5055"
