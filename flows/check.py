@@ -30,7 +30,7 @@ from flows.hours import Opening
 
 # The loader's own reader, so that what check finds is named by file and line as the
 # loader's problems are.
-from flows.pack import VOICE_MAX_OPTIONS, Pack, PackError, Problem, _Loader, load_pack
+from flows.pack import Pack, PackError, Problem, _Loader, load_pack
 from flows.render import EMERGENCY_VOICE
 
 # Topics no menu offers because the service sends them itself (a caller who asks
@@ -268,9 +268,6 @@ def _check_voice(pack: Pack, checker: _Checker) -> None:
         if menu.channel != "voice":
             continue
         ref = f"menus.{key}"
-        if len(menu.options) > VOICE_MAX_OPTIONS:
-            checker.error(ref, f"offers {len(menu.options)} choices; a voice menu may offer at most "
-                               f"{VOICE_MAX_OPTIONS}", key="options")
         choices = [option.replace("{title}", _spoken_title(pack, o)).replace("{key}", str(n))
                    for n, o in enumerate(menu.options, 1)]
         seconds = _speak(pack, checker, ref, " ".join([menu.intro, *choices, menu.outro]), rate)

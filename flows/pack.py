@@ -412,6 +412,9 @@ def _check_references(pack: Pack, loader: _Loader) -> None:
             loader.problem(ref, f"channel must be one of {', '.join(CHANNELS)}", key="channel")
         if not menu.options:
             loader.problem(ref, "offers no options", key="options")
+        if menu.channel == "voice" and len(menu.options) > VOICE_MAX_OPTIONS:
+            loader.problem(ref, f"offers {len(menu.options)} choices; a voice menu may offer "
+                                f"at most {VOICE_MAX_OPTIONS}", key="options")
         for option in menu.options:
             if not isinstance(option, str) or pack.node(option) is None:
                 loader.problem(ref, f"option {option!r} names no topic or menu", key="options")
@@ -516,9 +519,6 @@ def _render_voice(pack: Pack, loader: _Loader, table: object) -> None:
         if menu.channel != "voice":
             continue
         ref = f"menus.{key}"
-        if len(menu.options) > VOICE_MAX_OPTIONS:
-            loader.problem(ref, f"offers {len(menu.options)} choices; a voice menu may offer "
-                                f"at most {VOICE_MAX_OPTIONS}", key="options")
         words.update({word: key for word in menu.keywords})
         for option in menu.options:
             node = pack.node(option)
