@@ -40,6 +40,7 @@ bp = Blueprint("voice", __name__)
 bp.before_request(require_twilio_signature)
 
 FALLBACK = "signpost.voice.fallback"
+SPEECH = "signpost.voice.speech"
 CLOCK = "SIGNPOST_CLOCK"
 # When a follow-up could not even be asked for (Redis down): the flow's generic apology.
 UNAVAILABLE = "unavailable"
@@ -47,11 +48,13 @@ UNAVAILABLE = "unavailable"
 
 @bp.record_once
 def prerender(state) -> None:
-    """The fallback answers, one a pack, made at start-up: the fallback URL must need nothing."""
+    """How each pack sounds, and its fallback answer, made at start-up: the fallback
+    URL must need nothing, and no request should rebuild what never changes."""
     line = state.app.extensions["signpost"]
+    speech = {pack.id: Speech.of(pack, line.config.voice) for pack in line.every_pack}
+    state.app.extensions[SPEECH] = speech
     state.app.extensions[FALLBACK] = {
-        pack.id: goodbye(pack.voice_say.get("fallback", ""), Speech.of(pack, line.config.voice))
-        for pack in line.every_pack
+        pack.id: goodbye(pack.voice_say.get("fallback", ""), speech[pack.id]) for pack in line.every_pack
     }
 
 
@@ -127,7 +130,7 @@ def next_step() -> Response:
 def answer(n: int, start: bool) -> Response:
     line = current_app.extensions["signpost"]
     pack = line.pack_for(request.form.get("To"))
-    speech = Speech.of(pack, line.config.voice)
+    speech = current_app.extensions[SPEECH][pack.id]
     fernet = call_sealer(line.config.hash_key)
     clock = current_app.config.get(CLOCK, utc_now)
     event = event_from(request.form, clock(), start)
@@ -218,7 +221,7 @@ def never_fail(exc: Exception) -> Response:
         line = current_app.extensions["signpost"]
         pack = line.pack_for(request.form.get("To"))
         event = event_from(request.form, utc_now(), start=request.path == "/voice")
-        return xml(stateless(pack, Speech.of(pack, line.config.voice), event, step_number()))
+        return xml(stateless(pack, current_app.extensions[SPEECH][pack.id], event, step_number()))
     except Exception:
         log.exception("voice webhook could not answer from a fresh call; answered with the fallback")
         return fallback()
