@@ -44,19 +44,34 @@ class Session:
 
     @classmethod
     def from_dict(cls, data: object, channel: str = "sms") -> Session:
-        """A session from stored data; anything unreadable gives a fresh session."""
-        if not isinstance(data, dict):
+        """A session from stored data; anything unreadable gives a fresh session.
+
+        The data may have come back from outside (a call's state rides in its step
+        URL), so every field is checked for its type, not trusted.
+        """
+        if not isinstance(data, dict) or data.get("channel", "sms") != channel:
             return cls(channel=channel)
-        known = {f.name for f in fields(cls)}
-        try:
-            session = cls(**{k: v for k, v in data.items() if k in known})
-        except TypeError:
+        menu, node = data.get("menu"), data.get("node")
+        trail, silences = data.get("trail", []), data.get("silences", 0)
+        slow, pending = data.get("slow", False), data.get("pending")
+        if not (
+            all(v is None or isinstance(v, str) for v in (menu, node))
+            and isinstance(trail, list) and all(isinstance(t, str) for t in trail)
+            and type(silences) is int and silences >= 0
+            and isinstance(slow, bool)
+            and (pending is None or _plain_pending(pending))
+        ):
             return cls(channel=channel)
-        if not isinstance(session.trail, list) or not all(isinstance(t, str) for t in session.trail):
-            session.trail = []
-        if session.channel != channel:
-            return cls(channel=channel)
-        return session
+        return cls(channel=channel, menu=menu, node=node, trail=trail, silences=silences,
+                   slow=slow, pending=pending)
+
+
+def _plain_pending(pending: object) -> bool:
+    """A text being asked for: names and a number as strings, a count of tries."""
+    return isinstance(pending, dict) and all(
+        isinstance(k, str) and (type(v) is int if k == "tries" else isinstance(v, str))
+        for k, v in pending.items()
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 from service import status
 from service.config import Config
 from service.line import Line
+from service.signature import WebhookRequest
 
 
 def configure_logging() -> None:
@@ -26,6 +27,7 @@ def create_app(config: Config | None = None) -> Flask:
     config = (config or Config.from_env()).validate()
     configure_logging()
     app = Flask(__name__)
+    app.request_class = WebhookRequest
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.extensions["signpost"] = line = Line.start(config)
     if not config.checks_signatures:

@@ -7,10 +7,10 @@ saves the session, records an opt-out, counts the visit and applies the hourly
 reply limit - atomically, so a retried delivery gets the identical answer and the
 state changes once, with no check-then-set anywhere.
 
-A voice turn depends on richer state (where in the call, silences, a number being
-confirmed), so it takes two: ``begin`` reads the stored answer and the session in
-one MGET, the flow decides, and ``commit`` claims the delivery with ``SET NX`` and
-writes only if the claim is ours; a duplicate that raced gets the winner's answer.
+A voice turn is one round trip too (``claim``): the call's state travels in the
+step URL (see ``service.voice``), so nothing is read first. The script claims the
+delivery with ``SET NX``, storing the answer, and counts the visit only if the
+claim is ours; a duplicate, even one that raced, gets the winner's answer.
 
 Every key holding a person's state is named by an HMAC of their number (see
 ``privacy``); no value holds a number or a message body.
@@ -39,7 +39,8 @@ def uk_today() -> dt.date:
     """Counts are kept by the day as the line's users live it, not the server's zone."""
     return dt.datetime.now(UK).date()
 
-# Shared by both scripts: save the session, apply the opt-out, count the visit.
+
+# Save the session, apply the opt-out, count the visit.
 _EFFECTS = """
 local function effects(session_key, session, session_ttl, optout_key, effect, stats_key, field, stats_ttl)
   if session == '' then
@@ -93,15 +94,18 @@ end
 return {'answered', node, chosen[3]}
 """
 
-# KEYS: delivery, session, optout, stats
-# ARGV: has delivery, answer, dedupe ttl, session json, session ttl, effect, stats field, stats ttl
-_COMMIT = _EFFECTS + """
+# KEYS: delivery, stats
+# ARGV: has delivery, answer, dedupe ttl, stats field, stats ttl
+_CLAIM = """
 if ARGV[1] == '1' then
   if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3]) then
     return redis.call('GET', KEYS[1])
   end
 end
-effects(KEYS[2], ARGV[4], ARGV[5], KEYS[3], ARGV[6], KEYS[4], ARGV[7], ARGV[8])
+if ARGV[4] ~= '' then
+  redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
+  redis.call('EXPIRE', KEYS[2], ARGV[5])
+end
 return false
 """
 
@@ -164,7 +168,7 @@ class Store:
         self.session_ttl = session_ttl
         self.dedupe_ttl = dedupe_ttl
         self._answer = client.register_script(_ANSWER)
-        self._commit = client.register_script(_COMMIT)
+        self._claim = client.register_script(_CLAIM)
 
     @staticmethod
     def optout_key(number_id: str) -> str:
@@ -196,46 +200,13 @@ class Store:
         )
         return Answer(status.decode(), node.decode(), *(v.decode() for v in rest))
 
-    def begin(self, turn: Turn) -> tuple[str | None, Session]:
-        """The answer already given to this delivery (if any) and the session."""
-        stored, raw = self.redis.mget(turn.delivery_key, turn.session_key)
-        if stored is not None and turn.delivery:
-            return stored.decode(), Session(channel=turn.channel)
-        try:
-            data = json.loads(raw) if raw else None
-        except ValueError:
-            data = None
-        return None, Session.from_dict(data, channel=turn.channel)
-
-    def commit(
-        self,
-        turn: Turn,
-        answer: str,
-        session: Session | None,
-        *,
-        number_id: str = "",
-        effect: str | None = None,
-        counted: str = "",
-        day: dt.date | None = None,
-    ) -> str | None:
-        """Claim this delivery and save its effects; return the earlier answer if we lost."""
-        result = self._commit(
-            keys=[
-                turn.delivery_key,
-                turn.session_key,
-                self.optout_key(number_id) if number_id else f"{PREFIX}optout:none",
-                self.stats_key(turn.pack, day or uk_today()),
-            ],
-            args=[
-                "1" if turn.delivery else "0",
-                answer,
-                self.dedupe_ttl,
-                _session_json(session),
-                self.session_ttl,
-                effect if number_id and effect else "",
-                f"{turn.channel}:{counted}" if counted else "",
-                STATS_TTL,
-            ],
+    def claim(self, turn: Turn, answer: str, *, counted: str = "", day: dt.date | None = None) -> str | None:
+        """Claim this delivery with its answer and count the visit, unless an
+        earlier delivery of it already has: then return that answer, and count nothing."""
+        result = self._claim(
+            keys=[turn.delivery_key, self.stats_key(turn.pack, day or uk_today())],
+            args=["1" if turn.delivery else "0", answer, self.dedupe_ttl,
+                  f"{turn.channel}:{counted}" if counted else "", STATS_TTL],
         )
         return result.decode() if result is not None else None
 

@@ -1,13 +1,17 @@
 """``POST /voice`` and its steps: Twilio's voice webhook, answered with TwiML.
 
-Each response names the next step in its action URL (``/voice/step?n=4``): a key,
-words, silence (the ``<Redirect>`` after a ``<Gather>``) and the end of a
-transfer (``<Dial action>``) all come back there. The step number makes a
-retried webhook the same delivery: it gets the identical TwiML and acts once.
+Each response names the next step in its action URL (``/voice/step?n=4&s=...``):
+a key, words, silence (the ``<Redirect>`` after a ``<Gather>``) and the end of a
+transfer (``<Dial action>``) all come back there. The URL carries the call's
+state too (``s``: where the caller is, the menus behind them, silences), so a
+step needs no read from Redis: Twilio signs the whole URL, so the state cannot be
+forged, and a call keeps its place even while Redis is away. A mobile number the
+caller keyed travels in it only encrypted, since Twilio keeps the URLs it calls.
 
-The call's state lives in Redis keyed by an HMAC of the CallSid. A mobile number
-the caller keyed is held between turns only encrypted, and every stored answer
-is encrypted too, since the TwiML that reads a number back holds it.
+Each step is ONE Redis round trip: the delivery is claimed (``CallSid`` + step
+number, ``SET NX``) and the visit counted, in one script. A retried webhook loses
+the claim and gets the answer already given, so it hears identical TwiML and acts
+once. Stored answers that read a keyed number back are encrypted.
 
 Whatever happens - Redis gone, a bug - Twilio gets a 200 whose first words are
 the 999 sentence, never a 5xx that would play Twilio's error message instead.
@@ -22,15 +26,15 @@ import logging
 from dataclasses import replace
 
 import redis
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from flows import Event, Session, step
 from flows.model import VoiceReply
-from flows.voice import SILENCES_BEFORE_GOODBYE
-from service import followups
-from service.privacy import sealer, short, token_id
+from flows.voice import SILENCES_BEFORE_GOODBYE, TEXT_STEPS
+from service import call_state, followups
+from service.privacy import short, token_id
 from service.signature import require_twilio_signature
 from service.store import Turn
 from service.voice_twiml import Speech, goodbye, render_step
@@ -71,31 +75,6 @@ def call_id(call_sid: str, key: bytes) -> str:
     return hmac.new(key, b"call:" + call_sid.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def call_sealer(key: bytes) -> Fernet:
-    return sealer(key, b"call-state")
-
-
-def conceal(session: Session, fernet: Fernet) -> Session:
-    pending = session.pending
-    if not pending or "number" not in pending:
-        return session
-    sealed = fernet.encrypt(pending["number"].encode()).decode()
-    return replace(session, pending={**pending, "number": sealed})
-
-
-def reveal(session: Session, fernet: Fernet, ttl: int) -> Session:
-    pending = session.pending
-    if not isinstance(pending, dict) or "number" not in pending:
-        return session
-    pending = dict(pending)
-    try:
-        pending["number"] = fernet.decrypt(str(pending["number"]).encode(), ttl=ttl).decode()
-    except (InvalidToken, ValueError):
-        # Unreadable (key changed, or too old): the flow asks for the number again.
-        pending.pop("number")
-    return replace(session, pending=pending)
-
-
 def event_from(form, at: dt.datetime, start: bool) -> Event:
     caller = form.get("From", "")
     if start:
@@ -129,50 +108,43 @@ def next_step() -> Response:
 
 def answer(n: int, start: bool) -> Response:
     line = current_app.extensions["signpost"]
-    pack = line.pack_for(request.form.get("To"))
+    form = request.form
+    pack = line.pack_for(form.get("To"))
     speech = current_app.extensions[SPEECH][pack.id]
-    fernet = call_sealer(line.config.hash_key)
-    clock = current_app.config.get(CLOCK, utc_now)
-    event = event_from(request.form, clock(), start)
-    call_sid = request.form.get("CallSid", "")
+    fernet = call_state.call_sealer(line.config.hash_key)
+    event = event_from(form, current_app.config.get(CLOCK, utc_now)(), start)
+    call_sid = form.get("CallSid", "")
     call = call_id(call_sid, line.config.hash_key)
+    session = (Session(channel="voice") if start else
+               call_state.decode(request.args.get(call_state.PARAM, ""), fernet, line.config.session_ttl))
+    reply, session = step(pack, session, event)
+    if reply.followup is not None:
+        outcome = request_followup(line, pack, reply, call, n)
+        reply, session = step(pack, session, Event("followup", outcome, at=event.at))
+    twiml = render_step(reply, speech, n + 1, call_state.encode(session, fernet))
+    # What reads a keyed number back rests in Redis only sealed.
+    stored = call_state.seal_answer(twiml, fernet) if reply.node in TEXT_STEPS else twiml
+    counted = reply.node if reply.node in pack.topics or reply.node in pack.menus else ""
     turn = Turn("voice", call, token_id("voice", call_sid, str(n)) if call_sid else None, pack.id)
     try:
-        if start:
-            # A new call has no session to read: one round trip (the commit), whose
-            # SET NX still hands a retried start the answer already given.
-            session = Session(channel="voice")
-        else:
-            stored, session = line.store.begin(turn)
-            if stored is not None:
-                try:
-                    earlier = fernet.decrypt(stored.encode()).decode()
-                    log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
-                    return xml(earlier)
-                except InvalidToken:
-                    pass  # sealed under another SIGNPOST_SECRET_KEY: answer afresh
-            session = reveal(session, fernet, line.config.session_ttl)
-        reply, session = step(pack, session, event)
-        if reply.followup is not None:
-            outcome = request_followup(line, pack, reply, call, n)
-            reply, session = step(pack, session, Event("followup", outcome, at=event.at))
-        twiml = render_step(reply, speech, n + 1)
-        counted = reply.node if reply.node in pack.topics or reply.node in pack.menus else ""
-        earlier = line.store.commit(
-            turn, fernet.encrypt(twiml.encode()).decode(), conceal(session, fernet), counted=counted
-        )
-        # Every answer is in the access log already; this is for following one call.
-        log.debug("voice call=%s step=%s event=%s node=%s%s", short(call), n, event.kind, reply.node,
-                  " (raced a retry)" if earlier else "")
-        return xml(fernet.decrypt(earlier.encode()).decode() if earlier is not None else twiml)
+        earlier = line.store.claim(turn, stored, counted=counted)
     except redis.RedisError as exc:
-        log.warning("voice call=%s step=%s redis unavailable (%s): answered without a session",
+        # The state is in the URL, so the call goes on as it was; only the retry
+        # guard and the count are lost for this step.
+        log.warning("voice call=%s step=%s redis unavailable (%s): answered, not recorded",
                     short(call), n, type(exc).__name__)
-        return xml(stateless(pack, speech, event, n))
+        return xml(twiml)
+    if earlier is not None:
+        log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
+        # Sealed under a rotated key: this answer is as good as any.
+        return xml(call_state.open_answer(earlier, fernet) or twiml)
+    # Every answer is in the access log already; this is for following one call.
+    log.debug("voice call=%s step=%s event=%s node=%s", short(call), n, event.kind, reply.node)
+    return xml(twiml)
 
 
-def stateless(pack, speech: Speech, event: Event, n: int) -> str:
-    """The answer from a fresh call, for when the call's state cannot be had.
+def stateless(pack, speech: Speech, event: Event, n: int, fernet: Fernet) -> str:
+    """The answer from a fresh call, for when the call's state cannot be trusted (a bug).
 
     Keys and words still work. Silence cannot be counted without state, so one
     silence ends the call politely (helpline number, goodbye) rather than risk a
@@ -184,8 +156,8 @@ def stateless(pack, speech: Speech, event: Event, n: int) -> str:
                         silences=SILENCES_BEFORE_GOODBYE - 1)
     reply, session = step(pack, fresh, event)
     if reply.followup is not None:
-        reply, _ = step(pack, session, Event("followup", UNAVAILABLE, at=event.at))
-    return render_step(reply, speech, n + 1)
+        reply, session = step(pack, session, Event("followup", UNAVAILABLE, at=event.at))
+    return render_step(reply, speech, n + 1, call_state.encode(session, fernet))
 
 
 def request_followup(line, pack, reply: VoiceReply, call: str, n: int) -> str:
@@ -221,7 +193,8 @@ def never_fail(exc: Exception) -> Response:
         line = current_app.extensions["signpost"]
         pack = line.pack_for(request.form.get("To"))
         event = event_from(request.form, utc_now(), start=request.path == "/voice")
-        return xml(stateless(pack, current_app.extensions[SPEECH][pack.id], event, step_number()))
+        fernet = call_state.call_sealer(line.config.hash_key)
+        return xml(stateless(pack, current_app.extensions[SPEECH][pack.id], event, step_number(), fernet))
     except Exception:
         log.exception("voice webhook could not answer from a fresh call; answered with the fallback")
         return fallback()

@@ -8,6 +8,7 @@ press a key over it. No content edit and no flow can leave it out.
 from __future__ import annotations
 
 import functools
+from xml.sax.saxutils import escape as xml_escape
 from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
@@ -16,9 +17,11 @@ from flows.model import VoiceReply
 from flows.pack import Pack
 from flows.render import EMERGENCY_VOICE
 from flows.voice import TEXT_STEPS
+from service.call_state import PARAM as STATE_PARAM
 
 STEP_URL = "/voice/step?n="
-_STEP_MARK = "STEP"
+# Stands for the step URL in a rendered template; no content can contain it.
+_STEP_MARK = "\x00step\x00"
 
 
 @dataclass(frozen=True)
@@ -60,22 +63,28 @@ def render(reply: VoiceReply, speech: Speech, action: str) -> str:
     return str(response)
 
 
-def render_step(reply: VoiceReply, speech: Speech, n: int) -> str:
-    """TwiML for ``reply`` with its answers coming to step ``n``.
+def step_url(n: int, state: str) -> str:
+    """Where the caller's next answer comes: step ``n``, carrying the call's state."""
+    return f"{STEP_URL}{n}&{STATE_PARAM}={state}"
+
+
+def render_step(reply: VoiceReply, speech: Speech, n: int, state: str) -> str:
+    """TwiML for ``reply`` with its answers coming to step ``n``, carrying ``state``.
 
     Building TwiML is most of the work of a turn, and the same menu or page is
     asked for again and again, so each distinct reply is rendered once and only
-    the step number is filled in. Not the steps of asking for a text: those can
-    read a phone number back, and no number is kept in memory longer than a turn.
+    the step is filled in. Not the steps of asking for a text: those can read a
+    phone number back, and no number is kept in memory longer than a turn.
     """
     if reply.node in TEXT_STEPS:
-        return render(reply, speech, f"{STEP_URL}{n}")
-    return _template(reply, speech).replace(f"{STEP_URL}{_STEP_MARK}", f"{STEP_URL}{n}")
+        return render(reply, speech, step_url(n, state))
+    # The template is serialised XML, so what goes into its attribute is escaped here.
+    return _template(reply, speech).replace(_STEP_MARK, xml_escape(step_url(n, state)))
 
 
 @functools.lru_cache(maxsize=1024)
 def _template(reply: VoiceReply, speech: Speech) -> str:
-    return render(reply, speech, f"{STEP_URL}{_STEP_MARK}")
+    return render(reply, speech, _STEP_MARK)
 
 
 def goodbye(text: str, speech: Speech) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 import xml.etree.ElementTree as ET
 import zlib
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -139,6 +141,17 @@ def gather(root: ET.Element) -> ET.Element:
     found = root.find("Gather")
     assert found is not None, ET.tostring(root)
     return found
+
+
+def step_of(action: str) -> int:
+    """The step number a voice action URL names."""
+    return int(parse_qs(urlsplit(action).query)["n"][0])
+
+
+def call_state_in(action: str) -> str:
+    """What a voice action URL carries as the call's state, decoded (the test reads it, not the app)."""
+    state = parse_qs(urlsplit(action).query)["s"][0]
+    return base64.urlsafe_b64decode(state + "=" * (-len(state) % 4)).decode()
 
 def run_followups(line, sender=None, timeout: float = 30.0) -> None:
     """Run the follow-up worker in this process until nothing is queued or waiting to retry.

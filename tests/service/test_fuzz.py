@@ -39,6 +39,9 @@ ENDPOINTS = {
     "/voice/step?n=1": EMERGENCY_VOICE,
     "/voice/step?n=4": EMERGENCY_VOICE,
     "/voice/step?n=x": EMERGENCY_VOICE,
+    # A call's state as its URL carries it: in a menu, and junk.
+    "/voice/step?n=3&s=eyJjaGFubmVsIjoidm9pY2UiLCJtZW51Ijoidm9pY2VfbW9yZSIsIm5vZGUiOiJ2b2ljZV9tb3JlIn0": EMERGENCY_VOICE,
+    "/voice/step?n=2&s=%25junk": EMERGENCY_VOICE,
     "/voice/fallback": EMERGENCY_VOICE,
 }
 

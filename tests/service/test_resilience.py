@@ -113,22 +113,31 @@ def test_a_pack_that_fails_to_load_stops_start_up(config, tmp_path):
     assert "topics.toml" in run.stderr and "topics.contacts" in run.stderr
 
 
-def test_silence_while_redis_is_down_ends_the_call_politely(serve, config):
+def test_silence_while_redis_is_down_is_still_counted_and_ends_politely(serve, config):
     twilio = Twilio(serve(config.with_(redis_url="redis://127.0.0.1:1/0")).url)
     call = twilio.call_start(from_=TEXTER)
     assert call.said[0] == EMERGENCY_VOICE
+    # The count travels in the step URL, so the call re-prompts as usual...
+    for _ in range(2):
+        call.silence()
+        assert call.said[0] == EMERGENCY_VOICE and call.root.find("Gather") is not None
+    # ...and still ends, with the helpline number, rather than loop for ever.
     call.silence()
     assert call.said[0] == EMERGENCY_VOICE
-    assert call.root.find("Hangup") is not None, "no state to count silences: end, do not loop"
+    assert call.root.find("Hangup") is not None
     assert "0 3 4 4, 3 8 1, 4 7 7 2" in call.text
 
 
 def test_a_stored_answer_sealed_under_an_old_key_is_answered_afresh(serve, config, redis_client):
     old = Twilio(serve(config).url)
-    call = old.call_start(from_=TEXTER).press("1")
+    call = old.call_start(from_=TEXTER).press("1")  # a topic: "to get this by text, press 1"
     action = gather(call.root).get("action")
-    old.post(action, {"CallSid": call.sid, "From": TEXTER, "Digits": "9"})  # answered and stored
+    first = old.post(action, {"CallSid": call.sid, "From": TEXTER, "Digits": "1"})
+    assert "ending 4 5 6" in " ".join(spoken(voice_twiml(first)))
+    # An answer that reads the caller's number back rests only sealed.
+    stored = [redis_client.get(k) for k in redis_client.scan_iter("signpost:delivery:voice:*")]
+    assert stored and not [v for v in stored if b"4 5 6" in v]
     rotated = Twilio(serve(config.with_(secret_key="a-rotated-secret")).url)
-    again = rotated.post(action, {"CallSid": call.sid, "From": TEXTER, "Digits": "9"})
+    again = rotated.post(action, {"CallSid": call.sid, "From": TEXTER, "Digits": "1"})
     root = voice_twiml(again)
-    assert spoken(root)[0] == EMERGENCY_VOICE and root.find("Gather") is not None
+    assert spoken(root)[0] == EMERGENCY_VOICE and "ending 4 5 6" in " ".join(spoken(root))

@@ -5,12 +5,14 @@ SpeechResult, the <Redirect> when the caller says nothing, the <Dial action> whe
 transfer ends.
 """
 
+import base64
 import datetime as dt
 import json
 import os
 import re
 import signal
 import time
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
@@ -23,7 +25,7 @@ from service import followups
 from service.embedded_redis import EmbeddedRedis
 from service.store import PREFIX
 from service.voice import CLOCK
-from tests.support import Call, Twilio, gather, redis_contents, spoken, voice_twiml
+from tests.support import Call, Twilio, call_state_in, gather, redis_contents, spoken, step_of, voice_twiml
 
 UTC = dt.timezone.utc
 TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
@@ -60,10 +62,12 @@ def test_a_call_opens_with_999_then_the_menu_inside_a_gather(twilio, at):
     assert listen.get("input") == "dtmf speech" and listen.get("language") == "en-GB"
     assert int(listen.get("timeout")) >= 8 and listen.get("speechTimeout") == "auto"
     assert "what to do" in listen.get("hints") and "text me the links" in listen.get("hints")
-    assert listen.get("action") == "/voice/step?n=1" and listen.get("method") == "POST"
+    action = urlsplit(listen.get("action"))
+    assert action.path == "/voice/step" and parse_qs(action.query)["n"] == ["1"]
+    assert listen.get("method") == "POST"
     assert all(say.get("voice") == "Polly.Amy-Neural" for say in call.root.iter("Say"))
     assert "For what to do now, press 1." in call.said
-    assert call.root.find("Redirect").text == "/voice/step?n=1"
+    assert call.root.find("Redirect").text == listen.get("action")
 
 
 def test_the_voice_is_configurable(serve, config):
@@ -101,7 +105,7 @@ def test_walk_the_whole_menu_and_back_999_first_every_time(twilio, at):
 
 def test_step_numbers_count_up(twilio, at):
     call = twilio.call_start().press("1").press("9")
-    assert gather(call.root).get("action") == "/voice/step?n=3"
+    assert step_of(gather(call.root).get("action")) == 3
 
 
 def test_silence_ends_politely_within_three_turns(twilio, at):
@@ -155,7 +159,7 @@ class TestHelplineHours:
         dial = call.root.find("Dial")
         assert dial is not None and dial.find("Number") is None
         assert dial.text == "+443443814772" and int(dial.get("timeout")) > 0
-        assert dial.get("action") == "/voice/step?n=3"
+        assert step_of(dial.get("action")) == 3
         call.dial_ends("busy")
         assert_999_first(call.root)
         assert "The helpline did not answer." in call.said and "Main menu." in call.said
@@ -210,6 +214,10 @@ class TestTexts:
         call = twilio.call_start(from_="anonymous").press("4").press("1").press(KEYED)
         assert "You keyed 0 7 4 0 0" in call.text  # the number is now held between turns
         assert_not_stored(redis_client, KEYED_FORMS + ["0 7 4 0 0, 1 2 3 4 5 6"])
+        # It travels in the step URL, which Twilio keeps, only sealed.
+        state = call_state_in(gather(call.root).get("action"))
+        assert '"number"' in state
+        assert not any(form in state for form in KEYED_FORMS) and "7400123456" not in re.sub(r"\D", "", state)
         call.press("1")
         assert "on its way" in call.text
         # The queued job holds it until sent (with a TTL); nothing else does.
@@ -242,21 +250,21 @@ class TestRetries:
         assert start_again == call.response.content
         url = gather(call.root).get("action")
         first = call.press("2").response.content
-        call.press("0")  # the caller moves on
+        assert "For what to do now, press 1." in call.press("0").said  # the caller moves on
         retried = call.post(url, Digits="2").response.content
         assert retried == first
         different_input = call.post(url, Digits="4").response.content
         assert different_input == first
-        session = next(redis_client.scan_iter(f"{PREFIX}session:voice:*"))
-        assert json.loads(redis_client.get(session))["node"] == "voice_main"
         day = next(redis_client.scan_iter(f"{PREFIX}stats:*"))
         assert redis_client.hget(day, "voice:helplines") == b"1"
 
-    def test_state_is_keyed_by_a_hash_of_the_call_sid(self, twilio, at, redis_client):
+    def test_deliveries_are_keyed_by_a_hash_of_the_call_sid(self, twilio, at, redis_client):
         call = twilio.call_start().press("1")
         keys = [k.decode() for k in redis_client.scan_iter(f"{PREFIX}*")]
         assert keys and not any(call.sid in k or "7400123456" in k for k in keys)
-        assert any(k.startswith(f"{PREFIX}session:voice:") for k in keys)
+        assert len([k for k in keys if k.startswith(f"{PREFIX}delivery:voice:")]) == 2
+        # The call's state is in its step URLs, not in Redis.
+        assert not [k for k in keys if k.startswith(f"{PREFIX}session:")]
 
 
 def test_unsigned_requests_are_refused(live):
@@ -297,8 +305,8 @@ def test_redis_hung_mid_call_still_answers_within_a_second(serve, config, tmp_pa
             call.press("3")
             assert time.monotonic() - started < 1.0
             assert_999_first(call.root)
-            # Without its session the call answers from the main menu: 3 is warning signs.
-            assert "Emotional distress." in call.text
+            # The state is in the step URL: the call keeps its place in "More advice".
+            assert "Sextortion is blackmail" in call.text
         finally:
             os.kill(server.process.pid, signal.SIGCONT)
     finally:
@@ -330,12 +338,24 @@ def test_missing_fields_still_get_999_and_the_menu(twilio, at):
     speech=st.text(max_size=200),
     caller=st.sampled_from(["+447400123456", "anonymous", "", "+441234567890", "x" * 40]),
     dial=st.sampled_from(["", "completed", "busy", "no-answer"]),
+    # The call's state as the URL carries it: real ones, junk, and JSON of the wrong shape.
+    state=st.one_of(
+        st.sampled_from(["", "e30", "bnVsbA", "W10", "eyJjaGFubmVsIjoidm9pY2UifQ", "%%%", "====", "\u00e9"]),
+        st.text(max_size=60),
+        st.binary(max_size=60).map(lambda b: base64.urlsafe_b64encode(b).decode()),
+        st.dictionaries(st.sampled_from(["channel", "menu", "node", "trail", "silences", "slow", "pending"]),
+                        st.one_of(st.none(), st.integers(), st.text(max_size=12), st.just("voice"),
+                                  st.lists(st.text(max_size=8), max_size=3)), max_size=7)
+        .map(lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).decode()),
+    ),
 )
-def test_any_input_gets_200_valid_twiml_and_999_first(twilio, at, captured_logs, step, digits, speech, caller, dial):
+def test_any_input_gets_200_valid_twiml_and_999_first(
+    twilio, at, captured_logs, step, digits, speech, caller, dial, state
+):
     form = {"CallSid": "CA-any", "From": caller, "Digits": digits, "SpeechResult": speech}
     if dial:
         form["DialCallStatus"] = dial
-    root = voice_twiml(twilio.post(f"/voice/step?n={step}", form))
+    root = voice_twiml(twilio.post(f"/voice/step?{urlencode({'n': step, 's': state})}", form))
     assert_999_first(root)
     # A way on: listen, put through, or hang up.
     assert {child.tag for child in root} & {"Gather", "Dial", "Hangup"}
