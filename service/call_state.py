@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from dataclasses import replace
 
@@ -29,7 +30,18 @@ def call_sealer(key: bytes) -> Fernet:
 
 def encode(session: Session, fernet: Fernet) -> str:
     """``session`` for a URL: short, and with any keyed number sealed."""
-    data = _conceal(session, fernet).to_dict()
+    if session.pending is None:
+        # Most turns are a caller moving between menus: the same few states again and again.
+        return _encode_place(session.menu, session.node, tuple(session.trail), session.silences, session.slow)
+    return _encoded(_conceal(session, fernet).to_dict())
+
+
+@functools.lru_cache(maxsize=1024)
+def _encode_place(menu, node, trail, silences, slow) -> str:
+    return _encoded(Session("voice", menu, node, list(trail), silences, slow).to_dict())
+
+
+def _encoded(data: dict) -> str:
     raw = json.dumps(data, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 

@@ -54,10 +54,11 @@ def require_twilio_signature() -> None:
     line = current_app.extensions["signpost"]
     if not line.config.checks_signatures:
         return
-    signature = request.headers.get("X-Twilio-Signature", "")
-    url = signed_url(request, line.config.public_base_url)
-    if not signature or not signed_by_twilio(line.validator, url, request.form, signature):
-        current_app.logger.warning("rejected %s: missing or invalid Twilio signature", request.path)
+    req = request._get_current_object()  # once, not through the proxy for every attribute
+    signature = req.headers.get("X-Twilio-Signature", "")
+    url = signed_url(req, line.config.public_base_url)
+    if not signature or not signed_by_twilio(line.validator, url, req.form, signature):
+        current_app.logger.warning("rejected %s: missing or invalid Twilio signature", req.path)
         abort(403)
 
 

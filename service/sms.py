@@ -6,7 +6,7 @@ Twilio gets a 200 with a reply whose first line is the 999 instruction.
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import logging
 
 import redis
@@ -17,37 +17,64 @@ from flows import Event
 from flows import sms as sms_flow
 from service.privacy import short, token_id
 from service.signature import require_twilio_signature
-from service.store import Turn
+from service.store import Store, Turn
 
 log = logging.getLogger("signpost.sms")
 bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
 
+DECIDED = "signpost.sms.decided"
+# Texts no longer than this have their decided turn remembered (see ``remember_turns``).
+REMEMBERED_LENGTH = 40
 
-def page(pack, node: str) -> Response:
+
+def page(line, pack, node: str) -> Response:
     """A page rendered at start-up; an unknown node (a pack changed under a retry) gets the menu."""
-    pages = current_app.extensions["signpost"].sms_twiml(pack)
+    pages = line.sms_twiml(pack)
     return Response(pages.get(node, pages[pack.main_menu]), mimetype="application/xml")
 
 
-def delivery_token(channel: str) -> str | None:
+@bp.record_once
+def remember_turns(state) -> None:
+    """A turn depends on nothing but the pack and the words, and most texts are the
+    same few words ("hi", "1", "STOP"), so each worker remembers short ones."""
+    line = state.app.extensions["signpost"]
+    state.app.extensions[DECIDED] = {
+        pack.id: functools.lru_cache(maxsize=1024)(functools.partial(_decide, pack))
+        for pack in line.every_pack
+    }
+
+
+def decided(pack, body: str) -> tuple[dict, str]:
+    """The turn decided from every menu, and as the answer script reads it."""
+    if len(body) > REMEMBERED_LENGTH:
+        return _decide(pack, body)
+    return current_app.extensions[DECIDED][pack.id](body)
+
+
+def _decide(pack, body: str) -> tuple[dict, str]:
+    outcomes = sms_flow.outcomes(pack, Event("text", body))
+    return outcomes, Store.encode_outcomes(outcomes)
+
+
+def delivery_token(form, channel: str) -> str | None:
     """What makes a retried delivery the same delivery: the message, else Twilio's token."""
-    token = request.form.get("MessageSid") or request.headers.get("I-Twilio-Idempotency-Token")
+    token = form.get("MessageSid") or request.headers.get("I-Twilio-Idempotency-Token")
     return token_id(channel, token) if token else None
 
 
 @bp.post("/sms")
 def inbound() -> Response:
     line = current_app.extensions["signpost"]
-    pack = line.pack_for(request.form.get("To"))
-    person = line.person(request.form.get("From"))
-    event = Event("text", request.form.get("Body", ""), at=dt.datetime.now(dt.timezone.utc))
-    outcomes = sms_flow.outcomes(pack, event)
+    form = request.form
+    pack = line.pack_for(form.get("To"))
+    person = line.person(form.get("From"))
+    outcomes, encoded = decided(pack, form.get("Body", ""))
     try:
         # Opt-outs journalled during an outage first, so none can undo a newer change.
         line.catch_up()
         answer = line.store.answer(
-            Turn("sms", person, delivery_token("sms"), pack.id), outcomes,
+            Turn("sms", person, delivery_token(form, "sms"), pack.id), encoded,
             number_id=person, reply_limit=line.config.sms_replies_per_hour,
         )
     except redis.RedisError as exc:
@@ -59,7 +86,7 @@ def inbound() -> Response:
             line.journal.record(person, reply.effect)
         log.warning("sms from=%s redis unavailable (%s): answered without a session",
                     short(person), type(exc).__name__)
-        return page(pack, reply.node)
+        return page(line, pack, reply.node)
     if answer.status == "flooded":
         # An opt-out is still recorded; only the reply, which costs money, is held back.
         log.warning("sms from=%s over %d replies this hour: not answered",
@@ -69,14 +96,15 @@ def inbound() -> Response:
     else:
         # Every answer is in the access log already; this is for following one conversation.
         log.debug("sms from=%s %s node=%s", short(person), answer.status, answer.node)
-    return page(pack, answer.node)
+    return page(line, pack, answer.node)
 
 
 @bp.post("/sms/fallback")
 def fallback() -> Response:
     """Twilio's "primary handler fails" URL: the main menu, no Redis, nothing computed."""
-    pack = current_app.extensions["signpost"].pack_for(request.form.get("To"))
-    return page(pack, pack.main_menu)
+    line = current_app.extensions["signpost"]
+    pack = line.pack_for(request.form.get("To"))
+    return page(line, pack, pack.main_menu)
 
 
 @bp.errorhandler(Exception)

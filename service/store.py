@@ -178,25 +178,30 @@ class Store:
     def stats_key(pack: str, day: dt.date) -> str:
         return f"{PREFIX}stats:{pack}:{day.isoformat()}"
 
+    @staticmethod
+    def encode_outcomes(outcomes: dict[str, tuple[Reply, Session]]) -> str:
+        """``flows.sms.outcomes`` as the answer script reads them: {menu: [node, session, effect]}."""
+        return json.dumps(
+            {menu: [reply.node, _session_json(session), reply.effect or ""]
+             for menu, (reply, session) in outcomes.items()},
+            separators=(",", ":"),
+        )
+
     def answer(
         self,
         turn: Turn,
-        outcomes: dict[str, tuple[Reply, Session]],
+        outcomes: str,
         *,
         number_id: str,
         reply_limit: int,
         day: dt.date | None = None,
     ) -> Answer:
-        """One SMS turn in one round trip (see the module docstring)."""
-        encoded = {
-            menu: [reply.node, _session_json(session), reply.effect or ""]
-            for menu, (reply, session) in outcomes.items()
-        }
+        """One SMS turn in one round trip (see the module docstring); ``outcomes`` encoded."""
         status, node, *rest = self._answer(
             keys=[turn.delivery_key, turn.session_key, self.optout_key(number_id),
                   self.stats_key(turn.pack, day or uk_today()), turn.replies_key],
             args=["1" if turn.delivery else "0", self.dedupe_ttl, self.session_ttl, STATS_TTL,
-                  REPLY_WINDOW, reply_limit, json.dumps(encoded, separators=(",", ":"))],
+                  REPLY_WINDOW, reply_limit, outcomes],
         )
         return Answer(status.decode(), node.decode(), *(v.decode() for v in rest))
 
