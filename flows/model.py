@@ -25,8 +25,9 @@ class Event:
 class Session:
     """Where one texter or caller is in the conversation.
 
-    Small on purpose: it is stored after every turn. ``menu`` is the menu that
-    numbers refer to; ``trail`` the menus to go back through.
+    Small on purpose: it is kept after every turn (a text's in Redis, a call's in
+    its next step URL). ``menu`` is the menu that numbers refer to; ``trail`` the
+    menus to go back through.
     """
 
     channel: str = "sms"

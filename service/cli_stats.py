@@ -1,6 +1,6 @@
 """``signpost stats``: how often each menu item was shown, per day and channel.
 
-Reads the counters the webhooks keep as they answer (``Store.commit``): one Redis
+Reads the counters the webhooks keep as they answer (``Store.answer`` for texts, ``Store.claim`` for calls): one Redis
 hash a pack a day, one field a channel and item. They hold counts only - no
 phone number, no pseudonym, no message - so nothing here can identify anyone.
 """

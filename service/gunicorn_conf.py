@@ -20,7 +20,8 @@ threads = int(os.environ.get("SIGNPOST_WEB_THREADS", "8"))
 # workers share its memory.
 preload_app = True
 accesslog = "-"
-# Paths only: no query string or body ever holds a phone number, but keep it that way.
+# Paths only: a call's step URL carries its state in the query (a keyed number only
+# sealed), which has no place in a log line.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 timeout = 30
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 
 import redis
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from flows import Event
+from flows.model import Reply
 from flows import sms as sms_flow
 from service.privacy import short, token_id
 from service.signature import require_twilio_signature
@@ -24,8 +26,9 @@ bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
 
 DECIDED = "signpost.sms.decided"
-# Texts no longer than this have their decided turn remembered (see ``remember_turns``).
-REMEMBERED_LENGTH = 40
+# The texts whose decided turn is remembered (see ``remember_turns``): one word of at
+# most 20 characters, with no three digits in a row.
+REMEMBERED = re.compile(r"\s*(?!.*\d{3})\S{1,20}\s*")
 
 
 def page(line, pack, node: str) -> Response:
@@ -36,8 +39,10 @@ def page(line, pack, node: str) -> Response:
 
 @bp.record_once
 def remember_turns(state) -> None:
-    """A turn depends on nothing but the pack and the words, and most texts are the
-    same few words ("hi", "1", "STOP"), so each worker remembers short ones."""
+    """A turn depends on nothing but the pack and the words (the SMS flow reads no clock),
+    and most texts are the same few words ("hi", "1", "STOP"), so each worker
+    remembers those. Only short single words with no run of digits, so that no phone
+    number and no sentence a person texts outlives its turn."""
     line = state.app.extensions["signpost"]
     state.app.extensions[DECIDED] = {
         pack.id: functools.lru_cache(maxsize=1024)(functools.partial(_decide, pack))
@@ -45,16 +50,18 @@ def remember_turns(state) -> None:
     }
 
 
-def decided(pack, body: str) -> tuple[dict, str]:
-    """The turn decided from every menu, and as the answer script reads it."""
-    if len(body) > REMEMBERED_LENGTH:
-        return _decide(pack, body)
-    return current_app.extensions[DECIDED][pack.id](body)
+def decided(pack, body: str) -> tuple[Reply, str]:
+    """The turn's answer from a fresh session (Redis's stand-in), and the turn decided
+    from every menu as the answer script reads it."""
+    if REMEMBERED.fullmatch(body):
+        return current_app.extensions[DECIDED][pack.id](body)
+    return _decide(pack, body)
 
 
-def _decide(pack, body: str) -> tuple[dict, str]:
+def _decide(pack, body: str) -> tuple[Reply, str]:
     outcomes = sms_flow.outcomes(pack, Event("text", body))
-    return outcomes, Store.encode_outcomes(outcomes)
+    fresh, _ = outcomes[""]
+    return fresh, Store.encode_outcomes(outcomes)
 
 
 def delivery_token(form, channel: str) -> str | None:
@@ -69,7 +76,7 @@ def inbound() -> Response:
     form = request.form
     pack = line.pack_for(form.get("To"))
     person = line.person(form.get("From"))
-    outcomes, encoded = decided(pack, form.get("Body", ""))
+    fresh, encoded = decided(pack, form.get("Body", ""))
     try:
         # Opt-outs journalled during an outage first, so none can undo a newer change.
         line.catch_up()
@@ -81,12 +88,11 @@ def inbound() -> Response:
         # Stateless fallback: the turn as if from a fresh session still answers
         # keywords and gives the menu; an opt-out goes to the journal.
         line.redis_failed()
-        reply, _ = outcomes[""]
-        if reply.effect:
-            line.journal.record(person, reply.effect)
+        if fresh.effect:
+            line.journal.record(person, fresh.effect)
         log.warning("sms from=%s redis unavailable (%s): answered without a session",
                     short(person), type(exc).__name__)
-        return page(line, pack, reply.node)
+        return page(line, pack, fresh.node)
     if answer.status == "flooded":
         # An opt-out is still recorded; only the reply, which costs money, is held back.
         log.warning("sms from=%s over %d replies this hour: not answered",

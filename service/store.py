@@ -128,7 +128,7 @@ def _session_json(session: Session | None) -> str:
 
 @dataclass(frozen=True)
 class Turn:
-    """One webhook's keys: whose session, which delivery, which pack."""
+    """One webhook's keys: whose turn, which delivery, which pack."""
 
     channel: str
     person: str  # HMAC of the phone number, or of the CallSid for a call
@@ -214,6 +214,13 @@ class Store:
                   f"{turn.channel}:{counted}" if counted else "", STATS_TTL],
         )
         return result.decode() if result is not None else None
+
+    def answered(self, turn: Turn) -> str | None:
+        """The answer claimed by an earlier delivery of this turn, if any."""
+        if not turn.delivery:
+            return None
+        earlier = self.redis.get(turn.delivery_key)
+        return earlier.decode() if earlier is not None else None
 
     def opted_out(self, number_id: str) -> bool:
         return bool(self.redis.exists(self.optout_key(number_id)))

@@ -117,15 +117,20 @@ def answer(n: int, start: bool) -> Response:
     call = call_id(call_sid, line.config.hash_key)
     session = (Session(channel="voice") if start else
                call_state.decode(request.args.get(call_state.PARAM, ""), fernet, line.config.session_ttl))
+    turn = Turn("voice", call, token_id("voice", call_sid, str(n)) if call_sid else None, pack.id)
     reply, session = step(pack, session, event)
     if reply.followup is not None:
+        # Asking for a text is the one step that acts outside Redis's claim (it queues
+        # a job), so a retry of it is looked for first: a retried step acts once.
+        if (earlier := answered_before(line, turn, fernet)) is not None:
+            log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
+            return xml(earlier)
         outcome = request_followup(line, pack, reply, call, n)
         reply, session = step(pack, session, Event("followup", outcome, at=event.at))
     twiml = render_step(reply, speech, n + 1, call_state.encode(session, fernet))
     # What reads a keyed number back rests in Redis only sealed.
     stored = call_state.seal_answer(twiml, fernet) if reply.node in TEXT_STEPS else twiml
     counted = reply.node if reply.node in pack.topics or reply.node in pack.menus else ""
-    turn = Turn("voice", call, token_id("voice", call_sid, str(n)) if call_sid else None, pack.id)
     try:
         earlier = line.store.claim(turn, stored, counted=counted)
     except redis.RedisError as exc:
@@ -141,6 +146,15 @@ def answer(n: int, start: bool) -> Response:
     # Every answer is in the access log already; this is for following one call.
     log.debug("voice call=%s step=%s event=%s node=%s", short(call), n, event.kind, reply.node)
     return xml(twiml)
+
+
+def answered_before(line, turn: Turn, fernet: Fernet) -> str | None:
+    """The answer already given to this delivery, if there is one and it can be read."""
+    try:
+        earlier = line.store.answered(turn)
+    except redis.RedisError:
+        return None  # then the follow-up cannot be queued either, and the caller is told
+    return call_state.open_answer(earlier, fernet) if earlier is not None else None
 
 
 def stateless(pack, speech: Speech, event: Event, n: int, fernet: Fernet) -> str:

@@ -8,8 +8,8 @@ press a key over it. No content edit and no flow can leave it out.
 from __future__ import annotations
 
 import functools
-from xml.sax.saxutils import escape as xml_escape
 from dataclasses import dataclass
+from xml.sax.saxutils import escape as xml_escape
 
 from twilio.twiml.voice_response import VoiceResponse
 

@@ -153,6 +153,7 @@ def call_state_in(action: str) -> str:
     state = parse_qs(urlsplit(action).query)["s"][0]
     return base64.urlsafe_b64decode(state + "=" * (-len(state) % 4)).decode()
 
+
 def run_followups(line, sender=None, timeout: float = 30.0) -> None:
     """Run the follow-up worker in this process until nothing is queued or waiting to retry.
 

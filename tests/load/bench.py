@@ -150,12 +150,13 @@ def main() -> int:
             # The line dedupes deliveries, so it gets fresh ones every round; the bare apps
             # keep nothing, so one list serves all their rounds.
             lists = []
-            for r in range(args.rounds if name == "signpost" else 1):
+            # One list more than rounds: the first warms the server up.
+            for r in range(1 + (args.rounds if name == "signpost" else 1)):
                 path = work / f"{name.replace(' ', '_')}-{r}.tsv"
                 write_requests(signed_requests(server["base"], per_round, step_url, first=r * per_round), path)
                 lists.append(path)
-            server["lists"] = lists
-            wrk(server["port"], lists[0], args.connections, 2)  # warm up
+            warm_up, server["lists"] = lists[0], lists[1:]
+            wrk(server["port"], warm_up, args.connections, 2)
         # Rounds take turns, so a machine that slows down or speeds up part-way
         # through (a shared one does) weighs on every app alike.
         for r in range(args.rounds):

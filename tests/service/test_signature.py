@@ -1,8 +1,9 @@
 """Only requests Twilio signed are answered (with TWILIO_AUTH_TOKEN set)."""
 
 import requests
+from werkzeug.datastructures import MultiDict
 
-from tests.support import TEXTER, Twilio, message_text
+from tests.support import TEXTER, Twilio, gather, message_text, voice_twiml
 
 
 def test_unsigned_request_gets_403(live):
@@ -20,7 +21,7 @@ def test_signature_with_another_token_gets_403(live):
 
 def test_replayed_signature_with_changed_parameters_gets_403(twilio):
     params = {"From": TEXTER, "Body": "hi", "MessageSid": "SM1"}
-    signature = twilio.sign("/sms", __import__("werkzeug").datastructures.MultiDict(params))
+    signature = twilio.sign("/sms", MultiDict(params))
     assert twilio.post("/sms", params, signature=signature).status_code == 200
     tampered = {**params, "Body": "STOP"}
     assert twilio.post("/sms", tampered, signature=signature).status_code == 403
@@ -43,8 +44,6 @@ def test_query_string_is_part_of_the_signed_url(twilio):
     params = {"From": TEXTER, "Body": "hi"}
     good = twilio.post("/sms?x=1", params)
     assert good.status_code == 200
-    from werkzeug.datastructures import MultiDict
-
     signed_without_query = twilio.sign("/sms", MultiDict(params))
     assert twilio.post("/sms?x=1", params, signature=signed_without_query).status_code == 403
 
@@ -57,3 +56,24 @@ def test_without_a_token_signatures_are_not_required(serve, config):
 
 def test_oversized_body_gets_413(twilio):
     assert twilio.post("/sms", {"From": TEXTER, "Body": "x" * 200_000}).status_code == 413
+
+
+def test_a_signature_header_that_is_not_ascii_gets_403(twilio):
+    for path in ("/sms", "/voice", "/voice/step?n=1", "/sms/status"):
+        assert twilio.post(path, {"From": TEXTER, "Body": "hi"}, signature="\u00e9t\u00e9").status_code == 403
+
+
+def test_twilio_may_sign_the_url_with_its_default_port(serve, config):
+    server = serve(config.with_(public_base_url="https://line.example.org"))
+    with_port = Twilio(server.url, public_url="https://line.example.org:443")
+    assert message_text(with_port.sms("hi")).startswith("If a child")
+
+
+def test_a_call_state_changed_under_its_signature_gets_403(twilio):
+    call = twilio.call_start()
+    action = gather(call.root).get("action")
+    params = {"CallSid": call.sid, "From": TEXTER, "Digits": "1"}
+    signature = twilio.sign(action, MultiDict(params))
+    forged = action.replace("&s=", "&s=eyJjaGFubmVsIjoidm9pY2UiLCJtZW51Ijoidm9pY2VfbW9yZSJ9&was=")
+    assert twilio.post(forged, params, signature=signature).status_code == 403
+    assert voice_twiml(twilio.post(action, params, signature=signature)) is not None

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from flows import gsm
 from flows.render import EMERGENCY_SMS
 from service.privacy import number_id
+from service.sms import DECIDED
 from service.store import PREFIX, Store
 from tests.support import SECRET_KEY, TEXTER, message_text
 
@@ -147,3 +148,13 @@ def test_healthz_reports_redis(live, serve, config):
     down = serve(config.with_(redis_url="redis://127.0.0.1:1/0"))
     body = requests.get(down.url + "/healthz", timeout=5)
     assert body.status_code == 200 and body.json() == {"status": "degraded", "redis": "unreachable", "pack": "en-GB-coventry"}
+
+
+
+def test_a_worker_remembers_common_words_but_no_number_or_sentence(live, twilio):
+    common = ["hi", "1", "Helpline", "steps"]
+    personal = ["07400123456", "+447400123456", "call me 07400 123456", "my son is 14", "x" * 21]
+    for n, body in enumerate(common + personal):
+        assert message_text(twilio.sms(body, sid=f"SM-remember-{n}")).startswith(EMERGENCY_SMS)
+    caches = live.app.extensions[DECIDED].values()
+    assert sum(cache.cache_info().currsize for cache in caches) == len(common)

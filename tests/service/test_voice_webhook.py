@@ -231,6 +231,24 @@ class TestTexts:
         assert again == first and len(jobs(redis_client)) == 1
 
 
+    def test_a_retried_request_for_a_text_acts_once_even_when_the_first_failed(
+        self, twilio, at, redis_client, monkeypatch
+    ):
+        call = twilio.call_start(from_="+447400123456").press("1").press("1")
+        url = gather(call.root).get("action")
+
+        def queue_down(*args, **kwargs):
+            raise ConnectionError("queue unavailable")
+
+        with monkeypatch.context() as patched:
+            patched.setattr("service.delivery.enqueue", queue_down)
+            first = call.press("1").response.content
+        assert "Sorry, I could not send the text." in call.text
+        # Twilio retries the same step once the queue is back: the same answer, no text.
+        again = call.post(url, Digits="1").response.content
+        assert again == first and jobs(redis_client) == []
+
+
 def assert_not_stored(redis_client, forms, skip=None):
     count = 0
     for name, blob in redis_contents(redis_client, skip):
@@ -323,6 +341,18 @@ def test_a_bug_is_answered_with_the_fallback_not_a_5xx(twilio, at, monkeypatch, 
     assert root[-1].tag == "Hangup" and POSH_SPOKEN in " ".join(spoken(root))
     assert any(r.levelname == "ERROR" and "voice webhook failed" in r.getMessage() for r in captured_logs.records)
 
+
+def test_a_bug_in_reading_the_state_answers_from_a_fresh_call(twilio, at, monkeypatch, captured_logs):
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    call = twilio.call_start()
+    monkeypatch.setattr("service.call_state.decode", broken)
+    call.press("2")
+    assert_999_first(call.root)
+    assert POSH_SPOKEN in call.text  # 2 from the main menu: the helplines
+    assert step_of(gather(call.root).get("action")) == 2 and call_state_in(gather(call.root).get("action"))
+    assert any("voice webhook failed" in r.getMessage() for r in captured_logs.records)
 
 def test_missing_fields_still_get_999_and_the_menu(twilio, at):
     root = voice_twiml(twilio.post("/voice", {}))
