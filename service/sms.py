@@ -15,8 +15,8 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from flows import Event
-from flows.model import Reply
 from flows import sms as sms_flow
+from flows.model import Reply
 from service.privacy import short, token_id
 from service.signature import require_twilio_signature
 from service.store import Store, Turn

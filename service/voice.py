@@ -11,7 +11,9 @@ caller keyed travels in it only encrypted, since Twilio keeps the URLs it calls.
 Each step is ONE Redis round trip: the delivery is claimed (``CallSid`` + step
 number, ``SET NX``) and the visit counted, in one script. A retried webhook loses
 the claim and gets the answer already given, so it hears identical TwiML and acts
-once. Stored answers that read a keyed number back are encrypted.
+once. Stored answers that read a keyed number back are encrypted. The one step
+that does more is sending a text: it looks for an earlier answer first, since
+queueing the text cannot wait for the claim, and the queue is Redis too.
 
 Whatever happens - Redis gone, a bug - Twilio gets a 200 whose first words are
 the 999 sentence, never a 5xx that would play Twilio's error message instead.
