@@ -28,6 +28,15 @@ def signpost(*args, stdin="", env=None):
                           timeout=60, env={**os.environ, **(env or {})})
 
 
+def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the shipped pack with one edit in ``file``; the edited file's path."""
+    copy = tmp_path / "pack"
+    shutil.copytree(DEFAULT_PACK_DIR, copy)
+    edited = copy / file
+    edited.write_text(edited.read_text().replace(old, new))
+    return edited
+
+
 class TestCheck:
     def test_the_shipped_pack_passes_and_ends_with_one_summary_line(self):
         result = signpost("check")
@@ -41,22 +50,16 @@ class TestCheck:
         assert f"  2027-05-24  pack ({at(DEFAULT_PACK_DIR / 'pack.toml', '[pack]')})" in lines
 
     def test_a_broken_copy_fails_naming_the_file_line_and_item(self, tmp_path):
-        copy = tmp_path / "pack"
-        shutil.copytree(DEFAULT_PACK_DIR, copy)
-        numbers = copy / "numbers.toml"
-        numbers.write_text(numbers.read_text().replace('"024 7678 8555"', '"024 7678 855"'))
-        result = signpost("check", str(copy))
+        numbers = broken_copy(tmp_path, "numbers.toml", '"024 7678 8555"', '"024 7678 855"')
+        result = signpost("check", str(numbers.parent))
         assert result.returncode == 1
         where = at(numbers, "024 7678 855")
         assert f"error: {where}: numbers.mash: '024 7678 855' is not a valid fixed line" in result.stdout
         assert result.stdout.strip().splitlines()[-1].endswith(" 1 error")
 
     def test_a_pack_that_does_not_load_says_so(self, tmp_path):
-        copy = tmp_path / "pack"
-        shutil.copytree(DEFAULT_PACK_DIR, copy)
-        topics = copy / "topics.toml"
-        topics.write_text(topics.read_text().replace("{link.cscp}", "{link.cspc}"))
-        result = signpost("check", str(copy))
+        topics = broken_copy(tmp_path, "topics.toml", "{link.cscp}", "{link.cspc}")
+        result = signpost("check", str(topics.parent))
         assert result.returncode == 1
         where = at(topics, "sms = ", after="[topics.contacts]")
         assert f"error: {where}: topics.contacts: dangling reference" in result.stdout
