@@ -4,6 +4,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    """What the person did (see :class:`Event`)."""
+
+    TEXT = "text"  # an SMS body
+    DIGITS = "digits"  # keys pressed
+    SPEECH = "speech"  # what the speech recogniser heard
+    SILENCE = "silence"  # no input before the timeout
+    START = "start"  # a new call
+    DIAL = "dial"  # a transfer ended; the value is Twilio's DialCallStatus
+
+
+class Effect(StrEnum):
+    """A change to the texter's standing that outlives the turn."""
+
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+
+
+class Listen(StrEnum):
+    """What a call listens for after speaking."""
+
+    MENU = "menu"  # one key, or words
+    NUMBER = "number"  # keys ending with #
+    NOTHING = ""  # hang up, or put through
+
+
+class FollowUpOutcome(StrEnum):
+    """How asking for a follow-up text went (``Services.request_followup``)."""
+
+    QUEUED = "queued"
+    DUPLICATE = "duplicate"  # already asked for: this is a retry
+    NOT_ALLOWED = "not_allowed"  # not a number the line may text
+    OPTED_OUT = "opted_out"
+    CAPPED = "capped"  # the number's or the line's allowance is used up
+    UNAVAILABLE = "unavailable"  # could not even be asked (Redis down, a bug)
 
 
 @dataclass(frozen=True)
@@ -15,7 +53,7 @@ class Event:
     (a new call), or an outcome the channel reports (``dial``).
     """
 
-    kind: str
+    kind: EventKind
     value: str = ""
     at: datetime | None = None
     caller: str = ""
@@ -86,7 +124,7 @@ class Reply:
 
     node: str
     text: str
-    effect: str | None = None
+    effect: Effect | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +153,7 @@ class VoiceReply:
 
     node: str
     say: tuple[str, ...] = ()
-    listen: str = "menu"
+    listen: Listen = Listen.MENU
     hints: tuple[str, ...] = ()
     slow: bool = False
     dial: str = ""

@@ -38,7 +38,7 @@ SILENCES_BEFORE_GOODBYE = 3
 NUMBER_TRIES = 3
 # What the line sends when the caller asks from a menu rather than from a topic.
 FOLLOWUP_TOPIC = "followup"
-# How a follow-up request went (service.followups), and what the caller is told.
+# How a follow-up request went (service.followups.asking), and what the caller is told.
 OUTCOMES = {
     "queued": "sent", "duplicate": "sent", "not_allowed": "cannot_text",
     "opted_out": "opted_out", "capped": "capped",

@@ -9,12 +9,10 @@ from pathlib import Path
 
 from flows.pack import Pack, load_pack
 from flows.phones import e164
-from service import sms_twiml
 from service.config import Config, ConfigError
-from service.journal import OptOutJournal
-from service.privacy import number_id
-from service.signature import validator_for
-from service.store import Store, connect
+from service.state.journal import OptOutJournal
+from service.state.pseudonyms import number_id
+from service.state.store import Store, connect
 
 log = logging.getLogger("signpost")
 
@@ -28,19 +26,13 @@ class Line:
     packs: dict[str, Pack] = field(default_factory=dict)
 
     def __post_init__(self):
-        self.validator = validator_for(self.config.auth_token)
         self.journal = OptOutJournal(Path(self.config.state_dir) / "optout-journal.log")
         self._journal_checked = float("-inf")
-        self._sms_twiml = {p.id: sms_twiml.rendered_pages(p) for p in self.every_pack}
 
     @property
     def every_pack(self) -> list[Pack]:
         """Each pack the line serves, once, the default first."""
         return list({p.id: p for p in [self.pack, *self.packs.values()]}.values())
-
-    def sms_twiml(self, pack: Pack) -> dict[str, str]:
-        """The pack's SMS pages as TwiML, rendered at start-up (node -> TwiML)."""
-        return self._sms_twiml[pack.id]
 
     def catch_up(self) -> None:
         """Redis answered: apply any opt-outs journalled while it was away.

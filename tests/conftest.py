@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pytest
 import redis
 
-from service.app import create_app
+from service.web.app import create_app
 from service.config import Config
-from service.embedded_redis import EmbeddedRedis
+from service.state.embedded_redis import EmbeddedRedis
 from tests.fake_twilio import FakeTwilioAPI
 from tests.support import AUTH_TOKEN, SECRET_KEY, LiveServer, Twilio
 

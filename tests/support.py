@@ -14,9 +14,9 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
 
-from service.cli_worker import run_once
-from service.followups import queue
-from service.sender import sender_for
+from service.cli.worker import run_once
+from service.followups.asking import queue
+from service.twilio.sender import sender_for
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SECRET_KEY = "test-secret-key"

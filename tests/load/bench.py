@@ -35,7 +35,7 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from service.embedded_redis import EmbeddedRedis, free_port  # noqa: E402
+from service.state.embedded_redis import EmbeddedRedis, free_port  # noqa: E402
 
 TOKEN = "bench-auth-token"
 TARGETS = {"ratio": 0.6, "p99_ms": 20.0, "rss_mb": 80.0, "startup_s": 2.0}
@@ -133,8 +133,8 @@ def main() -> int:
     apps = {
         "signpost": web,
         # The same server and settings as the web line: only the app differs.
-        "bare flask": web.replace("service.wsgi:app", "tests.load.bare_app:app"),
-        "bare + 1 RT": web.replace("service.wsgi:app", "tests.load.bare_app:app_with_redis()"),
+        "bare flask": web.replace("service.web.wsgi:app", "tests.load.bare_app:app"),
+        "bare + 1 RT": web.replace("service.web.wsgi:app", "tests.load.bare_app:app_with_redis()"),
     }
     servers, runs = {}, {name: [] for name in apps}
     try:

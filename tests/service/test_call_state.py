@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from flows import Event, Session, step
 from flows.pack import load_pack
 from messages import DEFAULT_PACK_DIR
-from service import call_state
+from service.twilio import call_state
 from tests.support import call_state_in
 
 PACK = load_pack(DEFAULT_PACK_DIR)

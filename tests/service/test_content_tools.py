@@ -14,7 +14,7 @@ import pytest
 from flows.render import EMERGENCY_SMS
 from messages import DEFAULT_PACK_DIR
 from service import cli
-from service.store import Store
+from service.state import keys
 from tests.flows.test_check import at
 from tests.support import TEXTER, message_text
 
@@ -164,8 +164,8 @@ class TestStats:
 
     def test_days_limits_how_far_back(self, redis_client, stats):
         today = dt.date.today()
-        redis_client.hset(Store.stats_key("en-GB-coventry", today - dt.timedelta(days=10)), "voice:steps", 4)
-        redis_client.hset(Store.stats_key("en-GB-coventry", today), "sms:signs", 3)
+        redis_client.hset(keys.stats("en-GB-coventry", today - dt.timedelta(days=10)), "voice:steps", 4)
+        redis_client.hset(keys.stats("en-GB-coventry", today), "sms:signs", 3)
         assert stats("--days", "10")[1].count("en-GB-coventry") == 1
         out = stats("--days", "11", "--csv")[1]
         assert f"{(today - dt.timedelta(days=10)).isoformat()},en-GB-coventry,voice,steps,4" in out.splitlines()

@@ -6,8 +6,8 @@ import re
 import pytest
 
 from flows.render import EMERGENCY_SMS
-from service.privacy import number_id
-from service.store import Store
+from service.state.pseudonyms import number_id
+from service.state import keys
 from tests.support import LINE_NUMBER, SECRET_KEY, TEXTER, Twilio, every_redis_byte, message_text, run_followups
 
 PUBLIC = "https://line.example.org"
@@ -108,5 +108,5 @@ def test_privacy_audit_after_sms_voice_and_follow_ups(twilio, line_server, fake_
             assert form not in logs, f"{form} in the logs"
     # Pseudonyms are there, so a conversation can still be followed.
     assert number_id(texter, SECRET_KEY.encode())[:10] in logs
-    assert redis_client.exists(Store.optout_key(number_id(texter, SECRET_KEY.encode()))) == 0
+    assert redis_client.exists(keys.optout(number_id(texter, SECRET_KEY.encode()))) == 0
     assert not re.search(rb"\+44\d{10}", stored)

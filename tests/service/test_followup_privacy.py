@@ -1,7 +1,7 @@
 """After follow-ups have run, whatever their outcome, no phone number remains in Redis or the logs."""
 
-from flows.model import FollowUp
-from service import followups
+from flows.model import FollowUp, FollowUpOutcome
+from service.followups import asking as followups
 from service.line import Line
 from tests.fake_twilio import created, refused, server_error, slow, too_many
 from tests.support import TEXTER, every_redis_byte, run_followups
@@ -22,7 +22,7 @@ def test_no_number_remains_in_redis_or_logs_after_every_outcome(config, fake_twi
     # sent; opted out at the carrier; 5xx; 429 until giving up; refused; too slow
     fake_twilio.script(created(), refused(21610), server_error(), *[too_many() for _ in range(5)])
     for i, number in enumerate(NUMBERS[:4]):
-        assert followups.request(line, FollowUp("followup", number), job_id=f"CA{i}") == followups.QUEUED
+        assert followups.request(line, FollowUp("followup", number), job_id=f"CA{i}") == FollowUpOutcome.QUEUED
 
     queued = every_redis_byte(redis_client)
     assert b"takeitdown.ncmec.org" in queued  # the scan does see inside queued jobs...
@@ -32,7 +32,7 @@ def test_no_number_remains_in_redis_or_logs_after_every_outcome(config, fake_twi
     run_followups(line)
     fake_twilio.script(refused(21211), slow(1.5))
     for i, number in enumerate(NUMBERS[4:], start=4):
-        assert followups.request(line, FollowUp("followup", number), job_id=f"CA{i}") == followups.QUEUED
+        assert followups.request(line, FollowUp("followup", number), job_id=f"CA{i}") == FollowUpOutcome.QUEUED
     run_followups(line)
     sid = fake_twilio.messages[0].answer["sid"]
     twilio.post("/sms/status", {"MessageSid": sid, "MessageStatus": "delivered", "To": NUMBERS[0]})

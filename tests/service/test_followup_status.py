@@ -2,9 +2,10 @@
 
 import requests
 
-from flows.model import FollowUp
-from service import followups
-from service.delivery import message_key
+from flows.model import FollowUp, FollowUpOutcome
+from service.followups import asking as followups
+from service.followups.delivery import message_key
+from service.state import keys
 from service.line import Line
 from tests.support import TEXTER, run_followups
 
@@ -27,7 +28,7 @@ def test_a_status_is_recorded_by_hash_of_the_message(twilio, redis_client):
     record = stored(redis_client)
     assert set(record) == {"sent", "undelivered", "error_code"}
     assert record["error_code"] == "30003"
-    assert 0 < redis_client.ttl(message_key(SID)) <= followups.RECORD_TTL
+    assert 0 < redis_client.ttl(message_key(SID)) <= keys.RECORD_TTL
 
 
 def test_statuses_arriving_out_of_order_are_all_kept(twilio, redis_client):
@@ -67,7 +68,7 @@ def test_redis_down_still_gets_200(serve, config, redis_client):
 def test_the_callback_lands_beside_the_follow_up_it_reports(config, fake_twilio, twilio, redis_client):
     line = Line.start(config.with_(account_sid="AC" + "0" * 32, from_number="+447700900100",
                                    api_base_url=fake_twilio.url))
-    assert followups.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == followups.QUEUED
+    assert followups.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == FollowUpOutcome.QUEUED
     run_followups(line)
     record = {k.decode(): v.decode() for k, v in redis_client.hgetall(followups.record_key("CA1:links")).items()}
     # Twilio's answer to the create carried the sid its callbacks will name.

@@ -12,12 +12,13 @@ import pytest
 
 from flows.model import FollowUp
 from flows.render import EMERGENCY_SMS
-from service import delivery, followups
-from service.cli_worker import run_once
-from service.followups import CAPPED, DUPLICATE, NOT_ALLOWED, OPTED_OUT, QUEUED
+from service.followups import asking as followups, delivery
+from service.followups.delivery import Delivered
+from service.state import keys
+from service.cli.worker import run_once
+from flows.model import FollowUpOutcome
 from service.line import Line
-from service.sender import sender_for
-from service.store import Store
+from service.twilio.sender import sender_for
 from tests.fake_twilio import created, refused, server_error, slow, too_many
 from tests.support import TEXTER, run_followups
 
@@ -50,7 +51,7 @@ def record(line, job_id="CA1:links") -> dict:
 
 
 def test_a_request_sends_exactly_one_text_with_the_links(line, fake_twilio):
-    assert ask(line) == QUEUED
+    assert ask(line) == FollowUpOutcome.QUEUED
     assert fake_twilio.messages == []  # nothing is sent inside the request
     run_followups(line)
 
@@ -68,79 +69,79 @@ def test_a_request_sends_exactly_one_text_with_the_links(line, fake_twilio):
     assert "0344 381 4772" in body
     assert "Text MENU" in body
     assert body == line.pack.sms_pages["followup"]
-    assert record(line)["outcome"] == delivery.SENT
+    assert record(line)["outcome"] == Delivered.SENT
 
 
 def test_a_messaging_service_sends_instead_of_a_number(line, fake_twilio, followup_config):
     service_line = Line.start(followup_config.with_(messaging_service_sid="MG" + "1" * 32, from_number=""))
-    assert ask(service_line) == QUEUED
+    assert ask(service_line) == FollowUpOutcome.QUEUED
     run_followups(service_line)
     [sent] = fake_twilio.messages
     assert sent.form["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in sent.form
 
 
 def test_a_retried_webhook_queues_nothing_new_and_uses_no_allowance(line, fake_twilio):
-    assert ask(line) == QUEUED
-    assert ask(line) == DUPLICATE
+    assert ask(line) == FollowUpOutcome.QUEUED
+    assert ask(line) == FollowUpOutcome.DUPLICATE
     run_followups(line)
-    assert ask(line) == DUPLICATE  # after it was sent, too
+    assert ask(line) == FollowUpOutcome.DUPLICATE  # after it was sent, too
     run_followups(line)
     assert len(fake_twilio.messages) == 1
     # Three a day: the retries above did not use up two of them.
-    assert ask(line, job_id="CA2:links") == QUEUED
-    assert ask(line, job_id="CA3:links") == QUEUED
+    assert ask(line, job_id="CA2:links") == FollowUpOutcome.QUEUED
+    assert ask(line, job_id="CA3:links") == FollowUpOutcome.QUEUED
 
 
 def test_a_job_that_runs_twice_sends_once(line, fake_twilio):
-    assert ask(line) == QUEUED
+    assert ask(line) == FollowUpOutcome.QUEUED
     run_followups(line)
     # The same job again, as a crashed worker or a hand re-queue would run it.
     delivery.enqueue(followups.queue(line), TEXTER, "again", followup=followups.followup_id("CA1:links"),
                      config=line.config, topic="followup")
     run_followups(line)
     assert len(fake_twilio.messages) == 1
-    assert record(line)["outcome"] == delivery.SENT
+    assert record(line)["outcome"] == Delivered.SENT
 
 
 def test_429s_are_retried_after_a_gap_until_sent(line, fake_twilio):
     fake_twilio.script(too_many(), too_many(), created())
-    assert ask(line) == QUEUED
+    assert ask(line) == FollowUpOutcome.QUEUED
     run_once(line, sender_for(line.config))
     # Not retried at once: the job waits out its gap in RQ's scheduled registry.
     assert len(fake_twilio.messages) == 1
     assert followups.queue(line).scheduled_job_registry.get_job_ids() == [followups.followup_id("CA1:links")]
     run_followups(line)
     assert [m.form["To"] for m in fake_twilio.messages] == [TEXTER] * 3
-    assert record(line)["outcome"] == delivery.SENT
+    assert record(line)["outcome"] == Delivered.SENT
 
 
 def test_429s_past_the_retry_window_give_up(line, fake_twilio):
     fake_twilio.script(*[too_many() for _ in range(20)])
-    assert ask(line) == QUEUED
+    assert ask(line) == FollowUpOutcome.QUEUED
     run_followups(line)
     attempts = len(fake_twilio.messages)
     assert 2 <= attempts <= 4  # the first try, then a retry per gap within 3 seconds
-    assert record(line)["outcome"] == delivery.GAVE_UP
+    assert record(line)["outcome"] == Delivered.GAVE_UP
     assert followups.queue(line).failed_job_registry.count == 0
 
 
 def test_no_connection_is_retried_then_given_up(followup_config):
     closed = Line.start(followup_config.with_(api_base_url="http://127.0.0.1:9"))
-    assert ask(closed) == QUEUED
+    assert ask(closed) == FollowUpOutcome.QUEUED
     run_once(closed, sender_for(closed.config))
     assert followups.queue(closed).scheduled_job_registry.count == 1
     run_followups(closed)
-    assert (record(closed)["outcome"], record(closed)["why"]) == (delivery.GAVE_UP, "ConnectionError")
+    assert (record(closed)["outcome"], record(closed)["why"]) == (Delivered.GAVE_UP, "ConnectionError")
 
 
 def test_21610_records_the_opt_out_and_is_not_retried(line, fake_twilio):
     fake_twilio.script(refused(21610, "Attempt to send to unsubscribed recipient"))
-    assert ask(line) == QUEUED
+    assert ask(line) == FollowUpOutcome.QUEUED
     run_followups(line)
     assert len(fake_twilio.messages) == 1
-    assert record(line)["outcome"] == OPTED_OUT
+    assert record(line)["outcome"] == Delivered.OPTED_OUT
     assert line.store.opted_out(line.person(TEXTER))  # the key SMS STOP uses
-    assert ask(line, job_id="CA2:links") == OPTED_OUT
+    assert ask(line, job_id="CA2:links") == FollowUpOutcome.OPTED_OUT
     run_followups(line)
     assert len(fake_twilio.messages) == 1
 
@@ -148,20 +149,20 @@ def test_21610_records_the_opt_out_and_is_not_retried(line, fake_twilio):
 @pytest.mark.parametrize("code", [21211, 21614, 21408, 21606])
 def test_other_4xx_are_recorded_and_not_retried(line, fake_twilio, code):
     fake_twilio.script(refused(code))
-    assert ask(line) == QUEUED
+    assert ask(line) == FollowUpOutcome.QUEUED
     run_followups(line)
     assert len(fake_twilio.messages) == 1
-    assert record(line)["outcome"] == delivery.REFUSED
+    assert record(line)["outcome"] == Delivered.REFUSED
     assert record(line)["why"] == f"400/{code}"
     assert not line.store.opted_out(line.person(TEXTER))
 
 
 def test_5xx_may_have_sent_so_it_is_recorded_uncertain_not_retried(line, fake_twilio):
     fake_twilio.script(server_error())
-    assert ask(line) == QUEUED
+    assert ask(line) == FollowUpOutcome.QUEUED
     run_followups(line)
     assert len(fake_twilio.messages) == 1
-    assert record(line)["outcome"] == delivery.UNCERTAIN
+    assert record(line)["outcome"] == Delivered.UNCERTAIN
     # Even run again, the job does not text on a guess.
     delivery.enqueue(followups.queue(line), TEXTER, "x", followup=followups.followup_id("CA1:links"), config=line.config, topic="followup")
     run_followups(line)
@@ -170,10 +171,10 @@ def test_5xx_may_have_sent_so_it_is_recorded_uncertain_not_retried(line, fake_tw
 
 def test_a_slow_answer_may_have_sent_so_it_is_uncertain_not_retried(line, fake_twilio):
     fake_twilio.script(slow(1.5))
-    assert ask(line) == QUEUED
+    assert ask(line) == FollowUpOutcome.QUEUED
     run_followups(line)
     assert len(fake_twilio.messages) == 1
-    assert (record(line)["outcome"], record(line)["why"]) == (delivery.UNCERTAIN, "ReadTimeout")
+    assert (record(line)["outcome"], record(line)["why"]) == (Delivered.UNCERTAIN, "ReadTimeout")
 
 
 @pytest.mark.parametrize("number", [
@@ -184,7 +185,7 @@ def test_a_slow_answer_may_have_sent_so_it_is_uncertain_not_retried(line, fake_t
     "12345",  # no number at all
 ])
 def test_numbers_that_are_never_texted(line, fake_twilio, number):
-    assert ask(line, number) == NOT_ALLOWED
+    assert ask(line, number) == FollowUpOutcome.NOT_ALLOWED
     run_followups(line)
     assert fake_twilio.messages == []
     assert not line.store.redis.exists(followups.record_key("CA1:links"))
@@ -192,30 +193,30 @@ def test_numbers_that_are_never_texted(line, fake_twilio, number):
 
 def test_a_number_that_texted_stop_is_never_texted(line, fake_twilio, serve, twilio):
     twilio.sms("STOP")
-    assert ask(line) == OPTED_OUT
+    assert ask(line) == FollowUpOutcome.OPTED_OUT
     run_followups(line)
     assert fake_twilio.messages == []
     twilio.sms("START")
-    assert ask(line, job_id="CA2:links") == QUEUED
+    assert ask(line, job_id="CA2:links") == FollowUpOutcome.QUEUED
 
 
 def test_an_opt_out_while_queued_stops_the_text(line, fake_twilio):
-    assert ask(line) == QUEUED
-    line.store.redis.set(Store.optout_key(line.person(TEXTER)), "1")
+    assert ask(line) == FollowUpOutcome.QUEUED
+    line.store.redis.set(keys.optout(line.person(TEXTER)), "1")
     run_followups(line)
     assert fake_twilio.messages == []
-    assert record(line)["outcome"] == OPTED_OUT
+    assert record(line)["outcome"] == Delivered.OPTED_OUT
 
 
 def test_allowed_regions_are_configurable(followup_config, fake_twilio):
     line = Line.start(followup_config.with_(allowed_regions=("GB", "IE")))
-    assert ask(line, "+353851234567") == QUEUED
-    assert ask(line, "+33612345678", job_id="CA2:links") == NOT_ALLOWED
+    assert ask(line, "+353851234567") == FollowUpOutcome.QUEUED
+    assert ask(line, "+33612345678", job_id="CA2:links") == FollowUpOutcome.NOT_ALLOWED
 
 
 def test_the_fourth_text_to_a_number_in_a_day_is_capped(line, fake_twilio):
-    assert [ask(line, job_id=f"CA{i}:links") for i in range(4)] == [QUEUED] * 3 + [CAPPED]
-    assert ask(line, OTHER, job_id="CA9:links") == QUEUED  # another number has its own allowance
+    assert [ask(line, job_id=f"CA{i}:links") for i in range(4)] == [FollowUpOutcome.QUEUED] * 3 + [FollowUpOutcome.CAPPED]
+    assert ask(line, OTHER, job_id="CA9:links") == FollowUpOutcome.QUEUED  # another number has its own allowance
     run_followups(line)
     assert sorted(m.form["To"] for m in fake_twilio.messages) == sorted([TEXTER] * 3 + [OTHER])
 
@@ -233,13 +234,13 @@ def test_the_cap_holds_when_requests_race(line):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(outcomes) == sorted([QUEUED] * 3 + [CAPPED] * 9)
+    assert sorted(outcomes) == sorted([FollowUpOutcome.QUEUED] * 3 + [FollowUpOutcome.CAPPED] * 9)
 
 
 def test_the_line_wide_hourly_ceiling_holds(followup_config, fake_twilio):
     line = Line.start(followup_config.with_(followups_per_hour=2))
     numbers = ["+447400000001", "+447400000002", "+447400000003"]
-    assert [ask(line, n, job_id=f"CA{n}") for n in numbers] == [QUEUED, QUEUED, CAPPED]
+    assert [ask(line, n, job_id=f"CA{n}") for n in numbers] == [FollowUpOutcome.QUEUED, FollowUpOutcome.QUEUED, FollowUpOutcome.CAPPED]
     run_followups(line)
     assert len(fake_twilio.messages) == 2
 
@@ -257,25 +258,25 @@ def test_the_caps_come_from_the_environment():
 
 def test_the_per_number_cap_from_config(followup_config):
     line = Line.start(followup_config.with_(followups_per_number_per_day=1))
-    assert ask(line, job_id="CA1") == QUEUED
-    assert ask(line, job_id="CA2") == CAPPED
+    assert ask(line, job_id="CA1") == FollowUpOutcome.QUEUED
+    assert ask(line, job_id="CA2") == FollowUpOutcome.CAPPED
 
 
 def test_the_day_is_a_sliding_window(line):
-    window = followups.window_key(line.person(TEXTER))
+    window = keys.followup_window(line.person(TEXTER))
     now = time.time()
     line.store.redis.zadd(window, {"old1": now - 25 * 3600, "old2": now - 25 * 3600, "old3": now - 25 * 3600})
-    assert ask(line, job_id="CA1") == QUEUED  # texts from over 24 hours ago no longer count
+    assert ask(line, job_id="CA1") == FollowUpOutcome.QUEUED  # texts from over 24 hours ago no longer count
     line.store.redis.zadd(window, {"recent1": now - 23 * 3600, "recent2": now - 23 * 3600})
-    assert ask(line, job_id="CA2") == CAPPED  # these still do
+    assert ask(line, job_id="CA2") == FollowUpOutcome.CAPPED  # these still do
 
 
 def test_a_job_sealed_under_another_secret_key_is_not_sent(line, fake_twilio, followup_config):
-    assert ask(line) == QUEUED
+    assert ask(line) == FollowUpOutcome.QUEUED
     rotated = Line.start(followup_config.with_(secret_key="a-new-secret-key"))
     run_followups(rotated)
     assert fake_twilio.messages == []
-    assert (record(line)["outcome"], record(line)["why"]) == (delivery.REFUSED, "unreadable")
+    assert (record(line)["outcome"], record(line)["why"]) == (Delivered.REFUSED, "unreadable")
 
 
 def test_a_request_that_cannot_be_queued_gives_its_claim_back(line, fake_twilio):
@@ -284,7 +285,7 @@ def test_a_request_that_cannot_be_queued_gives_its_claim_back(line, fake_twilio)
     with pytest.raises(Exception):
         ask(line)
     line.store.redis.delete(f"rq:job:{followups.followup_id('CA1:links')}")
-    assert ask(line) == QUEUED  # the retried webhook is not a DUPLICATE of nothing
+    assert ask(line) == FollowUpOutcome.QUEUED  # the retried webhook is not a FollowUpOutcome.DUPLICATE of nothing
     run_followups(line)
     assert len(fake_twilio.messages) == 1
 
@@ -298,9 +299,9 @@ def test_a_text_asked_for_on_a_partnerships_own_line_comes_from_that_line(follow
     second = line.pack_for(second_line)
     assert second.id != line.pack.id
     assert followups.request(line, FollowUp("local", TEXTER), job_id="CA9:1", pack=second,
-                             called="+44 20 7946 0999") == QUEUED
+                             called="+44 20 7946 0999") == FollowUpOutcome.QUEUED
     assert followups.request(line, FollowUp("followup", "+447400765432"), job_id="CA10:1",
-                             called="+441234567890") == QUEUED  # the default line: the configured sender
+                             called="+441234567890") == FollowUpOutcome.QUEUED  # the default line: the configured sender
     run_followups(line)
     sent = {m.form["To"]: m.form for m in fake_twilio.messages}
     assert sent[TEXTER]["From"] == second_line and sent[TEXTER]["Body"] == second.sms_pages["local"]

@@ -10,9 +10,9 @@ import pytest
 from flows.pack import PackError
 from flows.render import EMERGENCY_SMS
 from messages import DEFAULT_PACK_DIR
-from service.app import create_app
+from service.web.app import create_app
 from service.config import Config, ConfigError, packs_by_number
-from service.store import PREFIX
+from service.state.keys import PREFIX
 from tests.support import LINE_NUMBER, TEXTER, Call, Twilio, message_text, run_followups
 
 EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "packs" / "en-GB-example"

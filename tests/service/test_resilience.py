@@ -14,10 +14,10 @@ import requests
 from flows.pack import PackError
 from flows.render import EMERGENCY_SMS, EMERGENCY_VOICE
 from messages import DEFAULT_PACK_DIR
-from service.app import create_app
-from service.embedded_redis import EmbeddedRedis
-from service.privacy import number_id
-from service.store import Store
+from service.web.app import create_app
+from service.state.embedded_redis import EmbeddedRedis
+from service.state.pseudonyms import number_id
+from service.state import keys
 from tests.support import SECRET_KEY, TEXTER, Twilio, gather, message_text, spoken, voice_twiml
 
 
@@ -41,7 +41,7 @@ def timed(send):
 def test_outage_mid_conversation_answers_fast_keeps_opt_outs_and_recovers(serve, config, own_redis, tmp_path):
     line = serve(config.with_(redis_url=own_redis.url, state_dir=str(tmp_path / "state")))
     twilio = Twilio(line.url)
-    optout = Store.optout_key(number_id(TEXTER, SECRET_KEY.encode()))
+    optout = keys.optout(number_id(TEXTER, SECRET_KEY.encode()))
 
     assert "Warning signs" in message_text(twilio.sms("2"))
     own_redis.stop()
@@ -89,7 +89,7 @@ def test_one_number_flooding_gets_no_more_replies_for_the_hour(serve, config, re
     assert message_text(twilio.sms("hi", sender="+447400765432")).startswith("If a child")
     twilio.sms("STOP")
     me = number_id(TEXTER, SECRET_KEY.encode())
-    assert redis_client.exists(Store.optout_key(me))
+    assert redis_client.exists(keys.optout(me))
     window = redis_client.ttl(f"signpost:replies:sms:{me}")
     assert 3500 < window <= 3600
     assert any("over 3 replies this hour" in r.getMessage() and me[:10] in r.getMessage()

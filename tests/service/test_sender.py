@@ -5,12 +5,12 @@ import random
 
 import pytest
 
-from flows.model import FollowUp
-from service import followups
+from flows.model import FollowUp, FollowUpOutcome
+from service.followups import asking as followups
 from service.config import Config
-from service.delivery import retry_schedule
+from service.followups.delivery import retry_schedule
 from service.line import Line
-from service.sender import ConsoleSender, TwilioSender, mask, sender_for
+from service.twilio.sender import ConsoleSender, TwilioSender, mask, sender_for
 from tests.support import TEXTER, run_followups
 
 
@@ -37,7 +37,7 @@ def test_without_credentials_the_console_sender_is_used():
 def test_the_console_sender_prints_the_text_with_the_number_masked(config, captured_logs):
     line = Line.start(config.with_(auth_token="", secret_key=""))
     out = io.StringIO()
-    assert followups.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == followups.QUEUED
+    assert followups.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == FollowUpOutcome.QUEUED
     run_followups(line, ConsoleSender(out))
     printed = out.getvalue()
     assert "+44 7*** ***456" in printed

@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 
 from flows import gsm
 from flows.render import EMERGENCY_SMS
-from service.privacy import number_id
-from service.sms import DECIDED
-from service.store import PREFIX, Store
+from service.state.pseudonyms import number_id
+from service.web.sms import DECIDED
+from service.state import keys
+from service.state.keys import PREFIX
 from tests.support import SECRET_KEY, TEXTER, message_text
 
 
@@ -108,7 +109,7 @@ class TestDedupe:
 
 class TestOptOut:
     def optout_key(self):
-        return Store.optout_key(number_id(TEXTER, SECRET_KEY.encode()))
+        return keys.optout(number_id(TEXTER, SECRET_KEY.encode()))
 
     @pytest.mark.parametrize("word", ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT", "OptOut", "revoke"])
     def test_stop_family_records_a_hashed_opt_out(self, twilio, redis_client, word):

@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 from rq import Queue
 
 from flows.render import EMERGENCY_VOICE
-from service import followups
-from service.embedded_redis import EmbeddedRedis
-from service.store import PREFIX
-from service.voice import CLOCK
+from service.followups import asking as followups
+from service.state.embedded_redis import EmbeddedRedis
+from service.state import keys
+from service.state.keys import PREFIX
+from service.web.voice import CLOCK
 from tests.support import Call, Twilio, call_state_in, gather, redis_contents, spoken, step_of, voice_twiml
 
 UTC = dt.timezone.utc
@@ -184,7 +185,7 @@ class TestHelplineHours:
 
 
 def jobs(redis_client):
-    return Queue(followups.QUEUE, connection=redis_client).job_ids
+    return Queue(keys.FOLLOWUP_QUEUE, connection=redis_client).job_ids
 
 
 class TestTexts:
@@ -241,7 +242,7 @@ class TestTexts:
             raise ConnectionError("queue unavailable")
 
         with monkeypatch.context() as patched:
-            patched.setattr("service.delivery.enqueue", queue_down)
+            patched.setattr("service.followups.delivery.enqueue", queue_down)
             first = call.press("1").response.content
         assert "Sorry, I could not send the text." in call.text
         # Twilio retries the same step once the queue is back: the same answer, no text.
@@ -335,7 +336,7 @@ def test_a_bug_is_answered_with_the_fallback_not_a_5xx(twilio, at, monkeypatch, 
     def broken(*args):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("service.voice.step", broken)
+    monkeypatch.setattr("service.web.voice.step", broken)
     root = voice_twiml(twilio.post("/voice", {"CallSid": "CA9", "From": "+447400123456"}))
     assert_999_first(root)
     assert root[-1].tag == "Hangup" and POSH_SPOKEN in " ".join(spoken(root))
@@ -347,7 +348,7 @@ def test_a_bug_in_reading_the_state_answers_from_a_fresh_call(twilio, at, monkey
         raise RuntimeError("a bug")
 
     call = twilio.call_start()
-    monkeypatch.setattr("service.call_state.decode", broken)
+    monkeypatch.setattr("service.twilio.call_state.decode", broken)
     call.press("2")
     assert_999_first(call.root)
     assert POSH_SPOKEN in call.text  # 2 from the main menu: the helplines

@@ -17,7 +17,7 @@ def environment(**extra) -> dict:
 
 def test_without_a_token_it_refuses_a_public_address():
     run = subprocess.run(
-        [GUNICORN, "--config", "python:service.gunicorn_conf", "service.wsgi:app", "--bind", "0.0.0.0:0"],
+        [GUNICORN, "--config", "python:service.web.gunicorn_conf", "service.web.wsgi:app", "--bind", "0.0.0.0:0"],
         env=environment(), cwd=PROJECT, capture_output=True, text=True, timeout=60,
     )
     assert run.returncode != 0
@@ -26,7 +26,7 @@ def test_without_a_token_it_refuses_a_public_address():
 
 def bind_for(**env) -> str:
     return subprocess.run(
-        [sys.executable, "-c", "import service.gunicorn_conf as c; print(c.bind[0])"],
+        [sys.executable, "-c", "import service.web.gunicorn_conf as c; print(c.bind[0])"],
         env=environment(**env), cwd=PROJECT, capture_output=True, text=True, timeout=30, check=True,
     ).stdout.strip()
 

@@ -5,8 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from flows.model import FollowUp
-from service import followups
+from flows.model import FollowUp, FollowUpOutcome
+from service.followups import asking as followups
 from service.cli import build_parser
 from service.line import Line
 from tests.support import TEXTER
@@ -22,7 +22,7 @@ def test_the_procfile_runs_web_and_worker():
 
 def test_signpost_worker_without_twilio_prints_the_text_masked(config, redis_server):
     line = Line.start(config.with_(auth_token="", secret_key=""))
-    assert followups.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == followups.QUEUED
+    assert followups.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == FollowUpOutcome.QUEUED
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_"))}
     env["REDIS_URL"] = redis_server.url
     result = subprocess.run([sys.executable, "-m", "service.cli", "worker", "--burst"], cwd=PROJECT, env=env,

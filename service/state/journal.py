@@ -23,6 +23,8 @@ from pathlib import Path
 
 import redis
 
+from service.state import keys
+
 log = logging.getLogger("signpost.journal")
 EFFECTS = ("opt_out", "opt_in")
 
@@ -64,7 +66,7 @@ class OptOutJournal:
         try:
             with store.redis.pipeline(transaction=True) as pipe:
                 for effect, number_id in entries:
-                    key = store.optout_key(number_id)
+                    key = keys.optout(number_id)
                     if effect == "opt_out":
                         pipe.set(key, "1")
                     else:

@@ -9,12 +9,12 @@ import redis
 from rq import SimpleWorker, Worker
 from rq.timeouts import TimerDeathPenalty
 
-from service import delivery
-from service.app import configure_logging
+from service.followups import delivery
+from service.web.app import configure_logging
 from service.cli import say
 from service.config import Config, ConfigError
-from service.followups import QUEUE
-from service.sender import ConsoleSender, Sender
+from service.state.keys import FOLLOWUP_QUEUE
+from service.twilio.sender import ConsoleSender, Sender
 
 
 def followup_worker(outbox: delivery.Outbox, worker_class: type[Worker] = Worker) -> Worker:
@@ -27,7 +27,7 @@ def followup_worker(outbox: delivery.Outbox, worker_class: type[Worker] = Worker
     connection = redis.Redis.from_url(outbox.line.config.redis_url)
     # The description never holds the number (see delivery.enqueue); not logging
     # it at all keeps it that way if that ever changes.
-    return worker_class([QUEUE], connection=connection, log_job_description=False)
+    return worker_class([FOLLOWUP_QUEUE], connection=connection, log_job_description=False)
 
 
 def run_once(line, sender: Sender, *, with_scheduler: bool = True) -> bool:

@@ -17,7 +17,7 @@ from flows.model import VoiceReply
 from flows.pack import Pack
 from flows.render import EMERGENCY_VOICE
 from flows.voice import TEXT_STEPS
-from service.call_state import PARAM as STATE_PARAM
+from service.twilio.call_state import PARAM as STATE_PARAM
 
 STEP_URL = "/voice/step?n="
 # Stands for the step URL in a rendered template; no content can contain it.

@@ -18,7 +18,7 @@ from flows.pack import PackError, load_pack
 from flows.phones import classify
 from flows.render import EMERGENCY_VOICE
 from messages import DEFAULT_PACK_DIR
-from service.sender import mask
+from service.twilio.sender import mask
 
 KEYS = frozenset("0123456789*#")
 

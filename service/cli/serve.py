@@ -1,9 +1,8 @@
-"""The ``signpost`` command: one entry point for operators and editors."""
+"""``signpost serve``: the web process and the worker on this machine, as the Procfile says."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.util
 import os
 import signal
@@ -12,14 +11,11 @@ import sys
 from pathlib import Path
 
 from flows.pack import PackError, load_pack
+from service.cli import PROJECT_DIR, say
 from service.config import Config, ConfigError
+from service.state.embedded_redis import EmbeddedRedis
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 LOCAL_STATE_DIR = Path(os.environ.get("SIGNPOST_STATE_DIR", PROJECT_DIR / ".signpost"))
-
-
-def say(message: str) -> None:
-    print(f"signpost: {message}", file=sys.stderr, flush=True)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -42,8 +38,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     embedded = None
     if not env.get("REDIS_URL"):
-        from service.embedded_redis import EmbeddedRedis
-
         embedded = EmbeddedRedis(LOCAL_STATE_DIR / "redis")
         env["REDIS_URL"] = embedded.start()
         say(f"no REDIS_URL: started a local Redis at {env['REDIS_URL']} "
@@ -79,33 +73,3 @@ def register(commands) -> None:
     serve = commands.add_parser("serve", help="run the web process (and worker) locally, as the Procfile says")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", 5000)))
     serve.set_defaults(handler=cmd_serve)
-
-
-# Each subcommand lives in a module of its own with a register(commands) function.
-SUBCOMMAND_MODULES = [
-    "service.cli",
-    "service.cli_call",
-    "service.cli_worker",
-    "service.cli_check",
-    "service.cli_chat",
-    "service.cli_stats",
-]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="signpost", description="Safeguarding signpost line: SMS and voice guidance over Twilio."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name in SUBCOMMAND_MODULES:
-        importlib.import_module(name).register(commands)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from enum import StrEnum
 
 import requests
 from cryptography.fernet import Fernet, InvalidToken
@@ -45,17 +46,28 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from urllib3.exceptions import NewConnectionError
 
 from service.config import Config
-from service.followups import JOB_TTL, OPTED_OUT, RECORD_TTL, record_key_for
-from service.privacy import sealer, short, token_id
-from service.sender import Sender, sender_for
-from service.store import PREFIX, Store
+from service.line import Line
+from service.state import keys
+from service.state.keys import FAILURE_TTL, JOB_TTL, RECORD_TTL
+from service.state.pseudonyms import sealer, short, token_id
+from service.twilio.sender import Sender, sender_for
 
 log = logging.getLogger("signpost.followups")
 
-SENT, UNCERTAIN, REFUSED, GAVE_UP, ALREADY_CLAIMED = "sent", "uncertain", "refused", "gave_up", "already_claimed"
+
+
+class Delivered(StrEnum):
+    """What became of a follow-up the worker took (kept in its record as ``outcome``)."""
+
+    SENT = "sent"
+    UNCERTAIN = "uncertain"  # Twilio may have it: never sent again on a guess
+    REFUSED = "refused"  # Twilio said no, and trying again cannot help
+    GAVE_UP = "gave_up"  # throttled or unreachable for the whole retry window
+    OPTED_OUT = "opted_out"  # texted STOP after asking, or Twilio's 21610
+    ALREADY_CLAIMED = "already_claimed"  # another run of the job has it
+
 UNSUBSCRIBED = 21610
 TOO_MANY_REQUESTS = 20429
-FAILURE_TTL = 60  # only a killed worker leaves a job in the failed registry
 # The worker waits on Redis; it is not answering a webhook.
 WORKER_REDIS_TIMEOUT = 5.0
 
@@ -102,7 +114,7 @@ def enqueue(queue: Queue, to: str, body: str, *, followup: str, config: Config, 
 
 def message_key(message_sid: str) -> str:
     """Where the delivery status of one sent message is kept (see ``status``)."""
-    return f"{PREFIX}followup-message:{token_id('message', message_sid)}"
+    return keys.followup_message(token_id("message", message_sid))
 
 
 def never_reached_twilio(exc: requests.RequestException) -> bool:
@@ -124,36 +136,34 @@ class Outbox:
 
     @classmethod
     def from_config(cls, config: Config) -> Outbox:
-        from service.line import Line
-
         line = Line.start(config.with_(redis_timeout=WORKER_REDIS_TIMEOUT))
         return cls(line, sender_for(config))
 
     def deliver(self, followup: str, sealed: str, body: str, from_number: str = "", *,
-                last_try: bool = True) -> str:
-        """Send the follow-up named ``followup`` (see ``followups.followup_id``) at most once."""
-        key = record_key_for(followup)
+                last_try: bool = True) -> Delivered:
+        """Send the follow-up named ``followup`` (see ``asking.followup_id``) at most once."""
+        key = keys.followup_record(followup)
         try:
             to = self.seal.decrypt(sealed.encode(), ttl=JOB_TTL).decode()
         except InvalidToken:
             # Sealed under another SIGNPOST_SECRET_KEY, or older than a job may be.
-            return self._record(key, "-", REFUSED, "unreadable")
+            return self._record(key, "-", Delivered.REFUSED, "unreadable")
         person = self.line.person(to)
         who = short(person)
         claimed, _, opted_out = (
             self.redis.pipeline()
             .hsetnx(key, "sending", f"{time.time():.0f}")
             .expire(key, RECORD_TTL)
-            .exists(Store.optout_key(person))
+            .exists(keys.optout(person))
             .execute()
         )
         if not claimed:
             log.info("follow-up %s to=%s: already sent or being sent, not sending again",
                      followup[:10], who)
-            return ALREADY_CLAIMED
+            return Delivered.ALREADY_CLAIMED
         if opted_out:
             # Texted STOP after asking, while the job waited.
-            return self._record(key, who, OPTED_OUT)
+            return self._record(key, who, Delivered.OPTED_OUT)
         try:
             sid = self.sender.send(to, body, from_number)
         except (TwilioRestException, TwilioServiceException) as exc:
@@ -162,29 +172,29 @@ class Outbox:
             reason = type(exc).__name__
             if never_reached_twilio(exc):
                 return self._try_again(key, who, reason, last_try)
-            return self._record(key, who, UNCERTAIN, reason)
+            return self._record(key, who, Delivered.UNCERTAIN, reason)
         except Exception as exc:  # noqa: BLE001 - not understood: maybe sent, so never retried
-            return self._record(key, who, UNCERTAIN, type(exc).__name__)
+            return self._record(key, who, Delivered.UNCERTAIN, type(exc).__name__)
         message = message_key(sid)
         self.redis.pipeline().hset(message, "followup", followup).expire(
             message, RECORD_TTL).execute()
-        return self._record(key, who, SENT, message=message.rsplit(":", 1)[1])
+        return self._record(key, who, Delivered.SENT, message=message.rsplit(":", 1)[1])
 
     def _refused(self, key, who, status, code, person, last_try) -> str:
         status, code = int(status or 0), int(code or 0)
         if status == 429 or code == TOO_MANY_REQUESTS:
             return self._try_again(key, who, f"{status}/{code}", last_try)
         if status >= 500:
-            return self._record(key, who, UNCERTAIN, f"{status}/{code}")
+            return self._record(key, who, Delivered.UNCERTAIN, f"{status}/{code}")
         if code == UNSUBSCRIBED:
-            self.redis.set(Store.optout_key(person), "1")
-            return self._record(key, who, OPTED_OUT, str(code))
-        return self._record(key, who, REFUSED, f"{status}/{code}")
+            self.redis.set(keys.optout(person), "1")
+            return self._record(key, who, Delivered.OPTED_OUT, str(code))
+        return self._record(key, who, Delivered.REFUSED, f"{status}/{code}")
 
     def _try_again(self, key, who, reason, last_try) -> str:
         self.redis.hdel(key, "sending")
         if last_try:
-            return self._record(key, who, GAVE_UP, reason)
+            return self._record(key, who, Delivered.GAVE_UP, reason)
         log.info("follow-up to=%s: not sent (%s), will try again", who, reason)
         raise TryAgain(reason)
 

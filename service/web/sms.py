@@ -17,15 +17,17 @@ from werkzeug.exceptions import HTTPException
 from flows import Event
 from flows import sms as sms_flow
 from flows.model import Reply
-from service.privacy import short, token_id
-from service.signature import require_twilio_signature
-from service.store import Store, Turn
+from service.state.pseudonyms import short, token_id
+from service.state.store import Store, Turn
+from service.twilio import twiml_sms
+from service.web.signature import require_twilio_signature
 
 log = logging.getLogger("signpost.sms")
 bp = Blueprint("sms", __name__)
 bp.before_request(require_twilio_signature)
 
 DECIDED = "signpost.sms.decided"
+PAGES = "signpost.sms.pages"
 # The texts whose decided turn is remembered (see ``remember_turns``): one word of at
 # most 20 characters, with no three digits in a row.
 REMEMBERED = re.compile(r"\s*(?!.*\d{3})\S{1,20}\s*")
@@ -33,8 +35,15 @@ REMEMBERED = re.compile(r"\s*(?!.*\d{3})\S{1,20}\s*")
 
 def page(line, pack, node: str) -> Response:
     """A page rendered at start-up; an unknown node (a pack changed under a retry) gets the menu."""
-    pages = line.sms_twiml(pack)
+    pages = current_app.extensions[PAGES][pack.id]
     return Response(pages.get(node, pages[pack.main_menu]), mimetype="application/xml")
+
+
+@bp.record_once
+def prerender(state) -> None:
+    """Every pack's SMS pages as TwiML, made at start-up: a turn only picks one."""
+    line = state.app.extensions["signpost"]
+    state.app.extensions[PAGES] = {pack.id: twiml_sms.rendered_pages(pack) for pack in line.every_pack}
 
 
 @bp.record_once

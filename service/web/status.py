@@ -18,9 +18,9 @@ import time
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from service.delivery import message_key
-from service.followups import RECORD_TTL
-from service.signature import require_twilio_signature
+from service.followups.delivery import message_key
+from service.state.keys import RECORD_TTL
+from service.web.signature import require_twilio_signature
 
 log = logging.getLogger("signpost.followups")
 bp = Blueprint("status", __name__)

@@ -14,7 +14,7 @@ edge doubles them.
 
 Everything kept is keyed by hash: the record of a follow-up by a hash of its job
 id, the per-number window by the number's HMAC. The raw number is only in the
-queued job (see ``delivery``), which expires after ``JOB_TTL``.
+queued job (see ``delivery``), which expires after ``keys.JOB_TTL``.
 """
 
 from __future__ import annotations
@@ -24,20 +24,14 @@ import time
 
 from rq import Queue
 
-from flows.model import FollowUp
+from flows.model import FollowUp, FollowUpOutcome
 from flows.phones import classify
-from service.privacy import short, token_id
-from service.store import PREFIX, Store
+from service.followups import delivery
+from service.state import keys
+from service.state.keys import FOLLOWUP_LINE_WINDOW, FOLLOWUP_NUMBER_WINDOW, RECORD_TTL
+from service.state.pseudonyms import short, token_id
 
 log = logging.getLogger("signpost.followups")
-
-QUEUE = "followups"
-JOB_TTL = 24 * 60 * 60  # a job (and the number in it) never outlives a day
-RECORD_TTL = 7 * 24 * 60 * 60  # long enough to answer "was it sent?", keyed by hash only
-DAY, HOUR = 24 * 60 * 60, 60 * 60
-
-QUEUED, DUPLICATE, NOT_ALLOWED = "queued", "duplicate", "not_allowed"
-OPTED_OUT, CAPPED = "opted_out", "capped"
 
 _REQUEST = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'duplicate' end
@@ -64,26 +58,15 @@ def followup_id(job_id: str) -> str:
 
 
 def record_key(job_id: str) -> str:
-    return record_key_for(followup_id(job_id))
-
-
-def record_key_for(followup: str) -> str:
-    return f"{PREFIX}followup:{followup}"
-
-
-def window_key(person: str) -> str:
-    return f"{PREFIX}followup-window:{person}"
-
-
-GLOBAL_WINDOW_KEY = f"{PREFIX}followup-window:all"
+    return keys.followup_record(followup_id(job_id))
 
 
 def queue(line) -> Queue:
-    return Queue(QUEUE, connection=line.store.redis)
+    return Queue(keys.FOLLOWUP_QUEUE, connection=line.store.redis)
 
 
-def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "") -> str:
-    """Queue one follow-up; return QUEUED, DUPLICATE, NOT_ALLOWED, OPTED_OUT or CAPPED.
+def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "") -> FollowUpOutcome:
+    """Queue one follow-up; say how it went (QUEUED, DUPLICATE, NOT_ALLOWED, OPTED_OUT or CAPPED).
 
     Fast enough for a webhook: one script, then RQ's enqueue; nothing is sent here. ``job_id``
     must be the same for a retried webhook (e.g. the CallSid and the step). Redis
@@ -100,18 +83,16 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
     if not number.textable(line.config.allowed_regions):
         log.info("follow-up not allowed topic=%s kind=%s region=%s",
                  followup.topic, number.kind, number.region or "-")
-        return NOT_ALLOWED
+        return FollowUpOutcome.NOT_ALLOWED
     person = line.person(number.e164)
     config = line.config
-    outcome = line.store.redis.eval(
+    outcome = FollowUpOutcome(line.store.redis.eval(
         _REQUEST, 4,
-        record_key(job_id), Store.optout_key(person), window_key(person), GLOBAL_WINDOW_KEY,
+        record_key(job_id), keys.optout(person), keys.followup_window(person), keys.FOLLOWUP_LINE_WINDOW_KEY,
         f"{time.time():.6f}", config.followups_per_number_per_day, config.followups_per_hour,
-        DAY, HOUR, followup_id(job_id), person, RECORD_TTL,
-    ).decode()
-    if outcome == QUEUED:
-        from service import delivery  # delivery builds on this module's keys
-
+        FOLLOWUP_NUMBER_WINDOW, FOLLOWUP_LINE_WINDOW, followup_id(job_id), person, RECORD_TTL,
+    ).decode())
+    if outcome == FollowUpOutcome.QUEUED:
         try:
             delivery.enqueue(queue(line), number.e164, body, followup=followup_id(job_id),
                              config=config, topic=followup.topic,
@@ -121,8 +102,8 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
             # and the caller would get nothing: give the claim back.
             (line.store.redis.pipeline()
              .delete(record_key(job_id))
-             .zrem(window_key(person), followup_id(job_id))
-             .zrem(GLOBAL_WINDOW_KEY, followup_id(job_id))
+             .zrem(keys.followup_window(person), followup_id(job_id))
+             .zrem(keys.FOLLOWUP_LINE_WINDOW_KEY, followup_id(job_id))
              .execute())
             raise
     log.info("follow-up %s topic=%s to=%s", outcome, followup.topic, short(person))

@@ -1,5 +1,5 @@
 """The WSGI entry point gunicorn serves (see the Procfile)."""
 
-from service.app import create_app
+from service.web.app import create_app
 
 app = create_app()

@@ -7,10 +7,10 @@ import sys
 
 from flask import Flask, jsonify
 
-from service import status
 from service.config import Config
 from service.line import Line
-from service.signature import WebhookRequest
+from service.web import signature, sms, status, voice
+from service.web.signature import WebhookRequest
 
 
 def configure_logging() -> None:
@@ -30,13 +30,12 @@ def create_app(config: Config | None = None) -> Flask:
     app.request_class = WebhookRequest
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.extensions["signpost"] = line = Line.start(config)
+    signature.install(app, config.auth_token)
     if not config.checks_signatures:
         app.logger.warning(
             "TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked. "
             "Serve on loopback only, for local trials."
         )
-
-    from service import sms, voice
 
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)

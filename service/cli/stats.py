@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import redis
 
 from service.config import Config, ConfigError
-from service.store import PREFIX, Store, connect, uk_today
+from service.state import keys
+from service.state.store import connect, uk_today
 
 COLUMNS = ("day", "pack", "channel", "item", "count")
 # Reading counts is not a webhook: it may wait a little for Redis.
@@ -36,14 +37,12 @@ def daily_counts(client: redis.Redis, days: int, today: dt.date, pack: str | Non
     """Every count from the ``days`` days up to ``today``, oldest first."""
     wanted = {today - dt.timedelta(days=n) for n in range(days)}
     counts = []
-    for raw_key in client.scan_iter(match=f"{PREFIX}stats:*", count=500):
-        key = raw_key.decode()
-        pack_id, _, day_text = key[len(f"{PREFIX}stats:"):].rpartition(":")
-        try:
-            day = dt.date.fromisoformat(day_text)
-        except ValueError:
+    for raw_key in client.scan_iter(match=keys.STATS_PATTERN, count=500):
+        named = keys.stats_day(raw_key.decode())
+        if named is None:
             continue
-        if day not in wanted or (pack and pack_id != pack) or key != Store.stats_key(pack_id, day):
+        pack_id, day = named
+        if day not in wanted or (pack and pack_id != pack):
             continue
         for field, value in client.hgetall(raw_key).items():
             channel, _, item = field.decode().partition(":")

@@ -8,12 +8,12 @@ reply limit - atomically, so a retried delivery gets the identical answer and th
 state changes once, with no check-then-set anywhere.
 
 A voice turn is one round trip too (``claim``): the call's state travels in the
-step URL (see ``service.voice``), so nothing is read first. The script claims the
+step URL (see ``service.twilio.call_state``), so nothing is read first. The script claims the
 delivery with ``SET NX``, storing the answer, and counts the visit only if the
 claim is ours; a duplicate, even one that raced, gets the winner's answer.
 
 Every key holding a person's state is named by an HMAC of their number (see
-``privacy``); no value holds a number or a message body.
+``pseudonyms``); no value holds a number or a message body.
 """
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from flows.model import Reply, Session
+from service.state import keys
+from service.state.keys import REPLY_WINDOW, STATS_TTL
 
-PREFIX = "signpost:"
-STATS_TTL = 400 * 24 * 60 * 60  # a year of daily counts, and a month to spare
-REPLY_WINDOW = 60 * 60  # the flood limit counts replies in an hour from the first
 UK = ZoneInfo("Europe/London")
 
 
@@ -137,16 +136,15 @@ class Turn:
 
     @property
     def session_key(self) -> str:
-        return f"{PREFIX}session:{self.channel}:{self.pack}:{self.person}"
+        return keys.session(self.channel, self.pack, self.person)
 
     @property
     def delivery_key(self) -> str:
-        return f"{PREFIX}delivery:{self.channel}:{self.delivery or 'none'}"
+        return keys.delivery(self.channel, self.delivery)
 
     @property
     def replies_key(self) -> str:
-        """Replies sent to this person in the current hour (the flood limit)."""
-        return f"{PREFIX}replies:{self.channel}:{self.person}"
+        return keys.replies(self.channel, self.person)
 
 
 @dataclass(frozen=True)
@@ -171,14 +169,6 @@ class Store:
         self._claim = client.register_script(_CLAIM)
 
     @staticmethod
-    def optout_key(number_id: str) -> str:
-        return f"{PREFIX}optout:{number_id}"
-
-    @staticmethod
-    def stats_key(pack: str, day: dt.date) -> str:
-        return f"{PREFIX}stats:{pack}:{day.isoformat()}"
-
-    @staticmethod
     def encode_outcomes(outcomes: dict[str, tuple[Reply, Session]]) -> str:
         """``flows.sms.outcomes`` as the answer script reads them: {menu: [node, session, effect]}."""
         return json.dumps(
@@ -198,8 +188,8 @@ class Store:
     ) -> Answer:
         """One SMS turn in one round trip (see the module docstring); ``outcomes`` encoded."""
         status, node, *rest = self._answer(
-            keys=[turn.delivery_key, turn.session_key, self.optout_key(number_id),
-                  self.stats_key(turn.pack, day or uk_today()), turn.replies_key],
+            keys=[turn.delivery_key, turn.session_key, keys.optout(number_id),
+                  keys.stats(turn.pack, day or uk_today()), turn.replies_key],
             args=["1" if turn.delivery else "0", self.dedupe_ttl, self.session_ttl, STATS_TTL,
                   REPLY_WINDOW, reply_limit, outcomes],
         )
@@ -209,7 +199,7 @@ class Store:
         """Claim this delivery with its answer and count the visit, unless an
         earlier delivery of it already has: then return that answer, and count nothing."""
         result = self._claim(
-            keys=[turn.delivery_key, self.stats_key(turn.pack, day or uk_today())],
+            keys=[turn.delivery_key, keys.stats(turn.pack, day or uk_today())],
             args=["1" if turn.delivery else "0", answer, self.dedupe_ttl,
                   f"{turn.channel}:{counted}" if counted else "", STATS_TTL],
         )
@@ -223,7 +213,7 @@ class Store:
         return earlier.decode() if earlier is not None else None
 
     def opted_out(self, number_id: str) -> bool:
-        return bool(self.redis.exists(self.optout_key(number_id)))
+        return bool(self.redis.exists(keys.optout(number_id)))
 
     def ping(self) -> bool:
         try:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from cryptography.fernet import Fernet, InvalidToken
 
 from flows.model import Session
-from service.privacy import sealer
+from service.state.pseudonyms import sealer
 
 # The query parameter that carries the state.
 PARAM = "s"

@@ -43,3 +43,8 @@ def sealer(key: bytes, purpose: bytes) -> Fernet:
     between turns of a call, a queued follow-up): one key a purpose, derived from
     ``SIGNPOST_SECRET_KEY``, so nothing sealed for one use opens for another."""
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(purpose + b"\x1f" + key).digest()))
+
+
+def call_id(call_sid: str, key: bytes) -> str:
+    """A stable pseudonym for one call, keyed like the phone-number pseudonyms."""
+    return hmac.new(key, b"call:" + call_sid.encode(), hashlib.sha256).hexdigest()[:32]

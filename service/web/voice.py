@@ -22,8 +22,6 @@ the 999 sentence, never a 5xx that would play Twilio's error message instead.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import logging
 from dataclasses import replace
 
@@ -35,11 +33,13 @@ from werkzeug.exceptions import HTTPException
 from flows import Event, Session, step
 from flows.model import VoiceReply
 from flows.voice import SILENCES_BEFORE_GOODBYE, TEXT_STEPS
-from service import call_state, followups
-from service.privacy import short, token_id
-from service.signature import require_twilio_signature
-from service.store import Turn
-from service.voice_twiml import Speech, goodbye, render_step
+from service.followups import asking as followups
+from service.twilio import call_state
+from service.state.pseudonyms import call_id, short, token_id
+from service.twilio.events import event_from
+from service.web.signature import require_twilio_signature
+from service.state.store import Turn
+from service.twilio.twiml_voice import Speech, goodbye, render_step
 
 log = logging.getLogger("signpost.voice")
 bp = Blueprint("voice", __name__)
@@ -70,24 +70,6 @@ def utc_now() -> dt.datetime:
 
 def xml(twiml: str) -> Response:
     return Response(twiml, mimetype="application/xml")
-
-
-def call_id(call_sid: str, key: bytes) -> str:
-    """A stable pseudonym for one call, keyed like the phone-number pseudonyms."""
-    return hmac.new(key, b"call:" + call_sid.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def event_from(form, at: dt.datetime, start: bool) -> Event:
-    caller = form.get("From", "")
-    if start:
-        return Event("start", at=at, caller=caller)
-    if form.get("DialCallStatus"):
-        return Event("dial", form["DialCallStatus"], at=at, caller=caller)
-    if form.get("Digits", "").strip():
-        return Event("digits", form["Digits"].strip()[:64], at=at, caller=caller)
-    if form.get("SpeechResult", "").strip():
-        return Event("speech", form["SpeechResult"][:500], at=at, caller=caller)
-    return Event("silence", at=at, caller=caller)
 
 
 def step_number() -> int:

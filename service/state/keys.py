@@ -1,0 +1,90 @@
+"""Every Redis key the line writes, and how long each lives: one place to read them all.
+
+A key that holds a person's state is named by a pseudonym (an HMAC of their
+number, see ``pseudonyms``), never by the number; a key for something Twilio sent
+(a message, a call step) by a hash of its id. No value holds a number or a body,
+except the queued follow-up job, which RQ names and which expires (``JOB_TTL``).
+
+How long things live, and why:
+- a texter's session: ``Config.session_ttl`` (30 minutes) after their last text;
+- a webhook's answer, for Twilio's retries: ``Config.dedupe_ttl`` (a day);
+- daily counts: ``STATS_TTL``, a year and a month;
+- the flood limit's count: ``REPLY_WINDOW``, an hour from the first reply;
+- an opt-out: for ever, until the person opts back in;
+- a follow-up's record and its message's delivery status: ``RECORD_TTL``, a week;
+- a queued follow-up job (holding the sealed number): ``JOB_TTL``, a day at most.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+PREFIX = "signpost:"
+
+MINUTE, HOUR, DAY = 60, 60 * 60, 24 * 60 * 60
+STATS_TTL = 400 * DAY  # a year of daily counts, and a month to spare
+REPLY_WINDOW = HOUR  # the flood limit counts replies in an hour from the first
+JOB_TTL = DAY  # a queued follow-up (and the number in it) never outlives a day
+RECORD_TTL = 7 * DAY  # long enough to answer "was it sent?", keyed by hash only
+FAILURE_TTL = MINUTE  # only a killed worker leaves a job in RQ's failed registry
+FOLLOWUP_NUMBER_WINDOW = DAY  # the per-number follow-up cap counts the last 24 hours
+FOLLOWUP_LINE_WINDOW = HOUR  # the line-wide follow-up cap counts the last hour
+
+# The RQ queue follow-up texts wait in (RQ names its own keys under ``rq:``).
+FOLLOWUP_QUEUE = "followups"
+
+
+def session(channel: str, pack: str, person: str) -> str:
+    """Where a texter is in the menus (a call's state travels in its step URL instead)."""
+    return f"{PREFIX}session:{channel}:{pack}:{person}"
+
+
+def delivery(channel: str, delivery_id: str | None) -> str:
+    """The answer given to one webhook delivery, so a retry gets the same one."""
+    return f"{PREFIX}delivery:{channel}:{delivery_id or 'none'}"
+
+
+def replies(channel: str, person: str) -> str:
+    """Replies sent to this person in the current hour (the flood limit)."""
+    return f"{PREFIX}replies:{channel}:{person}"
+
+
+def optout(person: str) -> str:
+    """Present while the person has opted out (STOP), whichever channel or pack they used."""
+    return f"{PREFIX}optout:{person}"
+
+
+STATS_PATTERN = f"{PREFIX}stats:*"
+
+
+def stats(pack: str, day: dt.date) -> str:
+    """One pack's counts for one day: a hash of ``channel:item`` -> count."""
+    return f"{PREFIX}stats:{pack}:{day.isoformat()}"
+
+
+def stats_day(key: str) -> tuple[str, dt.date] | None:
+    """``stats(pack, day)`` read back: (pack, day), or None for any other key."""
+    pack, _, day_text = key[len(f"{PREFIX}stats:"):].rpartition(":")
+    try:
+        day = dt.date.fromisoformat(day_text)
+    except ValueError:
+        return None
+    return (pack, day) if key == stats(pack, day) else None
+
+
+def followup_record(followup: str) -> str:
+    """What happened to one follow-up, named by the hash of its job id."""
+    return f"{PREFIX}followup:{followup}"
+
+
+def followup_window(person: str) -> str:
+    """The follow-ups one number got in the last day (a sorted set of follow-up ids by time)."""
+    return f"{PREFIX}followup-window:{person}"
+
+
+FOLLOWUP_LINE_WINDOW_KEY = f"{PREFIX}followup-window:all"
+
+
+def followup_message(message: str) -> str:
+    """A sent follow-up's delivery status, named by a hash of its MessageSid."""
+    return f"{PREFIX}followup-message:{message}"
