@@ -18,6 +18,7 @@ run: $(STAMP)
 	$(BIN)/signpost serve
 
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # Speed and memory against a bare Flask app (needs wrk: installed here when missing).

@@ -21,16 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import phonenumbers
 import textstat
-from phonenumbers import PhoneNumberType, shortnumberinfo
 
-from flows import gsm, templates
+from flows import gsm, phones, templates
+from flows.model import Channel
 from flows.hours import Opening
 
 # The loader's own reader, so that what check finds is named by file and line as the
 # loader's problems are.
-from flows.pack import Pack, PackError, Problem, _Loader, load_pack
+from flows.pack import Loader, Pack, PackError, Problem, load_pack, spoken_options, spoken_title
 from flows.render import EMERGENCY_VOICE
 
 # Topics no menu offers because the service sends them itself (a caller who asks
@@ -45,17 +44,10 @@ SHORTENERS = frozenset([
     "trib.al", "shorte.st", "bl.ink", "short.io", "soo.gd", "qr.ae", "x.co", "1url.com",
 ])
 
-# Kinds of number a pack may state, and what phonenumbers must agree each one is.
-NUMBER_TYPES = {
-    "fixed_line": (PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE),
-    "mobile": (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE),
-    "uan": (PhoneNumberType.UAN,),
-    "toll_free": (PhoneNumberType.TOLL_FREE,),
-}
-SHORT_CODE, RELAY = "short_code", "relay"
+RELAY = "relay"
 # Relay UK: 18000 reaches 999 by text relay; 18001 goes before any other number.
 RELAY_PREFIXES = ("18000", "18001")
-KINDS = (*NUMBER_TYPES, SHORT_CODE, RELAY)
+KINDS = (*phones.STATED_TYPES, phones.SHORT_CODE, RELAY)
 
 # Flesch reading ease: 60 and above is plain English (GOV.UK aims for a reading age of 9).
 READING_EASE_MIN = 60
@@ -122,7 +114,7 @@ class _Checker:
         self.today = today
         # A second read of the files, for line numbers and the raw text: what is
         # stored, before the renderer downgrades anything.
-        self.source = _Loader(path)
+        self.source = Loader(path)
         self.raw = self.source.read()
         self.source.problems.clear()
         meta = self.raw.get("pack") if isinstance(self.raw.get("pack"), dict) else {}
@@ -140,7 +132,7 @@ class _Checker:
 
     def where(self, item: str) -> str:
         file = self.source.origins.get(item, "?")
-        line = self.source._line(file, item, None)
+        line = self.source.line_of(file, item, None)
         return f"{file}:{line}" if line else file
 
 
@@ -248,7 +240,7 @@ def _voice_roots(pack: Pack) -> list[str]:
     named = pack.voice.get("main_menu") if isinstance(pack.voice, dict) else None
     if isinstance(named, str) and named in pack.menus:
         return [named]
-    voice = [k for k, m in pack.menus.items() if m.channel == "voice"]
+    voice = [k for k, m in pack.menus.items() if m.channel == Channel.VOICE]
     offered = {o for k in voice for o in pack.menus[k].options}
     return [k for k in voice if k not in offered]
 
@@ -262,14 +254,11 @@ def _check_voice(pack: Pack, checker: _Checker) -> None:
         rate = WORDS_PER_MINUTE
     checker.report.words_per_minute = rate
     say = settings.get("say") if isinstance(settings.get("say"), dict) else {}
-    # How the line offers a choice, when the pack says; "{title}" and "{key}" are the line's.
-    option = say.get("option") if isinstance(say.get("option"), str) else "Press {key} for {title}."
     for key, menu in pack.menus.items():
-        if menu.channel != "voice":
+        if menu.channel != Channel.VOICE:
             continue
         ref = f"menus.{key}"
-        choices = [option.replace("{title}", _spoken_title(pack, o)).replace("{key}", str(n))
-                   for n, o in enumerate(menu.options, 1)]
+        choices = spoken_options(pack, menu)
         seconds = _speak(pack, checker, ref, " ".join([menu.intro, *choices, menu.outro]), rate)
         if seconds is not None and seconds > VOICE_MENU_SECONDS_MAX:
             checker.warn(ref, f"takes about {seconds} seconds to say; callers lose track past "
@@ -282,11 +271,6 @@ def _check_voice(pack: Pack, checker: _Checker) -> None:
             _speak(pack, checker, "voice", text, rate, key="say", label=f"voice.say.{name}")
     if checker.report.speech_seconds:
         checker.report.speech_seconds["999 line"] = speaking_seconds(EMERGENCY_VOICE, rate)
-
-
-def _spoken_title(pack: Pack, node_id: str) -> str:
-    node = pack.node(node_id)
-    return (node.spoken_title or node.title) if node else node_id
 
 
 def _speak(pack: Pack, checker: _Checker, ref: str, text: str, rate: float,
@@ -357,15 +341,7 @@ def _valid_number(number: str, kind: str, region: str) -> bool:
         if prefix not in RELAY_PREFIXES:
             return False
         return not rest or any(_valid_number(rest, k, region) for k in KINDS if k != RELAY)
-    try:
-        parsed = phonenumbers.parse(number, region)
-    except phonenumbers.NumberParseException:
-        return False
-    if kind == SHORT_CODE:
-        return shortnumberinfo.is_valid_short_number_for_region(parsed, region)
-    return phonenumbers.is_valid_number_for_region(parsed, region) and (
-        phonenumbers.number_type(parsed) in NUMBER_TYPES[kind]
-    )
+    return phones.is_stated_kind(number, kind, region)
 
 
 def _check_links(pack: Pack, checker: _Checker) -> None:

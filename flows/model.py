@@ -7,6 +7,13 @@ from datetime import datetime
 from enum import StrEnum
 
 
+class Channel(StrEnum):
+    """How the person reached the line: a menu id, a session and a rendering each."""
+
+    SMS = "sms"
+    VOICE = "voice"
+
+
 class EventKind(StrEnum):
     """What the person did (see :class:`Event`)."""
 
@@ -68,7 +75,7 @@ class Session:
     menus to go back through.
     """
 
-    channel: str = "sms"
+    channel: Channel = Channel.SMS
     menu: str | None = None
     node: str | None = None
     trail: list[str] = field(default_factory=list)
@@ -131,6 +138,8 @@ class Reply:
 class FollowUp:
     """A text the person asked for: the SMS page of ``topic``, to ``number`` (E.164).
 
+    Handed to ``Services.request_followup``; it never comes back in a reply.
+
     ``number`` is the caller's own number or one they keyed and confirmed; it is
     held only in memory and in the queued job, never in a session or a log.
     """
@@ -148,7 +157,6 @@ class VoiceReply:
     listen: ``menu`` (one key, or words), ``number`` (keys ending with #), or ``""``.
     dial: an E.164 number to put the caller through to.
     hangup: end the call after speaking.
-    followup: a text to send; the service reports how it went as a ``followup`` event.
     """
 
     node: str
@@ -158,4 +166,3 @@ class VoiceReply:
     slow: bool = False
     dial: str = ""
     hangup: bool = False
-    followup: FollowUp | None = None

@@ -9,18 +9,18 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flows.keywords import OPT_IN, OPT_OUT, compact
-from flows.model import Event, Reply, Session
+from flows.model import Effect, Event, EventKind, Reply, Session
 from flows.pack import OPTED_OUT, Pack
 
 
 def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
-    text = event.value if event.kind == "text" else ""
+    text = event.value if event.kind == EventKind.TEXT else ""
     word = compact(text)
     if word in OPT_OUT:
-        return Reply(OPTED_OUT, pack.sms_pages[OPTED_OUT], "opt_out"), replace(session, menu=None, node=None)
+        return Reply(OPTED_OUT, pack.sms_pages[OPTED_OUT], Effect.OPT_OUT), replace(session, menu=None, node=None)
     if word in OPT_IN:
         reply, session = show(pack, session, pack.main_menu)
-        return replace(reply, effect="opt_in"), session
+        return replace(reply, effect=Effect.OPT_IN), session
     if word.isdigit():
         return show(pack, session, choice(pack, session, int(word)))
     return show(pack, session, pack.keywords.match(text) or pack.main_menu)

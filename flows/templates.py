@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from flows.model import Channel
+
 REFERENCE = re.compile(r"\{([a-z_]+)\.([a-z0-9_]+)\}")
 KINDS = ("number", "email", "hours", "link")
 
@@ -39,7 +41,7 @@ def fill(text: str, numbers: dict, links: dict, channel: str) -> str:
         if kind == "link":
             if name not in links:
                 raise DanglingReference(f"{{link.{name}}} names no link")
-            if channel == "voice":
+            if channel == Channel.VOICE:
                 raise LinkInSpeech(f"{{link.{name}}} would be read aloud")
             return links[name].url
         if kind not in KINDS:
@@ -48,7 +50,7 @@ def fill(text: str, numbers: dict, links: dict, channel: str) -> str:
             raise DanglingReference(f"{{{kind}.{name}}} names no number")
         entry = numbers[name]
         if kind == "number":
-            return spoken_number(entry.number) if channel == "voice" else entry.number
+            return spoken_number(entry.number) if channel == Channel.VOICE else entry.number
         value = getattr(entry, kind)
         if not value:
             raise DanglingReference(f"{{{kind}.{name}}}: {name} has no {kind}")

@@ -9,6 +9,8 @@ one who cannot find the keypad must still leave with a number to call.
 
 Pure, like the SMS flow: the time arrives in the event (``Event.at``), the caller's
 number too (``Event.caller``), and the reply says what to do, not how in TwiML.
+When a caller confirms a text, the flow asks the shell's follow-up service
+(``flows.services``) and says how it went in the same turn.
 """
 
 from __future__ import annotations
@@ -16,21 +18,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-import phonenumbers
-
 from flows.hours import spoken_when
 from flows.keywords import spoken_digits, spoken_key
-from flows.model import Event, FollowUp, Session, VoiceReply
-from flows.pack import Menu, Pack
-from flows.phones import classify, e164
+from flows.model import Channel, Event, EventKind, FollowUp, FollowUpOutcome, Listen, Session, VoiceReply
+from flows.pack import Menu, Pack, Phrase, spoken_options
+from flows.phones import classify, e164, national
+from flows.services import NONE, Services
 from flows.templates import spoken_number
 
 REPEAT, MAIN, BACK, SLOWER = "9", "0", "*", "8"
 # Asking for a text is a short conversation of its own; these are its steps.
-CONFIRM_CALLER, ENTER_NUMBER, CONFIRM_NUMBER, SENDING = (
-    "text:confirm_caller", "text:enter_number", "text:confirm_number", "text:sending",
+CONFIRM_CALLER, ENTER_NUMBER, CONFIRM_NUMBER = (
+    "text:confirm_caller", "text:enter_number", "text:confirm_number",
 )
-TEXT_STEPS = (CONFIRM_CALLER, ENTER_NUMBER, CONFIRM_NUMBER, SENDING)
+TEXT_STEPS = (CONFIRM_CALLER, ENTER_NUMBER, CONFIRM_NUMBER)
 GOODBYE = "goodbye"
 # Silences in a row before the line says goodbye: a re-prompt, another, then the end.
 SILENCES_BEFORE_GOODBYE = 3
@@ -38,48 +39,48 @@ SILENCES_BEFORE_GOODBYE = 3
 NUMBER_TRIES = 3
 # What the line sends when the caller asks from a menu rather than from a topic.
 FOLLOWUP_TOPIC = "followup"
-# How a follow-up request went (service.followups.asking), and what the caller is told.
+# How asking for a follow-up went, and what the caller is told.
 OUTCOMES = {
-    "queued": "sent", "duplicate": "sent", "not_allowed": "cannot_text",
-    "opted_out": "opted_out", "capped": "capped",
+    FollowUpOutcome.QUEUED: Phrase.SENT, FollowUpOutcome.DUPLICATE: Phrase.SENT,
+    FollowUpOutcome.NOT_ALLOWED: Phrase.CANNOT_TEXT, FollowUpOutcome.OPTED_OUT: Phrase.OPTED_OUT,
+    FollowUpOutcome.CAPPED: Phrase.CAPPED, FollowUpOutcome.UNAVAILABLE: Phrase.SEND_FAILED,
 }
 _DIAL_ANSWERED = ("completed", "answered")
 _TRAIL_MAX = 5
 
 
-def step(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
+def step(pack: Pack, session: Session, event: Event,
+         services: Services = NONE) -> tuple[VoiceReply, Session]:
     main = pack.voice_main
     if main is None:
-        return VoiceReply(GOODBYE, listen="", hangup=True), Session(channel="voice")
-    if event.kind == "start" or not _known(pack, session.node):
+        return VoiceReply(GOODBYE, listen=Listen.NOTHING, hangup=True), Session(channel="voice")
+    if event.kind == EventKind.START or not _known(pack, session.node):
         session = Session(channel="voice", menu=main, node=main)
-        if event.kind == "start":
-            return _present(pack, session, main, event, before=(pack.voice_say["greeting"],))
-    if event.kind == "silence":
+        if event.kind == EventKind.START:
+            return _present(pack, session, main, event, before=(pack.voice_say[Phrase.GREETING],))
+    if event.kind == EventKind.SILENCE:
         return _silence(pack, session, event)
     session = replace(session, silences=0)
-    if event.kind == "followup":
-        return _followup_outcome(pack, session, event)
-    if event.kind == "dial":
-        said = "dial_ended" if event.value in _DIAL_ANSWERED else "dial_failed"
+    if event.kind == EventKind.DIAL:
+        said = Phrase.DIAL_ENDED if event.value in _DIAL_ANSWERED else Phrase.DIAL_FAILED
         return _present(pack, session, session.menu or main, event, before=(pack.voice_say[said],))
     if session.node in TEXT_STEPS:
-        return _text_step(pack, session, event)
-    return _choose(pack, session, event)
+        return _text_step(pack, session, event, services)
+    return _choose(pack, session, event, services)
 
 
 def _known(pack: Pack, node: str | None) -> bool:
     return node is not None and (node in TEXT_STEPS or node in pack.voice_texts or (
-        node in pack.menus and pack.menus[node].channel == "voice"))
+        node in pack.menus and pack.menus[node].channel == Channel.VOICE))
 
 
 # --- understanding the caller ---------------------------------------------------
 
 def _understand(pack: Pack, event: Event) -> str:
     """A key (``"1"``, ``"*"``), a command (``"#repeat"``), a node id, or ``""``."""
-    if event.kind == "digits":
+    if event.kind == EventKind.DIGITS:
         return event.value.strip().rstrip("#")
-    if event.kind != "speech":
+    if event.kind != EventKind.SPEECH:
         return ""
     key = spoken_key(event.value)
     if key is not None:
@@ -92,7 +93,7 @@ def _choice(said: str) -> int:
     return int(said) if said.isascii() and said.isdigit() and len(said) <= 2 else 0
 
 
-def _choose(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
+def _choose(pack: Pack, session: Session, event: Event, services: Services) -> tuple[VoiceReply, Session]:
     """The caller is on a menu or has just heard a topic: do what they chose."""
     said = _understand(pack, event)
     common = _common(pack, session, event, said)
@@ -110,10 +111,10 @@ def _choose(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Ses
         if said == "#transfer" and "transfer" in actions:
             return _transfer(pack, session, node)
     if said in ("#text", "#links"):
-        return _start_text(pack, session, event, links=said == "#links")
-    if said in pack.voice_texts or (said in pack.menus and pack.menus[said].channel == "voice"):
+        return _start_text(pack, session, event, services, links=said == "#links")
+    if said in pack.voice_texts or (said in pack.menus and pack.menus[said].channel == Channel.VOICE):
         return _go(pack, session, said, event)
-    return _present(pack, session, node, event, before=(pack.voice_say["not_a_choice"],), full=False)
+    return _present(pack, session, node, event, before=(pack.voice_say[Phrase.NOT_A_CHOICE],), full=False)
 
 
 def _common(pack: Pack, session: Session, event: Event, said: str):
@@ -122,7 +123,7 @@ def _common(pack: Pack, session: Session, event: Event, said: str):
         return _present(pack, session, session.node, event)
     if said in (SLOWER, "#slow"):
         session = replace(session, slow=True)
-        return _present(pack, session, session.node, event, before=(pack.voice_say["slower"],))
+        return _present(pack, session, session.node, event, before=(pack.voice_say[Phrase.SLOWER],))
     if said in (MAIN, "#main"):
         main = pack.voice_main
         return _present(pack, replace(session, menu=main, trail=[], pending=None), main, event)
@@ -179,18 +180,12 @@ def _open(pack: Pack, number: str, at: dt.datetime | None) -> bool:
 def _choices(pack: Pack, node: str, at: dt.datetime | None) -> list[str]:
     say = pack.voice_say
     if node in pack.menus:
-        lines = [say["option"].replace("{title}", _title(pack, option)).replace("{key}", str(n))
-                 for n, option in enumerate(pack.menus[node].options, 1)]
+        lines = spoken_options(pack, pack.menus[node])
     else:
-        names = {"transfer": "put_through", "text": "by_text"}
+        names = {"transfer": Phrase.PUT_THROUGH, "text": Phrase.BY_TEXT}
         lines = [say[names[action]].replace("{key}", str(n))
                  for n, action in enumerate(_actions(pack, node, at), 1)]
-    return lines + [say["keys"]]
-
-
-def _title(pack: Pack, node_id: str) -> str:
-    node = pack.node(node_id)
-    return node.spoken_title or node.title
+    return lines + [say[Phrase.KEYS]]
 
 
 def _content(pack: Pack, node: str, at: dt.datetime | None) -> list[str]:
@@ -201,11 +196,11 @@ def _content(pack: Pack, node: str, at: dt.datetime | None) -> list[str]:
     topic = pack.topics[node]
     if topic.transfer and topic.transfer in pack.openings:
         if _open(pack, topic.transfer, at):
-            lines.append(pack.voice_say["open_now"])
+            lines.append(pack.voice_say[Phrase.OPEN_NOW])
         elif at is not None:
             opens = pack.openings[topic.transfer].next_opening(at)
             if opens is not None:
-                lines.append(pack.voice_say["closed_now"].replace("{when}", spoken_when(opens, at)))
+                lines.append(pack.voice_say[Phrase.CLOSED_NOW].replace("{when}", spoken_when(opens, at)))
     return lines
 
 
@@ -225,31 +220,31 @@ def _present(pack: Pack, session: Session, node: str, event: Event, before=(), f
         session = replace(session, menu=node)
     session = replace(session, node=node, pending=None)
     said = [*before, *(_content(pack, node, event.at) if full else ()), *_choices(pack, node, event.at)]
-    return VoiceReply(node, tuple(said), "menu", _hints(pack, node), session.slow), session
+    return VoiceReply(node, tuple(said), Listen.MENU, _hints(pack, node), session.slow), session
 
 
 def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
     silences = session.silences + 1
     session = replace(session, silences=silences)
     if silences >= SILENCES_BEFORE_GOODBYE:
-        goodbye = (pack.voice_say["no_input_goodbye"],)
-        return VoiceReply(GOODBYE, goodbye, "", slow=session.slow, hangup=True), session
+        goodbye = (pack.voice_say[Phrase.NO_INPUT_GOODBYE],)
+        return VoiceReply(GOODBYE, goodbye, Listen.NOTHING, slow=session.slow, hangup=True), session
     node = session.node
     if node in TEXT_STEPS:
         return _text_prompt(pack, session, node, event, ())
-    return _present(pack, session, node, event, before=(pack.voice_say["reprompt"],), full=False)
+    return _present(pack, session, node, event, before=(pack.voice_say[Phrase.REPROMPT],), full=False)
 
 
 def _transfer(pack: Pack, session: Session, topic_id: str) -> tuple[VoiceReply, Session]:
     number = pack.numbers[pack.topics[topic_id].transfer]
     target = e164(number.number, pack.region) or number.number
-    said = (pack.voice_say["putting_through"],)
-    return VoiceReply(topic_id, said, "", slow=session.slow, dial=target), session
+    said = (pack.voice_say[Phrase.PUTTING_THROUGH],)
+    return VoiceReply(topic_id, said, Listen.NOTHING, slow=session.slow, dial=target), session
 
 
 # --- sending the content by text --------------------------------------------------
 
-def _start_text(pack: Pack, session: Session, event: Event, links: bool = False):
+def _start_text(pack: Pack, session: Session, event: Event, services: Services, links: bool = False):
     """Ask where to text: what the caller just heard, or the links.
 
     "The links" is always the follow-up page (reporting links, the helpline, how to
@@ -263,72 +258,58 @@ def _start_text(pack: Pack, session: Session, event: Event, links: bool = False)
         chosen = topic.by_text or topic.id
     session = replace(session, pending={"topic": chosen, "from": node})
     caller = classify(event.caller, pack.region)
-    step_ = CONFIRM_CALLER if caller.textable((pack.region,)) else ENTER_NUMBER
+    step_ = CONFIRM_CALLER if caller.textable(services.text_regions) else ENTER_NUMBER
     return _text_prompt(pack, session, step_, event, ())
 
 
 def _text_prompt(pack: Pack, session: Session, node: str, event: Event, before):
     say = pack.voice_say
     pending = dict(session.pending or {})
-    if node == SENDING:
-        origin = pending.get("from") or session.menu or pack.voice_main
-        return _present(pack, replace(session, pending=None), origin, event, before)
     if node == CONFIRM_CALLER:
         last_three = " ".join(classify(event.caller, pack.region).last_three)
         if not last_three:
             node = ENTER_NUMBER
         else:
-            prompt = say["confirm_caller"].replace("{last_three}", last_three)
+            prompt = say[Phrase.CONFIRM_CALLER].replace("{last_three}", last_three)
     if node == CONFIRM_NUMBER:
         number = pending.get("number", "")
         if not number:
             node = ENTER_NUMBER
         else:
-            prompt = say["confirm_number"].replace("{digits}", _read_back(number, pack.region))
+            prompt = say[Phrase.CONFIRM_NUMBER].replace("{digits}", spoken_number(national(number, pack.region)))
     if node == ENTER_NUMBER:
-        prompt = say["enter_number"]
+        prompt = say[Phrase.ENTER_NUMBER]
         pending.pop("number", None)
     session = replace(session, node=node, pending=pending)
-    listen = "number" if node == ENTER_NUMBER else "menu"
+    listen = Listen.NUMBER if node == ENTER_NUMBER else Listen.MENU
     return VoiceReply(node, (*before, prompt), listen, slow=session.slow), session
 
 
-def _read_back(number: str, region: str) -> str:
-    """``+447400123456`` -> ``0 7 4 0 0, 1 2 3 4 5 6``: as it was keyed, digit by digit."""
-    parsed = phonenumbers.parse(number, region)
-    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return spoken_number(national)
-
-
-def _text_step(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
+def _text_step(pack: Pack, session: Session, event: Event, services: Services) -> tuple[VoiceReply, Session]:
     node, pending = session.node, dict(session.pending or {})
     if node == ENTER_NUMBER:
-        return _keyed_number(pack, session, event, pending)
+        return _keyed_number(pack, session, event, pending, services)
     said = _understand(pack, event)
-    if node == SENDING:
-        # A key pressed before the outcome came back: the text was already asked for.
-        return _present(pack, replace(session, pending=None), pending.get("from") or pack.voice_main, event)
     if said in ("1", "#yes"):
         if node == CONFIRM_CALLER:
             number = classify(event.caller, pack.region).e164
         else:
             number = pending.get("number", "")
         if number:
-            followup = FollowUp(pending.get("topic", FOLLOWUP_TOPIC), number)
-            pending.pop("number", None)
-            session = replace(session, node=SENDING, pending=pending)
-            return VoiceReply(SENDING, (), "", slow=session.slow, followup=followup), session
+            # The service queues the text (or says why not); the turn ends with its answer.
+            outcome = services.request_followup(FollowUp(pending.get("topic", FOLLOWUP_TOPIC), number))
+            return _followup_outcome(pack, session, outcome, event)
     if said in ("2", "#no"):
         return _text_prompt(pack, session, ENTER_NUMBER, event, ())
     common = _common(pack, session, event, said)
     if common is not None:
         return common
-    return _text_prompt(pack, session, node, event, (pack.voice_say["not_a_choice"],))
+    return _text_prompt(pack, session, node, event, (pack.voice_say[Phrase.NOT_A_CHOICE],))
 
 
-def _keyed_number(pack: Pack, session: Session, event: Event, pending: dict):
-    value = event.value if event.kind in ("digits", "speech") else ""
-    if event.kind == "speech":
+def _keyed_number(pack: Pack, session: Session, event: Event, pending: dict, services: Services):
+    value = event.value if event.kind in (EventKind.DIGITS, EventKind.SPEECH) else ""
+    if event.kind == EventKind.SPEECH:
         said = pack.voice_keywords.match(value) or ""
         if said in ("#back", "#main", "#repeat", "#slow"):
             return _common(pack, session, event, said)
@@ -336,21 +317,22 @@ def _keyed_number(pack: Pack, session: Session, event: Event, pending: dict):
     if "*" in value:
         return _back(pack, session, event)
     number = classify(value, pack.region)
-    if number.kind == "mobile" and number.region == pack.region:
+    if number.textable(services.text_regions):
         pending["number"] = number.e164
         return _text_prompt(pack, replace(session, pending=pending), CONFIRM_NUMBER, event, ())
     tries = int(pending.get("tries", 0)) + 1
     if tries >= NUMBER_TRIES:
         origin = pending.get("from") or pack.voice_main
-        sorry = (pack.voice_say["not_a_mobile"], pack.voice_say["too_many_tries"])
+        sorry = (pack.voice_say[Phrase.NOT_A_MOBILE], pack.voice_say[Phrase.TOO_MANY_TRIES])
         return _present(pack, replace(session, pending=None), origin, event, before=sorry, full=False)
     pending["tries"] = tries
     session = replace(session, pending=pending)
-    return _text_prompt(pack, session, ENTER_NUMBER, event, (pack.voice_say["not_a_mobile"],))
+    return _text_prompt(pack, session, ENTER_NUMBER, event, (pack.voice_say[Phrase.NOT_A_MOBILE],))
 
 
-def _followup_outcome(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
-    said = pack.voice_say[OUTCOMES.get(event.value, "send_failed")]
+def _followup_outcome(pack: Pack, session: Session, outcome: FollowUpOutcome,
+                      event: Event) -> tuple[VoiceReply, Session]:
+    said = pack.voice_say[OUTCOMES.get(outcome, Phrase.SEND_FAILED)]
     origin = (session.pending or {}).get("from") or session.menu or pack.voice_main
     session = replace(session, pending=None)
     return _present(pack, session, origin, event, before=(said,), full=False)

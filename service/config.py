@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
-from flows.phones import e164
+from flows.phones import DEFAULT_TEXT_REGIONS, e164
 from messages import DEFAULT_PACK_DIR
 
 LOOPBACK_HOSTS = frozenset(["127.0.0.1", "localhost", "::1", "[::1]"])
@@ -57,7 +57,8 @@ class Config:
     redis_timeout: float = 0.25
     # Bodies larger than this get 413 before anything reads them.
     max_request_bytes: int = 64 * 1024
-    allowed_regions: tuple[str, ...] = ("GB",)
+    # Whose mobiles may get a follow-up text: the one setting for flows.phones' rule.
+    allowed_regions: tuple[str, ...] = DEFAULT_TEXT_REGIONS
     # Each SMS reply costs money: past this many in an hour a number gets no reply.
     sms_replies_per_hour: int = 30
     # Local disk for what must survive a Redis outage (the opt-out journal).
@@ -99,7 +100,7 @@ class Config:
         env = os.environ if env is None else env
         defaults = cls()
         regions = tuple(
-            r.strip().upper() for r in env.get("SIGNPOST_ALLOWED_REGIONS", "GB").split(",") if r.strip()
+            r.strip().upper() for r in env.get("SIGNPOST_ALLOWED_REGIONS", ",".join(DEFAULT_TEXT_REGIONS)).split(",") if r.strip()
         )
         def number(name: str, default, kind=int):
             raw = env.get(name)

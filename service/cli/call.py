@@ -12,13 +12,13 @@ import argparse
 import datetime as dt
 import sys
 
-from flows import Event, Session, step
-from flows.model import VoiceReply
+from flows import Event, EventKind, Services, Session, step
+from flows.model import FollowUp, FollowUpOutcome, VoiceReply
 from flows.pack import PackError, load_pack
-from flows.phones import classify
+from flows.phones import DEFAULT_TEXT_REGIONS, classify, mask
 from flows.render import EMERGENCY_VOICE
 from messages import DEFAULT_PACK_DIR
-from service.twilio.sender import mask
+from service.config import Config, ConfigError
 
 KEYS = frozenset("0123456789*#")
 
@@ -26,11 +26,11 @@ KEYS = frozenset("0123456789*#")
 def event_for(line: str, caller: str, at: dt.datetime) -> Event:
     text = line.strip()
     if not text:
-        return Event("silence", at=at, caller=caller)
+        return Event(EventKind.SILENCE, at=at, caller=caller)
     if all(c in KEYS for c in text.replace(" ", "")):
         # Twilio leaves out the key that ends a number (#); so does this.
-        return Event("digits", text.replace(" ", "").rstrip("#") or "#", at=at, caller=caller)
-    return Event("speech", text, at=at, caller=caller)
+        return Event(EventKind.DIGITS, text.replace(" ", "").rstrip("#") or "#", at=at, caller=caller)
+    return Event(EventKind.SPEECH, text, at=at, caller=caller)
 
 
 def show(reply: VoiceReply, out) -> None:
@@ -60,7 +60,13 @@ def cmd_call(args: argparse.Namespace) -> int:
     clock = (lambda: args.at) if args.at else _now
     print(f"Calling the {pack.id} line from {caller or 'a withheld number'}. "
           "Type keys (1, 9, *, #) or words; end of input hangs up.", file=out)
-    reply, session = step(pack, Session(channel="voice"), Event("start", at=clock(), caller=caller))
+    try:
+        regions = Config.from_env().allowed_regions
+    except ConfigError:
+        regions = DEFAULT_TEXT_REGIONS
+    services = Services(request_followup=lambda followup: _text(pack, followup, regions, out),
+                        text_regions=regions)
+    reply, session = step(pack, Session(channel="voice"), Event(EventKind.START, at=clock(), caller=caller), services)
     show(reply, out)
     while not reply.hangup:
         if sys.stdin.isatty():
@@ -69,27 +75,25 @@ def cmd_call(args: argparse.Namespace) -> int:
         if not line:
             print("  [end of input: the caller hangs up]", file=out)
             break
-        reply, session = step(pack, session, event_for(line, caller, clock()))
-        if reply.followup is not None:
-            reply, session = step(pack, session, Event("followup", _text(pack, reply, out), at=clock()))
-        elif reply.dial:
+        reply, session = step(pack, session, event_for(line, caller, clock()), services)
+        if reply.dial:
             show(reply, out)
             print("  [the transfer ends]", file=out)
-            reply, session = step(pack, session, Event("dial", "completed", at=clock(), caller=caller))
+            reply, session = step(pack, session, Event(EventKind.DIAL, "completed", at=clock(), caller=caller),
+                                  services)
         show(reply, out)
     return 0
 
 
-def _text(pack, reply: VoiceReply, out) -> str:
-    """Show the text that would be sent; say how the real line would answer."""
-    followup = reply.followup
-    if not classify(followup.number, pack.region).textable((pack.region,)):
+def _text(pack, followup: FollowUp, regions: tuple[str, ...], out) -> FollowUpOutcome:
+    """The flow's follow-up service here: show the text that would be sent."""
+    if not classify(followup.number, pack.region).textable(regions):
         print(f"  [no text: {mask(followup.number)} cannot get texts from this line]", file=out)
-        return "not_allowed"
+        return FollowUpOutcome.NOT_ALLOWED
     print(f"  [text to {mask(followup.number)}, the {followup.topic!r} page:]", file=out)
     for text in pack.sms_pages[followup.topic].splitlines():
         print(f"    | {text}", file=out)
-    return "queued"
+    return FollowUpOutcome.QUEUED
 
 
 def _now() -> dt.datetime:

@@ -12,7 +12,8 @@ import argparse
 import datetime as dt
 import sys
 
-from flows import Event, Session, gsm, step
+from flows import Event, EventKind, Session, gsm, step
+from flows.model import Effect
 from flows.pack import PackError, load_pack
 from flows.phones import e164
 from messages import DEFAULT_PACK_DIR
@@ -50,7 +51,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             continue
         if not interactive:
             print(f"you> {text}")
-        event = Event("text", text, at=dt.datetime.now(dt.timezone.utc), caller=caller)
+        event = Event(EventKind.TEXT, text, at=dt.datetime.now(dt.timezone.utc), caller=caller)
         reply, session = step(pack, session, event)
         print(show(reply.text, reply.effect))
     return 0
@@ -64,9 +65,9 @@ def show(text: str, effect: str | None = None) -> str:
     length = gsm.septets(text) if gsm.is_gsm(text) else len(text.encode("utf-16-le")) // 2
     parts = gsm.segments(text)
     note = f"      [{parts} part{'' if parts == 1 else 's'}, {encoding}, {length} characters"
-    if effect == "opt_out":
+    if effect == Effect.OPT_OUT:
         note += "; opted out of follow-up texts"
-    elif effect == "opt_in":
+    elif effect == Effect.OPT_IN:
         note += "; opted back in"
     return "\n".join(shown + [note + "]", ""])
 

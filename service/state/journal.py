@@ -23,10 +23,12 @@ from pathlib import Path
 
 import redis
 
+from flows.model import Effect
+
 from service.state import keys
 
 log = logging.getLogger("signpost.journal")
-EFFECTS = ("opt_out", "opt_in")
+EFFECTS = tuple(Effect)
 
 
 class OptOutJournal:
@@ -67,7 +69,7 @@ class OptOutJournal:
             with store.redis.pipeline(transaction=True) as pipe:
                 for effect, number_id in entries:
                     key = keys.optout(number_id)
-                    if effect == "opt_out":
+                    if effect == Effect.OPT_OUT:
                         pipe.set(key, "1")
                     else:
                         pipe.delete(key)

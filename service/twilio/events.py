@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flows import Event
+from flows import Event, EventKind
 
 MAX_DIGITS = 64
 MAX_SPEECH = 500
@@ -19,11 +19,11 @@ MAX_SPEECH = 500
 def event_from(form, at: dt.datetime, start: bool) -> Event:
     caller = form.get("From", "")
     if start:
-        return Event("start", at=at, caller=caller)
+        return Event(EventKind.START, at=at, caller=caller)
     if form.get("DialCallStatus"):
-        return Event("dial", form["DialCallStatus"], at=at, caller=caller)
+        return Event(EventKind.DIAL, form["DialCallStatus"], at=at, caller=caller)
     if form.get("Digits", "").strip():
-        return Event("digits", form["Digits"].strip()[:MAX_DIGITS], at=at, caller=caller)
+        return Event(EventKind.DIGITS, form["Digits"].strip()[:MAX_DIGITS], at=at, caller=caller)
     if form.get("SpeechResult", "").strip():
-        return Event("speech", form["SpeechResult"][:MAX_SPEECH], at=at, caller=caller)
-    return Event("silence", at=at, caller=caller)
+        return Event(EventKind.SPEECH, form["SpeechResult"][:MAX_SPEECH], at=at, caller=caller)
+    return Event(EventKind.SILENCE, at=at, caller=caller)

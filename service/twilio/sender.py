@@ -11,10 +11,10 @@ import itertools
 import sys
 from typing import Protocol, TextIO
 
-import phonenumbers
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from flows.phones import mask
 from service.config import Config
 
 STATUS_PATH = "/sms/status"
@@ -23,21 +23,6 @@ STATUS_PATH = "/sms/status"
 class Sender(Protocol):
     def send(self, to: str, body: str) -> str:
         """Send one SMS; return the message's SID. Twilio's errors are raised as they come."""
-
-
-def mask(e164: str) -> str:
-    """``+447400123456`` -> ``+44 7*** ***456``: enough to recognise, not enough to dial.
-
-    The same number of stars whatever the length, so the mask does not leak it.
-    """
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return "***"
-    national = str(parsed.national_number)
-    if len(national) < 6:
-        return "***"
-    return f"+{parsed.country_code} {national[0]}*** ***{national[-3:]}"
 
 
 class TwilioSender:

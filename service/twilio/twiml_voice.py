@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from flows.model import VoiceReply
+from flows.model import Listen, VoiceReply
 from flows.pack import Pack
 from flows.render import EMERGENCY_VOICE
 from flows.voice import TEXT_STEPS
@@ -98,7 +98,7 @@ def goodbye(text: str, speech: Speech) -> str:
 
 
 def _listening(reply: VoiceReply, speech: Speech) -> dict:
-    if reply.listen == "number":
+    if reply.listen == Listen.NUMBER:
         # A phone number is keyed, not said: speech would mishear it, and # ends it.
         return {"input": "dtmf", "finish_on_key": "#", "timeout": speech.timeout}
     listen = {

@@ -14,7 +14,7 @@ import redis
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from flows import Event
+from flows import Event, EventKind
 from flows import sms as sms_flow
 from flows.model import Reply
 from service.state.pseudonyms import short, token_id
@@ -68,7 +68,7 @@ def decided(pack, body: str) -> tuple[Reply, str]:
 
 
 def _decide(pack, body: str) -> tuple[Reply, str]:
-    outcomes = sms_flow.outcomes(pack, Event("text", body))
+    outcomes = sms_flow.outcomes(pack, Event(EventKind.TEXT, body))
     fresh, _ = outcomes[""]
     return fresh, Store.encode_outcomes(outcomes)
 

@@ -30,8 +30,9 @@ from cryptography.fernet import Fernet
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from flows import Event, Session, step
-from flows.model import VoiceReply
+from flows import Event, Services, Session, step
+from flows.model import FollowUp, FollowUpOutcome
+from flows.pack import Phrase
 from flows.voice import SILENCES_BEFORE_GOODBYE, TEXT_STEPS
 from service.followups import asking as followups
 from service.twilio import call_state
@@ -48,8 +49,6 @@ bp.before_request(require_twilio_signature)
 FALLBACK = "signpost.voice.fallback"
 SPEECH = "signpost.voice.speech"
 CLOCK = "SIGNPOST_CLOCK"
-# When a follow-up could not even be asked for (Redis down): the flow's generic apology.
-UNAVAILABLE = "unavailable"
 
 
 @bp.record_once
@@ -60,7 +59,7 @@ def prerender(state) -> None:
     speech = {pack.id: Speech.of(pack, line.config.voice) for pack in line.every_pack}
     state.app.extensions[SPEECH] = speech
     state.app.extensions[FALLBACK] = {
-        pack.id: goodbye(pack.voice_say.get("fallback", ""), speech[pack.id]) for pack in line.every_pack
+        pack.id: goodbye(pack.voice_say.get(Phrase.FALLBACK, ""), speech[pack.id]) for pack in line.every_pack
     }
 
 
@@ -102,15 +101,9 @@ def answer(n: int, start: bool) -> Response:
     session = (Session(channel="voice") if start else
                call_state.decode(request.args.get(call_state.PARAM, ""), fernet, line.config.session_ttl))
     turn = Turn("voice", call, token_id("voice", call_sid, str(n)) if call_sid else None, pack.id)
-    reply, session = step(pack, session, event)
-    if reply.followup is not None:
-        # Asking for a text is the one step that acts outside Redis's claim (it queues
-        # a job), so a retry of it is looked for first: a retried step acts once.
-        if (earlier := answered_before(line, turn, fernet)) is not None:
-            log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
-            return xml(earlier)
-        outcome = request_followup(line, pack, reply, call, n)
-        reply, session = step(pack, session, Event("followup", outcome, at=event.at))
+    services = Services(request_followup=lambda followup: request_followup(line, pack, followup, turn, n),
+                        text_regions=line.config.allowed_regions)
+    reply, session = step(pack, session, event, services)
     twiml = render_step(reply, speech, n + 1, call_state.encode(session, fernet))
     # What reads a keyed number back rests in Redis only sealed.
     stored = call_state.seal_answer(twiml, fernet) if reply.node in TEXT_STEPS else twiml
@@ -132,15 +125,6 @@ def answer(n: int, start: bool) -> Response:
     return xml(twiml)
 
 
-def answered_before(line, turn: Turn, fernet: Fernet) -> str | None:
-    """The answer already given to this delivery, if there is one and it can be read."""
-    try:
-        earlier = line.store.answered(turn)
-    except redis.RedisError:
-        return None  # then the follow-up cannot be queued either, and the caller is told
-    return call_state.open_answer(earlier, fernet) if earlier is not None else None
-
-
 def stateless(pack, speech: Speech, event: Event, n: int, fernet: Fernet) -> str:
     """The answer from a fresh call, for when the call's state cannot be trusted (a bug).
 
@@ -152,24 +136,31 @@ def stateless(pack, speech: Speech, event: Event, n: int, fernet: Fernet) -> str
     if event.kind == "silence":
         fresh = replace(fresh, menu=pack.voice_main, node=pack.voice_main,
                         silences=SILENCES_BEFORE_GOODBYE - 1)
+    # No follow-up service: with no state to trust, a text cannot be asked for safely.
     reply, session = step(pack, fresh, event)
-    if reply.followup is not None:
-        reply, session = step(pack, session, Event("followup", UNAVAILABLE, at=event.at))
     return render_step(reply, speech, n + 1, call_state.encode(session, fernet))
 
 
-def request_followup(line, pack, reply: VoiceReply, call: str, n: int) -> str:
-    """Queue the text; the job id is the call and step, so a retry queues nothing new.
+def request_followup(line, pack, followup: FollowUp, turn: Turn, n: int) -> FollowUpOutcome:
+    """The flow's follow-up service: queue the text, with the call and step as the job id.
 
-    Whatever goes wrong here, the caller is told the text could not be sent and
-    the call goes on: a failure to queue must not become a failed call.
+    Asking for a text is the one step that acts outside Redis's claim (it queues a
+    job before the answer is claimed), so a retry of the step is looked for first:
+    one that finds an earlier answer queues nothing, and the claim then hands it
+    that earlier answer. Whatever goes wrong here, the caller is told the text
+    could not be sent and the call goes on: a failure to queue must not become a
+    failed call.
     """
+    call = turn.person
     try:
-        outcome = followups.request(line, reply.followup, job_id=f"voice-{call}-{n}", pack=pack,
+        if line.store.answered(turn) is not None:
+            log.info("voice call=%s step=%s repeat delivery: not queued again", short(call), n)
+            return FollowUpOutcome.DUPLICATE
+        outcome = followups.request(line, followup, job_id=f"voice-{call}-{n}", pack=pack,
                                     called=request.form.get("To", ""))
     except Exception:
         log.exception("voice call=%s step=%s follow-up could not be queued", short(call), n)
-        outcome = UNAVAILABLE
+        outcome = FollowUpOutcome.UNAVAILABLE
     log.info("voice call=%s step=%s follow-up %s", short(call), n, outcome)
     return outcome
 

@@ -1,30 +1,26 @@
 """The SMS conversation, pure: tables of message -> node shown (tests/flows/sms_cases.toml)."""
 
-import tomllib
+import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows import Event, Session, gsm, step
+from flows import Event, Session, gsm, sms, step
 from flows.pack import OPTED_OUT, load_pack
 from flows.render import EMERGENCY_SMS
 from messages import DEFAULT_PACK_DIR
+from tests.flows import cases
 
 PACK = load_pack(DEFAULT_PACK_DIR)
-CASES = tomllib.loads((Path(__file__).parent / "sms_cases.toml").read_text())["case"]
+EXAMPLE_PACK = Path(__file__).parents[1] / "packs" / "en-GB-example"
+CASES = cases.load("sms_cases.toml")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_conversation(case):
-    session = Session()
-    for turn in case["turns"]:
-        text, node = turn[0], turn[1]
-        effect = turn[2] if len(turn) > 2 else None
-        reply, session = step(PACK, session, Event("text", text))
-        assert (reply.node, reply.effect) == (node, effect), f"after {text!r}"
-        assert reply.text == PACK.sms_pages[node]
+    cases.play(PACK, case, "sms")
 
 
 def test_topic_pages_are_the_content_with_999_first_and_footer_last():
@@ -52,3 +48,44 @@ def test_any_messages_get_999_first_in_gsm_within_budget(messages):
         assert reply.text.splitlines()[0] == EMERGENCY_SMS
         assert gsm.is_gsm(reply.text)
         assert gsm.segments(reply.text) <= PACK.sms_segments
+
+
+TEXTS = st.one_of(
+    st.text(max_size=80),
+    st.integers(min_value=0, max_value=30).map(str),
+    st.from_regex(r"\s*0*\d{1,3}[.!? ]*", fullmatch=True),
+    st.sampled_from(["menu", "STOP", "start", "helpline", "signs", "links"]),
+)
+
+
+def pack_with_a_sub_menu(tmp_path_factory):
+    """The example pack with a second SMS menu, so that a number means different things."""
+    folder = tmp_path_factory.mktemp("pack") / "en-GB-example"
+    shutil.copytree(EXAMPLE_PACK, folder)
+    menus = folder / "menus.toml"
+    menus.write_text(menus.read_text().replace('options = ["first_steps", "local"]',
+                                               'options = ["first_steps", "local", "more"]') + """
+[menus.more]
+channel = "sms"
+title = "More"
+keywords = ["more"]
+options = ["local", "first_steps"]
+""")
+    return load_pack(folder)
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory):
+    return [PACK, pack_with_a_sub_menu(tmp_path_factory)]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXTS)
+def test_the_outcome_table_agrees_with_step_from_every_menu(packs, text):
+    """The table Redis picks from (flows.sms.outcomes) is what step() would say from each menu."""
+    event = Event("text", text)
+    for pack in packs:
+        table = sms.outcomes(pack, event)
+        for menu in ["", *(m.id for m in pack.menus.values() if m.channel == "sms")]:
+            session = Session(channel="sms", menu=menu or None, node=menu or None)
+            assert table.get(menu, table[""]) == step(pack, session, event), (pack.id, text, menu)

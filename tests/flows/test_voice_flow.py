@@ -2,58 +2,37 @@
 (tests/flows/voice_cases.toml), a walk of the whole menu tree, and any input at all."""
 
 import datetime as dt
-import tomllib
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows import Event, Session, step
-from flows.model import VoiceReply
+from flows.model import FollowUpOutcome, VoiceReply
 from flows.pack import VOICE_MAX_OPTIONS, load_pack
 from flows.voice import SILENCES_BEFORE_GOODBYE
 from messages import DEFAULT_PACK_DIR
+from tests.fakes import Followups
+from tests.flows import cases
+from tests.flows.cases import MOBILE, TUESDAY_11AM
 
 PACK = load_pack(DEFAULT_PACK_DIR)
-CASES = tomllib.loads((Path(__file__).parent / "voice_cases.toml").read_text())["case"]
-TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
-MOBILE = "+447400123456"
+CASES = cases.load("voice_cases.toml")
 
 
-def call(events, caller=MOBILE, at=TUESDAY_11AM):
+def call(events, caller=MOBILE, at=TUESDAY_11AM, followups=None):
     """Play ``events`` (kind, value) from a fresh call; the replies in order."""
     session, replies = Session(channel="voice"), []
+    services = (followups or Followups()).services()
     for kind, value in events:
-        reply, session = step(PACK, session, Event(kind, value, at=at, caller=caller))
+        reply, session = step(PACK, session, Event(kind, value, at=at, caller=caller), services)
         replies.append(reply)
     return replies, session
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_call(case):
-    at, caller = case.get("at", TUESDAY_11AM), case.get("caller", MOBILE)
-    session = Session(channel="voice")
-    for turn in case["turns"]:
-        event = Event(turn["event"], turn.get("value", ""), at=at, caller=caller)
-        reply, session = step(PACK, session, event)
-        said = " ".join(reply.say)
-        where = f"after {turn['event']} {turn.get('value', '')!r}"
-        assert reply.node == turn["node"], where
-        for words in turn.get("says", []):
-            assert words in said, f"{where}: {words!r} not in {said!r}"
-        for words in turn.get("not_says", []):
-            assert words not in said, f"{where}: {words!r} said"
-        if "listen" in turn:
-            assert reply.listen == turn["listen"], where
-        assert reply.dial == turn.get("dial", ""), where
-        assert reply.hangup == turn.get("hangup", False), where
-        assert reply.slow == turn.get("slow", False), where
-        if "followup" in turn:
-            topic, number = turn["followup"].split()
-            assert (reply.followup.topic, reply.followup.number) == (topic, number), where
-        else:
-            assert reply.followup is None, where
+    cases.play(PACK, case, "voice")
 
 
 def voice_menus():
@@ -115,9 +94,12 @@ def test_every_place_has_a_way_back_and_says_the_keys(node):
 def test_after_every_topic_the_caller_can_get_it_by_text(node):
     replies, _ = call([("start", "")] + [("digits", k) for k in PATHS[node]] + [("speech", "text me")])
     assert replies[-1].node == "text:confirm_caller"
-    replies, _ = call([("start", "")] + [("digits", k) for k in PATHS[node]] + [("speech", "text me"), ("digits", "1")])
+    followups = Followups()
+    call([("start", "")] + [("digits", k) for k in PATHS[node]] + [("speech", "text me"), ("digits", "1")],
+         followups=followups)
     sent = PACK.topics[node].by_text or node  # the page a topic names for texting, else its own
-    assert replies[-1].followup.topic == sent and replies[-1].followup.number == MOBILE
+    [asked] = followups.asked
+    assert asked.topic == sent and asked.number == MOBILE
 
 
 def test_choices_are_numbered_from_1_without_gaps():
@@ -148,7 +130,6 @@ EVENTS = st.one_of(
     st.tuples(st.just("speech"), st.text(max_size=60)),
     st.tuples(st.just("silence"), st.just("")),
     st.tuples(st.just("dial"), st.sampled_from(["completed", "busy", "no-answer", "failed", "x"])),
-    st.tuples(st.just("followup"), st.text(max_size=12)),
 )
 
 
@@ -158,17 +139,16 @@ EVENTS = st.one_of(
     caller=st.sampled_from([MOBILE, "anonymous", "", "+441234567890", "+12025550123", "junk"]),
     at=st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 1, 1),
                     timezones=st.just(dt.timezone.utc)),
+    outcome=st.sampled_from(list(FollowUpOutcome)),
 )
-def test_any_call_always_has_a_way_on_and_never_loops_on_silence(events, caller, at):
-    session = Session(channel="voice")
-    reply, session = step(PACK, session, Event("start", at=at, caller=caller))
+def test_any_call_always_has_a_way_on_and_never_loops_on_silence(events, caller, at, outcome):
+    session, services = Session(channel="voice"), Followups(outcome).services()
+    reply, session = step(PACK, session, Event("start", at=at, caller=caller), services)
     silences = 0
     for kind, value in events:
         if reply.hangup:
             break
-        reply, session = step(PACK, session, Event(kind, value, at=at, caller=caller))
-        if reply.followup is not None:
-            reply, session = step(PACK, session, Event("followup", "queued", at=at, caller=caller))
+        reply, session = step(PACK, session, Event(kind, value, at=at, caller=caller), services)
         assert isinstance(reply, VoiceReply)
         # Every reply listens, puts the caller through, or says goodbye: no dead end.
         assert reply.listen in ("menu", "number") or reply.dial or reply.hangup

@@ -1,0 +1,135 @@
+"""A loaded content pack, as the conversation reads it: numbers, links, topics, menus,
+and the pages and prompts the loader rendered from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flows.hours import Opening
+from flows.keywords import KeywordIndex
+from flows.pack.schema import VOICE_DEFAULTS
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    item: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.item}: {self.message}"
+
+
+class PackError(Exception):
+    """A pack that cannot be served; ``problems`` says every reason, by file and item."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("content pack failed to load:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Number:
+    id: str
+    name: str
+    number: str
+    kind: str
+    source: tuple[str, ...]
+    email: str = ""
+    hours: str = ""
+    opening: dict | None = None
+    audience: str = ""
+    confirm: str = ""
+    review_by: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    id: str
+    title: str
+    url: str
+    source: tuple[str, ...]
+    about: str = ""
+    confirm: str = ""
+    review_by: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    sms: str
+    source: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    voice: str = ""
+    spoken_title: str = ""
+    confirm: str = ""
+    review_by: dt.date | None = None
+    segments: int | None = None
+    transfer: str = ""
+    # The topic whose SMS page a caller is sent when they ask for this one by text.
+    by_text: str = ""
+
+
+@dataclass(frozen=True)
+class Menu:
+    id: str
+    channel: str
+    title: str
+    options: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    intro: str = ""
+    outro: str = ""
+    spoken_title: str = ""
+    hints: tuple[str, ...] = ()
+
+
+@dataclass
+class Pack:
+    id: str
+    name: str
+    locale: str
+    region: str
+    path: Path
+    sms_segments: int
+    link_domains: tuple[str, ...]
+    main_menu: str
+    footer: str
+    opted_out: str
+    owner: str = ""
+    review_by: dt.date | None = None
+    sources: dict[str, dict] = field(default_factory=dict)
+    numbers: dict[str, Number] = field(default_factory=dict)
+    links: dict[str, Link] = field(default_factory=dict)
+    topics: dict[str, Topic] = field(default_factory=dict)
+    menus: dict[str, Menu] = field(default_factory=dict)
+    voice: dict = field(default_factory=dict)
+    # Filled by the loader: node id -> the whole SMS, 999 line first.
+    sms_pages: dict[str, str] = field(default_factory=dict)
+    keywords: KeywordIndex | None = None
+    # Where each item was defined: "topics.steps" -> "topics.toml".
+    origins: dict[str, str] = field(default_factory=dict)
+    # Filled by the loader when the pack has a [voice] table: topic id -> what is
+    # said, [voice.say] name -> what is said, and the words a caller may say.
+    voice_texts: dict[str, str] = field(default_factory=dict)
+    voice_say: dict[str, str] = field(default_factory=dict)
+    voice_keywords: KeywordIndex | None = None
+    openings: dict[str, Opening] = field(default_factory=dict)
+
+    @property
+    def voice_main(self) -> str | None:
+        return self.voice.get("main_menu") if self.voice_say else None
+
+    def voice_setting(self, name: str):
+        return self.voice.get(name, VOICE_DEFAULTS.get(name))
+
+    def node(self, node_id: str) -> Topic | Menu | None:
+        return self.topics.get(node_id) or self.menus.get(node_id)
+
+    def budget(self, node_id: str) -> int:
+        topic = self.topics.get(node_id)
+        return (topic.segments if topic and topic.segments else None) or self.sms_segments

@@ -1,0 +1,55 @@
+"""Every SMS page of a pack, rendered once when it loads: the 999 line first, GSM-7,
+within its segment budget, or the load fails naming the item."""
+
+from __future__ import annotations
+
+from flows import gsm, templates
+from flows.keywords import KeywordIndex
+from flows.pack.model import Menu, Pack
+from flows.pack.schema import OPTED_OUT
+from flows.render import sms_page
+
+
+def sms_menu_page(pack: Pack, menu: Menu) -> str:
+    lines = [menu.intro] if menu.intro else []
+    lines += [f"{n} {pack.node(o).title}" for n, o in enumerate(menu.options, 1)]
+    if menu.outro:
+        lines.append(menu.outro)
+    footer = "" if menu.id == pack.main_menu else pack.footer
+    return sms_page("\n".join(lines), footer)
+
+
+def render_sms(pack: Pack, loader) -> None:
+    pages: dict[str, tuple[str, str]] = {}  # node id -> (item ref, page)
+    for key, topic in pack.topics.items():
+        ref = f"topics.{key}"
+        try:
+            body = templates.fill(topic.sms, pack.numbers, pack.links, "sms")
+        except templates.DanglingReference as exc:
+            loader.problem(ref, f"dangling reference: {exc}", key="sms")
+            continue
+        pages[key] = (ref, sms_page(body, pack.footer))
+    for key, menu in pack.menus.items():
+        if menu.channel == "sms":
+            pages[key] = (f"menus.{key}", sms_menu_page(pack, menu))
+    pages[OPTED_OUT] = ("sms", sms_page(pack.opted_out))
+
+    for node_id, (ref, page) in pages.items():
+        bad = gsm.non_gsm(page)
+        if bad:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad)
+            loader.problem(ref, f"characters SMS cannot carry in GSM-7: {shown}")
+            continue
+        parts, budget = gsm.segments(page), pack.budget(node_id)
+        if parts > budget:
+            loader.problem(
+                ref,
+                f"SMS takes {parts} parts ({gsm.septets(page)} characters with the 999 line "
+                f"and footer); the budget is {budget}",
+            )
+        pack.sms_pages[node_id] = page
+    keywords = {}
+    for node in [*pack.topics.values(), *pack.menus.values()]:
+        if node.id in pack.sms_pages:
+            keywords.update({word: node.id for word in node.keywords})
+    pack.keywords = KeywordIndex(keywords)

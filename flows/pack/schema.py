@@ -1,0 +1,100 @@
+"""What a pack's TOML may hold: its tables, their fields and types, and the limits a pack must keep.
+
+The loader checks every item against ``SCHEMA`` and reports each mismatch with its
+file and line; nothing else in the line reads the TOML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from flows.model import Channel
+
+# Each kind of table, its required and optional fields, and their types.
+_STR, _LIST, _INT, _DICT = str, list, int, dict
+_DATE = (str, dt.date)
+_SOURCE = (str, list)
+_CONFIRM = (str, bool)
+SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
+    "pack": {
+        "id": (True, _STR), "name": (True, _STR), "locale": (True, _STR),
+        "region": (True, _STR), "owner": (False, _STR), "review_by": (False, _DATE),
+        "sms_segments": (False, _INT), "link_domains": (True, _LIST),
+    },
+    "sms": {"main_menu": (True, _STR), "footer": (True, _STR), "opted_out": (True, _STR)},
+    "sources": {"title": (True, _STR), "url": (False, _STR)},
+    "numbers": {
+        "name": (True, _STR), "number": (True, _STR), "kind": (True, _STR),
+        "email": (False, _STR), "hours": (False, _STR), "opening": (False, _DICT),
+        "audience": (False, _STR), "source": (True, _SOURCE), "confirm": (False, _CONFIRM),
+        "review_by": (False, _DATE),
+    },
+    "links": {
+        "title": (True, _STR), "url": (True, _STR), "about": (False, _STR),
+        "source": (True, _SOURCE), "confirm": (False, _CONFIRM), "review_by": (False, _DATE),
+    },
+    "topics": {
+        "title": (True, _STR), "keywords": (False, _LIST), "source": (True, _SOURCE),
+        "sms": (True, _STR), "voice": (False, _STR), "confirm": (False, _CONFIRM),
+        "review_by": (False, _DATE), "segments": (False, _INT), "spoken_title": (False, _STR),
+        "transfer": (False, _STR), "by_text": (False, _STR),
+    },
+    "menus": {
+        "channel": (True, _STR), "title": (True, _STR), "keywords": (False, _LIST),
+        "intro": (False, _STR), "outro": (False, _STR), "options": (True, _LIST),
+        "spoken_title": (False, _STR), "hints": (False, _LIST),
+    },
+    "voice": {
+        "main_menu": (True, _STR), "voice": (False, _STR), "language": (False, _STR),
+        "timeout": (False, _INT), "dial_timeout": (False, _INT), "slow_rate": (False, _STR),
+        "hints": (False, _LIST), "say": (True, _DICT),
+        # The speaking rate check times each prompt at (words a minute).
+        "words_per_minute": (False, _INT),
+    },
+}
+class Phrase(StrEnum):
+    """What the voice line says between the content: each a ``[voice.say]`` field."""
+
+    GREETING = "greeting"
+    KEYS = "keys"
+    OPTION = "option"
+    BY_TEXT = "by_text"
+    PUT_THROUGH = "put_through"
+    NOT_A_CHOICE = "not_a_choice"
+    REPROMPT = "reprompt"
+    SLOWER = "slower"
+    NO_INPUT_GOODBYE = "no_input_goodbye"
+    FALLBACK = "fallback"
+    OPEN_NOW = "open_now"
+    CLOSED_NOW = "closed_now"
+    PUTTING_THROUGH = "putting_through"
+    DIAL_FAILED = "dial_failed"
+    DIAL_ENDED = "dial_ended"
+    CONFIRM_CALLER = "confirm_caller"
+    ENTER_NUMBER = "enter_number"
+    NOT_A_MOBILE = "not_a_mobile"
+    CONFIRM_NUMBER = "confirm_number"
+    TOO_MANY_TRIES = "too_many_tries"
+    SENT = "sent"
+    CANNOT_TEXT = "cannot_text"
+    OPTED_OUT = "opted_out"
+    CAPPED = "capped"
+    SEND_FAILED = "send_failed"
+
+
+VOICE_SAY = tuple(Phrase)
+VOICE_DEFAULTS = {
+    "voice": "Polly.Amy-Neural", "language": "en-GB", "timeout": 8, "dial_timeout": 30,
+    "slow_rate": "80%", "hints": [],
+}
+# Fewer choices than this are what a listener can hold in mind (FACTS.md, section 6).
+VOICE_MAX_OPTIONS = 5
+# Callers need time to find the keypad: Twilio's 5 second default is too short.
+VOICE_MIN_TIMEOUT = 8
+SINGLE_TABLES = ("pack", "sms")
+NAMED_TABLES = ("sources", "numbers", "links", "topics", "menus")
+# Tables a channel renderer owns and checks for itself (the voice settings).
+OPEN_TABLES = ("voice",)
+CHANNELS = tuple(Channel)
+OPTED_OUT = "opted_out"
