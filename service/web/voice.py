@@ -125,7 +125,7 @@ def answer(n: int, start: bool) -> Response:
     return xml(twiml)
 
 
-def stateless(pack, speech: Speech, event: Event, n: int, fernet: Fernet) -> str:
+def stateless(pack, speech: Speech, event: Event, n: int, fernet: Fernet, regions: tuple[str, ...]) -> str:
     """The answer from a fresh call, for when the call's state cannot be trusted (a bug).
 
     Keys and words still work. Silence cannot be counted without state, so one
@@ -137,7 +137,7 @@ def stateless(pack, speech: Speech, event: Event, n: int, fernet: Fernet) -> str
         fresh = replace(fresh, menu=pack.voice_main, node=pack.voice_main,
                         silences=SILENCES_BEFORE_GOODBYE - 1)
     # No follow-up service: with no state to trust, a text cannot be asked for safely.
-    reply, session = step(pack, fresh, event)
+    reply, session = step(pack, fresh, event, Services(text_regions=regions))
     return render_step(reply, speech, n + 1, call_state.encode(session, fernet))
 
 
@@ -183,7 +183,8 @@ def never_fail(exc: Exception) -> Response:
         pack = line.pack_for(request.form.get("To"))
         event = event_from(request.form, utc_now(), start=request.path == "/voice")
         fernet = call_state.call_sealer(line.config.hash_key)
-        return xml(stateless(pack, current_app.extensions[SPEECH][pack.id], event, step_number(), fernet))
+        return xml(stateless(pack, current_app.extensions[SPEECH][pack.id], event, step_number(), fernet,
+                             line.config.allowed_regions))
     except Exception:
         log.exception("voice webhook could not answer from a fresh call; answered with the fallback")
         return fallback()
