@@ -113,7 +113,7 @@ def enqueue(queue: Queue, to: str, body: str, *, followup: str, config: Config, 
 
 
 def message_key(message_sid: str) -> str:
-    """Where the delivery status of one sent message is kept (see ``status``)."""
+    """Where the delivery status of one sent message is kept (see ``service.web.status``)."""
     return keys.followup_message(token_id("message", message_sid))
 
 
