@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench soak check clean
+.PHONY: run test bench soak check clean voice-timing
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null 2>&1 || \
 		{ echo "bench needs wrk (Debian: apt-get install wrk)"; exit 1; }
 	$(BIN)/python tests/load/bench.py
+
+# Seconds a caller listens, turn by turn, timed with espeak-ng (installed here when
+# missing; without it, counted at 150 words a minute, and the report says so).
+voice-timing: $(STAMP)
+	@command -v espeak-ng >/dev/null || { apt-get update -qq && apt-get install -y -qq espeak-ng; } >/dev/null 2>&1 || \
+		echo "espeak-ng could not be installed (Debian: apt-get install espeak-ng): timing by words per minute"
+	$(BIN)/python tests/load/voice_timing.py
 
 # Every webhook fed 10,000+ arbitrary forms (SIGNPOST_FUZZ_EXAMPLES to change).
 soak: $(STAMP)
