@@ -1,15 +1,17 @@
-"""When a helpline is open: the pack's ``opening`` data, the UK clock and England's bank holidays.
+"""When a helpline is open: the pack's ``opening`` data, the UK clock and the nation's bank holidays.
 
 A caller must never be put through to a line that is closed, nor told a line is
 closed when it is open. The hours are the pack's (``numbers.NAME.opening``); the
-bank holidays are the maintained ``holidays`` calendar for England, not a list
-kept by hand that would go stale. The time always comes from the caller's event,
+bank holidays are the maintained ``holidays`` calendar for the nation the pack
+names (``[pack] nation``: England, Wales, Scotland and Northern Ireland each have
+their own), not a list kept by hand that would go stale. The time always comes from the caller's event,
 never from the machine's clock, so tests can say what time it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -20,7 +22,9 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 UK = ZoneInfo("Europe/London")
-_ENGLAND = holidays.country_holidays("GB", subdiv="ENG")
+# A pack's nation, and its subdivision in the ``holidays`` calendar for the UK.
+NATIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
+DEFAULT_NATION = "england"
 # Opening hours repeat weekly; a run of bank holidays never closes a line for a month.
 _SEARCH_DAYS = 31
 
@@ -31,9 +35,10 @@ class Opening:
     opens: dt.time
     closes: dt.time
     closed_on_bank_holidays: bool = True
+    nation: str = DEFAULT_NATION
 
     @classmethod
-    def from_pack(cls, data: dict) -> Opening:
+    def from_pack(cls, data: dict, nation: str = DEFAULT_NATION) -> Opening:
         """The pack's ``opening`` table; ValueError saying what is wrong with it."""
         unknown = set(data) - {"days", "opens", "closes", "bank_holidays"}
         if unknown:
@@ -51,12 +56,14 @@ class Opening:
         bank = data.get("bank_holidays", "closed")
         if bank not in ("closed", "open"):
             raise ValueError("opening bank_holidays must be 'closed' or 'open'")
-        return cls(frozenset(DAYS.index(d) for d in days), opens, closes, bank == "closed")
+        if nation not in NATIONS:
+            raise ValueError(f"nation must be one of {', '.join(NATIONS)}")
+        return cls(frozenset(DAYS.index(d) for d in days), opens, closes, bank == "closed", nation)
 
     def _open_on(self, day: dt.date) -> bool:
         if day.weekday() not in self.days:
             return False
-        return not (self.closed_on_bank_holidays and day in _ENGLAND)
+        return not (self.closed_on_bank_holidays and day in bank_holidays(self.nation))
 
     def is_open(self, at: dt.datetime) -> bool:
         local = uk_time(at)
@@ -73,6 +80,12 @@ class Opening:
             if opening > local:
                 return opening
         return None
+
+
+@functools.cache
+def bank_holidays(nation: str) -> holidays.HolidayBase:
+    """The nation's bank holidays; one calendar each, filled in by year as asked."""
+    return holidays.country_holidays("GB", subdiv=NATIONS[nation])
 
 
 def uk_time(at: dt.datetime) -> dt.datetime:

@@ -8,6 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from flows.hours import DEFAULT_NATION, NATIONS
 from flows.keywords import compact
 from flows.pack.model import Link, Menu, Number, PackError, Pack, Problem, Topic
 from flows.pack.render_sms import render_sms
@@ -156,6 +157,7 @@ def load_pack(path: str | Path) -> Pack:
         path=Path(path), sms_segments=meta.get("sms_segments", 3),
         link_domains=tuple(meta["link_domains"]), owner=meta.get("owner", ""),
         review_by=_date(meta.get("review_by")), main_menu=sms["main_menu"],
+        nation=meta.get("nation", DEFAULT_NATION),
         footer=sms["footer"], opted_out=sms["opted_out"], voice=data.get("voice", {}),
         origins=loader.origins,
     )
@@ -195,6 +197,8 @@ def load_pack(path: str | Path) -> Pack:
                 hints=tuple(f.get("hints", ())),
             )
 
+    if pack.nation not in NATIONS:
+        loader.problem("pack", f"nation must be one of {', '.join(NATIONS)}", key="nation")
     check_references(pack, loader)
     if not loader.problems:
         render_sms(pack, loader)

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.hours import Opening
+from flows.hours import DEFAULT_NATION, Opening
 from flows.keywords import KeywordIndex
 from flows.pack.schema import VOICE_DEFAULTS
 
@@ -102,6 +102,7 @@ class Pack:
     opted_out: str
     owner: str = ""
     review_by: dt.date | None = None
+    nation: str = DEFAULT_NATION
     sources: dict[str, dict] = field(default_factory=dict)
     numbers: dict[str, Number] = field(default_factory=dict)
     links: dict[str, Link] = field(default_factory=dict)

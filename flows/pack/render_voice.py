@@ -36,7 +36,7 @@ def render_voice(pack: Pack, loader, table: object) -> None:
     for key, number in pack.numbers.items():
         if number.opening is not None:
             try:
-                pack.openings[key] = Opening.from_pack(number.opening)
+                pack.openings[key] = Opening.from_pack(number.opening, pack.nation)
             except ValueError as exc:
                 loader.problem(f"numbers.{key}", str(exc), key="opening")
 

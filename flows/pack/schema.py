@@ -21,6 +21,8 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "id": (True, _STR), "name": (True, _STR), "locale": (True, _STR),
         "region": (True, _STR), "owner": (False, _STR), "review_by": (False, _DATE),
         "sms_segments": (False, _INT), "link_domains": (True, _LIST),
+        # Whose bank holidays close a helpline: england, wales, scotland or northern_ireland.
+        "nation": (False, _STR),
     },
     "sms": {"main_menu": (True, _STR), "footer": (True, _STR), "opted_out": (True, _STR)},
     "sources": {"title": (True, _STR), "url": (False, _STR)},

@@ -2,10 +2,12 @@
 
 import datetime as dt
 
+import shutil
+
 import pytest
 
-from flows.hours import Opening, spoken_time, spoken_when
-from flows.pack import load_pack
+from flows.hours import NATIONS, Opening, spoken_time, spoken_when
+from flows.pack import PackError, load_pack
 from messages import DEFAULT_PACK_DIR
 
 POSH = load_pack(DEFAULT_PACK_DIR).openings["posh"]
@@ -69,3 +71,40 @@ def test_a_line_open_on_bank_holidays():
     always = Opening.from_pack({"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "09:00",
                                 "closes": "17:00", "bank_holidays": "open"})
     assert always.is_open(dt.datetime(2026, 12, 25, 12, tzinfo=UTC))
+
+
+# Weekday bank holidays the nations do not share (11:00 UK time): who is closed.
+NATIONAL_BANK_HOLIDAYS = [
+    (dt.datetime(2026, 11, 30, 11, tzinfo=UTC), {"scotland"}),  # St Andrew's Day
+    (dt.datetime(2026, 8, 3, 10, tzinfo=UTC), {"scotland"}),  # Scotland's summer bank holiday
+    (dt.datetime(2027, 3, 17, 11, tzinfo=UTC), {"northern_ireland"}),  # St Patrick's Day
+    (dt.datetime(2026, 8, 31, 10, tzinfo=UTC), {"england", "wales", "northern_ireland"}),
+    (dt.datetime(2027, 3, 29, 10, tzinfo=UTC), {"england", "wales", "northern_ireland"}),  # Easter Monday
+]
+WEEKDAYS_10_TO_4 = {"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "10:00", "closes": "16:00"}
+
+
+@pytest.mark.parametrize("at, closed", NATIONAL_BANK_HOLIDAYS)
+def test_each_nation_closes_on_its_own_bank_holidays(at, closed):
+    is_open = {nation: Opening.from_pack(WEEKDAYS_10_TO_4, nation).is_open(at) for nation in NATIONS}
+    assert {nation for nation, open_ in is_open.items() if not open_} == closed
+
+
+def test_the_pack_names_its_nation(tmp_path):
+    pack = load_pack(DEFAULT_PACK_DIR)
+    assert pack.nation == "england" and pack.openings["posh"].nation == "england"
+    target = tmp_path / "pack"
+    shutil.copytree(DEFAULT_PACK_DIR, target)
+    toml = target / "pack.toml"
+    toml.write_text(toml.read_text().replace('nation = "england"', 'nation = "scotland"'))
+    st_andrews = dt.datetime(2026, 11, 30, 11, tzinfo=UTC)
+    assert load_pack(DEFAULT_PACK_DIR).openings["posh"].is_open(st_andrews)
+    assert not load_pack(target).openings["posh"].is_open(st_andrews)
+    toml.write_text(toml.read_text().replace('nation = "scotland"', 'nation = "atlantis"'))
+    with pytest.raises(PackError, match="nation"):
+        load_pack(target)
+
+
+def test_an_unknown_nation_is_refused():
+    with pytest.raises(ValueError, match="nation"):
+        Opening.from_pack(WEEKDAYS_10_TO_4, "atlantis")
