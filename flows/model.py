@@ -153,10 +153,13 @@ class VoiceReply:
     """What the line says and does next on a call, before any TwiML exists.
 
     node: where the caller now is (a topic or menu id, or a step of asking for a text).
-    say: what to say, in order; the renderer puts the 999 sentence before all of it.
+    say: what to say, in order; the renderer adds the 999 instruction
+    (``flows.render.voice_turn``).
     listen: ``menu`` (one key, or words), ``number`` (keys ending with #), or ``""``.
     dial: an E.164 number to put the caller through to.
     hangup: end the call after speaking.
+    first_words: the call's first turn, a goodbye or a fallback: the renderer says
+    the 999 instruction in full, first.
     """
 
     node: str
@@ -166,3 +169,4 @@ class VoiceReply:
     slow: bool = False
     dial: str = ""
     hangup: bool = False
+    first_words: bool = False

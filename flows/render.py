@@ -3,14 +3,23 @@
 The 999 instruction is structural: it lives here, not in any content pack, and
 every SMS page and every call is built through this module, so no edit to the
 content can drop it.
+
+On a call it is said in full as the first words of the call, of every goodbye and
+of every fallback; every other turn carries the short form straight after the
+turn's first sentence (why: ``flows.voice``). Either way "999" is written as the
+digits spaced, "9 9 9": a voice reads that as "nine nine nine" whatever the engine,
+where "999" may become "nine hundred and ninety-nine".
 """
 
 from __future__ import annotations
 
+import re
+
 from flows import gsm
 
 EMERGENCY_SMS = "If a child is in immediate danger, call 999."
-EMERGENCY_VOICE = "If a child is in immediate danger, hang up and call 999."
+EMERGENCY_VOICE = "If a child is in immediate danger, hang up and call 9 9 9."
+EMERGENCY_VOICE_SHORT = "In an emergency, call 9 9 9."
 
 
 def sms_page(body: str, footer: str = "") -> str:
@@ -19,3 +28,19 @@ def sms_page(body: str, footer: str = "") -> str:
     if footer:
         lines.append(footer.strip())
     return gsm.downgrade("\n".join(line for line in lines if line))
+
+
+def voice_turn(say: tuple[str, ...], first_words: bool) -> tuple[str, ...]:
+    """Everything one turn of a call says, in order, the 999 instruction included.
+
+    ``first_words``: the call's first turn, a goodbye or a fallback: the whole
+    sentence, first. Any other turn: what the caller chose first, then the short form.
+    """
+    if first_words:
+        return (EMERGENCY_VOICE, *say)
+    return (*say[:1], EMERGENCY_VOICE_SHORT, *say[1:])
+
+
+def has_bare_999(text: str) -> bool:
+    """Whether ``text`` says 999 as a number rather than as the digits "9 9 9"."""
+    return re.search(r"(?<!\d)999(?!\d)", text) is not None

@@ -1,11 +1,37 @@
 """The voice conversation: a spoken menu a caller answers with a key or in words.
 
-The same keys work everywhere and are said once on every menu: 9 repeats, 0 is the
-main menu, star goes back, 8 slows the speech down. Content choices are numbered
-from 1 without gaps. After each piece of content the caller can hear it again,
-get it by text, or go back. Silence gets a shorter prompt twice, then the helpline
-number and goodbye: a caller who has walked away must not keep a line open, and
-one who cannot find the keypad must still leave with a number to call.
+Fast to the number. A caller who presses the helpline key as soon as it is offered
+hears the Professionals Online Safety Helpline number within 20 seconds of the
+call's start, and within 8 seconds of the key press (``make voice-timing`` measures
+it; the tests assert the shape that makes it so). Every page says its most useful
+thing first, not its title: the caller chose it and knows what it is.
+
+The 999 instruction (the words are in ``flows.render``, which adds them, so no
+content edit can drop them) is said in full as the first words of every call,
+every goodbye and every fallback: those are the moments a caller may be leaving
+the line. Every other turn says the short form, "In an emergency, call 9 9 9.",
+straight after the turn's first sentence. Why a short form, and why there: the
+caller heard the whole sentence a few seconds ago, at the top of the call; said
+in full and first again on every turn it would put 5 seconds between every key
+press and what the caller asked for, and the helpline number could not come
+within 8 seconds of its key. Said first in short, it would run straight into a
+phone number ("call 9 9 9. 0 3 4 4 ..."), which a listener can hear as one number.
+After the first sentence, it is still in every turn, within its first seconds.
+
+Keys. Each option is said before its key ("For helplines, press 2"). The common
+keys work everywhere (9 repeats, star goes back, 0 is the main menu, 8 slows the
+speech) but are said briefly and only where they do something: the main menu
+does not offer back or main menu, a page whose way back is the main menu offers
+back only, and slower speech is offered on the first turn, straight after the
+options, and on menus until it is on. On a page, a key means the same whatever the
+hour: 1 is always "text me"; 2 is "put me through", offered only while the
+helpline is open. What is offered by text is what is sent: a page whose ``by_text``
+names another page (the links) offers "the links"; any other offers "this". The
+turn that says how a text went does not offer the same text again.
+
+Silence gets a shorter prompt twice, then the helpline number and goodbye: a
+caller who has walked away must not keep a line open, and one who cannot find the
+keypad must still leave with a number to call.
 
 Pure, like the SMS flow: the time arrives in the event (``Event.at``), the caller's
 number too (``Event.caller``), and the reply says what to do, not how in TwiML.
@@ -27,6 +53,8 @@ from flows.services import NONE, Services
 from flows.templates import spoken_number
 
 REPEAT, MAIN, BACK, SLOWER = "9", "0", "*", "8"
+# After a page: the same keys whatever the hour, so a caller who learnt them keeps them.
+TEXT_KEY, TRANSFER_KEY = "1", "2"
 # Asking for a text is a short conversation of its own; these are its steps.
 CONFIRM_CALLER, ENTER_NUMBER, CONFIRM_NUMBER = (
     "text:confirm_caller", "text:enter_number", "text:confirm_number",
@@ -53,11 +81,15 @@ def step(pack: Pack, session: Session, event: Event,
          services: Services = NONE) -> tuple[VoiceReply, Session]:
     main = pack.voice_main
     if main is None:
-        return VoiceReply(GOODBYE, listen=Listen.NOTHING, hangup=True), Session(channel="voice")
+        return (VoiceReply(GOODBYE, listen=Listen.NOTHING, hangup=True, first_words=True),
+                Session(channel="voice"))
     if event.kind == EventKind.START or not _known(pack, session.node):
         session = Session(channel="voice", menu=main, node=main)
         if event.kind == EventKind.START:
-            return _present(pack, session, main, event, before=(pack.voice_say[Phrase.GREETING],))
+            # The greeting stands for the main menu's own title: every second counts here.
+            reply, session = _present(pack, session, main, event,
+                                      before=(pack.voice_say[Phrase.GREETING],), full=False)
+            return replace(reply, first_words=True), session
     if event.kind == EventKind.SILENCE:
         return _silence(pack, session, event)
     session = replace(session, silences=0)
@@ -106,8 +138,7 @@ def _choose(pack: Pack, session: Session, event: Event, services: Services) -> t
             return _go(pack, session, options[_choice(said) - 1], event)
     else:
         actions = _actions(pack, node, event.at)
-        if 1 <= _choice(said) <= len(actions):
-            said = f"#{actions[_choice(said) - 1]}"
+        said = {key: f"#{action}" for action, key in actions.items()}.get(said, said)
         if said == "#transfer" and "transfer" in actions:
             return _transfer(pack, session, node)
     if said in ("#text", "#links"):
@@ -159,13 +190,16 @@ def _go(pack: Pack, session: Session, node: str, event: Event) -> tuple[VoiceRep
 
 # --- what the caller hears ------------------------------------------------------
 
-def _actions(pack: Pack, topic_id: str, at: dt.datetime | None) -> list[str]:
-    """What a caller can do after a topic, in key order: be put through, get it by text."""
+def _actions(pack: Pack, topic_id: str, at: dt.datetime | None) -> dict[str, str]:
+    """What a caller can do after a topic, and its key: get it by text, be put through.
+
+    Fixed keys, so that a key means the same on a page whatever the hour: "put me
+    through" is left out while the helpline is closed, and "text me" keeps its key.
+    """
     topic = pack.topics[topic_id]
-    actions = []
+    actions = {"text": TEXT_KEY}
     if topic.transfer and _open(pack, topic.transfer, at):
-        actions.append("transfer")
-    actions.append("text")
+        actions["transfer"] = TRANSFER_KEY
     return actions
 
 
@@ -177,22 +211,43 @@ def _open(pack: Pack, number: str, at: dt.datetime | None) -> bool:
     return at is not None and opening.is_open(at)
 
 
-def _choices(pack: Pack, node: str, at: dt.datetime | None) -> list[str]:
+def _choices(pack: Pack, session: Session, node: str, at: dt.datetime | None,
+             offer_text: bool = True) -> list[str]:
     say = pack.voice_say
     if node in pack.menus:
         lines = spoken_options(pack, pack.menus[node])
     else:
-        names = {"transfer": Phrase.PUT_THROUGH, "text": Phrase.BY_TEXT}
-        lines = [say[names[action]].replace("{key}", str(n))
-                 for n, action in enumerate(_actions(pack, node, at), 1)]
-    return lines + [say[Phrase.KEYS]]
+        actions = _actions(pack, node, at)
+        if not offer_text:
+            del actions["text"]
+        # The offer names what will be sent: another page is the links, never "this".
+        by_text = Phrase.LINKS_BY_TEXT if pack.topics[node].by_text not in ("", node) else Phrase.BY_TEXT
+        names = {"text": by_text, "transfer": Phrase.PUT_THROUGH}
+        lines = [say[names[action]].replace("{key}", key) for action, key in actions.items()]
+    return lines + [_keys(pack, session, node)]
+
+
+def _keys(pack: Pack, session: Session, node: str) -> str:
+    """The common keys that do something here, briefly; the others still work, unsaid."""
+    say, main = pack.voice_say, pack.voice_main
+    keys = []
+    if node in pack.menus and not session.slow:
+        keys.append(say[Phrase.KEY_SLOWER])
+    keys.append(say[Phrase.KEY_REPEAT])
+    if node != main:
+        keys.append(say[Phrase.KEY_BACK])
+        back_to = (session.trail[-1] if session.trail else main) if node in pack.menus else session.menu
+        if back_to not in (None, main):
+            keys.append(say[Phrase.KEY_MAIN])
+    return " ".join(keys)
 
 
 def _content(pack: Pack, node: str, at: dt.datetime | None) -> list[str]:
     if node in pack.menus:
         menu: Menu = pack.menus[node]
         return [menu.intro] if menu.intro else []
-    lines = [pack.voice_texts[node]]
+    # The page's first line on its own: the 999 reminder follows it (flows.render).
+    lines = list(pack.voice_lead(node))
     topic = pack.topics[node]
     if topic.transfer and topic.transfer in pack.openings:
         if _open(pack, topic.transfer, at):
@@ -210,8 +265,12 @@ def _hints(pack: Pack, node: str) -> tuple[str, ...]:
     return tuple(own) + tuple(pack.voice_setting("hints") or ())
 
 
-def _present(pack: Pack, session: Session, node: str, event: Event, before=(), full=True):
-    """Say ``node`` (its content, unless ``full`` is false) and its choices; listen."""
+def _present(pack: Pack, session: Session, node: str, event: Event, before=(), full=True,
+             offer_text=True):
+    """Say ``node`` (its content, unless ``full`` is false) and its choices; listen.
+
+    ``offer_text`` false: a text has just been asked for, so it is not offered again.
+    """
     if node in TEXT_STEPS:
         return _text_prompt(pack, session, node, event, before)
     if not _known(pack, node):
@@ -219,7 +278,8 @@ def _present(pack: Pack, session: Session, node: str, event: Event, before=(), f
     if node in pack.menus:
         session = replace(session, menu=node)
     session = replace(session, node=node, pending=None)
-    said = [*before, *(_content(pack, node, event.at) if full else ()), *_choices(pack, node, event.at)]
+    said = [*before, *(_content(pack, node, event.at) if full else ()),
+            *_choices(pack, session, node, event.at, offer_text)]
     return VoiceReply(node, tuple(said), Listen.MENU, _hints(pack, node), session.slow), session
 
 
@@ -228,7 +288,8 @@ def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Se
     session = replace(session, silences=silences)
     if silences >= SILENCES_BEFORE_GOODBYE:
         goodbye = (pack.voice_say[Phrase.NO_INPUT_GOODBYE],)
-        return VoiceReply(GOODBYE, goodbye, Listen.NOTHING, slow=session.slow, hangup=True), session
+        return VoiceReply(GOODBYE, goodbye, Listen.NOTHING, slow=session.slow, hangup=True,
+                          first_words=True), session
     node = session.node
     if node in TEXT_STEPS:
         return _text_prompt(pack, session, node, event, ())
@@ -282,7 +343,8 @@ def _text_prompt(pack: Pack, session: Session, node: str, event: Event, before):
         pending.pop("number", None)
     session = replace(session, node=node, pending=pending)
     listen = Listen.NUMBER if node == ENTER_NUMBER else Listen.MENU
-    return VoiceReply(node, (*before, prompt), listen, slow=session.slow), session
+    # Star still goes back from here; the caller must hear that it does.
+    return VoiceReply(node, (*before, prompt, say[Phrase.KEY_BACK]), listen, slow=session.slow), session
 
 
 def _text_step(pack: Pack, session: Session, event: Event, services: Services) -> tuple[VoiceReply, Session]:
@@ -335,4 +397,4 @@ def _followup_outcome(pack: Pack, session: Session, outcome: FollowUpOutcome,
     said = pack.voice_say[OUTCOMES.get(outcome, Phrase.SEND_FAILED)]
     origin = (session.pending or {}).get("from") or session.menu or pack.voice_main
     session = replace(session, pending=None)
-    return _present(pack, session, origin, event, before=(said,), full=False)
+    return _present(pack, session, origin, event, before=(said,), full=False, offer_text=False)

@@ -14,6 +14,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
 
+from flows.render import EMERGENCY_VOICE, EMERGENCY_VOICE_SHORT, has_bare_999
 from service.cli.worker import run_once
 from service.followups.asking import queue
 from service.twilio.sender import sender_for
@@ -135,6 +136,18 @@ def voice_twiml(response) -> ET.Element:
 def spoken(root: ET.Element) -> list[str]:
     """Every <Say>, in document order (SSML such as <prosody> included)."""
     return [" ".join("".join(say.itertext()).split()) for say in root.iter("Say")]
+
+
+def assert_999_said(said: list[str], full_first: bool = False) -> None:
+    """A turn of a call says the 999 instruction as ``flows.render.voice_turn`` puts it:
+    in full and first where a call starts or may end (``full_first``), else at least the
+    short form straight after the turn's first sentence; "999" always as the digits."""
+    assert said, "nothing said"
+    assert not any(has_bare_999(line) for line in said), said
+    if full_first:
+        assert said[0] == EMERGENCY_VOICE, said
+    else:
+        assert said[0] == EMERGENCY_VOICE or EMERGENCY_VOICE_SHORT in said[:2], said
 
 
 def gather(root: ET.Element) -> ET.Element:

@@ -117,6 +117,9 @@ class Pack:
     # Filled by the loader when the pack has a [voice] table: topic id -> what is
     # said, [voice.say] name -> what is said, and the words a caller may say.
     voice_texts: dict[str, str] = field(default_factory=dict)
+    # topic id -> its voice text as (first line, the rest): the line says the 999
+    # reminder between them, so the first line is what the page is most for.
+    voice_parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     voice_say: dict[str, str] = field(default_factory=dict)
     voice_keywords: KeywordIndex | None = None
     openings: dict[str, Opening] = field(default_factory=dict)
@@ -124,6 +127,10 @@ class Pack:
     @property
     def voice_main(self) -> str | None:
         return self.voice.get("main_menu") if self.voice_say else None
+
+    def voice_lead(self, topic_id: str) -> tuple[str, ...]:
+        """A topic's voice text: its first line, then the rest (when there is more)."""
+        return self.voice_parts.get(topic_id) or (self.voice_texts[topic_id],)
 
     def voice_setting(self, name: str):
         return self.voice.get(name, VOICE_DEFAULTS.get(name))

@@ -62,6 +62,9 @@ def render_voice(pack: Pack, loader, table: object) -> None:
     for key, topic in pack.topics.items():
         if topic.voice and (text := spoken(f"topics.{key}", topic.voice, "voice")) is not None:
             pack.voice_texts[key] = text
+            first, _, rest = topic.voice.strip().partition("\n")
+            parts = [spoken(f"topics.{key}", part, "voice") for part in (first, rest) if part.strip()]
+            pack.voice_parts[key] = tuple(p for p in parts if p)
         if topic.transfer and topic.transfer not in pack.numbers:
             loader.problem(f"topics.{key}", f"transfer {topic.transfer!r} names no number", key="transfer")
         if topic.by_text and topic.by_text not in pack.topics:

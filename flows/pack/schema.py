@@ -59,9 +59,15 @@ class Phrase(StrEnum):
     """What the voice line says between the content: each a ``[voice.say]`` field."""
 
     GREETING = "greeting"
-    KEYS = "keys"
+    # The common keys, each said only where it does something (flows.voice).
+    KEY_SLOWER = "key_slower"
+    KEY_REPEAT = "key_repeat"
+    KEY_BACK = "key_back"
+    KEY_MAIN = "key_main"
     OPTION = "option"
     BY_TEXT = "by_text"
+    # The offer for a topic whose by_text names another page: what is sent is the links.
+    LINKS_BY_TEXT = "links_by_text"
     PUT_THROUGH = "put_through"
     NOT_A_CHOICE = "not_a_choice"
     REPROMPT = "reprompt"

@@ -1,7 +1,7 @@
 """``signpost call``: walk the voice line in a terminal, as a caller would, before publishing.
 
 The same pack and the same flows as a real call, without Twilio or Redis: each
-turn prints what the line would say (999 sentence first), a line of keys is
+turn prints what the line would say (999 instruction included), a line of keys is
 pressed (digits, ``*``, ``#``), any other line is taken as speech, and an empty
 line is silence. Transfers and texts are shown, not made.
 """
@@ -16,7 +16,7 @@ from flows import Event, EventKind, Services, Session, step
 from flows.model import FollowUp, FollowUpOutcome, VoiceReply
 from flows.pack import PackError, load_pack
 from flows.phones import DEFAULT_TEXT_REGIONS, classify, mask
-from flows.render import EMERGENCY_VOICE
+from flows.render import voice_turn
 from messages import DEFAULT_PACK_DIR
 from service.config import Config, ConfigError
 
@@ -35,7 +35,7 @@ def event_for(line: str, caller: str, at: dt.datetime) -> Event:
 
 def show(reply: VoiceReply, out) -> None:
     tone = " (slowly)" if reply.slow else ""
-    for text in (EMERGENCY_VOICE, *reply.say):
+    for text in voice_turn(reply.say, reply.first_words):
         print(f"  line{tone}: {text}", file=out)
     if reply.dial:
         print(f"  [transfer: the call is put through to {reply.dial}]", file=out)

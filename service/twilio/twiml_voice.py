@@ -1,8 +1,10 @@
 """A :class:`flows.model.VoiceReply` as TwiML, built with twilio's ``VoiceResponse``.
 
-The 999 sentence is added here, first in every response, and inside the
-``<Gather>`` when there is one so that a caller who knows what they want can
-press a key over it. No content edit and no flow can leave it out.
+The 999 instruction is added here, through ``flows.render.voice_turn``: in full and
+first at the start of a call, before a goodbye and in the fallback, in short after
+the first sentence of any other turn; inside the ``<Gather>`` when there is one,
+so that a caller who knows what they want can press a key over it. No content
+edit and no flow can leave it out.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from flows.model import Listen, VoiceReply
 from flows.pack import Pack
-from flows.render import EMERGENCY_VOICE
+from flows.render import EMERGENCY_VOICE, voice_turn
 from flows.voice import TEXT_STEPS
 from service.twilio.call_state import PARAM as STATE_PARAM
 
@@ -51,7 +53,7 @@ def render(reply: VoiceReply, speech: Speech, action: str) -> str:
     target = response
     if reply.listen:
         target = response.gather(action=action, method="POST", **_listening(reply, speech))
-    for text in (EMERGENCY_VOICE, *reply.say):
+    for text in voice_turn(reply.say, reply.first_words):
         _say(target, text, speech, reply.slow)
     if reply.dial:
         response.dial(reply.dial, action=action, method="POST", timeout=speech.dial_timeout)

@@ -15,8 +15,9 @@ once. Stored answers that read a keyed number back are encrypted. The one step
 that does more is sending a text: it looks for an earlier answer first, since
 queueing the text cannot wait for the claim, and the queue is Redis too.
 
-Whatever happens - Redis gone, a bug - Twilio gets a 200 whose first words are
-the 999 sentence, never a 5xx that would play Twilio's error message instead.
+Whatever happens - Redis gone, a bug - Twilio gets a 200 that says the 999
+instruction (in full and first when a bug leaves the call's state untrusted), never
+a 5xx that would play Twilio's error message instead.
 """
 
 from __future__ import annotations
@@ -138,6 +139,8 @@ def stateless(pack, speech: Speech, event: Event, n: int, fernet: Fernet, region
                         silences=SILENCES_BEFORE_GOODBYE - 1)
     # No follow-up service: with no state to trust, a text cannot be asked for safely.
     reply, session = step(pack, fresh, event, Services(text_regions=regions))
+    # A fallback: the 999 instruction in full, first, as at the start of a call.
+    reply = replace(reply, first_words=True)
     return render_step(reply, speech, n + 1, call_state.encode(session, fernet))
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flows import Event, Session, step
 from flows.model import FollowUpOutcome
+from flows.render import has_bare_999, voice_turn
 from tests.fakes import Followups
 
 TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
@@ -43,7 +44,9 @@ def play(pack, case: dict, channel: str) -> None:
 
 
 def check_voice(reply, turn: dict, where: str) -> None:
-    said = " ".join(reply.say)
+    # The whole turn as spoken, the 999 instruction included: on every turn, as digits.
+    said = " ".join(voice_turn(reply.say, reply.first_words))
+    assert "9 9 9" in said and not has_bare_999(said), f"{where}: {said!r}"
     for words in turn.get("says", []):
         assert words in said, f"{where}: {words!r} not in {said!r}"
     for words in turn.get("not_says", []):

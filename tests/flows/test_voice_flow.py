@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from flows import Event, Session, step
 from flows.model import FollowUpOutcome, VoiceReply
 from flows.pack import VOICE_MAX_OPTIONS, load_pack
+from flows.render import EMERGENCY_VOICE, has_bare_999, voice_turn
 from flows.voice import SILENCES_BEFORE_GOODBYE
 from messages import DEFAULT_PACK_DIR
 from tests.fakes import Followups
@@ -79,13 +80,20 @@ def test_every_place_has_a_way_back_and_says_the_keys(node):
     keys = PATHS[node]
     replies, session = call([("start", "")] + [("digits", k) for k in keys])
     here = replies[-1]
-    assert here.listen == "menu" and PACK.voice_say["keys"] in here.say
+    assert here.listen == "menu" and PACK.voice_say["key_repeat"] in here.say[-1]
+    # Back and main menu are said only where they go somewhere the caller is not.
+    said_back = PACK.voice_say["key_back"] in here.say[-1]
+    said_main = PACK.voice_say["key_main"] in here.say[-1]
+    assert said_back == (node != PACK.voice_main)
+    assert said_main == (len(keys) > 1)
     back, _ = call([("start", "")] + [("digits", k) for k in keys + ["*"]])
     parent = PATHS[node][:-1]
     expected = call([("start", "")] + [("digits", k) for k in parent])[0][-1].node if parent else PACK.voice_main
     assert back[-1].node == expected
     again, _ = call([("start", "")] + [("digits", k) for k in keys + ["9"]])
-    assert again[-1].say == tuple(line for line in here.say if line != PACK.voice_say["greeting"])
+    # The first turn's greeting stands in for the main menu's title.
+    title = (PACK.voice_say["greeting"], PACK.menus[PACK.voice_main].intro)
+    assert [line for line in again[-1].say if line not in title] == [line for line in here.say if line not in title]
     main, _ = call([("start", "")] + [("digits", k) for k in keys + ["0"]])
     assert main[-1].node == PACK.voice_main
 
@@ -105,7 +113,8 @@ def test_after_every_topic_the_caller_can_get_it_by_text(node):
 def test_choices_are_numbered_from_1_without_gaps():
     for menu in voice_menus().values():
         replies, _ = call([("start", "")] + [("digits", k) for k in PATHS[menu.id]])
-        keys = [line.rsplit("press ", 1)[1].rstrip(".") for line in replies[-1].say if line.startswith("For ")]
+        # The last line is the common keys, not the choices.
+        keys = [line.rsplit("press ", 1)[1].rstrip(".") for line in replies[-1].say[:-1] if line.startswith("For ")]
         assert keys == [str(n) for n in range(1, len(menu.options) + 1)], menu.id
 
 
@@ -150,6 +159,11 @@ def test_any_call_always_has_a_way_on_and_never_loops_on_silence(events, caller,
             break
         reply, session = step(PACK, session, Event(kind, value, at=at, caller=caller), services)
         assert isinstance(reply, VoiceReply)
+        # 999 on every turn, as digits, in full first wherever the call may end.
+        said = voice_turn(reply.say, reply.first_words)
+        assert any("9 9 9" in line for line in said[:2]) and not any(has_bare_999(line) for line in said)
+        if reply.hangup:
+            assert said[0] == EMERGENCY_VOICE
         # Every reply listens, puts the caller through, or says goodbye: no dead end.
         assert reply.listen in ("menu", "number") or reply.dial or reply.hangup
         assert reply.say

@@ -18,8 +18,9 @@ It prints, for a weekday at 11:00 (the helpline open) unless --at says otherwise
   the number; and from that key press to the end of the number;
 - every place on the menu, whole turn, at normal and slower speed.
 
-A key press is taken to arrive the moment the offer has been said; the network
-and Twilio's own latency are not counted.
+A key press is taken to arrive the moment the offer's last word ends, and a number
+to be read when its last digit ends; the network and Twilio's own latency are not
+counted. A whole turn counts each <Say> with the pause espeak-ng leaves after it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import array
 import wave
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -104,7 +106,9 @@ class Clock:
         return f"words per minute ({WORDS_PER_MINUTE}; espeak-ng is not installed)"
 
     @functools.lru_cache(maxsize=None)  # noqa: B019 - one Clock per run
-    def seconds(self, text: str, rate: float = 1.0) -> float:
+    def seconds(self, text: str, rate: float = 1.0, to_last_word: bool = False) -> float:
+        """Seconds to say ``text``; ``to_last_word``: to the end of its last sound, not
+        of the pause after it (a caller can press a key, or has the number, by then)."""
         if not text:
             return 0.0
         wpm = round(WORDS_PER_MINUTE * rate)
@@ -114,7 +118,13 @@ class Clock:
         subprocess.run(["espeak-ng", "-v", "en-gb", "-s", str(wpm), "-w", str(out), text],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         with wave.open(str(out)) as wav:
-            return wav.getnframes() / wav.getframerate()
+            frames, rate_hz = wav.getnframes(), wav.getframerate()
+            if not to_last_word or wav.getsampwidth() != 2:
+                return frames / rate_hz
+            samples = array.array("h", wav.readframes(frames))
+        # The end of the last sound: the last sample louder than 1% of full scale.
+        loud = next((i for i in range(len(samples) - 1, -1, -1) if abs(samples[i]) > 328), 0)
+        return (loud + 1) / rate_hz
 
 
 class Turn:
@@ -130,23 +140,19 @@ class Turn:
         return sum(self.durations)
 
     def until(self, pattern: str) -> float | None:
-        """Seconds from the turn's start to the end of the first <Say> matching ``pattern``."""
+        """Seconds from the turn's start to the end of the words matching ``pattern``
+        (a regular expression, within one <Say>): that <Say>'s text up to them, timed."""
         total = 0.0
-        for (text, _), seconds in zip(self.says, self.durations):
+        for (text, rate), seconds in zip(self.says, self.durations):
+            found = re.search(pattern, text, re.IGNORECASE)
+            if found:
+                return total + self.clock.seconds(text[: found.end()], rate, to_last_word=True)
             total += seconds
-            if re.search(pattern, text, re.IGNORECASE):
-                return total
         return None
 
     def until_words(self, words: str) -> float | None:
-        """Seconds to the end of ``words`` inside a <Say>: its text up to them, timed."""
-        total = 0.0
-        for (text, rate), seconds in zip(self.says, self.durations):
-            at = text.find(words)
-            if at >= 0:
-                return total + self.clock.seconds(text[: at + len(words)], rate)
-            total += seconds
-        return None
+        """Seconds to the end of ``words`` inside a <Say>."""
+        return self.until(re.escape(words))
 
     def key_for(self, pattern: str) -> str | None:
         """The key a <Say> matching ``pattern`` offers ("For helplines, press 2." -> "2")."""
@@ -197,16 +203,16 @@ def report(line: Line, pack, out=print) -> dict[str, float]:
     for n, option in enumerate(main.options, 1):
         node = pack.node(option)
         title = node.spoken_title or node.title
-        said = start.until(rf"{re.escape(title)}.*press {n}\b|press {n}\b.*{re.escape(title)}")
+        said = start.until(rf"{re.escape(title)}\W.*?press {n}\b|press {n}\b.*?{re.escape(title)}")
         out(f"  {n} {title:<36} {said:5.1f} s" if said is not None else f"  {n} {title:<36}   not offered")
-    slower = start.until(r"slower")
+    slower = start.until(r"slower.*?press \d|press \d.*?slower")
     out(f"  slower speech offered by              {slower:5.1f} s" if slower is not None
         else "  slower speech                          not offered on the main menu")
     out(f"  whole turn                            {start.seconds:5.1f} s")
     figures["slower"] = slower if slower is not None else float("nan")
 
     key = start.key_for(r"helpline")
-    offered = start.until(r"helpline.*press|press.*helpline")
+    offered = start.until(r"helplines?\W.*?press \d\b|press \d\b.*?helpline")
     if key is None or offered is None:
         out("Helpline number: no helpline key offered at the start of a call")
         return figures
@@ -232,7 +238,8 @@ def report(line: Line, pack, out=print) -> dict[str, float]:
             continue
         normal = line.walk(keys)[-1]
         slow = line.walk([slow_key] + keys)[-1]
-        first = normal.says[1][0] if len(normal.says) > 1 else ""
+        # The page's own first words: not the 999 instruction, in full or short.
+        first = next((text for text, _ in normal.says if not re.search(r"\b(999|9 9 9)\.$", text)), "")
         out(f"  {' '.join(keys):<5} {node:<12} {normal.seconds:5.1f} s / {slow.seconds:5.1f} s   "
             f"first: {first[:60]}")
         figures[f"page:{node}"] = normal.seconds

@@ -5,6 +5,7 @@ import sys
 
 from flows.render import EMERGENCY_VOICE
 from service.cli import PROJECT_DIR
+from tests.support import assert_999_said
 
 TUESDAY_11AM = "2026-11-24T11:00"
 
@@ -28,13 +29,15 @@ def turns(output: str) -> list[list[str]]:
     return said + ([current] if current else [])
 
 
-def test_piped_keys_walk_the_menu_and_every_turn_starts_with_999():
+def test_piped_keys_walk_the_menu_and_every_turn_says_999():
     result = call("1\n9\n*\n")
     assert result.returncode == 0, result.stderr
     said = turns(result.stdout)
     assert len(said) == 4
-    assert all(turn[0] == EMERGENCY_VOICE for turn in said)
-    assert "Step 1: avoid blame" in said[1][1] and said[2] == said[1]
+    assert said[0][0] == EMERGENCY_VOICE
+    for turn in said[1:]:
+        assert_999_said(turn)
+    assert "Step 1: avoid blame" in " ".join(said[1]) and said[2] == said[1]
     assert "Main menu." in said[3]
     assert result.stdout.rstrip().endswith("[end of input: the caller hangs up]")
 
@@ -49,7 +52,7 @@ def test_words_are_speech_and_an_empty_line_is_silence():
 
 
 def test_a_transfer_is_shown_in_opening_hours():
-    result = call("2\n1\n", "--at", TUESDAY_11AM)
+    result = call("2\n2\n", "--at", TUESDAY_11AM)  # helplines, then "put me through"
     assert "[transfer: the call is put through to +443443814772]" in result.stdout
     assert "Your call to the helpline has ended." in result.stdout
 
