@@ -30,7 +30,7 @@ from flows.hours import Opening
 # The loader's own reader, so that what check finds is named by file and line as the
 # loader's problems are.
 from flows.pack import Loader, Pack, PackError, Problem, load_pack, spoken_options, spoken_title
-from flows.render import EMERGENCY_VOICE
+from flows.render import EMERGENCY_VOICE, has_bare_999
 
 # Topics no menu offers because the service sends them itself (a caller who asks
 # for the links by text gets ``followup``).
@@ -54,6 +54,10 @@ READING_EASE_MIN = 60
 WORDS_PER_MINUTE = 150
 # A menu that takes longer than this to hear loses the caller before the last choice.
 VOICE_MENU_SECONDS_MAX = 30
+
+# A spoken promise to text something: "I can send you the links by text."
+_TEXT_OFFER = re.compile(r"\bsend you (?:the )?(.+?) by text\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 # A web address as a phone would make it a link: with a scheme or www., a bare
 # domain followed by a path, or a shortener's name on its own.
@@ -271,6 +275,53 @@ def _check_voice(pack: Pack, checker: _Checker) -> None:
             _speak(pack, checker, "voice", text, rate, key="say", label=f"voice.say.{name}")
     if checker.report.speech_seconds:
         checker.report.speech_seconds["999 line"] = speaking_seconds(EMERGENCY_VOICE, rate)
+    _check_spoken_999(pack, checker)
+    _check_text_offers(pack, checker)
+
+
+def _check_spoken_999(pack: Pack, checker: _Checker) -> None:
+    """999 is said as the digits: a voice can read "999" as "nine hundred and ninety-nine"."""
+    advice = 'a voice can read it as "nine hundred and ninety-nine": write "9 9 9" or {number.emergency}'
+    for key, text in pack.voice_texts.items():
+        if has_bare_999(text):
+            checker.error(f"topics.{key}", f"voice says 999 as a number; {advice}", key="voice")
+    for name, text in pack.voice_say.items():
+        if has_bare_999(text):
+            checker.error("voice", f"[voice.say] {name} says 999 as a number; {advice}", key="say")
+
+
+def _check_text_offers(pack: Pack, checker: _Checker) -> None:
+    """What a caller is told they can get by text is what the text has.
+
+    A topic's page by text is its ``by_text`` page, else its own. When that is another
+    page, the line offers it as "the links", so it must have links. When the voice
+    text promises links or a website by text, the page sent must have a link, and
+    every link named in the promise or the sentence before it.
+    """
+    for key, text in pack.voice_texts.items():
+        topic = pack.topics[key]
+        sent = topic.by_text or key
+        page = pack.sms_pages.get(sent, "")
+        sent_links = {name for name, link in pack.links.items() if link.url in page}
+        ref = f"topics.{key}"
+        if sent != key and not sent_links:
+            checker.error(ref, f"by_text sends {sent!r}, which the line offers as the links, "
+                               "but it has no link", key="by_text")
+        sentences = _SENTENCE_END.split(text)
+        for n, sentence in enumerate(sentences):
+            offer = _TEXT_OFFER.search(sentence)
+            if offer is None or not re.search(r"\b(links?|website|web site|address)\b", offer[1], re.I):
+                continue
+            context = " ".join(sentences[max(0, n - 1): n + 1]).lower()
+            named = {name for name, link in pack.links.items() if link.title.lower() in context}
+            if not sent_links:
+                checker.error(ref, f"voice says {sentence.strip()!r}, but the page sent by text ({sent!r}) "
+                                   "has no link", key="voice")
+            elif missing := sorted(named - sent_links):
+                checker.error(ref, f"voice says {sentence.strip()!r} after naming "
+                                   f"{', '.join(pack.links[m].title for m in missing)}, but the page "
+                                   f"sent by text ({sent!r}) does not have "
+                                   f"{'that link' if len(missing) == 1 else 'those links'}", key="voice")
 
 
 def _speak(pack: Pack, checker: _Checker, ref: str, text: str, rate: float,

@@ -325,3 +325,42 @@ def test_hours_in_words_that_disagree_with_the_opening_table_are_flagged(tmp_pat
     warnings = [str(p) for p in check_pack(copy, TODAY).warnings]
     assert any("numbers.posh" in w and "9.30am" in w for w in warnings)
     assert not any("numbers.posh" in str(w) and "hours" in str(w) for w in check_pack(DEFAULT_PACK_DIR, TODAY).warnings)
+
+
+@pytest.mark.parametrize("old, new, item", [
+    ("9 9 9 B S L is a free", "999 B S L is a free", "topics.access"),
+    ("reaches {number.emergency} by text relay", "reaches 999 by text relay", "topics.access"),
+])
+def test_999_said_as_a_number_in_a_voice_text_is_an_error(pack_copy, old, new, item):
+    edit(pack_copy / "topics.toml", old, new)
+    errors = errors_of(pack_copy)
+    assert any(item in e and "999 as a number" in e for e in errors), errors
+
+
+def test_999_said_as_a_number_by_the_line_is_an_error(pack_copy):
+    edit(pack_copy / "voice.toml", 'reprompt = "Please press a key, or say what you need."',
+         'reprompt = "Please press a key. In an emergency, call 999."')
+    assert any("reprompt says 999 as a number" in e for e in errors_of(pack_copy))
+
+
+def test_the_links_promised_by_voice_must_be_in_the_text_sent(pack_copy):
+    # The 4 steps promise the links; their own page has none.
+    edit(pack_copy / "topics.toml", '# Its links page is what "I can send you the links by text" promises.\n'
+         'by_text = "followup"\n', "")
+    errors = errors_of(pack_copy)
+    assert any("topics.steps" in e and "I can send you the links by text" in e and "'steps'" in e
+               for e in errors), errors
+
+
+def test_a_link_named_before_the_promise_must_be_in_the_text_sent(pack_copy):
+    edit(pack_copy / "topics.toml", "Take It Down: {link.take_it_down}\n", "")
+    errors = errors_of(pack_copy)
+    for topic in ("topics.steps", "topics.links"):
+        assert any(topic in e and "Take It Down" in e and "'followup'" in e for e in errors), errors
+
+
+def test_a_page_offered_as_the_links_must_have_links(pack_copy):
+    edit(pack_copy / "topics.toml", 'by_text = "followup"\nkeywords = ["links"',
+         'by_text = "signs"\nkeywords = ["links"')
+    errors = errors_of(pack_copy)
+    assert any("topics.links" in e and "by_text sends 'signs'" in e for e in errors), errors
