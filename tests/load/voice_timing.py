@@ -48,14 +48,9 @@ from messages import DEFAULT_PACK_DIR  # noqa: E402
 from service.config import Config  # noqa: E402
 from tests.support import AUTH_TOKEN, SECRET_KEY, LiveServer, Twilio  # noqa: E402
 
-try:  # where the service lives after its split into layers, and before it
-    from service.state.embedded_redis import EmbeddedRedis  # noqa: E402
-    from service.web.app import create_app  # noqa: E402
-    from service.web.voice import CLOCK  # noqa: E402
-except ImportError:
-    from service.app import create_app  # noqa: E402
-    from service.embedded_redis import EmbeddedRedis  # noqa: E402
-    from service.voice import CLOCK  # noqa: E402
+from service.state.embedded_redis import EmbeddedRedis  # noqa: E402
+from service.web.app import create_app  # noqa: E402
+from service.web.voice import CLOCK  # noqa: E402
 
 WORDS_PER_MINUTE = 150
 # A weekday morning in November (UTC is UK time then): the helpline is open.

@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import time
+import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -20,12 +21,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rq import Queue
 
-from flows.render import EMERGENCY_VOICE
+from flows.pack import load_pack
+from flows.render import EMERGENCY_VOICE, EMERGENCY_VOICE_SHORT
+from messages import DEFAULT_PACK_DIR
 from service.followups import asking as followups
 from service.state.embedded_redis import EmbeddedRedis
 from service.state import keys
 from service.state.keys import PREFIX
 from service.web.voice import CLOCK
+from tests.load.voice_timing import Clock, Turn, menu_paths
 from tests.support import (
     Call, Twilio, assert_999_said, call_state_in, gather, redis_contents, spoken, step_of, voice_twiml,
 )
@@ -34,6 +38,7 @@ UTC = dt.timezone.utc
 TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=UTC)
 TUESDAY_6PM = dt.datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 KEYED = "07400123456"
+TEXTER_MOBILE = "+447400123456"
 KEYED_FORMS = ["07400123456", "+447400123456", "447400123456", "7400123456"]
 POSH_SPOKEN = "0 3 4 4, 3 8 1, 4 7 7 2"
 
@@ -403,3 +408,131 @@ def test_any_input_gets_200_valid_twiml_and_999_first(
     assert {child.tag for child in root} & {"Gather", "Dial", "Hangup"}
     # Answered by the flow, not rescued by the error handler.
     assert not [r for r in captured_logs.records if r.levelname == "ERROR"]
+
+
+# --- issue 12: 999 as digits, keys that keep their meaning, what is promised is sent ---
+
+PACK = load_pack(DEFAULT_PACK_DIR)
+TUESDAY_8PM = dt.datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
+BANK_HOLIDAY_11AM = dt.datetime(2026, 12, 28, 11, 0, tzinfo=UTC)  # Boxing Day, observed
+BANK_HOLIDAY_8PM = dt.datetime(2026, 12, 28, 20, 0, tzinfo=UTC)
+
+
+def places():
+    """Every place on the voice menu and the keys that reach it from the main menu."""
+    return menu_paths(PACK)
+
+
+def offers(said: list[str]) -> dict[str, str]:
+    """What each key is offered for on this turn: {"2": "For helplines"}, option before key."""
+    found = {}
+    for line in said:
+        for option, key in re.findall(r"([^.]+?), press (\d|star)\b", line):
+            found[key] = option.strip()
+    return found
+
+
+def assert_all_999_digits(root):
+    for say in root.iter("Say"):
+        assert "999" not in "".join(say.itertext()), ET.tostring(say)
+
+
+def test_999_is_said_as_digits_on_every_turn_of_every_path(twilio, at):
+    start = twilio.call_start()
+    assert_999_first(start.root)
+    for node, keys in places().items():
+        call = twilio.call_start()
+        for key in keys:
+            call.press(key)
+            assert_999(call.root)
+            assert_all_999_digits(call.root)
+        # Each page and menu, at normal speed and slower, and its way back.
+        for key in ("9", "8", "*"):
+            call.press(key)
+            assert_999(call.root)
+            assert_all_999_digits(call.root)
+    # Asking for a text, the answer, a goodbye and the fallback.
+    call = twilio.call_start(from_="anonymous").press("4").press("1")
+    for step in (lambda c: c.press(KEYED), lambda c: c.press("1")):
+        step(call)
+        assert_999(call.root)
+        assert_all_999_digits(call.root)
+    call.silence().silence().silence()
+    assert call.root.find("Hangup") is not None
+    assert_999_first(call.root)
+    assert_all_999_digits(call.root)
+    root = voice_twiml(twilio.post("/voice/fallback", {"CallSid": "CA1", "From": "anonymous"}))
+    assert_999_first(root)
+    assert_all_999_digits(root)
+
+
+@pytest.mark.parametrize("when, open_", [
+    (TUESDAY_11AM, True), (TUESDAY_8PM, False), (BANK_HOLIDAY_11AM, False), (BANK_HOLIDAY_8PM, False),
+], ids=["weekday 11:00", "weekday 20:00", "bank holiday 11:00", "bank holiday 20:00"])
+def test_a_key_means_the_same_on_a_page_whatever_the_hour(twilio, at, when, open_):
+    at(when)
+    main = twilio.call_start()
+    # The main menu offers the same keys, for the same choices, at any hour.
+    assert offers(main.said) == {
+        "1": "For what to do now", "2": "For helplines", "3": "For warning signs",
+        "4": "For getting images removed", "5": "For more advice", "8": "For slower speech", "9": "To repeat",
+    }
+    page = twilio.call_start().press("2")
+    said = offers(page.said)
+    assert said["1"] == "To get this by text" and said["9"] == "To repeat" and said["star"] == "To go back"
+    assert ("2" in said) == open_ and said.get("2", "To be put through to the Professionals Online "
+                                                   "Safety Helpline now") == (
+        "To be put through to the Professionals Online Safety Helpline now")
+    # 1 is "text me" at any hour...
+    texting = twilio.call_start().press("2").press("1")
+    assert "ending 4 5 6" in texting.text and texting.root.find("Dial") is None
+    # ...and 2 puts the caller through only while open; otherwise it is no choice at all.
+    through = twilio.call_start().press("2").press("2")
+    if open_:
+        assert through.root.find("Dial").text == "+443443814772"
+    else:
+        assert through.root.find("Dial") is None and "Sorry, that is not one of the choices." in through.said
+        assert "ending" not in through.text
+
+
+def queued_bodies(redis_client) -> list[str]:
+    return [job.args[1] for job in Queue(keys.FOLLOWUP_QUEUE, connection=redis_client).jobs]
+
+
+@pytest.mark.parametrize("node", ["steps", "links"])
+def test_the_text_key_after_a_links_offer_queues_the_links_page(twilio, at, redis_client, node):
+    assert "I can send you the links by text." in PACK.voice_texts[node]
+    call = twilio.call_start(from_=TEXTER_MOBILE).press(places()[node][-1])
+    assert "To get the links by text, press 1." in call.said
+    call.press("1").press("1")
+    assert "The text is on its way." in call.text
+    [body] = queued_bodies(redis_client)
+    assert body == PACK.sms_pages["followup"]
+    assert PACK.links["report_remove"].url in body and PACK.links["take_it_down"].url in body
+    # The turn that says so does not offer the same text again.
+    assert "by text, press" not in call.text
+
+
+def test_a_page_offered_by_text_sends_that_page(twilio, at, redis_client):
+    call = twilio.call_start(from_=TEXTER_MOBILE).press("3")
+    assert "To get this by text, press 1." in call.said
+    call.press("1").press("1")
+    assert queued_bodies(redis_client) == [PACK.sms_pages["signs"]]
+
+
+def test_the_fastest_path_to_the_helpline_number(twilio, at):
+    """Structure that makes the number quick, timed by make voice-timing's model (words
+    at 150 a minute, each digit a word), not by the clock: the helpline key is offered
+    straight after the 999 sentence, the greeting and one other option, and the page it
+    leads to opens with the name and the number, the 999 reminder after them."""
+    clock = Clock("words")
+    start = twilio.call_start()
+    said = start.said
+    assert said[:2] == [EMERGENCY_VOICE, PACK.voice_say["greeting"]]
+    assert said[2:4] == ["For what to do now, press 1.", "For helplines, press 2."]
+    offered = Turn(start.root, clock).until(r"helplines, press 2")
+    page = start.press("2")
+    assert page.said[0].startswith(f"Professionals Online Safety Helpline, {POSH_SPOKEN},")
+    assert page.said[1] == EMERGENCY_VOICE_SHORT
+    to_number = Turn(page.root, clock).until_words(POSH_SPOKEN)
+    assert to_number <= 8 and offered + to_number <= 20, (offered, to_number)
