@@ -90,15 +90,15 @@ def say_text(say: ET.Element) -> tuple[str, float]:
 class Clock:
     """Seconds to say a text: espeak-ng when installed, else words per minute."""
 
-    def __init__(self, engine: str):
-        self.engine = engine
+    def __init__(self, engine: str, why: str = "espeak-ng is not installed"):
+        self.engine, self.why = engine, why
         self.tmp = Path(tempfile.mkdtemp(prefix="voice-timing-"))
 
     @property
     def name(self) -> str:
         if self.engine == "espeak-ng":
             return f"espeak-ng (-v en-gb -s {WORDS_PER_MINUTE}), each <Say> on its own"
-        return f"words per minute ({WORDS_PER_MINUTE}; espeak-ng is not installed)"
+        return f"words per minute ({WORDS_PER_MINUTE}; {self.why})"
 
     @functools.lru_cache(maxsize=None)  # noqa: B019 - one Clock per run
     def seconds(self, text: str, rate: float = 1.0, to_last_word: bool = False) -> float:
@@ -248,7 +248,8 @@ def main() -> int:
     args = parser.parse_args()
     at = dt.datetime.fromisoformat(args.at) if args.at else WEEKDAY_11AM
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line a request would bury the figures
-    clock = Clock("espeak-ng" if shutil.which("espeak-ng") and not args.words else "words")
+    clock = Clock("espeak-ng" if shutil.which("espeak-ng") and not args.words else "words",
+                  "asked for" if args.words else "espeak-ng is not installed")
 
     server = None
     url = os.environ.get("REDIS_URL")
