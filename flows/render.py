@@ -8,7 +8,10 @@ On a call it is said in full as the first words of the call, of every goodbye an
 of every fallback; every other turn carries the short form straight after the
 turn's first sentence (why: ``flows.voice``). Either way "999" is written as the
 digits spaced, "9 9 9": a voice reads that as "nine nine nine" whatever the engine,
-where "999" may become "nine hundred and ninety-nine".
+where "999" may become "nine hundred and ninety-nine". Written digits rather than
+SSML ``<say-as interpret-as="digits">``: Polly's neural voices support say-as only
+in part (some of it falls back to the standard voice), and the voice is a setting
+(``SIGNPOST_VOICE``) that may name one with no SSML at all; plain digits work in all.
 """
 
 from __future__ import annotations
