@@ -188,18 +188,21 @@ def menu_paths(pack) -> dict[str, list[str]]:
     return paths
 
 
+def _offers(turn: Turn, menu, pack, out) -> None:
+    for n, option in enumerate(menu.options, 1):
+        node = pack.node(option)
+        title = node.spoken_title or node.title
+        said = turn.until(rf"{re.escape(title)}\W.*?press {n}\b|press {n}\b.*?{re.escape(title)}")
+        out(f"  {n} {title:<36} {said:5.1f} s" if said is not None else f"  {n} {title:<36}   not offered")
+
+
 def report(line: Line, pack, out=print) -> dict[str, float]:
     figures: dict[str, float] = {}
     start = line.walk([])[0]
     out(f"999 sentence ends                       {start.durations[0]:5.1f} s")
     figures["999"] = start.durations[0]
-    out("Main menu, each offer said by:")
-    main = pack.menus[pack.voice["main_menu"]]
-    for n, option in enumerate(main.options, 1):
-        node = pack.node(option)
-        title = node.spoken_title or node.title
-        said = start.until(rf"{re.escape(title)}\W.*?press {n}\b|press {n}\b.*?{re.escape(title)}")
-        out(f"  {n} {title:<36} {said:5.1f} s" if said is not None else f"  {n} {title:<36}   not offered")
+    out("Main menu (the call's first turn), each offer said by:")
+    _offers(start, pack.menus[pack.voice["main_menu"]], pack, out)
     slower = start.until(r"slower.*?press \d|press \d.*?slower")
     out(f"  slower speech offered by              {slower:5.1f} s" if slower is not None
         else "  slower speech                          not offered on the main menu")
@@ -225,6 +228,11 @@ def report(line: Line, pack, out=print) -> dict[str, float]:
         f"(target {TARGET_KEY_TO_NUMBER:.0f} s: {mark(to_number <= TARGET_KEY_TO_NUMBER)})")
     out(f"  call start to end of number           {total:5.1f} s   "
         f"(target {TARGET_TO_NUMBER:.0f} s: {mark(total <= TARGET_TO_NUMBER)})")
+
+    for menu_id, keys in menu_paths(pack).items():
+        if menu_id in pack.menus and keys:
+            out(f"{pack.menus[menu_id].title} ({' '.join(keys)}), each offer said by, from its key press:")
+            _offers(line.walk(keys)[-1], pack.menus[menu_id], pack, out)
 
     out("Every place, whole turn (normal / slower):")
     slow_key = start.key_for(r"slower") or "8"
