@@ -169,3 +169,25 @@ def test_any_call_always_has_a_way_on_and_never_loops_on_silence(events, caller,
         assert reply.say
         silences = silences + 1 if kind == "silence" else 0
         assert silences < SILENCES_BEFORE_GOODBYE or reply.hangup
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    node=st.sampled_from(sorted(n for n in PATHS if n in PACK.topics)),
+    at=st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 1, 1),
+                    timezones=st.just(dt.timezone.utc)),
+)
+def test_on_a_page_1_is_always_text_me_and_2_puts_through_only_while_open(node, at):
+    keys = [("start", "")] + [("digits", k) for k in PATHS[node]]
+    page = call(keys, at=at)[0][-1]
+    texted = call(keys + [("digits", "1")], at=at)[0][-1]
+    assert texted.node == "text:confirm_caller"
+    through = call(keys + [("digits", "2")], at=at)[0][-1]
+    topic = PACK.topics[node]
+    open_ = bool(topic.transfer) and PACK.openings[topic.transfer].is_open(at)
+    offered = PACK.voice_say["put_through"].replace("{key}", "2")
+    assert (offered in page.say) == open_
+    if open_:
+        assert through.dial and through.node == node
+    else:
+        assert not through.dial and through.say[0] == PACK.voice_say["not_a_choice"]
