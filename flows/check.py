@@ -54,6 +54,9 @@ READING_EASE_MIN = 60
 WORDS_PER_MINUTE = 150
 # A menu that takes longer than this to hear loses the caller before the last choice.
 VOICE_MENU_SECONDS_MAX = 30
+# A page's first line is said before the 999 reminder (flows.voice): longer than this
+# and the reminder comes late in the turn.
+VOICE_FIRST_LINE_SECONDS_MAX = 15
 
 # A spoken promise to text something: "I can send you the links by text."
 _TEXT_OFFER = re.compile(r"\bsend you (?:the )?(.+?) by text\b", re.IGNORECASE)
@@ -277,6 +280,12 @@ def _check_voice(pack: Pack, checker: _Checker) -> None:
         checker.report.speech_seconds["999 line"] = speaking_seconds(EMERGENCY_VOICE, rate)
     _check_spoken_999(pack, checker)
     _check_text_offers(pack, checker)
+    for key, parts in pack.voice_parts.items():
+        seconds = speaking_seconds(parts[0], rate)
+        if len(parts) > 1 and seconds > VOICE_FIRST_LINE_SECONDS_MAX:
+            checker.warn(f"topics.{key}", f"voice's first line takes about {seconds} seconds; the 999 "
+                                          f"reminder follows it, so keep it under "
+                                          f"{VOICE_FIRST_LINE_SECONDS_MAX}", key="voice")
 
 
 def _check_spoken_999(pack: Pack, checker: _Checker) -> None:

@@ -364,3 +364,11 @@ def test_a_page_offered_as_the_links_must_have_links(pack_copy):
          'by_text = "signs"\nkeywords = ["links"')
     errors = errors_of(pack_copy)
     assert any("topics.links" in e and "by_text sends 'signs'" in e for e in errors), errors
+
+
+def test_a_long_first_line_of_a_voice_text_is_a_warning(pack_copy):
+    assert not [w for w in check_pack(pack_copy, TODAY).warnings if "first line" in str(w)]
+    edit(pack_copy / "topics.toml", "4 steps: avoid blame, escalate, work together, take action.",
+         "4 steps: " + "avoid blame, escalate, work together, take action, " * 6 + "in that order.")
+    warnings = [str(w) for w in check_pack(pack_copy, TODAY).warnings]
+    assert any("topics.steps" in w and "first line" in w and "999" in w for w in warnings), warnings
