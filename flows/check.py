@@ -33,8 +33,8 @@ from flows.pack import Loader, Pack, PackError, Problem, load_pack, spoken_optio
 from flows.render import EMERGENCY_VOICE, has_bare_999
 
 # Topics no menu offers because the service sends them itself (a caller who asks
-# for the links by text gets ``followup``).
-SERVICE_TOPICS = frozenset(["followup"])
+# for the links by text gets ``followup``; a static fallback sends ``fallback``).
+SERVICE_TOPICS = frozenset(["followup", "fallback"])
 
 # Addresses that hide where a link goes: nobody can tell from the text whether it
 # still reaches the owner's page, and the shortener's owner can change it.

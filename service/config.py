@@ -47,6 +47,8 @@ class Config:
     messaging_service_sid: str = ""
     public_base_url: str = ""
     secret_key: str = ""
+    # Where `signpost export-fallback`'s files are served, off this host (see the README).
+    fallback_base_url: str = ""
     api_base_url: str = "https://api.twilio.com"
     pack_dir: str = str(DEFAULT_PACK_DIR)
     # How long a texter's place in the menu is kept after their last message.
@@ -117,6 +119,7 @@ class Config:
             messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
             public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
             secret_key=env.get("SIGNPOST_SECRET_KEY", ""),
+            fallback_base_url=env.get("SIGNPOST_FALLBACK_BASE_URL", ""),
             api_base_url=env.get("TWILIO_API_BASE_URL") or defaults.api_base_url,
             pack_dir=env.get("SIGNPOST_PACK_DIR") or defaults.pack_dir,
             allowed_regions=regions or defaults.allowed_regions,

@@ -53,22 +53,7 @@ class Line:
     @classmethod
     def start(cls, config: Config) -> Line:
         """Load every pack (any problem stops start-up) and connect to Redis lazily."""
-        loaded: dict[Path, Pack] = {}
-
-        def load(folder: str) -> Pack:
-            where = Path(folder).resolve()
-            if where not in loaded:
-                loaded[where] = load_pack(where)
-            return loaded[where]
-
-        pack = load(config.pack_dir)
-        packs = {number: load(folder) for number, folder in config.packs.items()}
-        # Sessions and counts are kept per pack id: two folders with one id would
-        # share them, so one partnership could see the other's.
-        folders: dict[str, Path] = {}
-        for where, each in loaded.items():
-            if folders.setdefault(each.id, where) != where:
-                raise ConfigError(f"packs in {folders[each.id]} and {where} both have id {each.id!r}")
+        pack, packs = load_packs(config)
         client = connect(config.redis_url, config.redis_timeout)
         store = Store(client, config.session_ttl, config.dedupe_ttl)
         return cls(config=config, pack=pack, store=store, packs=packs)
@@ -92,3 +77,25 @@ class Line:
 
     def person(self, raw_number: str | None) -> str:
         return number_id(raw_number, self.config.hash_key)
+
+
+def load_packs(config: Config) -> tuple[Pack, dict[str, Pack]]:
+    """The default pack and the pack for each number in SIGNPOST_PACKS, each folder
+    loaded once. Any problem raises: the line never serves half its packs."""
+    loaded: dict[Path, Pack] = {}
+
+    def load(folder: str) -> Pack:
+        where = Path(folder).resolve()
+        if where not in loaded:
+            loaded[where] = load_pack(where)
+        return loaded[where]
+
+    pack = load(config.pack_dir)
+    packs = {number: load(folder) for number, folder in config.packs.items()}
+    # Sessions and counts are kept per pack id: two folders with one id would
+    # share them, so one partnership could see the other's.
+    folders: dict[str, Path] = {}
+    for where, each in loaded.items():
+        if folders.setdefault(each.id, where) != where:
+            raise ConfigError(f"packs in {folders[each.id]} and {where} both have id {each.id!r}")
+    return pack, packs

@@ -1,9 +1,16 @@
 """A stand-in for Twilio's REST API at the network edge: the real twilio client talks to it.
 
-It records every request (path, form, basic-auth user) and answers from a script,
-one answer per request, then ``created`` once the script runs out:
+Messages: it records every request (path, form, basic-auth user) and answers a
+send from a script, one answer per request, then ``created`` once the script
+runs out:
 
     api.script(too_many(), created())
+
+IncomingPhoneNumbers: ``api.add_number("+441234567890", sms_url=...)`` puts a
+number on the account; the list (with Twilio's ``PhoneNumber`` filter, which
+matches part of a number, and its paging), fetch and update answer as
+Twilio's v2010 API does, in its JSON shape (snake_case fields, the list under
+``incoming_phone_numbers`` beside the paging keys).
 """
 
 from __future__ import annotations
@@ -11,11 +18,12 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 
 @dataclass
@@ -51,6 +59,49 @@ class Request:
     form: dict[str, str]
     account: str
     answer: dict = field(default_factory=dict)
+    method: str = "POST"
+
+
+API_VERSION = "2010-04-01"
+NUMBERS = re.compile(rf"/{API_VERSION}/Accounts/(AC\w+)/IncomingPhoneNumbers(?:/(PN\w+))?\.json")
+# What an update may set: Twilio's form parameter -> the field in its JSON.
+NUMBER_PARAMETERS = {
+    "FriendlyName": "friendly_name", "SmsUrl": "sms_url", "SmsMethod": "sms_method",
+    "SmsFallbackUrl": "sms_fallback_url", "SmsFallbackMethod": "sms_fallback_method",
+    "VoiceUrl": "voice_url", "VoiceMethod": "voice_method",
+    "VoiceFallbackUrl": "voice_fallback_url", "VoiceFallbackMethod": "voice_fallback_method",
+    "StatusCallback": "status_callback", "StatusCallbackMethod": "status_callback_method",
+    "SmsApplicationSid": "sms_application_sid", "VoiceApplicationSid": "voice_application_sid",
+    "TrunkSid": "trunk_sid", "VoiceReceiveMode": "voice_receive_mode",
+}
+PAGE_SIZE = 50  # Twilio's default
+
+
+def not_found(path: str) -> Answer:
+    return Answer(404, {"code": 20404, "message": f"The requested resource {path} was not found",
+                        "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404})
+
+
+def incoming_number(account: str, sid: str, number: str, **settings) -> dict:
+    """An IncomingPhoneNumber as Twilio's JSON has it: a new number's defaults, then ``settings``."""
+    record = {
+        "account_sid": account, "address_requirements": "none", "address_sid": None,
+        "api_version": API_VERSION, "beta": False,
+        "capabilities": {"fax": False, "mms": True, "sms": True, "voice": True},
+        "date_created": "Thu, 30 Jul 2026 20:12:31 +0000", "date_updated": "Thu, 30 Jul 2026 20:12:33 +0000",
+        "emergency_status": "Inactive", "emergency_address_sid": None, "emergency_address_status": "unregistered",
+        "friendly_name": number, "identity_sid": None, "origin": "twilio", "phone_number": number,
+        "sid": sid, "sms_application_sid": "", "sms_fallback_method": "POST", "sms_fallback_url": "",
+        "sms_method": "POST", "sms_url": "", "status_callback": "", "status_callback_method": "POST",
+        "trunk_sid": None, "uri": f"/{API_VERSION}/Accounts/{account}/IncomingPhoneNumbers/{sid}.json",
+        "voice_receive_mode": "voice", "voice_application_sid": None, "voice_caller_id_lookup": False,
+        "voice_fallback_method": "POST", "voice_fallback_url": None, "voice_method": "POST", "voice_url": None,
+        "bundle_sid": None, "status": "in-use", "type": "local",
+        "subresource_uris": {"assigned_add_ons":
+                             f"/{API_VERSION}/Accounts/{account}/IncomingPhoneNumbers/{sid}/AssignedAddOns.json"},
+    }
+    record.update(settings)
+    return record
 
 
 class FakeTwilioAPI:
@@ -59,6 +110,9 @@ class FakeTwilioAPI:
         self._script: list[Answer] = []
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
+        self.account = "AC" + "0" * 32
+        # The account's phone numbers: PN sid -> the resource as Twilio's JSON has it.
+        self.numbers: dict[str, dict] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -73,6 +127,54 @@ class FakeTwilioAPI:
     def messages(self) -> list[Request]:
         return [r for r in self.requests if r.path.endswith("/Messages.json")]
 
+    def add_number(self, number: str, **settings) -> dict:
+        """Put ``number`` on the account, with Twilio's defaults and then ``settings``."""
+        sid = f"PN{next(self._sids):032x}"
+        with self._lock:
+            self.numbers[sid] = incoming_number(self.account, sid, number, **settings)
+        return self.numbers[sid]
+
+    def number(self, number: str) -> dict:
+        return next(n for n in self.numbers.values() if n["phone_number"] == number)
+
+    @property
+    def number_updates(self) -> list[Request]:
+        return [r for r in self.requests if r.method == "POST" and NUMBERS.fullmatch(r.path)]
+
+    def _numbers(self, method: str, path: str, query: dict, form: dict) -> Answer:
+        account, sid = NUMBERS.fullmatch(path).groups()
+        if account != self.account:
+            return not_found(path)
+        with self._lock:
+            if sid is None and method == "GET":
+                return Answer(200, self._number_page(path, query))
+            if sid not in self.numbers:
+                return not_found(path)
+            record = self.numbers[sid]
+            if method == "POST":
+                record.update({NUMBER_PARAMETERS[k]: v for k, v in form.items() if k in NUMBER_PARAMETERS})
+            return Answer(200, dict(record))
+
+    def _number_page(self, path: str, query: dict) -> dict:
+        """One page of the list, as Twilio pages it (PageSize, Page, next_page_uri)."""
+        wanted = re.sub(r"\D", "", query.get("PhoneNumber", ""))
+        found = [n for n in self.numbers.values() if wanted in re.sub(r"\D", "", n["phone_number"])]
+        size = int(query.get("PageSize", PAGE_SIZE))
+        page = int(query.get("Page", 0))
+        chunk = found[page * size:(page + 1) * size]
+
+        def uri(n: int) -> str:
+            params = {k: v for k, v in query.items() if k not in ("Page", "PageToken")}
+            return f"{path}?{urlencode({**params, 'PageSize': size, 'Page': n})}"
+
+        more = (page + 1) * size < len(found)
+        return {
+            "incoming_phone_numbers": chunk, "start": page * size, "end": page * size + max(len(chunk) - 1, 0),
+            "page": page, "page_size": size, "uri": uri(page), "first_page_uri": uri(0),
+            "previous_page_uri": uri(page - 1) if page else None,
+            "next_page_uri": uri(page + 1) + f"&PageToken=PA{page + 1}" if more else None,
+        }
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -86,20 +188,34 @@ class FakeTwilioAPI:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self._answer("GET", {})
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                self._answer("POST", {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()})
+
+            def _answer(self, method: str, form: dict):
+                where = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(where.query).items()}
                 auth = self.headers.get("Authorization", "")
                 account = base64.b64decode(auth[6:]).decode().split(":")[0] if auth.startswith("Basic ") else ""
-                recorded = Request(self.path, form, account)
+                recorded = Request(where.path, form, account, method=method)
                 api.requests.append(recorded)
-                answer = api._next()
-                if answer.delay:
-                    time.sleep(answer.delay)
-                body = answer.body
-                if answer.status == 201:
-                    body = {"sid": f"SM{next(api._sids):032x}", "status": "queued",
-                            "to": form.get("To"), "body": form.get("Body")}
+                if NUMBERS.fullmatch(where.path):
+                    answer = api._numbers(method, where.path, query, form)
+                    body = answer.body
+                elif method == "POST" and where.path.endswith("/Messages.json"):
+                    answer = api._next()
+                    if answer.delay:
+                        time.sleep(answer.delay)
+                    body = answer.body
+                    if answer.status == 201:
+                        body = {"sid": f"SM{next(api._sids):032x}", "status": "queued",
+                                "to": form.get("To"), "body": form.get("Body")}
+                else:
+                    answer = not_found(where.path)
+                    body = answer.body
                 recorded.answer = body
                 payload = json.dumps(body).encode()
                 try:

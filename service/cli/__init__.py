@@ -25,6 +25,8 @@ SUBCOMMAND_MODULES = [
     "service.cli.check",
     "service.cli.chat",
     "service.cli.stats",
+    "service.cli.export_fallback",
+    "service.cli.twilio",
 ]
 
 

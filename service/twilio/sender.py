@@ -25,24 +25,30 @@ class Sender(Protocol):
         """Send one SMS; return the message's SID. Twilio's errors are raised as they come."""
 
 
-class TwilioSender:
-    """twilio-python's REST client, pointed at ``TWILIO_API_BASE_URL``.
+def rest_client(config: Config, timeout: float) -> Client:
+    """twilio-python's REST client for the account, its ``api`` domain at ``TWILIO_API_BASE_URL``.
 
-    Messages live on the ``api`` domain, whose base URL is a plain attribute that
-    ``Domain.absolute_url`` reads for every request; setting it routes the real
+    Messages and IncomingPhoneNumbers both live on the ``api`` domain (its v2010
+    version), whose base URL is a plain attribute that ``Domain.absolute_url``
+    reads for every request, paging links included; setting it routes the real
     client (auth, form encoding, error parsing all unchanged) to a local fake API
     in tests. Rewriting URLs in an HttpClient subclass would do the same with more
     code. Leave TWILIO_REGION/TWILIO_EDGE unset with a non-Twilio base URL: the
     client rewrites hostnames for those.
     """
+    # requests' default is no retries: the caller decides what is safe to try again.
+    client = Client(config.account_sid, config.auth_token, http_client=TwilioHttpClient(timeout=timeout))
+    client.api.base_url = config.api_base_url
+    return client
+
+
+class TwilioSender:
+    """Sends through :func:`rest_client`; the delivery policy, not the transport,
+    decides what is retried."""
 
     def __init__(self, config: Config):
         self.config = config
-        # requests' default is no retries: the delivery policy decides what is
-        # safe to try again, not the transport.
-        http = TwilioHttpClient(timeout=config.followup_send_timeout)
-        self.client = Client(config.account_sid, config.auth_token, http_client=http)
-        self.client.api.base_url = config.api_base_url
+        self.client = rest_client(config, timeout=config.followup_send_timeout)
 
     def send(self, to: str, body: str, from_number: str = "") -> str:
         """Send ``body`` to ``to``: from ``from_number`` when given (the line that was

@@ -15,6 +15,18 @@ def render(text: str) -> str:
     return str(response)
 
 
+# The pack's page for a static fallback: the 999 line and the essentials in at most
+# 2 parts. Not the menu: on a static host a texter's choice would go back to the
+# host that just failed.
+FALLBACK_PAGE = "fallback"
+
+
+def fallback(pack) -> str:
+    """The static fallback answer for ``pack``, from its own rendered page (the main
+    menu for a pack without a follow-up page: the 999 line comes first either way)."""
+    return render(pack.sms_pages.get(FALLBACK_PAGE) or pack.sms_pages[pack.main_menu])
+
+
 def rendered_pages(pack) -> dict[str, str]:
     """Every SMS page of a pack as TwiML: node id -> TwiML."""
     pages = {node: render(text) for node, text in pack.sms_pages.items()}

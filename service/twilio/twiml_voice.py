@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape as xml_escape
 from twilio.twiml.voice_response import VoiceResponse
 
 from flows.model import Listen, VoiceReply
-from flows.pack import Pack
+from flows.pack import Pack, Phrase
 from flows.render import EMERGENCY_VOICE, voice_turn
 from flows.voice import TEXT_STEPS
 from service.twilio.call_state import PARAM as STATE_PARAM
@@ -97,6 +97,13 @@ def goodbye(text: str, speech: Speech) -> str:
             _say(response, line, speech, slow=False)
     response.hangup()
     return str(response)
+
+
+def fallback(pack: Pack, speech: Speech) -> str:
+    """The pack's fallback answer: 999, the Professionals Online Safety Helpline number
+    (read as digits) and its hours, goodbye. The same TwiML for the fallback URL on the
+    line's own host and for the static copy ``signpost export-fallback`` writes."""
+    return goodbye(pack.voice_say.get(Phrase.FALLBACK, ""), speech)
 
 
 def _listening(reply: VoiceReply, speech: Speech) -> dict:

@@ -33,7 +33,6 @@ from werkzeug.exceptions import HTTPException
 
 from flows import Event, Services, Session, step
 from flows.model import FollowUp, FollowUpOutcome
-from flows.pack import Phrase
 from flows.voice import SILENCES_BEFORE_GOODBYE, TEXT_STEPS
 from service.followups import asking as followups
 from service.twilio import call_state
@@ -41,7 +40,8 @@ from service.state.pseudonyms import call_id, short, token_id
 from service.twilio.events import event_from
 from service.web.signature import require_twilio_signature
 from service.state.store import Turn
-from service.twilio.twiml_voice import Speech, goodbye, render_step
+from service.twilio.twiml_voice import Speech, render_step
+from service.twilio.twiml_voice import fallback as voice_fallback
 
 log = logging.getLogger("signpost.voice")
 bp = Blueprint("voice", __name__)
@@ -60,7 +60,7 @@ def prerender(state) -> None:
     speech = {pack.id: Speech.of(pack, line.config.voice) for pack in line.every_pack}
     state.app.extensions[SPEECH] = speech
     state.app.extensions[FALLBACK] = {
-        pack.id: goodbye(pack.voice_say.get(Phrase.FALLBACK, ""), speech[pack.id]) for pack in line.every_pack
+        pack.id: voice_fallback(pack, speech[pack.id]) for pack in line.every_pack
     }
 
 

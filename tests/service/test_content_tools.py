@@ -42,7 +42,7 @@ class TestCheck:
         result = signpost("check")
         assert result.returncode == 0, result.stdout
         lines = result.stdout.strip().splitlines()
-        assert lines[-1].startswith("en-GB-coventry: 11 topics, 11 links, 10 numbers, ")
+        assert lines[-1].startswith("en-GB-coventry: 12 topics, 11 links, 10 numbers, ")
         assert lines[-1].endswith(" 0 errors")
         assert not any(line.startswith("error:") for line in lines)
         assert "Needs confirmation by a reviewer (6):" in lines
