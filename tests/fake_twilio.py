@@ -193,7 +193,7 @@ class FakeTwilioAPI:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                self._answer("POST", {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()})
+                self._answer("POST", {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode(), keep_blank_values=True).items()})
 
             def _answer(self, method: str, form: dict):
                 where = urlsplit(self.path)

@@ -1,0 +1,154 @@
+"""`signpost twilio connect` and `doctor`: the real twilio client against the fake REST API."""
+
+from pathlib import Path
+
+import pytest
+
+from messages import DEFAULT_PACK_DIR
+from service.cli import main
+from tests.support import AUTH_TOKEN, LINE_NUMBER, SECRET_KEY
+
+EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "packs" / "en-GB-example"
+EXAMPLE_LINE = "+442079460999"
+BASE = "https://line.example.org"
+STATIC = "https://static.example.org/line/"
+RIGHT = {
+    "sms_url": f"{BASE}/sms", "sms_method": "POST",
+    "sms_fallback_url": f"{BASE}/sms/fallback", "sms_fallback_method": "POST",
+    "voice_url": f"{BASE}/voice", "voice_method": "POST",
+    "voice_fallback_url": f"{BASE}/voice/fallback", "voice_fallback_method": "POST",
+}
+
+
+@pytest.fixture
+def account(fake_twilio, monkeypatch):
+    """The line's environment, its Twilio account the fake one."""
+    for name in ("SIGNPOST_FALLBACK_BASE_URL", "SIGNPOST_PACK_DIR", "TWILIO_REGION", "TWILIO_EDGE"):
+        monkeypatch.delenv(name, raising=False)
+    env = {
+        "TWILIO_ACCOUNT_SID": fake_twilio.account, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "SIGNPOST_SECRET_KEY": SECRET_KEY, "PUBLIC_BASE_URL": BASE,
+        "TWILIO_API_BASE_URL": fake_twilio.url,
+        "SIGNPOST_PACKS": f"{LINE_NUMBER}={DEFAULT_PACK_DIR};{EXAMPLE_LINE}={EXAMPLE_PACK}",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return fake_twilio
+
+
+def run(capsys, *argv) -> tuple[int, str]:
+    status = main(list(argv))
+    out = capsys.readouterr()
+    return status, out.out + out.err
+
+
+def test_dry_run_prints_what_would_change_and_changes_nothing(account, capsys):
+    account.add_number(LINE_NUMBER, sms_url="https://old.example.org/sms")
+    before = dict(account.number(LINE_NUMBER))
+    status, out = run(capsys, "twilio", "connect", LINE_NUMBER, "--dry-run")
+    assert status == 0
+    assert f"{LINE_NUMBER} (en-GB-coventry): would change" in out
+    assert f"sms_url: https://old.example.org/sms -> {BASE}/sms" in out
+    assert f"voice_fallback_url: (none) -> {BASE}/voice/fallback" in out
+    assert account.number_updates == [] and account.number(LINE_NUMBER) == before
+
+
+def test_connect_sets_every_url_and_method_then_doctor_finds_nothing(account, capsys):
+    account.add_number(LINE_NUMBER, sms_url="https://old.example.org/sms", voice_method="GET",
+                       voice_application_sid="AP" + "1" * 32)
+    status, out = run(capsys, "twilio", "connect", LINE_NUMBER)
+    assert status == 0 and f"{LINE_NUMBER} (en-GB-coventry): changed" in out
+    assert "voice_method: GET -> POST" in out and "voice_application_sid: AP" in out
+    [update] = account.number_updates
+    assert update.account == account.account
+    assert update.form["SmsUrl"] == f"{BASE}/sms" and update.form["VoiceApplicationSid"] == ""
+    number = account.number(LINE_NUMBER)
+    assert {k: number[k] for k in RIGHT} == RIGHT and not number["voice_application_sid"]
+
+    status, out = run(capsys, "twilio", "connect", LINE_NUMBER)
+    assert status == 0 and "already set; nothing to change" in out
+    assert len(account.number_updates) == 1
+
+    account.add_number(EXAMPLE_LINE, **RIGHT)
+    status, out = run(capsys, "twilio", "doctor")
+    assert status == 0, out
+    assert "2 number(s) set as the line expects" in out
+
+
+def test_connect_all_points_the_fallbacks_at_the_static_host_with_get(account, capsys):
+    account.add_number(LINE_NUMBER)
+    account.add_number(EXAMPLE_LINE, **RIGHT)
+    status, out = run(capsys, "twilio", "connect", "--all", "--fallback-base", STATIC)
+    assert status == 0, out
+    for number, pack in ((LINE_NUMBER, "en-GB-coventry"), (EXAMPLE_LINE, "en-GB-example")):
+        wired = account.number(number)
+        assert wired["sms_fallback_url"] == f"{STATIC}{pack}/sms.xml"
+        assert wired["voice_fallback_url"] == f"{STATIC}{pack}/voice.xml"
+        assert wired["sms_fallback_method"] == wired["voice_fallback_method"] == "GET"
+        assert wired["voice_url"] == f"{BASE}/voice" and wired["voice_method"] == "POST"
+    assert run(capsys, "twilio", "doctor", "--fallback-base", STATIC)[0] == 0
+    # Without being told where the static fallbacks are, doctor expects the line's own.
+    status, out = run(capsys, "twilio", "doctor")
+    assert status == 1 and f"sms_fallback_url is {STATIC}en-GB-coventry/sms.xml" in out
+
+
+def test_doctor_reports_every_difference_and_fails(account, capsys):
+    account.add_number(LINE_NUMBER, **{**RIGHT, "sms_url": "http://line.example.org/sms",
+                                       "voice_fallback_url": "", "voice_method": "GET"})
+    account.add_number("+441632960001", sms_url="https://elsewhere.example.net/sms",
+                       voice_url="https://elsewhere.example.net/voice")
+    account.add_number("+441632960002", **RIGHT)  # sends to this line, but no pack names it
+    status, out = run(capsys, "twilio", "doctor")
+    assert status == 1
+    problems = [line for line in out.splitlines() if line.startswith("+")]
+    assert f"{LINE_NUMBER}: sms_url uses http (http://line.example.org/sms): the line expects https, {BASE}/sms" in problems
+    assert f"{LINE_NUMBER}: voice_method is GET, the line expects POST" in problems
+    assert any(p.startswith(f"{LINE_NUMBER}: voice_fallback_url is missing") for p in problems)
+    assert f"{EXAMPLE_LINE}: not a number on this Twilio account" in problems
+    assert any(p.startswith("+441632960002: sends to this line but is in no pack") for p in problems)
+    assert not any(p.startswith("+441632960001") for p in problems)  # another service's number
+    assert len(problems) == 5
+
+
+def test_doctor_with_one_pack_checks_every_number_that_sends_here_across_pages(account, capsys, monkeypatch):
+    monkeypatch.delenv("SIGNPOST_PACKS")
+    for n in range(60):  # more than one page of Twilio's list
+        account.add_number(f"+4416329610{n:02d}", sms_url="https://elsewhere.example.net/sms")
+    account.add_number(LINE_NUMBER, **{**RIGHT, "sms_fallback_url": ""})
+    status, out = run(capsys, "twilio", "doctor")
+    assert status == 1 and f"{LINE_NUMBER}: sms_fallback_url is missing" in out
+    assert run(capsys, "twilio", "connect", LINE_NUMBER)[0] == 0
+    status, out = run(capsys, "twilio", "doctor")
+    assert status == 0 and "1 number(s) set as the line expects" in out
+
+
+def test_doctor_fails_when_no_number_sends_here(account, capsys, monkeypatch):
+    monkeypatch.delenv("SIGNPOST_PACKS")
+    account.add_number(LINE_NUMBER)
+    assert run(capsys, "twilio", "doctor")[0] == 1
+
+
+def test_connect_refuses_what_would_leave_a_number_wrong(account, capsys, monkeypatch):
+    account.add_number(LINE_NUMBER)
+    account.add_number("+441632960002")
+    status, out = run(capsys, "twilio", "connect", "+441632960002")
+    assert status == 2 and "in no pack" in out
+    status, out = run(capsys, "twilio", "connect", "+441632960003")
+    assert status == 2 and "in no pack" in out
+    monkeypatch.delenv("SIGNPOST_PACKS")
+    status, out = run(capsys, "twilio", "connect", "+441632960003")
+    assert status == 1 and "not a number on this Twilio account" in out
+    status, out = run(capsys, "twilio", "connect", "--all")
+    assert status == 2 and "SIGNPOST_PACKS" in out
+    monkeypatch.setenv("PUBLIC_BASE_URL", "http://line.example.org")
+    status, out = run(capsys, "twilio", "connect", LINE_NUMBER)
+    assert status == 2 and "must be https" in out
+    status, out = run(capsys, "twilio", "connect", LINE_NUMBER, "--fallback-base", "http://static.example.org/")
+    assert status == 2 and "must be https" in out
+    assert account.number_updates == []
+
+
+def test_a_wrong_account_is_reported_not_a_traceback(account, capsys, monkeypatch):
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "9" * 32)
+    status, out = run(capsys, "twilio", "doctor")
+    assert status == 1 and "Twilio refused" in out and "20404" in out
