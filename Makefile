@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench soak check clean voice-timing
+.PHONY: run test bench soak check clean voice-timing image-check capacity
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ voice-timing: $(STAMP)
 # Every webhook fed 10,000+ arbitrary forms (SIGNPOST_FUZZ_EXAMPLES to change).
 soak: $(STAMP)
 	tests/load/soak.sh
+
+# The Dockerfile's steps as written, in a fresh virtualenv, then its web, worker and
+# health check (about 90 s; no container engine needed, and no image is built).
+image-check: $(STAMP)
+	SIGNPOST_IMAGE_CHECK=1 $(BIN)/python -m pytest tests/service/test_container.py
+
+# What one webhook costs Redis (commands, bytes, Lua time) and the capacity it implies.
+capacity: $(STAMP)
+	$(BIN)/python tests/load/capacity.py
 
 # Check a content pack before publishing it: make check, or make check PACK=path/to/pack
 check: $(STAMP)

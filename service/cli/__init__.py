@@ -20,6 +20,7 @@ def say(message: str) -> None:
 
 SUBCOMMAND_MODULES = [
     "service.cli.serve",
+    "service.cli.web",
     "service.cli.call",
     "service.cli.worker",
     "service.cli.check",
