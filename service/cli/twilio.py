@@ -140,6 +140,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print("no number on this account sends to PUBLIC_BASE_URL, and SIGNPOST_PACKS names none", file=sys.stderr)
         return 1
     print(f"{checked} number(s) set as the line expects", file=sys.stderr)
+    if not setup.fallback_base:
+        print("note: the fallbacks are on the line's own host, so they fail with it; "
+              "see signpost export-fallback", file=sys.stderr)
     return 0
 
 
