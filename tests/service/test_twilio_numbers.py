@@ -1,9 +1,15 @@
 """`signpost twilio connect` and `doctor`: the real twilio client against the fake REST API."""
 
+import functools
+import threading
+import xml.etree.ElementTree as ET
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 
+from flows.render import EMERGENCY_SMS, EMERGENCY_VOICE
 from messages import DEFAULT_PACK_DIR
 from service.cli import main
 from tests.support import AUTH_TOKEN, LINE_NUMBER, SECRET_KEY
@@ -154,3 +160,38 @@ def test_a_wrong_account_is_reported_not_a_traceback(account, capsys, monkeypatc
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "9" * 32)
     status, out = run(capsys, "twilio", "doctor")
     assert status == 1 and "Twilio refused" in out and "20404" in out
+
+
+class QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_the_fallbacks_connect_names_are_the_files_export_fallback_wrote(account, capsys, tmp_path):
+    """From a clone to a live number: export, upload (here: serve the folder), connect;
+    then what Twilio would fetch from each number's fallback URL says 999 first."""
+    account.add_number(LINE_NUMBER)
+    account.add_number(EXAMPLE_LINE)
+    folder = tmp_path / "static"
+    assert run(capsys, "export-fallback", str(folder))[0] == 0
+    assert run(capsys, "twilio", "connect", "--all", "--fallback-base", STATIC)[0] == 0
+    handler = functools.partial(QuietFiles, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for number in (LINE_NUMBER, EXAMPLE_LINE):
+            wired = account.number(number)
+            for channel, first in (("voice", "Say"), ("sms", "Message")):
+                url = wired[f"{channel}_fallback_url"]
+                assert url.startswith(STATIC) and wired[f"{channel}_fallback_method"] == "GET"
+                local = f"http://127.0.0.1:{server.server_port}/{url.removeprefix(STATIC)}"
+                answer = requests.get(local, params={"To": number}, timeout=10)
+                assert answer.status_code == 200
+                said = ET.fromstring(answer.content).find(first).text
+                if channel == "voice":
+                    assert said == EMERGENCY_VOICE
+                else:
+                    assert said.splitlines()[0] == EMERGENCY_SMS
+    finally:
+        server.shutdown()
+        server.server_close()
