@@ -5,7 +5,7 @@ number's SMS and voice URLs, fallbacks and methods to what the line expects
 (see :mod:`service.numbers`) and prints what it changed; ``--dry-run`` prints
 what it would change and changes nothing. ``doctor`` reads every number back and
 exits 1 when any differs, or when a number on the account sends to this line
-but is in no pack. Both use twilio's REST client (IncomingPhoneNumbers), so a
+but is in no pack, or when a static fallback file is missing or stale. Both use twilio's REST client (IncomingPhoneNumbers), so a
 test can point them at a fake API through TWILIO_API_BASE_URL.
 """
 
@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import urllib.request
 
 from twilio.base.exceptions import TwilioException
 
 from flows.pack import PackError
 from flows.phones import e164
 from service.cli import say
+from service.cli.export_fallback import fallback_files
 from service.config import Config, ConfigError
 from service.line import load_packs
 from service.twilio.numbers import differences, expected, points_at, settings_of
@@ -128,6 +130,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         say(f"Twilio refused: {exc}")
         return 1
     problems = _diagnose(setup, account, listed)
+    if setup.fallback_base:
+        problems += _static_fallbacks(setup)
     for number, problem in problems:
         print(f"{number}: {problem}")
     checked = len({*setup.packs, *listed} | {n for n in account if points_at(settings_of(account[n]),
@@ -164,6 +168,28 @@ def _diagnose(setup: Setup, account: dict, listed: list[str]) -> list[tuple[str,
         if points_at(settings_of(account[number]), base):
             problems.append((number, f"sends to this line but is in no pack of SIGNPOST_PACKS: "
                                      f"it is answered with the default pack, {setup.default.id}"))
+    return problems
+
+
+def _static_fallbacks(setup: Setup) -> list[tuple[str, str]]:
+    """(URL, what is wrong) for each static fallback file that is not what
+    ``export-fallback`` writes now: missing, unreachable, or stale (a helpline's
+    number or hours changed since the files were uploaded)."""
+    problems = []
+    base = setup.fallback_base.rstrip("/") + "/"
+    for relative, twiml in fallback_files(setup.config).items():
+        url = base + relative
+        try:
+            # GET, as Twilio fetches a fallback whose method is GET.
+            with urllib.request.urlopen(url, timeout=TIMEOUT) as answer:
+                served = answer.read()
+        except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
+            problems.append((url, f"the static fallback could not be fetched ({exc}); "
+                                  "upload what signpost export-fallback writes"))
+            continue
+        if served != twiml.encode():
+            problems.append((url, "the static fallback is not what signpost export-fallback writes now: "
+                                  "export again and upload it"))
     return problems
 
 

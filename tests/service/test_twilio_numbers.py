@@ -1,9 +1,6 @@
 """`signpost twilio connect` and `doctor`: the real twilio client against the fake REST API."""
 
-import functools
-import threading
 import xml.etree.ElementTree as ET
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,7 @@ import requests
 from flows.render import EMERGENCY_SMS, EMERGENCY_VOICE
 from messages import DEFAULT_PACK_DIR
 from service.cli import main
+from tests.static_host import StaticHost
 from tests.support import AUTH_TOKEN, LINE_NUMBER, SECRET_KEY
 
 EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "packs" / "en-GB-example"
@@ -82,6 +80,17 @@ def test_connect_sets_every_url_and_method_then_doctor_finds_nothing(account, ca
     assert "the fallbacks are on the line's own host" in out
 
 
+@pytest.fixture
+def static_host(tmp_path, monkeypatch):
+    """An https static host for the exported fallbacks; its files in ``.folder``."""
+    tls = tmp_path / "tls"
+    tls.mkdir()
+    host = StaticHost(tmp_path / "static", tls)
+    monkeypatch.setenv("SSL_CERT_FILE", str(host.cert_file))  # doctor trusts this host
+    yield host
+    host.stop()
+
+
 def test_connect_all_points_the_fallbacks_at_the_static_host_with_get(account, capsys):
     account.add_number(LINE_NUMBER)
     account.add_number(EXAMPLE_LINE, **RIGHT)
@@ -93,11 +102,31 @@ def test_connect_all_points_the_fallbacks_at_the_static_host_with_get(account, c
         assert wired["voice_fallback_url"] == f"{STATIC}{pack}/voice.xml"
         assert wired["sms_fallback_method"] == wired["voice_fallback_method"] == "GET"
         assert wired["voice_url"] == f"{BASE}/voice" and wired["voice_method"] == "POST"
-    status, out = run(capsys, "twilio", "doctor", "--fallback-base", STATIC)
-    assert status == 0 and "own host" not in out
     # Without being told where the static fallbacks are, doctor expects the line's own.
     status, out = run(capsys, "twilio", "doctor")
     assert status == 1 and f"sms_fallback_url is {STATIC}en-GB-coventry/sms.xml" in out
+
+
+def test_doctor_fetches_the_static_fallbacks_and_finds_them_missing_or_stale(account, capsys, static_host):
+    base = static_host.url
+    account.add_number(LINE_NUMBER)
+    account.add_number(EXAMPLE_LINE)
+    assert run(capsys, "twilio", "connect", "--all", "--fallback-base", base)[0] == 0
+    status, out = run(capsys, "twilio", "doctor", "--fallback-base", base)
+    assert status == 1  # nothing uploaded yet
+    assert f"{base}en-GB-coventry/voice.xml: the static fallback could not be fetched (HTTP Error 404" in out
+
+    assert run(capsys, "export-fallback", str(static_host.folder))[0] == 0  # the upload
+    status, out = run(capsys, "twilio", "doctor", "--fallback-base", base)
+    assert status == 0, out
+    assert "own host" not in out
+
+    stale = static_host.folder / "en-GB-coventry" / "voice.xml"  # an old helpline number
+    assert "4 7 7 2" in stale.read_text()
+    stale.write_text(stale.read_text().replace("4 7 7 2", "4 7 7 3"))
+    status, out = run(capsys, "twilio", "doctor", "--fallback-base", base)
+    assert status == 1
+    assert f"{base}en-GB-coventry/voice.xml: the static fallback is not what signpost export-fallback writes now" in out
 
 
 def test_doctor_reports_every_difference_and_fails(account, capsys):
@@ -162,36 +191,22 @@ def test_a_wrong_account_is_reported_not_a_traceback(account, capsys, monkeypatc
     assert status == 1 and "Twilio refused" in out and "20404" in out
 
 
-class QuietFiles(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def test_the_fallbacks_connect_names_are_the_files_export_fallback_wrote(account, capsys, tmp_path):
-    """From a clone to a live number: export, upload (here: serve the folder), connect;
-    then what Twilio would fetch from each number's fallback URL says 999 first."""
+def test_the_fallbacks_connect_names_are_the_files_export_fallback_wrote(account, capsys, static_host):
+    """From a clone to a live number: export, upload, connect; then what Twilio would
+    fetch from each number's fallback URL, with GET, is TwiML that says 999 first."""
     account.add_number(LINE_NUMBER)
     account.add_number(EXAMPLE_LINE)
-    folder = tmp_path / "static"
-    assert run(capsys, "export-fallback", str(folder))[0] == 0
-    assert run(capsys, "twilio", "connect", "--all", "--fallback-base", STATIC)[0] == 0
-    handler = functools.partial(QuietFiles, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        for number in (LINE_NUMBER, EXAMPLE_LINE):
-            wired = account.number(number)
-            for channel, first in (("voice", "Say"), ("sms", "Message")):
-                url = wired[f"{channel}_fallback_url"]
-                assert url.startswith(STATIC) and wired[f"{channel}_fallback_method"] == "GET"
-                local = f"http://127.0.0.1:{server.server_port}/{url.removeprefix(STATIC)}"
-                answer = requests.get(local, params={"To": number}, timeout=10)
-                assert answer.status_code == 200
-                said = ET.fromstring(answer.content).find(first).text
-                if channel == "voice":
-                    assert said == EMERGENCY_VOICE
-                else:
-                    assert said.splitlines()[0] == EMERGENCY_SMS
-    finally:
-        server.shutdown()
-        server.server_close()
+    assert run(capsys, "export-fallback", str(static_host.folder))[0] == 0
+    assert run(capsys, "twilio", "connect", "--all", "--fallback-base", static_host.url)[0] == 0
+    for number in (LINE_NUMBER, EXAMPLE_LINE):
+        wired = account.number(number)
+        for channel, first in (("voice", "Say"), ("sms", "Message")):
+            assert wired[f"{channel}_fallback_method"] == "GET"
+            answer = requests.get(wired[f"{channel}_fallback_url"], params={"To": number},
+                                  verify=str(static_host.cert_file), timeout=10)
+            assert answer.status_code == 200
+            said = ET.fromstring(answer.content).find(first).text
+            if channel == "voice":
+                assert said == EMERGENCY_VOICE
+            else:
+                assert said.splitlines()[0] == EMERGENCY_SMS
