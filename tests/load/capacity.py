@@ -78,7 +78,7 @@ class Accounts:
         commands = {}
         for name, (calls, usec) in after["commands"].items():
             was_calls, was_usec = before["commands"].get(name, (0, 0))
-            if name == "info" or calls - was_calls < webhooks / 100:
+            if name == "info" or calls - was_calls <= webhooks / 100:
                 continue  # this script's own reading, or a client's one-off set-up (HELLO, SCRIPT LOAD)
             commands[name] = ((calls - was_calls) / webhooks, (usec - was_usec) / webhooks)
         # The INFO calls themselves are a few hundred bytes each way: left in, they round away.
