@@ -2,11 +2,12 @@
 
 ``connect NUMBER`` (or ``--all``: every number in SIGNPOST_PACKS) sets the
 number's SMS and voice URLs, fallbacks and methods to what the line expects
-(see :mod:`service.numbers`) and prints what it changed; ``--dry-run`` prints
-what it would change and changes nothing. ``doctor`` reads every number back and
-exits 1 when any differs, or when a number on the account sends to this line
-but is in no pack, or when a static fallback file is missing or stale. Both use twilio's REST client (IncomingPhoneNumbers), so a
-test can point them at a fake API through TWILIO_API_BASE_URL.
+(see :mod:`service.twilio.numbers`) and prints what it changed; ``--dry-run``
+prints what it would change and changes nothing. ``doctor`` reads every number
+back and exits 1 when any differs, when a number on the account sends to this
+line but is in no pack, or when a static fallback file is missing or stale. Both
+use twilio's REST client (IncomingPhoneNumbers), so a test can point them at a
+fake API through TWILIO_API_BASE_URL.
 """
 
 from __future__ import annotations
