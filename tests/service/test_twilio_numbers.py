@@ -210,3 +210,26 @@ def test_the_fallbacks_connect_names_are_the_files_export_fallback_wrote(account
                 assert said == EMERGENCY_VOICE
             else:
                 assert said.splitlines()[0] == EMERGENCY_SMS
+
+
+def test_the_fake_answers_the_real_client_as_twilio_does(account):
+    """The fake's IncomingPhoneNumbers through twilio's own client: what the commands rely on."""
+    from twilio.base.exceptions import TwilioRestException
+
+    from service.config import Config
+    from service.twilio.sender import rest_client
+
+    client = rest_client(Config.from_env(), timeout=5)
+    mine = account.add_number(LINE_NUMBER, sms_url=f"{BASE}/sms")
+    account.add_number("+441234567899")
+    # Twilio's PhoneNumber filter matches part of a number.
+    assert {n.phone_number for n in client.incoming_phone_numbers.list(phone_number="1234567")} == \
+        {LINE_NUMBER, "+441234567899"}
+    fetched = client.incoming_phone_numbers(mine["sid"]).fetch()
+    assert (fetched.phone_number, fetched.sms_url, fetched.sms_method) == (LINE_NUMBER, f"{BASE}/sms", "POST")
+    assert fetched.capabilities["sms"] and fetched.voice_receive_mode == "voice"
+    updated = client.incoming_phone_numbers(mine["sid"]).update(voice_url=f"{BASE}/voice", voice_method="POST")
+    assert updated.voice_url == f"{BASE}/voice" and updated.sms_url == f"{BASE}/sms"
+    with pytest.raises(TwilioRestException) as missing:
+        client.incoming_phone_numbers("PN" + "f" * 32).fetch()
+    assert (missing.value.status, missing.value.code) == (404, 20404)
