@@ -22,6 +22,7 @@ import redis
 import requests
 from rq import Worker
 
+from flows.pack import load_pack
 from messages import DEFAULT_PACK_DIR
 from service.state.keys import FOLLOWUP_QUEUE, PREFIX
 from tests.fake_twilio import FakeTwilioAPI
@@ -34,6 +35,7 @@ EXAMPLE_LINE = "+442079460999"
 PUBLIC = "https://line.example.org"
 FROM_NUMBER = "+441234567890"
 START_TIMEOUT = 30.0
+PACK = load_pack(DEFAULT_PACK_DIR)
 
 
 def free_port() -> int:
@@ -165,16 +167,20 @@ def twilio(cluster) -> Alternating:
     alternating.close()
 
 
+def page(topic: str) -> str:
+    """How the shipped pack's voice page for ``topic`` begins, as a caller hears it."""
+    return " ".join(PACK.voice_texts[topic].split())[:60]
+
+
 def test_a_call_alternating_between_web_processes_keeps_its_place(twilio):
     call = twilio.call_start("CA" + "1" * 32, from_="+447400111001")
     call.press("2")
-    assert "The Professionals Online Safety Helpline, for professionals" in call.text
+    assert page("helplines") in call.text
     call.press("9")  # repeat: the other process must know where the caller is
-    assert "The Professionals Online Safety Helpline, for professionals" in call.text
+    assert page("helplines") in call.text
     call.press("*")  # back: and the menu behind them
-    assert "For what to do now, press 1." in call.said
-    call.press("3")
-    assert "Warning signs" in call.text or "warning signs" in call.text
+    call.press("3")  # on the main menu, 3 is warning signs (on the helplines page it is no choice)
+    assert page("signs") in call.text
     assert len(set(twilio.answered_by)) == 2
 
 
