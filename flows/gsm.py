@@ -10,12 +10,16 @@ alphabet as an error for the content's author to fix, never a silent switch to U
 Counting: one part holds 160 septets; a text longer than that is split into parts
 of 153 (7 septets go to the concatenation header). The extension characters
 ``^ { } [ ] ~ | \\ €`` (and form feed) are sent as an escape plus a character, so
-they count twice.
+they count twice, and the two septets always travel in the same part: when only one
+septet is left in a part, the character starts the next one. UCS-2 is the same with
+70 and 67 UTF-16 units, and a surrogate pair (an emoji) is never split either. So a
+page cannot be costed by dividing its length: the parts are filled one character at
+a time, as Twilio's own segment calculator (TwilioDevEd/message-segment-calculator)
+and the handsets do.
 """
 
 from __future__ import annotations
 
-import math
 import unicodedata
 
 # The GSM 03.38 basic character set (the default alphabet), as Unicode.
@@ -107,10 +111,15 @@ def septets(text: str) -> int:
 def segments(text: str) -> int:
     """How many SMS parts ``text`` costs: GSM-7 when it can be, UCS-2 otherwise."""
     if is_gsm(text):
-        length, single, multi = septets(text), SINGLE_PART, MULTI_PART
+        sizes, single, multi = [2 if c in EXTENDED else 1 for c in text], SINGLE_PART, MULTI_PART
     else:
         # UCS-2 counts UTF-16 code units: an emoji takes two.
-        length, single, multi = len(text.encode("utf-16-le")) // 2, 70, 67
-    if length <= single:
+        sizes, single, multi = [1 if ord(c) < 0x10000 else 2 for c in text], 70, 67
+    if sum(sizes) <= single:
         return 1
-    return math.ceil(length / multi)
+    parts, room = 1, multi
+    for size in sizes:
+        if size > room:  # never split a character across parts
+            parts, room = parts + 1, multi
+        room -= size
+    return parts

@@ -41,6 +41,54 @@ def test_segments(text, parts):
     assert gsm.segments(text) == parts
 
 
+# A character that takes two units (an extension character in GSM-7, a surrogate pair
+# in UCS-2) is never split across parts: at each boundary, one unit short of room
+# sends it whole to the next part. A = septet filler, E = UCS-2 filler.
+A, E, PAIR = "a", "\u00ea", "\U0001f600"
+
+
+@pytest.mark.parametrize(
+    "text, parts",
+    [
+        # 160/161: a single part holds 160 septets, the bracket included.
+        (A * 158 + "[", 1),
+        (A * 159 + "[", 2),
+        # 306/307: "[" at septet 153 cannot share part 1; it opens part 2.
+        (A * 151 + "[" + A * 153, 2),  # 306 septets, the bracket whole in part 1
+        (A * 152 + "[" + A * 152, 3),  # 306 septets, but the bracket straddles 153/154
+        (A * 152 + "[" + A * 153, 3),  # 307
+        # 459/460: the page, "[" at septet 306.
+        (A * 305 + "[" + A * 152, 4),  # 459 septets, 4 parts, not 3
+        (A * 304 + "[" + A * 153, 3),  # 459 septets, the bracket whole in part 2
+        (A * 304 + "[" + A * 154, 4),  # 460
+        # 70/71 in UCS-2: an emoji is two UTF-16 units.
+        (E * 68 + PAIR, 1),
+        (E * 69 + PAIR, 2),
+        # 134/135: the pair at units 67/68 opens part 2.
+        (E * 65 + PAIR + E * 67, 2),  # 134 units, the pair whole in part 1
+        (E * 66 + PAIR + E * 66, 3),  # 134 units, but the pair straddles 67/68
+        (E * 66 + PAIR + E * 67, 3),  # 135
+        (E * 134, 2),
+        (E * 135, 3),
+    ],
+)
+def test_two_unit_characters_are_never_split(text, parts):
+    assert gsm.segments(text) == parts
+
+
+@given(st.text(alphabet=st.sampled_from("a[\u00ea\U0001f600"), max_size=700))
+def test_parts_never_fewer_than_the_length_allows(text):
+    units = gsm.septets(text) if gsm.is_gsm(text) else len(text.encode("utf-16-le")) // 2
+    single, multi = (160, 153) if gsm.is_gsm(text) else (70, 67)
+    parts = gsm.segments(text)
+    assert parts == 1 if units <= single else parts >= -(-units // multi)
+
+
+@given(st.text(alphabet=st.sampled_from("a[\u00ea\U0001f600"), max_size=700), st.sampled_from("a[\u00ea\U0001f600"))
+def test_a_longer_text_never_costs_less(text, more):
+    assert gsm.segments(text + more) >= gsm.segments(text)
+
+
 @pytest.mark.parametrize(
     "before, after",
     [
