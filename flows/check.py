@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import textstat
 
 from flows import gsm, phones, templates
+from flows.evaluation import PASS_ACCURACY, Evaluation, evaluate, load_cases
 from flows.model import Channel
 from flows.hours import Opening
 
@@ -97,6 +98,8 @@ class Report:
     numbers: int = 0
     # False when the loader refused the pack: the checks that need a whole pack did not run.
     loaded: bool = False
+    # How well the pack's examples understand the evaluation set (packs with examples).
+    understanding: Evaluation | None = None
 
     @property
     def ok(self) -> bool:
@@ -143,8 +146,12 @@ class _Checker:
         return f"{file}:{line}" if line else file
 
 
-def check_pack(path: str | Path, today: dt.date | None = None) -> Report:
-    """Check the pack in folder ``path`` as of ``today``; the report says what to fix."""
+def check_pack(path: str | Path, today: dt.date | None = None, cases: str | Path | None = None) -> Report:
+    """Check the pack in folder ``path`` as of ``today``; the report says what to fix.
+
+    ``cases``: an evaluation set of texts (see ``flows.evaluation``) to measure a pack
+    with example phrasings against; none, or a file that is not there: not measured.
+    """
     path = Path(path)
     checker = _Checker(path, today or dt.date.today())
     report = checker.report
@@ -172,7 +179,26 @@ def check_pack(path: str | Path, today: dt.date | None = None) -> Report:
     _check_sources(pack, checker)
     _list_for_review(pack, checker)
     _check_reading_ease(pack, checker)
+    _check_understanding(pack, checker, cases)
     return report
+
+
+def _check_understanding(pack: Pack, checker: _Checker, cases: str | Path | None) -> None:
+    """A pack whose pages have examples is measured on the evaluation set: below the
+    pass mark, or a confident wrong page for a safety case, and it must not ship."""
+    has_examples = any(n.examples for n in [*pack.topics.values(), *pack.menus.values()])
+    if not has_examples or cases is None or not Path(cases).is_file():
+        return
+    result = evaluate(pack, load_cases(cases))
+    checker.report.understanding = result
+    if result.accuracy < PASS_ACCURACY:
+        checker.error("examples", f"understands {result.accuracy:.1%} of the evaluation set "
+                                  f"({Path(cases).name}); at least {PASS_ACCURACY:.0%} is needed: add examples",
+                      file="topics.toml")
+    for text, want, got in result.confident_wrong:
+        checker.error(f"topics.{got}" if got in pack.topics else got,
+                      f"answers {text!r} with this page, confidently; a person expects {want}: "
+                      "add examples to the right page")
 
 
 def _scan_characters(checker: _Checker) -> set[tuple[str, str]]:
@@ -216,7 +242,8 @@ def _check_reachable(pack: Pack, checker: _Checker) -> None:
     roots = _voice_roots(pack)
     reached |= _walk(pack, roots, "voice")
     for key in pack.topics:
-        if key not in reached and key not in SERVICE_TOPICS:
+        # A page with examples is reached by asking for it in words.
+        if key not in reached and key not in SERVICE_TOPICS and not pack.topics[key].examples:
             checker.error(f"topics.{key}", "no menu offers this topic, so nobody can reach it")
     for key, menu in pack.menus.items():
         if key not in reached:

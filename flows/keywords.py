@@ -18,6 +18,25 @@ OPT_OUT = frozenset(
 )
 OPT_IN = frozenset(["start", "yes", "unstop"])
 
+# Opting out as people say it, as a whole message. Written out, not learned: a
+# wrong guess either silences the line for someone who asked for help or keeps
+# texting someone who asked it to stop. "remove the photos" is about the images.
+_MORE = r"(?: (?:please|pls|thanks|thank you|now|again|any ?more|ever|at all|ok))*"
+OPT_OUT_PHRASES = re.compile(
+    r"(?:please |pls )?(?:"
+    r"(?:stop|quit|cease) (?:texting|txting|messaging|msging|sending|contacting|messages to|texts to)"
+    r"(?: me| us)?(?: (?:these|this|them|messages|texts|any ?more messages|stuff))*"
+    r"|stop (?:the |these |all )?(?:messages|texts)"
+    r"|unsubscribe(?: me)?(?: from (?:this|the|your) (?:list|line|number|service|messages|texts))?"
+    r"|(?:remove|take) me (?:off|from) (?:this|the|your|ur) (?:list|line|service|number|messages|texts)"
+    r"|remove me|remove my number"
+    r"|no more (?:messages|texts|text messages|msgs)"
+    r"|(?:do not|dont|don t) (?:text|message|contact|txt) me"
+    r"|i (?:want|would like|d like) to (?:unsubscribe|opt out)"
+    r"|opt (?:me )?out"
+    r")" + _MORE
+)
+
 # What a caller may say instead of pressing the keys that work on every menu.
 # Longer phrases win over topic keywords ("text me the links" is not "links").
 VOICE_COMMANDS = {
@@ -89,6 +108,11 @@ class KeywordIndex:
             if close:
                 return self._exact[close[0]]
         return None
+
+
+def opts_out(text: str) -> bool:
+    """True when the whole message asks the line to stop texting ("stop texting me")."""
+    return bool(OPT_OUT_PHRASES.fullmatch(normalise(re.sub(r"['\u2019]", "", text))))
 
 
 def spoken_key(text: str) -> str | None:

@@ -1,14 +1,17 @@
-"""The SMS conversation: a numbered menu, keywords, opt-out and opt-in.
+"""The SMS conversation: a numbered menu, free text, opt-out and opt-in.
 
 Every page was rendered when the pack loaded (999 line first, within budget), so
-a turn is a lookup: which node does this message ask for?
+a turn is a lookup: which node does this message ask for? Carriers' opt-out words
+and numbers first, exactly; then what the text means (``flows.understand``), and
+the main menu whenever the line is not sure: a menu costs a texter a moment, a
+confidently wrong page can cost a child.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.keywords import OPT_IN, OPT_OUT, compact
+from flows.keywords import OPT_IN, OPT_OUT, compact, opts_out
 from flows.model import Effect, Event, EventKind, Reply, Session
 from flows.pack import OPTED_OUT, Pack
 
@@ -16,14 +19,15 @@ from flows.pack import OPTED_OUT, Pack
 def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     text = event.value if event.kind == EventKind.TEXT else ""
     word = compact(text)
-    if word in OPT_OUT:
+    if word in OPT_OUT or opts_out(text):
         return Reply(OPTED_OUT, pack.sms_pages[OPTED_OUT], Effect.OPT_OUT), replace(session, menu=None, node=None)
     if word in OPT_IN:
         reply, session = show(pack, session, pack.main_menu)
         return replace(reply, effect=Effect.OPT_IN), session
     if word.isdigit():
         return show(pack, session, choice(pack, session, int(word)))
-    return show(pack, session, pack.keywords.match(text) or pack.main_menu)
+    understood = pack.understanding.match(text)
+    return show(pack, session, understood.node if understood.sure else pack.main_menu)
 
 
 def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:

@@ -187,6 +187,7 @@ def load_pack(path: str | Path) -> Pack:
                 spoken_title=f.get("spoken_title", ""), confirm=_confirm(f.get("confirm")),
                 review_by=_date(f.get("review_by")), segments=f.get("segments"),
                 transfer=f.get("transfer", ""), by_text=f.get("by_text", ""),
+                examples=tuple(f.get("examples", ())),
             )
     for key, item in data.get("menus", {}).items():
         if f := loader.fields("menus", f"menus.{key}", item):
@@ -194,7 +195,7 @@ def load_pack(path: str | Path) -> Pack:
                 id=key, channel=f["channel"], title=f["title"], options=tuple(f["options"]),
                 keywords=tuple(f.get("keywords", ())), intro=f.get("intro", ""),
                 outro=f.get("outro", ""), spoken_title=f.get("spoken_title", ""),
-                hints=tuple(f.get("hints", ())),
+                hints=tuple(f.get("hints", ())), examples=tuple(f.get("examples", ())),
             )
 
     if pack.nation not in NATIONS:

@@ -10,6 +10,7 @@ from pathlib import Path
 from flows.hours import DEFAULT_NATION, Opening
 from flows.keywords import KeywordIndex
 from flows.pack.schema import VOICE_DEFAULTS
+from flows.understand import Understanding
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Topic:
     transfer: str = ""
     # The topic whose SMS page a caller is sent when they ask for this one by text.
     by_text: str = ""
+    # What people text when this page is what they want (flows.understand learns from them).
+    examples: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class Menu:
     outro: str = ""
     spoken_title: str = ""
     hints: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
 
 
 @dataclass
@@ -112,6 +116,8 @@ class Pack:
     # Filled by the loader: node id -> the whole SMS, 999 line first.
     sms_pages: dict[str, str] = field(default_factory=dict)
     keywords: KeywordIndex | None = None
+    # Free text to pages, from each page's examples and keywords (flows.understand).
+    understanding: Understanding | None = None
     # Where each item was defined: "topics.steps" -> "topics.toml".
     origins: dict[str, str] = field(default_factory=dict)
     # Filled by the loader when the pack has a [voice] table: topic id -> what is

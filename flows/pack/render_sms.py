@@ -8,6 +8,7 @@ from flows.keywords import KeywordIndex
 from flows.pack.model import Menu, Pack
 from flows.pack.schema import OPTED_OUT
 from flows.render import sms_page
+from flows.understand import Understanding
 
 
 def sms_menu_page(pack: Pack, menu: Menu) -> str:
@@ -53,3 +54,9 @@ def render_sms(pack: Pack, loader) -> None:
         if node.id in pack.sms_pages:
             keywords.update({word: node.id for word in node.keywords})
     pack.keywords = KeywordIndex(keywords)
+    pack.understanding = Understanding(
+        {node.id: [*node.examples, *node.keywords]
+         for node in [*pack.topics.values(), *pack.menus.values()]
+         if node.id in pack.sms_pages and (node.examples or node.keywords)},
+        keywords,
+    )

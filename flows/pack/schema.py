@@ -40,12 +40,12 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "title": (True, _STR), "keywords": (False, _LIST), "source": (True, _SOURCE),
         "sms": (True, _STR), "voice": (False, _STR), "confirm": (False, _CONFIRM),
         "review_by": (False, _DATE), "segments": (False, _INT), "spoken_title": (False, _STR),
-        "transfer": (False, _STR), "by_text": (False, _STR),
+        "transfer": (False, _STR), "by_text": (False, _STR), "examples": (False, _LIST),
     },
     "menus": {
         "channel": (True, _STR), "title": (True, _STR), "keywords": (False, _LIST),
         "intro": (False, _STR), "outro": (False, _STR), "options": (True, _LIST),
-        "spoken_title": (False, _STR), "hints": (False, _LIST),
+        "spoken_title": (False, _STR), "hints": (False, _LIST), "examples": (False, _LIST),
     },
     "voice": {
         "main_menu": (True, _STR), "voice": (False, _STR), "language": (False, _STR),

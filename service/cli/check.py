@@ -11,11 +11,11 @@ import argparse
 import datetime as dt
 
 from flows.check import Report, check_pack
-from messages import DEFAULT_PACK_DIR
+from messages import DEFAULT_PACK_DIR, EVALUATION_SET
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    report = check_pack(args.pack_dir, today=args.today)
+    report = check_pack(args.pack_dir, today=args.today, cases=args.cases)
     print_report(report)
     return 0 if report.ok else 1
 
@@ -39,6 +39,10 @@ def print_report(report: Report) -> None:
         print(f"\nSpoken, in seconds at {report.words_per_minute:g} words a minute:")
         for ref, seconds in report.speech_seconds.items():
             print(f"  {seconds:4d}  {ref}")
+    if report.understanding:
+        print("\nUnderstanding free text (the evaluation set):")
+        for line in report.understanding.lines():
+            print(f"  {line}")
     print(f"\n{report.summary()}")
 
 
@@ -48,4 +52,7 @@ def register(commands) -> None:
                        help="the pack's folder (default: the shipped pack)")
     check.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), metavar="YYYY-MM-DD",
                        help="judge review-by dates as of this day (default: today)")
+    check.add_argument("--cases", default=str(EVALUATION_SET), metavar="FILE",
+                       help="texts labelled with the page a person expects, to measure the "
+                            "pack's examples against (default: the shipped evaluation set)")
     check.set_defaults(handler=cmd_check)

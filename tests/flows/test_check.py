@@ -53,7 +53,7 @@ def errors_of(path, today=TODAY):
 def test_the_shipped_pack_passes():
     report = check_pack(DEFAULT_PACK_DIR, TODAY)
     assert report.ok, [str(p) for p in report.errors]
-    assert report.summary().startswith("en-GB-coventry: 12 topics, 11 links, 10 numbers, ")
+    assert report.summary().startswith("en-GB-coventry: 19 topics, 12 links, 11 numbers, ")
     assert report.summary().endswith(", 0 errors")
 
 
@@ -61,7 +61,8 @@ def test_the_shipped_pack_lists_what_needs_confirming_from_facts_md():
     report = check_pack(DEFAULT_PACK_DIR, TODAY)
     listed = {entry.item: entry for entry in report.to_confirm}
     assert {"numbers.posh", "numbers.nspcc", "links.report_remove", "links.posh_page",
-            "links.csa_centre", "links.cscp"} == set(listed)
+            "links.csa_centre", "links.cscp", "links.revenge_porn_helpline", "topics.anyone",
+            "topics.adult"} == set(listed)
     assert listed["numbers.posh"].note == "opening hours"
     assert listed["numbers.posh"].where == at(DEFAULT_PACK_DIR / "numbers.toml", "[numbers.posh]")
 

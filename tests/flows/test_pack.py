@@ -13,8 +13,9 @@ PACK = load_pack(DEFAULT_PACK_DIR)
 
 
 def reachable_pages(pack):
-    """Every SMS page a texter can reach from the main menu by numbers."""
-    seen, queue = set(), [pack.main_menu]
+    """Every SMS page a texter can reach from the main menu by numbers, or by asking
+    for it in words (a page with example phrasings)."""
+    seen, queue = set(), [pack.main_menu, *(t.id for t in pack.topics.values() if t.examples)]
     while queue:
         node = queue.pop()
         if node in seen:
