@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench soak check clean voice-timing image-check capacity
+.PHONY: run test bench soak check segments understanding clean voice-timing image-check capacity
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ image-check: $(STAMP)
 # What one webhook costs Redis (commands, bytes, Lua time) and the capacity it implies.
 capacity: $(STAMP)
 	$(BIN)/python tests/load/capacity.py
+
+# What each SMS page and a typical conversation cost, in parts.
+segments: $(STAMP)
+	$(BIN)/python tests/load/segments.py $(PACK)
+
+# How well (evaluation set) and how fast the SMS line understands free text.
+understanding: $(STAMP)
+	$(BIN)/python tests/load/understanding.py $(PACK)
 
 # Check a content pack before publishing it: make check, or make check PACK=path/to/pack
 check: $(STAMP)

@@ -196,6 +196,7 @@ def load_pack(path: str | Path) -> Pack:
                 keywords=tuple(f.get("keywords", ())), intro=f.get("intro", ""),
                 outro=f.get("outro", ""), spoken_title=f.get("spoken_title", ""),
                 hints=tuple(f.get("hints", ())), examples=tuple(f.get("examples", ())),
+                segments=f.get("segments"),
             )
 
     if pack.nation not in NATIONS:

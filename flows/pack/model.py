@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flows.hours import DEFAULT_NATION, Opening
 from flows.keywords import KeywordIndex
-from flows.pack.schema import VOICE_DEFAULTS
+from flows.pack.schema import OPTED_OUT, VOICE_DEFAULTS
 from flows.understand import Understanding
 
 
@@ -90,6 +90,7 @@ class Menu:
     spoken_title: str = ""
     hints: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    segments: int | None = None
 
 
 @dataclass
@@ -145,5 +146,8 @@ class Pack:
         return self.topics.get(node_id) or self.menus.get(node_id)
 
     def budget(self, node_id: str) -> int:
-        topic = self.topics.get(node_id)
-        return (topic.segments if topic and topic.segments else None) or self.sms_segments
+        if node_id == OPTED_OUT:
+            # The confirmation of an opt-out is one part, whatever the pack says.
+            return 1
+        node = self.node(node_id)
+        return (node.segments if node and node.segments else None) or self.sms_segments

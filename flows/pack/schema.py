@@ -46,6 +46,7 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "channel": (True, _STR), "title": (True, _STR), "keywords": (False, _LIST),
         "intro": (False, _STR), "outro": (False, _STR), "options": (True, _LIST),
         "spoken_title": (False, _STR), "hints": (False, _LIST), "examples": (False, _LIST),
+        "segments": (False, _INT),
     },
     "voice": {
         "main_menu": (True, _STR), "voice": (False, _STR), "language": (False, _STR),

@@ -152,7 +152,7 @@ def test_a_subdomain_of_an_allowed_domain_is_fine(pack_copy):
 
 
 def test_an_address_typed_into_a_text_is_an_error(pack_copy):
-    edit(pack_copy / "topics.toml", "CSA Centre: {link.csa_centre}", "CSA Centre: https://www.csacentre.org.uk/x")
+    edit(pack_copy / "topics.toml", "CSA Centre: {link.csa_centre}", "CSA Centre: https://csacentre.org.uk/")
     [error] = errors_of(pack_copy)
     assert "topics.websites" in error and "{link.NAME}" in error
 
@@ -301,7 +301,7 @@ def test_a_list_without_full_stops_scores_line_by_line():
 
 
 def test_an_address_typed_into_a_menu_is_an_error(pack_copy):
-    edit(pack_copy / "menus.toml", 'outro = "Or a word:', 'outro = "See bit.ly/abc. Or a word:')
+    edit(pack_copy / "menus.toml", 'intro = "Sextortion advice for', 'intro = "See bit.ly/abc for')
     [error] = errors_of(pack_copy)
     assert error.startswith(f"{at(pack_copy / 'menus.toml', '[menus.main]')}: menus.main:")
     assert "shortener" in error
@@ -309,7 +309,7 @@ def test_an_address_typed_into_a_menu_is_an_error(pack_copy):
 
 @pytest.mark.parametrize("typed", ["stopncii.org/help", "www.stopncii.org", "http://stopncii.org"])
 def test_a_bare_or_http_address_typed_into_a_text_is_an_error(pack_copy, typed):
-    edit(pack_copy / "topics.toml", "(adults: {link.stopncii})", f"(adults: {typed})")
+    edit(pack_copy / "topics.toml", "Adults: {link.stopncii}", f"Adults: {typed}")
     [error] = errors_of(pack_copy)
     assert error.startswith(f"{at(pack_copy / 'topics.toml', 'sms = ', after='[topics.links]')}: topics.links:")
     assert "https://" in error

@@ -89,3 +89,18 @@ def test_the_outcome_table_agrees_with_step_from_every_menu(packs, text):
         for menu in ["", *(m.id for m in pack.menus.values() if m.channel == "sms")]:
             session = Session(channel="sms", menu=menu or None, node=menu or None)
             assert table.get(menu, table[""]) == step(pack, session, event), (pack.id, text, menu)
+
+
+def test_a_typical_conversation_costs_at_most_11_parts():
+    """hi, 1, 0, 3, 4 (tests/load/segments.py prints the figures)."""
+    session, parts = Session(), []
+    for text in ("hi", "1", "0", "3", "4"):
+        reply, session = step(PACK, session, Event("text", text))
+        parts.append(gsm.segments(reply.text))
+    assert parts[0] <= 2 and sum(parts) <= 11, parts
+
+
+@pytest.mark.parametrize("text", ["thanks", "ok", "bye", "STOP", "stop texting me"])
+def test_acknowledgements_and_opt_out_confirmations_are_one_part(text):
+    reply, _ = step(PACK, Session(), Event("text", text))
+    assert reply.node in ("thanks", "opted_out") and gsm.segments(reply.text) == 1
