@@ -23,6 +23,8 @@ class EventKind(StrEnum):
     SILENCE = "silence"  # no input before the timeout
     START = "start"  # a new call
     DIAL = "dial"  # a transfer ended; the value is Twilio's DialCallStatus
+    MEDIA = "media"  # a picture or video was sent; the value is any words sent with it
+    CARRIER = "carrier"  # Twilio's opt-out handling already answered: STOP, START or HELP
 
 
 class Effect(StrEnum):

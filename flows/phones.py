@@ -18,6 +18,7 @@ number is not a mobile here) and nothing else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -148,3 +149,36 @@ def is_stated_kind(number: str, kind: str, region: str) -> bool:
     return phonenumbers.is_valid_number_for_region(parsed, region) and (
         phonenumbers.number_type(parsed) in STATED_TYPES.get(kind, ())
     )
+
+
+
+# A WhatsApp sender as Twilio writes it: ``whatsapp:+447400123456``. Twilio also
+# sends business-scoped user ids (``whatsapp:US.1234``) that are no phone number.
+WHATSAPP = "whatsapp:"
+_WHATSAPP_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who a message came from: the channel, and the address on it.
+
+    channel: ``sms`` or ``whatsapp``. address: what identifies the person on that
+    channel - the From number as Twilio sent it for SMS; for WhatsApp the E.164
+    number after ``whatsapp:``, or the whole sender, lower-cased, when it is not
+    of that form (``is_number`` is then False, and nothing parses it as a number:
+    ``whatsapp:US.1234`` is not a US or UK phone number).
+    """
+
+    channel: str
+    address: str
+    is_number: bool
+
+
+def sender(raw: str | None) -> Sender:
+    raw = (raw or "").strip()
+    if raw[:len(WHATSAPP)].casefold() != WHATSAPP:
+        return Sender("sms", raw, True)
+    rest = raw[len(WHATSAPP):]
+    if _WHATSAPP_E164.fullmatch(rest):
+        return Sender("whatsapp", rest, True)
+    return Sender("whatsapp", raw.casefold(), False)

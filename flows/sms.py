@@ -15,15 +15,31 @@ from flows.keywords import OPT_IN, OPT_OUT, compact, opts_out
 from flows.model import Effect, Event, EventKind, Reply, Session
 from flows.pack import OPTED_OUT, Pack
 
+# The page for a picture or video sent to the line (a pack without one sends the menu).
+PICTURE = "picture"
+# No reply at all: Twilio's own opt-out handling has already answered.
+NO_REPLY = ""
+CARRIER_EFFECTS = {"STOP": Effect.OPT_OUT, "START": Effect.OPT_IN}
+
 
 def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
-    text = event.value if event.kind == EventKind.TEXT else ""
+    if event.kind == EventKind.CARRIER:
+        # Twilio acted on STOP, START or HELP and sent its own confirmation: the line
+        # records the change and says nothing, so nobody gets two confirmations.
+        effect = CARRIER_EFFECTS.get(event.value.strip().upper())
+        if effect == Effect.OPT_OUT:
+            session = replace(session, menu=None, node=None)
+        return Reply(NO_REPLY, "", effect), session
+    text = event.value if event.kind in (EventKind.TEXT, EventKind.MEDIA) else ""
     word = compact(text)
     if word in OPT_OUT or opts_out(text):
         return Reply(OPTED_OUT, pack.sms_pages[OPTED_OUT], Effect.OPT_OUT), replace(session, menu=None, node=None)
     if word in OPT_IN:
         reply, session = show(pack, session, pack.main_menu)
         return replace(reply, effect=Effect.OPT_IN), session
+    if event.kind == EventKind.MEDIA:
+        # Whatever words came with it: the line never opens it, and says so.
+        return show(pack, session, PICTURE if PICTURE in pack.sms_pages else pack.main_menu)
     if word.isdigit():
         return show(pack, session, choice(pack, session, int(word)))
     understood = pack.understanding.match(text)
@@ -41,7 +57,7 @@ def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
     """
     fresh = step(pack, Session(channel="sms"), event)
     decided = {"": fresh}
-    if compact(event.value).isdigit():  # only a number means different things in different menus
+    if event.kind == EventKind.TEXT and compact(event.value).isdigit():  # only a number means different things in different menus
         for menu in (m.id for m in pack.menus.values() if m.channel == "sms"):
             outcome = step(pack, Session(channel="sms", menu=menu), event)
             if outcome != fresh:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.pack import Pack, load_pack
-from flows.phones import e164
+from flows.phones import e164, sender
 from service.config import Config, ConfigError
 from service.state.journal import OptOutJournal
-from service.state.pseudonyms import number_id
+from service.state.pseudonyms import address_id, number_id
 from service.state.store import Store, connect
 
 log = logging.getLogger("signpost")
@@ -77,6 +77,15 @@ class Line:
 
     def person(self, raw_number: str | None) -> str:
         return number_id(raw_number, self.config.hash_key)
+
+    def texter(self, raw_sender: str | None) -> tuple[str, str]:
+        """The channel a message came by (``sms`` or ``whatsapp``) and the pseudonym of
+        who sent it on that channel: one number texting and on WhatsApp is two people
+        here, each with a session, an opt-out and counts of their own."""
+        who = sender(raw_sender)
+        if who.channel == "sms":
+            return "sms", self.person(who.address)
+        return who.channel, address_id(who.channel, who.address, self.config.hash_key)
 
 
 def load_packs(config: Config) -> tuple[Pack, dict[str, Pack]]:

@@ -75,6 +75,8 @@ NUMBER_PARAMETERS = {
     "TrunkSid": "trunk_sid", "VoiceReceiveMode": "voice_receive_mode",
 }
 PAGE_SIZE = 50  # Twilio's default
+# The Message Media resource: one picture or video of a message, which the worker deletes.
+MEDIA = re.compile(rf"/{API_VERSION}/Accounts/(AC\w+)/Messages/(\w+)/Media/(ME\w+)\.json")
 
 
 def not_found(path: str) -> Answer:
@@ -126,6 +128,11 @@ class FakeTwilioAPI:
     @property
     def messages(self) -> list[Request]:
         return [r for r in self.requests if r.path.endswith("/Messages.json")]
+
+    @property
+    def deleted(self) -> list[Request]:
+        """DELETE requests: media deleted (.../Messages/{MessageSid}/Media/{MediaSid}.json)."""
+        return [r for r in self.requests if r.method == "DELETE"]
 
     def add_number(self, number: str, **settings) -> dict:
         """Put ``number`` on the account, with Twilio's defaults and then ``settings``."""
@@ -191,6 +198,9 @@ class FakeTwilioAPI:
             def do_GET(self):
                 self._answer("GET", {})
 
+            def do_DELETE(self):
+                self._answer("DELETE", {})
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 self._answer("POST", {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode(), keep_blank_values=True).items()})
@@ -213,11 +223,16 @@ class FakeTwilioAPI:
                     if answer.status == 201:
                         body = {"sid": f"SM{next(api._sids):032x}", "status": "queued",
                                 "to": form.get("To"), "body": form.get("Body")}
+                elif method == "DELETE" and MEDIA.fullmatch(where.path):
+                    # From the script: ``created`` stands for Twilio's 204, no body.
+                    answer = api._next()
+                    body = {} if answer.status == 201 else answer.body
+                    answer = Answer(204) if answer.status == 201 else answer
                 else:
                     answer = not_found(where.path)
                     body = answer.body
                 recorded.answer = body
-                payload = json.dumps(body).encode()
+                payload = b"" if answer.status == 204 else json.dumps(body).encode()
                 try:
                     self.send_response(answer.status)
                     self.send_header("Content-Type", "application/json")

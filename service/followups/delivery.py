@@ -216,11 +216,16 @@ def install(outbox: Outbox | None) -> None:
     _outbox = outbox
 
 
+def current_outbox() -> Outbox:
+    """This process's outbox; a plain `rq worker` configures one from the environment."""
+    global _outbox
+    if _outbox is None:
+        _outbox = Outbox.from_config(Config.from_env())
+    return _outbox
+
+
 def send(sealed: str, body: str, from_number: str = "") -> str:
     """The RQ job. Its id names the follow-up; its retries say if this is the last try.
     ``from_number``: the line that was called, when it is not the default one."""
-    global _outbox
-    if _outbox is None:  # a plain `rq worker`: configure from the environment
-        _outbox = Outbox.from_config(Config.from_env())
     job = get_current_job()
-    return _outbox.deliver(job.id, sealed, body, from_number, last_try=not job.retries_left)
+    return current_outbox().deliver(job.id, sealed, body, from_number, last_try=not job.retries_left)

@@ -27,6 +27,13 @@ def number_id(raw: str | None, key: bytes, region: str = "GB") -> str:
     return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def address_id(channel: str, address: str, key: bytes) -> str:
+    """A pseudonym for a person on a channel other than SMS and calls (WhatsApp):
+    the channel is part of what is hashed, so the same number has a separate
+    session, opt-out and count there; the address is never parsed as a number."""
+    return hmac.new(key, f"{channel}:{address}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def token_id(*parts: str) -> str:
     """A fixed-size key for an id Twilio sent (MessageSid, CallSid, a token)."""
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -61,9 +61,10 @@ end
 
 # KEYS: delivery, session, optout, stats, replies
 # ARGV: has delivery, dedupe ttl, session ttl, stats ttl, reply window, reply limit,
-#       outcomes as JSON {menu: [node, session json, effect]}
+#       outcomes as JSON {menu: [node, session json, effect]}, channel
 # The answer stored for a retried delivery is the node shown ('' when flooded): the
-# pages themselves are fixed for the life of the process.
+# pages themselves are fixed for the life of the process. An outcome with no page
+# ('': Twilio answered STOP, START or HELP itself) is neither counted nor a reply.
 _ANSWER = _EFFECTS + """
 if ARGV[1] == '1' then
   local earlier = redis.call('GET', KEYS[1])
@@ -83,9 +84,14 @@ if flooded then node = '' end
 if ARGV[1] == '1' then
   redis.call('SET', KEYS[1], node, 'EX', ARGV[2])
 end
-effects(KEYS[2], chosen[2], ARGV[3], KEYS[3], chosen[3], KEYS[4], 'sms:' .. chosen[1], ARGV[4])
+local counted = ''
+if chosen[1] ~= '' then counted = ARGV[8] .. ':' .. chosen[1] end
+effects(KEYS[2], chosen[2], ARGV[3], KEYS[3], chosen[3], KEYS[4], counted, ARGV[4])
 if flooded then
   return {'flooded', node, chosen[3]}
+end
+if chosen[1] == '' then
+  return {'answered', node, chosen[3]}
 end
 if redis.call('INCR', KEYS[5]) == 1 then
   redis.call('EXPIRE', KEYS[5], ARGV[5])
@@ -191,7 +197,7 @@ class Store:
             keys=[turn.delivery_key, turn.session_key, keys.optout(number_id),
                   keys.stats(turn.pack, day or uk_today()), turn.replies_key],
             args=["1" if turn.delivery else "0", self.dedupe_ttl, self.session_ttl, STATS_TTL,
-                  REPLY_WINDOW, reply_limit, outcomes],
+                  REPLY_WINDOW, reply_limit, outcomes, turn.channel],
         )
         return Answer(status.decode(), node.decode(), *(v.decode() for v in rest))
 

@@ -24,6 +24,9 @@ class Sender(Protocol):
     def send(self, to: str, body: str) -> str:
         """Send one SMS; return the message's SID. Twilio's errors are raised as they come."""
 
+    def delete_media(self, message_sid: str, media_sid: str) -> None:
+        """Delete one media item of a message from the account. Errors are raised as they come."""
+
 
 def rest_client(config: Config, timeout: float) -> Client:
     """twilio-python's REST client for the account, its ``api`` domain at ``TWILIO_API_BASE_URL``.
@@ -63,6 +66,10 @@ class TwilioSender:
         message = self.client.messages.create(to=to, body=body, status_callback=callback, **sender)
         return message.sid
 
+    def delete_media(self, message_sid: str, media_sid: str) -> None:
+        """DELETE .../Messages/{message_sid}/Media/{media_sid}.json (Message Media resource)."""
+        self.client.messages(message_sid).media(media_sid).delete()
+
 
 class ConsoleSender:
     """Prints what would have been sent; the number is masked."""
@@ -79,6 +86,10 @@ class ConsoleSender:
         print(f"--- follow-up SMS to {mask(to)}{sent_from} (console: no Twilio credentials) ---\n"
               f"{body}\n---", file=out, flush=True)
         return sid
+
+    def delete_media(self, message_sid: str, media_sid: str) -> None:
+        print("--- a picture or video sent to the line would be deleted now "
+              "(console: no Twilio credentials) ---", file=self.out or sys.stdout, flush=True)
 
 
 def sender_for(config: Config) -> Sender:

@@ -17,9 +17,12 @@ from werkzeug.exceptions import HTTPException
 from flows import Event, EventKind
 from flows import sms as sms_flow
 from flows.model import Reply
+from service.followups import media
+from service.followups.asking import queue
 from service.state.pseudonyms import short, token_id
 from service.state.store import Store, Turn
 from service.twilio import twiml_sms
+from service.twilio.events import media_count, media_sids, message_event
 from service.web.signature import require_twilio_signature
 
 log = logging.getLogger("signpost.sms")
@@ -59,16 +62,16 @@ def remember_turns(state) -> None:
     }
 
 
-def decided(pack, body: str) -> tuple[Reply, str]:
+def decided(pack, event: Event) -> tuple[Reply, str]:
     """The turn's answer from a fresh session (Redis's stand-in), and the turn decided
     from every menu as the answer script reads it."""
-    if REMEMBERED.fullmatch(body):
-        return current_app.extensions[DECIDED][pack.id](body)
-    return _decide(pack, body)
+    if event.kind == EventKind.TEXT and REMEMBERED.fullmatch(event.value):
+        return current_app.extensions[DECIDED][pack.id](event.value)
+    return _decide(pack, event.value, event.kind)
 
 
-def _decide(pack, body: str) -> tuple[Reply, str]:
-    outcomes = sms_flow.outcomes(pack, Event(EventKind.TEXT, body))
+def _decide(pack, body: str, kind: EventKind = EventKind.TEXT) -> tuple[Reply, str]:
+    outcomes = sms_flow.outcomes(pack, Event(kind, body))
     fresh, _ = outcomes[""]
     return fresh, Store.encode_outcomes(outcomes)
 
@@ -79,18 +82,37 @@ def delivery_token(form, channel: str) -> str | None:
     return token_id(channel, token) if token else None
 
 
+def delete_media(line, form) -> None:
+    """Queue the deletion of what was sent, never opening it; log how many items only.
+    A failure to queue must not cost the person their answer."""
+    sids, message_sid = media_sids(form), form.get("MessageSid", "")
+    if not (sids and message_sid):
+        return
+    try:
+        media.enqueue(queue(line), message_sid, sids, line.config)
+        log.info("media received: %d item(s), deletion queued", len(sids))
+    except redis.RedisError as exc:
+        log.warning("media received: %d item(s), deletion NOT queued (%s)", len(sids), type(exc).__name__)
+
+
+# Twilio may be configured with a trailing slash; the line answers both the same.
 @bp.post("/sms")
+@bp.post("/sms/")
 def inbound() -> Response:
     line = current_app.extensions["signpost"]
     form = request.form
     pack = line.pack_for(form.get("To"))
-    person = line.person(form.get("From"))
-    fresh, encoded = decided(pack, form.get("Body", ""))
+    # SMS or WhatsApp: the same pages, a session, opt-out and count of their own.
+    channel, person = line.texter(form.get("From"))
+    event = message_event(form)
+    fresh, encoded = decided(pack, event)
+    if media_count(form):
+        delete_media(line, form)
     try:
         # Opt-outs journalled during an outage first, so none can undo a newer change.
         line.catch_up()
         answer = line.store.answer(
-            Turn("sms", person, delivery_token(form, "sms"), pack.id), encoded,
+            Turn(channel, person, delivery_token(form, channel), pack.id), encoded,
             number_id=person, reply_limit=line.config.sms_replies_per_hour,
         )
     except redis.RedisError as exc:
@@ -107,10 +129,11 @@ def inbound() -> Response:
         log.warning("sms from=%s over %d replies this hour: not answered",
                     short(person), line.config.sms_replies_per_hour)
     elif answer.effect:
-        log.info("sms from=%s %s", short(person), answer.effect)
+        log.info("%s from=%s %s%s", channel, short(person), answer.effect,
+                 " (Twilio answered)" if event.kind == EventKind.CARRIER else "")
     else:
         # Every answer is in the access log already; this is for following one conversation.
-        log.debug("sms from=%s %s node=%s", short(person), answer.status, answer.node)
+        log.debug("%s from=%s %s node=%s", channel, short(person), answer.status, answer.node)
     return page(line, pack, answer.node)
 
 

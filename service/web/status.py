@@ -6,6 +6,11 @@ callback is never read. Each status is kept as a field of its own with the time
 it came, because Twilio's callbacks can arrive out of order: a late ``sent`` then
 cannot overwrite ``delivered``.
 
+Error 21610 (the person texted STOP to the line's number at the carrier, so
+Twilio would not send) records an opt-out, as it does when the worker gets it in
+answer to a send: the person is found through the follow-up the message came
+from (its record holds their pseudonym), still without reading ``To``.
+
 Twilio only needs a 2xx; anything else makes it retry and log an error, so this
 answers 200 whatever happens (403 when the signature is wrong).
 """
@@ -18,7 +23,8 @@ import time
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from service.followups.delivery import message_key
+from service.followups.delivery import UNSUBSCRIBED, message_key
+from service.state import keys
 from service.state.keys import RECORD_TTL
 from service.web.signature import require_twilio_signature
 
@@ -47,7 +53,23 @@ def delivery_status() -> Response:
             fields["error_code"] = code
         line.store.redis.pipeline().hset(key, mapping=fields).expire(key, RECORD_TTL).execute()
         log.info("follow-up message=%s status=%s error=%s", key.rsplit(":", 1)[1][:10], status, code or "-")
+        if code == str(UNSUBSCRIBED):
+            found = opt_out_recipient(line.store.redis, key)
+            log.info("follow-up message=%s: 21610, %s", key.rsplit(":", 1)[1][:10],
+                     "opt-out recorded" if found else "no follow-up known for it")
     return Response("", status=200)
+
+
+def opt_out_recipient(client, message: str) -> bool:
+    """Opt out the person a follow-up message went to: the message's record names its
+    follow-up, whose record holds the person's pseudonym. Not a webhook that needs
+    one round trip (Twilio sends it once per status), so plainly, in three."""
+    followup = client.hget(message, "followup")
+    person = client.hget(keys.followup_record(followup.decode()), "person") if followup else None
+    if not person:
+        return False
+    client.set(keys.optout(person.decode()), "1")
+    return True
 
 
 @bp.errorhandler(Exception)

@@ -80,7 +80,9 @@ def step_number() -> int:
         return 1
 
 
+# Twilio may be configured with a trailing slash; the line answers both the same.
 @bp.post("/voice")
+@bp.post("/voice/")
 def start() -> Response:
     return answer(0, start=True)
 
