@@ -10,6 +10,9 @@ from flows.pack.schema import OPTED_OUT
 from flows.render import sms_page
 from flows.understand import Understanding
 
+# Twilio's limit for one message body; WhatsApp replies, which have no parts, are held to it.
+MESSAGE_MAX = 1600
+
 
 def sms_menu_page(pack: Pack, menu: Menu) -> str:
     lines = [menu.intro] if menu.intro else []
@@ -41,6 +44,9 @@ def render_sms(pack: Pack, loader) -> None:
             shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad)
             loader.problem(ref, f"characters SMS cannot carry in GSM-7: {shown}")
             continue
+        if len(page) > MESSAGE_MAX:
+            loader.problem(ref, f"the reply is {len(page)} characters; a message (SMS or WhatsApp) "
+                                f"holds at most {MESSAGE_MAX}")
         parts, budget = gsm.segments(page), pack.budget(node_id)
         if parts > budget:
             loader.problem(

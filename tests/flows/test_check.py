@@ -1,13 +1,14 @@
 """``check_pack``: the shipped pack passes; each kind of mistake fails, naming file and item."""
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from flows.check import READING_EASE_MIN, check_pack, reading_ease, speaking_seconds
-from messages import DEFAULT_PACK_DIR
+from messages import DEFAULT_PACK_DIR, EVALUATION_SET
 
 TODAY = dt.date(2026, 11, 24)
 EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "packs" / "en-GB-example"
@@ -373,3 +374,37 @@ def test_a_long_first_line_of_a_voice_text_is_a_warning(pack_copy):
          "4 steps: " + "avoid blame, escalate, work together, take action, " * 6 + "in that order.")
     warnings = [str(w) for w in check_pack(pack_copy, TODAY).warnings]
     assert any("topics.steps" in w and "first line" in w and "999" in w for w in warnings), warnings
+
+
+def test_the_shipped_pack_reports_how_well_it_understands_free_text():
+    report = check_pack(DEFAULT_PACK_DIR, TODAY, cases=EVALUATION_SET)
+    assert report.ok and report.understanding.passed
+    assert report.understanding.total >= 200 and report.understanding.held_out_total >= 50
+
+
+def test_a_pack_whose_examples_understand_too_little_is_an_error(pack_copy):
+    topics = pack_copy / "topics.toml"
+    # Keep the examples of one page only: most texts now get the menu.
+    text = topics.read_text(encoding="utf-8")
+    kept = text.index("[topics.thanks]")
+    head = re.sub(r"^examples = \[\n.*?\n\]\n", "", text[:kept], flags=re.M | re.S)
+    topics.write_text(head + text[kept:], encoding="utf-8")
+    report = check_pack(pack_copy, TODAY, cases=EVALUATION_SET)
+    assert report.understanding.accuracy < 0.9
+    assert any("of the evaluation set" in p.message and "add examples" in p.message for p in report.errors)
+
+
+def test_a_confident_wrong_page_for_a_safety_case_is_an_error(pack_copy):
+    # Move the examples of "is anyone there?" to the helplines page.
+    topics = pack_copy / "topics.toml"
+    text = topics.read_text(encoding="utf-8")
+    block = re.search(r"(\[topics\.anyone\]\ntitle = [^\n]*\n)examples = \[\n(.*?)\n\]\n", text, re.S)
+    text = text.replace(block.group(0), block.group(1) + "examples = []\n")
+    text = text.replace('examples = [\n    "helpline number",', "examples = [\n" + block.group(2) + '\n    "helpline number",')
+    topics.write_text(text, encoding="utf-8")
+    report = check_pack(pack_copy, TODAY, cases=EVALUATION_SET)
+    assert any("confidently" in p.message and p.item == "topics.helplines" for p in report.errors)
+
+
+def test_without_an_evaluation_set_nothing_is_measured(pack_copy):
+    assert check_pack(pack_copy, TODAY, cases=pack_copy / "no-such-file.toml").understanding is None

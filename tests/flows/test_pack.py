@@ -125,6 +125,18 @@ def test_over_budget_reply_is_a_load_error_not_a_cut(pack_copy):
     assert "topics.signs" in problem and "4 parts" in problem and "budget is 3" in problem
 
 
+def test_a_reply_longer_than_a_message_can_be_is_a_load_error_whatever_its_budget(pack_copy):
+    """WhatsApp has no parts: 1,600 characters (Twilio's limit for a message) holds every page."""
+    edit(pack_copy / "topics.toml", 'title = "Warning signs"', 'title = "Warning signs"\nsegments = 12')
+    edit(pack_copy / "topics.toml", "1 Emotional distress", "1 Emotional distress, " + "very " * 240)
+    [problem] = problems_of(pack_copy)
+    assert "topics.signs" in problem and "at most 1600" in problem
+
+
+def test_every_page_fits_a_whatsapp_message():
+    assert all(len(page) <= 1600 for page in PACK.sms_pages.values())
+
+
 def test_dangling_reference(pack_copy):
     edit(pack_copy / "topics.toml", "{number.mash}", "{number.mash_typo}")
     [problem] = problems_of(pack_copy)
