@@ -38,7 +38,7 @@ def play(pack, case: dict, channel: str) -> None:
         assert asked == ([turn["followup"]] if "followup" in turn else []), where
         if channel == "sms":
             assert reply.effect == turn.get("effect"), where
-            assert reply.text == pack.sms_pages[turn["node"]], where
+            assert reply.text == pack.sms_pages.get(turn["node"], ""), where
         else:
             check_voice(reply, turn, where)
 
