@@ -170,12 +170,10 @@ class Understanding:
     TOGETHER = 0.5
 
     def __init__(self, examples: dict[str, list[str]], keywords: dict[str, str] | None = None):
-        # A keyword sent on its own is a choice, made on purpose: exact, and sure. Not
-        # a stop-word, though: "how" or "what" alone says nothing yet.
-        self._keywords = {
-            compact(k): node for k, node in (keywords or {}).items()
-            if words(k) and not all(w in STOP_WORDS for w in words(k))
-        }
+        # A keyword sent as the whole message is a choice, made on purpose: exact, and
+        # sure, even a keyword made of common words ("how", "what is it"). Inside a
+        # sentence those words never count alone (see _features).
+        self._keywords = {compact(k): node for k, node in (keywords or {}).items() if compact(k)}
         self._stemmer = snowballstemmer.stemmer("english")
         self._stems: dict[str, str] = {}
         surface = {w for phrases in examples.values() for p in phrases for w in words(p)}
