@@ -80,16 +80,16 @@ TEXT_SPEAK = {
     "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not",
     "cannot": "can not", "wont": "will not", "isnt": "is not", "shouldnt": "should not",
     "pic": "picture", "pics": "pictures", "pix": "pictures", "piccy": "picture",
-    "piccies": "pictures", "vid": "video", "vids": "videos", "nudes": "nude pictures",
-    "txt": "text", "txts": "texts", "texting": "texting", "msg": "message",
+    "piccies": "pictures", "vid": "video", "vids": "videos",
+    "txt": "text", "txts": "texts", "msg": "message",
     "msgs": "messages", "mssg": "message", "ppl": "people", "sum1": "someone",
     "some1": "someone", "any1": "anyone", "ne1": "anyone", "no1": "no one",
     "noone": "no one", "nobody": "no one", "every1": "everyone", "thx": "thanks",
     "thnx": "thanks", "thanx": "thanks", "tx": "thanks", "ty": "thank you",
     "ta": "thanks", "cheers": "thanks", "b4": "before", "bc": "because",
     "cos": "because", "coz": "because", "cuz": "because", "y": "why", "n": "and",
-    "gr8": "great", "no.": "number", "num": "number", "numbr": "number", "tel": "phone",
-    "dsl": "designated safeguarding lead", "yr10": "year 10", "ok": "ok", "k": "ok",
+    "gr8": "great", "num": "number", "numbr": "number", "tel": "phone",
+    "dsl": "designated safeguarding lead", "yr10": "year 10", "k": "ok",
 }
 
 # Words that mean the same here, as one word, so an example written with "photos"
@@ -137,13 +137,13 @@ def words(text: str) -> list[str]:
     return [_age(out, i) if w.isdigit() else CONCEPTS.get(w, w) for i, w in enumerate(out)]
 
 
-def _age(words: list[str], i: int) -> str:
+def _age(said: list[str], i: int) -> str:
     """An age said in a message ("I'm 15", "my 15 year old") as the word for who
-    that is: a teenager is one page, an adult another, whatever the number."""
-    before, after = words[max(i - 2, 0):i], words[i + 1:i + 2]
+    that is: a child is one page, an adult another, whatever the number."""
+    before, after = said[max(i - 2, 0):i], said[i + 1:i + 2]
     if before[-2:] == ["i", "am"] or before[-1:] == ["aged"] or after[:1] in (["year"], ["years"], ["yo"]):
-        return "child" if int(words[i]) < 18 else "adult"
-    return words[i]
+        return "child" if int(said[i]) < 18 else "adult"
+    return said[i]
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ class Match:
     """What the matcher made of a message.
 
     node: the best page (None when nothing in the message is known to the pack).
-    score: how close it is to that page's nearest example, 0 to 1.
+    score: how close it is to that page's examples, 0 to 1.
     runner_up: the next page's score.
     sure: whether to answer with ``node``; when False the line is unsure.
     """
