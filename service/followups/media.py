@@ -56,8 +56,8 @@ def delete(message_sid: str, media_sid: str) -> str:
     job = get_current_job()
     last_try = not job.retries_left if job else True
     try:
-        delivery.current_outbox().sender.delete_media(message_sid, media_sid)
-        outcome = "deleted"
+        deleted = delivery.current_outbox().sender.delete_media(message_sid, media_sid)
+        outcome = "deleted" if deleted else "not deleted (no Twilio account configured)"
     except TwilioRestException as exc:
         if exc.status == NOT_FOUND:
             outcome = "already gone"

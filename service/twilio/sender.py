@@ -24,8 +24,9 @@ class Sender(Protocol):
     def send(self, to: str, body: str) -> str:
         """Send one SMS; return the message's SID. Twilio's errors are raised as they come."""
 
-    def delete_media(self, message_sid: str, media_sid: str) -> None:
-        """Delete one media item of a message from the account. Errors are raised as they come."""
+    def delete_media(self, message_sid: str, media_sid: str) -> bool:
+        """Delete one media item of a message from the account: True when deleted, False
+        when there is no account to delete it from. Twilio's errors are raised as they come."""
 
 
 def rest_client(config: Config, timeout: float) -> Client:
@@ -66,9 +67,9 @@ class TwilioSender:
         message = self.client.messages.create(to=to, body=body, status_callback=callback, **sender)
         return message.sid
 
-    def delete_media(self, message_sid: str, media_sid: str) -> None:
+    def delete_media(self, message_sid: str, media_sid: str) -> bool:
         """DELETE .../Messages/{message_sid}/Media/{media_sid}.json (Message Media resource)."""
-        self.client.messages(message_sid).media(media_sid).delete()
+        return self.client.messages(message_sid).media(media_sid).delete()
 
 
 class ConsoleSender:
@@ -87,9 +88,10 @@ class ConsoleSender:
               f"{body}\n---", file=out, flush=True)
         return sid
 
-    def delete_media(self, message_sid: str, media_sid: str) -> None:
+    def delete_media(self, message_sid: str, media_sid: str) -> bool:
         print("--- a picture or video sent to the line would be deleted now "
               "(console: no Twilio credentials) ---", file=self.out or sys.stdout, flush=True)
+        return False
 
 
 def sender_for(config: Config) -> Sender:

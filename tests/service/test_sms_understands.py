@@ -272,3 +272,14 @@ def test_no_log_line_holds_the_number(twilio, fake_twilio, captured_logs):
     twilio.post("/sms", with_media(fake_twilio))
     assert TEXTER[3:] not in "\n".join(r.getMessage() for r in captured_logs.records
                                         if r.name.startswith("signpost"))
+
+
+def test_without_a_twilio_account_the_worker_says_the_media_was_not_deleted(serve, config, fake_twilio,
+                                                                            captured_logs, capsys):
+    local = Twilio(serve(config).url)
+    local.post("/sms", with_media(fake_twilio))
+    run_followups(Line.start(config))
+    logged = [r.getMessage() for r in captured_logs.records if r.name == "signpost.media"]
+    assert logged == ["media: 1 item not deleted (no Twilio account configured)"] * 2
+    assert "would be deleted now" in capsys.readouterr().out
+    assert fake_twilio.requests == []
