@@ -145,3 +145,14 @@ def test_a_stored_answer_sealed_under_an_old_key_is_answered_afresh(serve, confi
     root = voice_twiml(again)
     assert_999_said(spoken(root))
     assert "ending 4 5 6" in " ".join(spoken(root))
+
+
+def test_a_picture_while_redis_is_down_still_gets_the_picture_page_fast(serve, config, own_redis):
+    line = serve(config.with_(redis_url=own_redis.url))
+    twilio = Twilio(line.url)
+    own_redis.stop()
+    media = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME" + "1" * 32
+    response, seconds = timed(lambda: twilio.sms("", NumMedia="1", MediaUrl0=media))
+    assert seconds < 1.0
+    text = message_text(response)
+    assert text.splitlines()[0] == EMERGENCY_SMS and "never opens pictures" in text
