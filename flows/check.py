@@ -238,7 +238,8 @@ def _check_reachable(pack: Pack, checker: _Checker) -> None:
     The way back is structural for SMS: 0 or MENU gives the main menu from any
     page, and every page but the main menu ends with the footer that says so.
     """
-    reached = _walk(pack, [pack.main_menu], "sms")
+    # The menu for texts the line is not sure of is sent by the line itself.
+    reached = _walk(pack, [pack.main_menu, *([pack.unsure_menu] if pack.unsure_menu else [])], "sms")
     roots = _voice_roots(pack)
     reached |= _walk(pack, roots, "voice")
     for key in pack.topics:

@@ -88,13 +88,17 @@ def load_cases(path: str | Path) -> list[Case]:
 
 
 def evaluate(pack: Pack, cases: list[Case]) -> Evaluation:
+    """Each case answered from a fresh session. The main menu and the menu for texts the
+    line is not sure of are both "the menu": right for a text that expects the menu, and
+    never a confident wrong page."""
+    menus = {pack.main_menu, pack.unsure_menu or pack.main_menu}
     result = Evaluation()
     for case in cases:
         if case.page not in pack.sms_pages and case.page != OPTED_OUT:
             result.skipped += 1
             continue
         answered = step(pack, Session(channel="sms"), Event("text", case.text))[0].node
-        right = answered == case.page
+        right = answered == case.page or (case.page == pack.main_menu and answered in menus)
         result.total += 1
         result.right += right
         if case.held_out:
@@ -102,6 +106,6 @@ def evaluate(pack: Pack, cases: list[Case]) -> Evaluation:
             result.held_out_right += right
         if not right:
             result.confusions[(case.page, answered)] += 1
-            if case.safety and answered != pack.main_menu:
+            if case.safety and answered not in menus:
                 result.confident_wrong.append((case.text, case.page, answered))
     return result

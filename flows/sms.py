@@ -37,13 +37,23 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     if word in OPT_IN:
         reply, session = show(pack, session, pack.main_menu)
         return replace(reply, effect=Effect.OPT_IN), session
+    if word.isdigit() and event.kind == EventKind.TEXT:
+        return show(pack, session, choice(pack, session, int(word)))
+    # Anything but a number means the same from every menu, and leaves numbers meaning
+    # the main menu's choices again (so the turn can be decided before the session is read).
+    session = replace(session, menu=None)
     if event.kind == EventKind.MEDIA:
         # Whatever words came with it: the line never opens it, and says so.
         return show(pack, session, PICTURE if PICTURE in pack.sms_pages else pack.main_menu)
-    if word.isdigit():
-        return show(pack, session, choice(pack, session, int(word)))
     understood = pack.understanding.match(text)
-    return show(pack, session, understood.node if understood.sure else pack.main_menu)
+    if understood.sure:
+        return show(pack, session, understood.node)
+    if understood.node is None:
+        # Nothing the pack knows (a greeting, junk, an emoji): the main menu.
+        return show(pack, session, pack.main_menu)
+    # Words the pack knows, but not which page: a short question that names the pages
+    # for people at risk, rather than the professionals' menu.
+    return show(pack, session, pack.unsure_menu or pack.main_menu)
 
 
 def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:

@@ -28,8 +28,10 @@ evaluation set; ``signpost check`` and ``tests/load/understanding.py`` print the
   sentence is not a confident match.
 - The line is *sure* only when the best page scores at least ``MIN_SCORE`` and the
   next page scores at most ``MAX_RATIO`` of it; otherwise the outcome is unsure
-  and the SMS flow answers with the menu. A confidently wrong page is the worst
-  answer a safeguarding line can give; the menu costs a moment.
+  and the SMS flow answers with a short question (the pack's ``unsure_menu``: the
+  steps, the pages for a young person, a parent and someone at risk, helplines),
+  or the main menu when nothing in the text is known. A confidently wrong page is
+  the worst answer a safeguarding line can give; a question costs a moment.
 
 Why this and not another (the evaluation set's tuning part, and 5-fold
 cross-validation over the pack's own examples: right / confidently wrong):

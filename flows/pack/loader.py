@@ -158,7 +158,7 @@ def load_pack(path: str | Path) -> Pack:
         link_domains=tuple(meta["link_domains"]), owner=meta.get("owner", ""),
         review_by=_date(meta.get("review_by")), main_menu=sms["main_menu"],
         nation=meta.get("nation", DEFAULT_NATION),
-        footer=sms["footer"], opted_out=sms["opted_out"], voice=data.get("voice", {}),
+        footer=sms["footer"], opted_out=sms["opted_out"], unsure_menu=sms.get("unsure_menu", ""), voice=data.get("voice", {}),
         origins=loader.origins,
     )
     for key, item in data.get("sources", {}).items():
@@ -232,6 +232,9 @@ def check_references(pack: Pack, loader: Loader) -> None:
     main = pack.menus.get(pack.main_menu)
     if main is None or main.channel != "sms":
         loader.problem("sms", f"main_menu {pack.main_menu!r} is not an SMS menu", key="main_menu")
+    unsure = pack.menus.get(pack.unsure_menu) if pack.unsure_menu else None
+    if pack.unsure_menu and (unsure is None or unsure.channel != "sms"):
+        loader.problem("sms", f"unsure_menu {pack.unsure_menu!r} is not an SMS menu", key="unsure_menu")
     seen: dict[str, str] = {}
     for node in [*pack.topics.values(), *(m for m in pack.menus.values() if m.channel == "sms")]:
         kind = "topics" if node.id in pack.topics else "menus"

@@ -105,6 +105,8 @@ class Pack:
     main_menu: str
     footer: str
     opted_out: str
+    # The short menu sent when the line cannot tell which page a text wants ("" : the main menu).
+    unsure_menu: str = ""
     owner: str = ""
     review_by: dt.date | None = None
     nation: str = DEFAULT_NATION

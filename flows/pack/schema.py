@@ -24,7 +24,8 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         # Whose bank holidays close a helpline: england, wales, scotland or northern_ireland.
         "nation": (False, _STR),
     },
-    "sms": {"main_menu": (True, _STR), "footer": (True, _STR), "opted_out": (True, _STR)},
+    "sms": {"main_menu": (True, _STR), "footer": (True, _STR), "opted_out": (True, _STR),
+            "unsure_menu": (False, _STR)},
     "sources": {"title": (True, _STR), "url": (False, _STR)},
     "numbers": {
         "name": (True, _STR), "number": (True, _STR), "kind": (True, _STR),
