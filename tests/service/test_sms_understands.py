@@ -283,3 +283,10 @@ def test_without_a_twilio_account_the_worker_says_the_media_was_not_deleted(serv
     assert logged == ["media: 1 item not deleted (no Twilio account configured)"] * 2
     assert "would be deleted now" in capsys.readouterr().out
     assert fake_twilio.requests == []
+
+
+def test_a_text_the_line_is_not_sure_of_gets_a_short_question_whose_numbers_work(twilio):
+    question = reply_of(twilio.post("/sms", received("do i tell his parents")))
+    assert "not sure what you need" in question and "4 If someone may harm themselves" in question
+    assert gsm.segments(question) <= 2
+    assert "116 123" in reply_of(twilio.post("/sms", received("4", sid="SM" + "6" * 32)))
