@@ -22,8 +22,22 @@ OPT_IN = frozenset(["start", "yes", "unstop"])
 # wrong guess either silences the line for someone who asked for help or keeps
 # texting someone who asked it to stop. "remove the photos" is about the images.
 _MORE = r"(?: (?:please|pls|thanks|thank you|now|again|any ?more|ever|at all|ok))*"
+# Said before opting out, and nothing else: "wrong number, stop", "I never signed up for this".
+_WHY = (r"(?:(?:wrong number|who is this|(?:i )?(?:did not|didnt|didn t|never) (?:sign|signed|ask|asked)"
+        r"(?: up)?(?: for (?:this|these|it|them))?|not interested|no thanks|no thank you) )?")
+_MESSAGES = r"(?:messages|texts|text messages|msgs|txts|sms|sms messages)"
+_MY_NUMBER = r"my (?:phone |mobile )?(?:number|details|mobile|phone)"
 OPT_OUT_PHRASES = re.compile(
-    r"(?:please |pls )?(?:"
+    _WHY + r"(?:please |pls )?(?:(?:can|could|will) (?:you|u) (?:please |pls )?)?(?:"
+    r"(?:stop|cancel|unsubscribe|opt out|end)"
+    r"|(?:take|remove|delete|erase|wipe) " + _MY_NUMBER +
+    r"(?: (?:off|from|out of)(?: (?:this|the|your|ur) (?:list|system|database|line|service|records|contacts))?)?"
+    r"|(?:take|remove|delete) " + _MY_NUMBER + r" off"
+    r"|(?:i )?(?:do not|dont|don t) want (?:any more |anymore |any |these |this |your |the |more )?"
+    + _MESSAGES + r"(?: from (?:you|u|this number|this line))?"
+    r"|cancel (?:these |the |this |all |my |your |all these |all the )?(?:" + _MESSAGES[3:-1] + r"|subscription)"
+    r"|(?:stop|quit|cease) (?:texting|txting|messaging|msging|sending|contacting) (?:this|my) (?:number|phone|mobile)"
+    r"|"
     r"(?:stop|quit|cease) (?:texting|txting|messaging|msging|sending|contacting|messages to|texts to)"
     r"(?: me| us)?(?: (?:these|this|them|messages|texts|any ?more messages|stuff))*"
     r"|stop (?:the |these |all )?(?:messages|texts)"
