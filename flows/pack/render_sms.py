@@ -65,4 +65,6 @@ def render_sms(pack: Pack, loader) -> None:
          for node in [*pack.topics.values(), *pack.menus.values()]
          if node.id in pack.sms_pages and (node.examples or node.keywords)},
         keywords,
+        # The short question's pages: who is texting, and someone at risk.
+        frozenset(pack.menus[pack.unsure_menu].options) if pack.unsure_menu in pack.menus else frozenset(),
     )
