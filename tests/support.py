@@ -20,9 +20,10 @@ from service.followups.asking import queue
 from service.twilio.sender import sender_for
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-SECRET_KEY = "test-secret-key"
+SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"
 TEXTER = "+447400123456"  # a valid UK mobile
 LINE_NUMBER = "+441234567890"
+ACCOUNT_SID = "AC" + "e" * 32  # the account the tests configure, where they set one
 
 class LiveServer:
     """The Flask app served over real HTTP on loopback, in a thread."""
@@ -52,8 +53,20 @@ class Twilio:
     def sign(self, path: str, params: MultiDict) -> str:
         return self.validator.compute_signature(self.public_url + path, params)
 
-    def post(self, path: str, params, headers: dict | None = None, signature: str | None = None):
+    def complete(self, path: str, params) -> MultiDict:
+        """``params`` with what Twilio puts in every webhook and a test left out: the
+        account, and the SID that names the delivery (a new one)."""
         params = MultiDict(params)
+        params.setdefault("AccountSid", ACCOUNT_SID)
+        if path.startswith("/sms"):
+            params.setdefault("MessageSid", self.next_sid("SM"))
+        elif path.startswith("/voice"):
+            params.setdefault("CallSid", self.next_sid("CA"))
+        return params
+
+    def post(self, path: str, params, headers: dict | None = None, signature: str | None = None):
+        """Signed as Twilio signs; a form the test signed itself (``signature``) is sent as it is."""
+        params = self.complete(path, params) if signature is None else MultiDict(params)
         headers = dict(headers or {})
         headers["X-Twilio-Signature"] = self.sign(path, params) if signature is None else signature
         return self.session.post(self.base_url + path, data=list(params.items(multi=True)),
@@ -84,7 +97,7 @@ class Call:
         self.root: ET.Element | None = None
 
     def post(self, path: str, **params) -> Call:
-        form = {"CallSid": self.sid, "AccountSid": "AC" + "0" * 32, "From": self.caller,
+        form = {"CallSid": self.sid, "AccountSid": ACCOUNT_SID, "From": self.caller,
                 "To": LINE_NUMBER, "Direction": "inbound", "CallStatus": "in-progress", **params}
         self.response = self.twilio.post(path, form)
         self.root = voice_twiml(self.response)

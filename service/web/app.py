@@ -29,6 +29,7 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__)
     app.request_class = WebhookRequest
     app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
+    app.config["MAX_FORM_PARTS"] = signature.MAX_FORM_FIELDS
     app.extensions["signpost"] = line = Line.start(config)
     signature.install(app, config.auth_token)
     if not config.checks_signatures:

@@ -4,15 +4,49 @@ twilio's own ``RequestValidator`` does the HMAC; this module only decides which 
 was signed. Behind a proxy or load balancer the URL Flask sees is not the one
 Twilio called, so with ``PUBLIC_BASE_URL`` set we rebuild it from that origin and
 the path and query as received.
+
+A signature is not enough on its own. Twilio signs the URL followed by every field's
+name and value joined with no separator, so a captured request can be reshaped
+under its signature: a value can swallow the field after it (``MessageSid`` =
+``SM...NumMedia0``), or a field can be swallowed whole into the one before it. So,
+before any HMAC is computed, a request is refused (403) when it could not be
+Twilio's (``could_be_twilios``):
+
+- a field whose name ends ``Sid`` is not two capitals and 32 hex digits, which is
+  what every Twilio SID is: a SID that swallowed anything is too long;
+- the SID that names the delivery (``MessageSid`` for texts, ``CallSid`` for calls)
+  is missing: swallowed into the field before it, a retry would no longer be known
+  as one, and a captured START could undo a later STOP;
+- ``AccountSid`` is not this account's, when ``TWILIO_ACCOUNT_SID`` is set;
+- a field name is not Twilio's shape (a letter, then letters and digits). Names are
+  not checked against a list of Twilio's, which grows without notice and would make
+  the line fall silent; the shape is enough to stop a name being made of what was
+  a neighbour's value, since numbers carry ``+``, bodies and speech spaces and
+  punctuation, and the SIDs, the one alphanumeric kind of value, are checked above.
+
+The form itself is capped at ``MAX_FORM_FIELDS`` fields (413) before it is parsed:
+Twilio sends a few dozen, and every field costs the signature check a sort and a
+concatenation.
 """
 
 from __future__ import annotations
 
 import hmac
+import ipaddress
+import re
 
 from flask import Request, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
+
+# Twilio's webhooks carry 20 to 40 fields (more with media and add-ons).
+MAX_FORM_FIELDS = 100
+TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
+TWILIO_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
+# The SID that names each webhook's delivery: it decides what is a retry.
+DELIVERY_SID = {"/sms": "MessageSid", "/sms/fallback": "MessageSid", "/sms/status": "MessageSid",
+                "/voice": "CallSid", "/voice/step": "CallSid", "/voice/fallback": "CallSid"}
 
 
 class WebhookForm(ImmutableMultiDict):
@@ -27,6 +61,16 @@ class WebhookForm(ImmutableMultiDict):
 
 class WebhookRequest(Request):
     parameter_storage_class = WebhookForm
+
+    def _load_form_data(self) -> None:
+        """Count a form's fields before parsing it. werkzeug's ``max_form_parts`` (the
+        app's ``MAX_FORM_PARTS``) covers multipart forms only; Twilio's are urlencoded,
+        so the body (already capped at ``MAX_CONTENT_LENGTH``) is counted here."""
+        if "form" not in self.__dict__ and self.mimetype == "application/x-www-form-urlencoded":
+            limit = self.max_form_parts
+            if limit is not None and self.get_data(cache=True).count(b"&") >= limit:
+                raise RequestEntityTooLarge(f"more than {limit} form fields")
+        super()._load_form_data()
 
 
 def signed_url(req: Request, public_base_url: str) -> str:
@@ -58,13 +102,44 @@ def install(app, auth_token: str) -> None:
     app.extensions[VALIDATOR] = RequestValidator(auth_token) if auth_token else None
 
 
+def could_be_twilios(form, path: str, account_sid: str) -> bool:
+    """False for a form Twilio would never send (see the module docstring)."""
+    for name, value in form.items(multi=True):
+        if not TWILIO_FIELD_NAME.fullmatch(name):
+            return False
+        if name.endswith("Sid") and not TWILIO_SID.fullmatch(value):
+            return False
+    if (needed := DELIVERY_SID.get(path)) and needed not in form:
+        return False
+    return not account_sid or form.get("AccountSid") == account_sid
+
+
+def from_loopback(req: Request) -> bool:
+    try:
+        peer = ipaddress.ip_address((req.remote_addr or "").split("%")[0])
+    except ValueError:
+        return False  # a unix socket or no address: nothing says it is this machine
+    mapped = getattr(peer, "ipv4_mapped", None)
+    return (mapped or peer).is_loopback
+
+
 def require_twilio_signature() -> None:
-    """A ``before_request`` hook for the webhook blueprints: 403 unless signed."""
+    """A ``before_request`` hook for the webhook blueprints: 403 unless signed.
+
+    Without a token nothing can be checked, so only this machine may call: the
+    gunicorn settings bind loopback, and this holds under any other server too.
+    """
     line = current_app.extensions["signpost"]
     validator = current_app.extensions[VALIDATOR]
-    if validator is None:
-        return
     req = request._get_current_object()  # once, not through the proxy for every attribute
+    if validator is None:
+        if not from_loopback(req):
+            current_app.logger.warning("rejected %s: no TWILIO_AUTH_TOKEN, and not from loopback", req.path)
+            abort(403)
+        return
+    if not could_be_twilios(req.form, req.path, line.config.account_sid):
+        current_app.logger.warning("rejected %s: not a form Twilio sends", req.path)
+        abort(403)
     signature = req.headers.get("X-Twilio-Signature", "")
     url = signed_url(req, line.config.public_base_url)
     if not signature or not signed_by_twilio(validator, url, req.form, signature):

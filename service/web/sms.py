@@ -32,8 +32,21 @@ bp.before_request(require_twilio_signature)
 DECIDED = "signpost.sms.decided"
 PAGES = "signpost.sms.pages"
 # The texts whose decided turn is remembered (see ``remember_turns``): one word of at
-# most 20 characters, with no three digits in a row.
-REMEMBERED = re.compile(r"\s*(?!.*\d{3})\S{1,20}\s*")
+# most 20 characters, with no three digits in a row, and spaces around it, 40
+# characters in all at most. The length is checked before any pattern runs, and the
+# pattern cannot backtrack (its spaces and its word share no character), so the
+# work is bounded whatever is texted: a pattern that looked ahead for digits from
+# every leading space took seconds over 20,000 of them.
+REMEMBERED_LENGTH = 40
+REMEMBERED = re.compile(r"\s*(\S{1,20})\s*")
+THREE_DIGITS = re.compile(r"\d{3}")
+
+
+def remembered(body: str) -> bool:
+    if len(body) > REMEMBERED_LENGTH:
+        return False
+    word = REMEMBERED.fullmatch(body)
+    return word is not None and THREE_DIGITS.search(word.group(1)) is None
 
 
 def page(line, pack, node: str) -> Response:
@@ -65,7 +78,7 @@ def remember_turns(state) -> None:
 def decided(pack, event: Event) -> tuple[Reply, str]:
     """The turn's answer from a fresh session (Redis's stand-in), and the turn decided
     from every menu as the answer script reads it."""
-    if event.kind == EventKind.TEXT and REMEMBERED.fullmatch(event.value):
+    if event.kind == EventKind.TEXT and remembered(event.value):
         return current_app.extensions[DECIDED][pack.id](event.value)
     return _decide(pack, event.value, event.kind)
 

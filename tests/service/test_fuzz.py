@@ -1,11 +1,13 @@
-"""Any form Twilio could send - or junk that merely carries a valid signature - gets a
-200, valid TwiML, and the 999 line first, on every webhook URL.
+"""Any form Twilio could send - or junk of Twilio's shape that carries a valid signature -
+gets a 200, valid TwiML, and the 999 line first, on every webhook URL; a form Twilio
+could not have sent gets 403.
 
 ``make test`` runs a few hundred examples; ``make soak`` runs 10,000 or more
 (``SIGNPOST_FUZZ_EXAMPLES``).
 """
 
 import os
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -51,6 +53,14 @@ ENDPOINTS = {
 }
 
 
+def twilio_shaped(form) -> bool:
+    """Could Twilio have sent it? Its field names are letters and digits, and its SIDs
+    two capitals and 32 hex digits; anything else is refused before it is read."""
+    return all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,63}", name)
+               and (not name.endswith("Sid") or re.fullmatch(r"[A-Z]{2}[0-9a-fA-F]{32}", value))
+               for name, value in form)
+
+
 def first_words(response) -> str:
     root = ET.fromstring(response.content)
     assert root.tag == "Response"
@@ -68,6 +78,9 @@ def test_any_form_gets_200_valid_twiml_and_999_first(twilio, path):
     @given(form=forms)
     def check(form):
         response = twilio.post(path, form)
+        if not twilio_shaped(form):
+            assert response.status_code == 403, response.text[:200]
+            return
         assert response.status_code == 200, response.text[:200]
         said = first_words(response)
         if ENDPOINTS[path] is None:
@@ -83,8 +96,9 @@ def test_any_form_gets_200_valid_twiml_and_999_first(twilio, path):
 
 def test_invalid_utf8_and_broken_escapes_still_get_the_999_line(twilio):
     # Bytes that are not UTF-8 are left percent-encoded by werkzeug: that is what is signed.
-    body = "From=%2B447400123456&Body=%FF%FE%zz&To=" + LINE_NUMBER.replace("+", "%2B")
-    params = [("From", TEXTER), ("Body", "%FF%FE%zz"), ("To", LINE_NUMBER)]
+    sid = "SM" + "1" * 32
+    body = f"From=%2B447400123456&Body=%FF%FE%zz&MessageSid={sid}&To=" + LINE_NUMBER.replace("+", "%2B")
+    params = [("From", TEXTER), ("Body", "%FF%FE%zz"), ("MessageSid", sid), ("To", LINE_NUMBER)]
     from werkzeug.datastructures import MultiDict
 
     signature = twilio.sign("/sms", MultiDict(params))

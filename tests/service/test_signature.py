@@ -20,7 +20,7 @@ def test_signature_with_another_token_gets_403(live):
 
 
 def test_replayed_signature_with_changed_parameters_gets_403(twilio):
-    params = {"From": TEXTER, "Body": "hi", "MessageSid": "SM1"}
+    params = {"From": TEXTER, "Body": "hi", "MessageSid": "SM" + "1" * 32}
     signature = twilio.sign("/sms", MultiDict(params))
     assert twilio.post("/sms", params, signature=signature).status_code == 200
     tampered = {**params, "Body": "STOP"}

@@ -4,6 +4,7 @@ import json
 import threading
 
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -70,22 +71,24 @@ def test_missing_fields_still_get_the_menu(twilio):
 
 class TestDedupe:
     def test_same_message_sid_gets_the_identical_reply_and_acts_once(self, twilio, redis_client):
-        twilio.sms("hi", sid="SM-first")
-        first = message_text(twilio.sms("signs", sid="SM-dup"))
+        twilio.sms("hi", sid="SM" + "1" * 32)
+        first = message_text(twilio.sms("signs", sid="SM" + "2" * 32))
         # The texter moves on, then Twilio retries the earlier delivery.
-        message_text(twilio.sms("steps", sid="SM-next"))
-        retried = message_text(twilio.sms("signs", sid="SM-dup"))
+        message_text(twilio.sms("steps", sid="SM" + "3" * 32))
+        retried = message_text(twilio.sms("signs", sid="SM" + "2" * 32))
         assert retried == first
         session = next(redis_client.scan_iter(f"{PREFIX}session:*"))
         assert json.loads(redis_client.get(session))["node"] == "steps"
         day = next(redis_client.scan_iter(f"{PREFIX}stats:*"))
         assert redis_client.hget(day, "sms:signs") == b"1"
 
-    def test_idempotency_token_header_dedupes_when_there_is_no_message_sid(self, twilio, redis_client):
+    def test_idempotency_token_header_dedupes_when_there_is_no_message_sid(self, serve, config, redis_client):
+        # With a token every text must carry its MessageSid; without one (local trials) the header serves.
+        local = serve(config.with_(auth_token="", secret_key="")).url + "/sms"
         params = {"From": TEXTER, "Body": "signs"}
         headers = {"I-Twilio-Idempotency-Token": "token-1"}
-        first = message_text(twilio.post("/sms", params, headers=headers))
-        again = message_text(twilio.post("/sms", {**params, "Body": "steps"}, headers=headers))
+        first = message_text(requests.post(local, data=params, headers=headers, timeout=5))
+        again = message_text(requests.post(local, data={**params, "Body": "steps"}, headers=headers, timeout=5))
         assert again == first
         day = next(redis_client.scan_iter(f"{PREFIX}stats:*"))
         assert redis_client.hgetall(day) == {b"sms:signs": b"1"}
@@ -95,7 +98,7 @@ class TestDedupe:
 
         def send():
             barrier.wait()
-            replies.append(message_text(twilio.sms("how", sid="SM-race")))
+            replies.append(message_text(twilio.sms("how", sid="SM" + "4" * 32)))
 
         threads = [threading.Thread(target=send) for _ in range(8)]
         for t in threads:
@@ -156,6 +159,6 @@ def test_a_worker_remembers_common_words_but_no_number_or_sentence(live, twilio)
     common = ["hi", "1", "Helpline", "steps"]
     personal = ["07400123456", "+447400123456", "call me 07400 123456", "my son is 14", "x" * 21]
     for n, body in enumerate(common + personal):
-        assert message_text(twilio.sms(body, sid=f"SM-remember-{n}")).startswith(EMERGENCY_SMS)
+        assert message_text(twilio.sms(body, sid=f"SM{n:032x}")).startswith(EMERGENCY_SMS)
     caches = live.app.extensions[DECIDED].values()
     assert sum(cache.cache_info().currsize for cache in caches) == len(common)

@@ -309,7 +309,7 @@ def test_unsigned_requests_are_refused(live):
 
 def test_fallback_needs_no_redis_and_says_999_the_helpline_and_goodbye(serve, config):
     down = Twilio(serve(config.with_(redis_url="redis://127.0.0.1:1/0")).url)
-    root = voice_twiml(down.post("/voice/fallback", {"CallSid": "CA1", "From": "anonymous"}))
+    root = voice_twiml(down.post("/voice/fallback", {"CallSid": "CA" + "1" * 32, "From": "anonymous"}))
     assert_999_first(root)
     assert POSH_SPOKEN in " ".join(spoken(root)) and spoken(root)[-1].endswith("Goodbye.")
     assert root[-1].tag == "Hangup"
@@ -353,7 +353,7 @@ def test_a_bug_is_answered_with_the_fallback_not_a_5xx(twilio, at, monkeypatch, 
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("service.web.voice.step", broken)
-    root = voice_twiml(twilio.post("/voice", {"CallSid": "CA9", "From": "+447400123456"}))
+    root = voice_twiml(twilio.post("/voice", {"CallSid": "CA" + "9" * 32, "From": "+447400123456"}))
     assert_999_first(root)
     assert root[-1].tag == "Hangup" and POSH_SPOKEN in " ".join(spoken(root))
     assert any(r.levelname == "ERROR" and "voice webhook failed" in r.getMessage() for r in captured_logs.records)
@@ -399,7 +399,7 @@ def test_missing_fields_still_get_999_and_the_menu(twilio, at):
 def test_any_input_gets_200_valid_twiml_and_999_first(
     twilio, at, captured_logs, step, digits, speech, caller, dial, state
 ):
-    form = {"CallSid": "CA-any", "From": caller, "Digits": digits, "SpeechResult": speech}
+    form = {"CallSid": "CA" + "a" * 32, "From": caller, "Digits": digits, "SpeechResult": speech}
     if dial:
         form["DialCallStatus"] = dial
     root = voice_twiml(twilio.post(f"/voice/step?{urlencode({'n': step, 's': state})}", form))
