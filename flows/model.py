@@ -49,7 +49,8 @@ class FollowUpOutcome(StrEnum):
     DUPLICATE = "duplicate"  # already asked for: this is a retry
     NOT_ALLOWED = "not_allowed"  # not a number the line may text
     OPTED_OUT = "opted_out"
-    CAPPED = "capped"  # the number's or the line's allowance is used up
+    CAPPED = "capped"  # the call's, the caller's or the number's allowance is used up
+    BUSY = "busy"  # the whole line's hourly allowance is used up
     UNAVAILABLE = "unavailable"  # could not even be asked (Redis down, a bug)
 
 
@@ -84,6 +85,7 @@ class Session:
     silences: int = 0
     slow: bool = False
     pending: dict | None = None
+    transfers: int = 0  # put-throughs to a helpline so far in this call
 
     def to_dict(self) -> dict:
         """Only what differs from a fresh session: it is written on every turn."""
@@ -102,16 +104,18 @@ class Session:
         menu, node = data.get("menu"), data.get("node")
         trail, silences = data.get("trail", []), data.get("silences", 0)
         slow, pending = data.get("slow", False), data.get("pending")
+        transfers = data.get("transfers", 0)
         if not (
             all(v is None or isinstance(v, str) for v in (menu, node))
             and isinstance(trail, list) and all(isinstance(t, str) for t in trail)
             and type(silences) is int and silences >= 0
             and isinstance(slow, bool)
+            and type(transfers) is int and transfers >= 0
             and (pending is None or _plain_pending(pending))
         ):
             return cls(channel=channel)
         return cls(channel=channel, menu=menu, node=node, trail=trail, silences=silences,
-                   slow=slow, pending=pending)
+                   slow=slow, pending=pending, transfers=transfers)
 
 
 def _plain_pending(pending: object) -> bool:

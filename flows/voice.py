@@ -67,12 +67,18 @@ SILENCES_BEFORE_GOODBYE = 3
 NUMBER_TRIES = 3
 # What the line sends when the caller asks from a menu rather than from a topic.
 FOLLOWUP_TOPIC = "followup"
-# How asking for a follow-up went, and what the caller is told.
+# How asking for a follow-up went, and what the caller is told. Opted out, over an
+# allowance and "may not be texted" all get the one neutral answer: a different one
+# would tell anyone who keys a number whether its owner texted STOP. Only the line's
+# own ceiling is worded as what it is, the line being busy.
 OUTCOMES = {
     FollowUpOutcome.QUEUED: Phrase.SENT, FollowUpOutcome.DUPLICATE: Phrase.SENT,
-    FollowUpOutcome.NOT_ALLOWED: Phrase.CANNOT_TEXT, FollowUpOutcome.OPTED_OUT: Phrase.OPTED_OUT,
-    FollowUpOutcome.CAPPED: Phrase.CAPPED, FollowUpOutcome.UNAVAILABLE: Phrase.SEND_FAILED,
+    FollowUpOutcome.NOT_ALLOWED: Phrase.CANNOT_TEXT, FollowUpOutcome.OPTED_OUT: Phrase.CANNOT_TEXT,
+    FollowUpOutcome.CAPPED: Phrase.CANNOT_TEXT, FollowUpOutcome.BUSY: Phrase.LINE_BUSY,
+    FollowUpOutcome.UNAVAILABLE: Phrase.SEND_FAILED,
 }
+# Put-throughs to a helpline in one call: each is a call the line pays for.
+TRANSFERS_PER_CALL = 2
 _DIAL_ANSWERED = ("completed", "answered")
 _TRAIL_MAX = 5
 
@@ -137,7 +143,7 @@ def _choose(pack: Pack, session: Session, event: Event, services: Services) -> t
         if 1 <= _choice(said) <= len(options):
             return _go(pack, session, options[_choice(said) - 1], event)
     else:
-        actions = _actions(pack, node, event.at)
+        actions = _actions(pack, node, event.at, session.transfers)
         said = {key: f"#{action}" for action, key in actions.items()}.get(said, said)
         if said == "#transfer" and "transfer" in actions:
             return _transfer(pack, session, node)
@@ -190,15 +196,16 @@ def _go(pack: Pack, session: Session, node: str, event: Event) -> tuple[VoiceRep
 
 # --- what the caller hears ------------------------------------------------------
 
-def _actions(pack: Pack, topic_id: str, at: dt.datetime | None) -> dict[str, str]:
+def _actions(pack: Pack, topic_id: str, at: dt.datetime | None, transfers: int = 0) -> dict[str, str]:
     """What a caller can do after a topic, and its key: get it by text, be put through.
 
     Fixed keys, so that a key means the same on a page whatever the hour: "put me
-    through" is left out while the helpline is closed, and "text me" keeps its key.
+    through" is left out while the helpline is closed, or once the call has been put
+    through ``TRANSFERS_PER_CALL`` times, and "text me" keeps its key.
     """
     topic = pack.topics[topic_id]
     actions = {"text": TEXT_KEY}
-    if topic.transfer and _open(pack, topic.transfer, at):
+    if topic.transfer and transfers < TRANSFERS_PER_CALL and _open(pack, topic.transfer, at):
         actions["transfer"] = TRANSFER_KEY
     return actions
 
@@ -217,7 +224,7 @@ def _choices(pack: Pack, session: Session, node: str, at: dt.datetime | None,
     if node in pack.menus:
         lines = spoken_options(pack, pack.menus[node])
     else:
-        actions = _actions(pack, node, at)
+        actions = _actions(pack, node, at, session.transfers)
         if not offer_text:
             del actions["text"]
         # The offer names what will be sent: another page is the links, never "this".
@@ -242,7 +249,7 @@ def _keys(pack: Pack, session: Session, node: str) -> str:
     return " ".join(keys)
 
 
-def _content(pack: Pack, node: str, at: dt.datetime | None) -> list[str]:
+def _content(pack: Pack, node: str, at: dt.datetime | None, transfers: int = 0) -> list[str]:
     if node in pack.menus:
         menu: Menu = pack.menus[node]
         return [menu.intro] if menu.intro else []
@@ -251,7 +258,8 @@ def _content(pack: Pack, node: str, at: dt.datetime | None) -> list[str]:
     topic = pack.topics[node]
     if topic.transfer and topic.transfer in pack.openings:
         if _open(pack, topic.transfer, at):
-            lines.append(pack.voice_say[Phrase.OPEN_NOW])
+            if transfers < TRANSFERS_PER_CALL:
+                lines.append(pack.voice_say[Phrase.OPEN_NOW])
         elif at is not None:
             opens = pack.openings[topic.transfer].next_opening(at)
             if opens is not None:
@@ -278,7 +286,7 @@ def _present(pack: Pack, session: Session, node: str, event: Event, before=(), f
     if node in pack.menus:
         session = replace(session, menu=node)
     session = replace(session, node=node, pending=None)
-    said = [*before, *(_content(pack, node, event.at) if full else ()),
+    said = [*before, *(_content(pack, node, event.at, session.transfers) if full else ()),
             *_choices(pack, session, node, event.at, offer_text)]
     return VoiceReply(node, tuple(said), Listen.MENU, _hints(pack, node), session.slow), session
 
@@ -300,6 +308,7 @@ def _transfer(pack: Pack, session: Session, topic_id: str) -> tuple[VoiceReply, 
     number = pack.numbers[pack.topics[topic_id].transfer]
     target = e164(number.number, pack.region) or number.number
     said = (pack.voice_say[Phrase.PUTTING_THROUGH],)
+    session = replace(session, transfers=session.transfers + 1)
     return VoiceReply(topic_id, said, Listen.NOTHING, slow=session.slow, dial=target), session
 
 

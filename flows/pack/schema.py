@@ -88,8 +88,7 @@ class Phrase(StrEnum):
     TOO_MANY_TRIES = "too_many_tries"
     SENT = "sent"
     CANNOT_TEXT = "cannot_text"
-    OPTED_OUT = "opted_out"
-    CAPPED = "capped"
+    LINE_BUSY = "line_busy"
     SEND_FAILED = "send_failed"
 
 

@@ -6,11 +6,21 @@ at once with what will happen, so the caller can be told: one Lua script decides
 other cannot both pass a check, and a retried webhook neither queues again nor
 uses up the caller's allowance.
 
-Caps, against SMS pumping fraud (bots "asking" for texts to premium or foreign
-numbers, paid per message): at most ``followups_per_number_per_day`` per number in
-any 24 hours, and ``followups_per_hour`` for the whole line in any hour. Both are
-sliding windows (sorted sets of follow-up ids by time), so no burst at a window's
-edge doubles them.
+Caps, against SMS pumping fraud (bots, or one caller keying number after number, to
+have texts sent to numbers that pay per message), all in any sliding window, none
+passable by racing webhooks:
+
+- a call: ``followups_per_call`` texts (2);
+- a calling number: ``followups_per_caller_per_day`` in 24 hours (3). Callers who
+  withhold their number have no number to count by, so they are counted together,
+  against ``followups_withheld_per_day`` (20): a lower figure would let one caller
+  stop every withheld caller (often a school's or council's switchboard) getting a text;
+- a number texted: ``followups_per_number_per_day`` in 24 hours (3);
+- the whole line: ``followups_per_hour`` (100): past it the caller hears the line is busy.
+
+Windows are sorted sets of follow-up ids by time, so no burst at a window's edge
+doubles them. The caller hears one neutral answer for opted out, over an allowance
+and "cannot be texted" alike (see ``flows.voice.OUTCOMES``).
 
 Everything kept is keyed by hash: the record of a follow-up by a hash of its job
 id, the per-number window by the number's HMAC. The raw number is only in the
@@ -28,23 +38,35 @@ from flows.model import FollowUp, FollowUpOutcome
 from flows.phones import classify
 from service.followups import delivery
 from service.state import keys
-from service.state.keys import FOLLOWUP_LINE_WINDOW, FOLLOWUP_NUMBER_WINDOW, RECORD_TTL
+from service.state.keys import FOLLOWUP_CALL_WINDOW, FOLLOWUP_LINE_WINDOW, FOLLOWUP_NUMBER_WINDOW, RECORD_TTL
 from service.state.pseudonyms import short, token_id
 
 log = logging.getLogger("signpost.followups")
 
+# KEYS: record, opt-out, number window, line window, call window, caller window
+# ARGV: now, number cap, line cap, number window, line window, follow-up id, person,
+#       record ttl, call cap, call window, caller cap (-1: no caller), caller window
 _REQUEST = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'duplicate' end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'opted_out' end
 local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[4]))
-if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[2]) then return 'capped' end
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[5]))
-if redis.call('ZCARD', KEYS[4]) >= tonumber(ARGV[3]) then return 'capped' end
-redis.call('ZADD', KEYS[3], now, ARGV[6])
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-redis.call('ZADD', KEYS[4], now, ARGV[6])
-redis.call('EXPIRE', KEYS[4], ARGV[5])
+local function full(key, window, cap)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - tonumber(window))
+  return redis.call('ZCARD', key) >= tonumber(cap)
+end
+if full(KEYS[5], ARGV[10], ARGV[9]) then return 'capped' end
+local by_caller = tonumber(ARGV[11]) >= 0
+if by_caller and full(KEYS[6], ARGV[12], ARGV[11]) then return 'capped' end
+if full(KEYS[3], ARGV[4], ARGV[2]) then return 'capped' end
+if full(KEYS[4], ARGV[5], ARGV[3]) then return 'busy' end
+local function add(key, window)
+  redis.call('ZADD', key, now, ARGV[6])
+  redis.call('EXPIRE', key, window)
+end
+add(KEYS[3], ARGV[4])
+add(KEYS[4], ARGV[5])
+add(KEYS[5], ARGV[10])
+if by_caller then add(KEYS[6], ARGV[12]) end
 redis.call('HSET', KEYS[1], 'outcome', 'queued', 'person', ARGV[7], 'at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[8])
 return 'queued'
@@ -65,8 +87,14 @@ def queue(line) -> Queue:
     return Queue(keys.FOLLOWUP_QUEUE, connection=line.store.redis)
 
 
-def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "") -> FollowUpOutcome:
-    """Queue one follow-up; say how it went (QUEUED, DUPLICATE, NOT_ALLOWED, OPTED_OUT or CAPPED).
+def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "",
+            call: str = "", caller: str | None = None) -> FollowUpOutcome:
+    """Queue one follow-up; say how it went (QUEUED, DUPLICATE, NOT_ALLOWED, OPTED_OUT,
+    CAPPED or BUSY).
+
+    ``call`` names the call asking (its pseudonym; by default the job), ``caller`` is the
+    calling number as Twilio gave it (``From``: a withheld one counts with every other;
+    None: no caller, as for a test's direct request).
 
     Fast enough for a webhook: one script, then RQ's enqueue; nothing is sent here. ``job_id``
     must be the same for a retried webhook (e.g. the CallSid and the step). Redis
@@ -86,11 +114,21 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
         return FollowUpOutcome.NOT_ALLOWED
     person = line.person(number.e164)
     config = line.config
+    caller_key, caller_cap = keys.followup_caller_window(line.person("withheld")), -1
+    if caller is not None:
+        calling = classify(caller, pack.region)
+        if calling.e164:
+            caller_key, caller_cap = (keys.followup_caller_window(line.person(calling.e164)),
+                                      config.followups_per_caller_per_day)
+        else:
+            caller_cap = config.followups_withheld_per_day
     outcome = FollowUpOutcome(line.store.redis.eval(
-        _REQUEST, 4,
+        _REQUEST, 6,
         record_key(job_id), keys.optout(person), keys.followup_window(person), keys.FOLLOWUP_LINE_WINDOW_KEY,
+        keys.followup_call_window(call or followup_id(job_id)), caller_key,
         f"{time.time():.6f}", config.followups_per_number_per_day, config.followups_per_hour,
         FOLLOWUP_NUMBER_WINDOW, FOLLOWUP_LINE_WINDOW, followup_id(job_id), person, RECORD_TTL,
+        config.followups_per_call, FOLLOWUP_CALL_WINDOW, caller_cap, FOLLOWUP_NUMBER_WINDOW,
     ).decode())
     if outcome == FollowUpOutcome.QUEUED:
         try:
@@ -100,11 +138,11 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
         except Exception:
             # The claim without a job would turn the webhook's retry into DUPLICATE
             # and the caller would get nothing: give the claim back.
-            (line.store.redis.pipeline()
-             .delete(record_key(job_id))
-             .zrem(keys.followup_window(person), followup_id(job_id))
-             .zrem(keys.FOLLOWUP_LINE_WINDOW_KEY, followup_id(job_id))
-             .execute())
+            given_back = line.store.redis.pipeline().delete(record_key(job_id))
+            for window in (keys.followup_window(person), keys.FOLLOWUP_LINE_WINDOW_KEY,
+                           keys.followup_call_window(call or followup_id(job_id)), caller_key):
+                given_back.zrem(window, followup_id(job_id))
+            given_back.execute()
             raise
     log.info("follow-up %s topic=%s to=%s", outcome, followup.topic, short(person))
     return outcome

@@ -29,6 +29,7 @@ RECORD_TTL = 7 * DAY  # long enough to answer "was it sent?", keyed by hash only
 FAILURE_TTL = MINUTE  # only a killed worker leaves a job in RQ's failed registry
 FOLLOWUP_NUMBER_WINDOW = DAY  # the per-number follow-up cap counts the last 24 hours
 FOLLOWUP_LINE_WINDOW = HOUR  # the line-wide follow-up cap counts the last hour
+FOLLOWUP_CALL_WINDOW = 4 * HOUR  # a call's follow-ups: Twilio ends any call at 4 hours
 
 # The RQ queue follow-up texts wait in (RQ names its own keys under ``rq:``).
 FOLLOWUP_QUEUE = "followups"
@@ -83,6 +84,16 @@ def followup_window(person: str) -> str:
 
 
 FOLLOWUP_LINE_WINDOW_KEY = f"{PREFIX}followup-window:all"
+
+
+def followup_call_window(call: str) -> str:
+    """The follow-ups one call asked for (named by the call's pseudonym)."""
+    return f"{PREFIX}followup-call:{call}"
+
+
+def followup_caller_window(person: str) -> str:
+    """The follow-ups one calling number asked for in the last day, whoever they went to."""
+    return f"{PREFIX}followup-caller:{person}"
 
 
 def followup_message(message: str) -> str:

@@ -32,13 +32,14 @@ def encode(session: Session, fernet: Fernet) -> str:
     """``session`` for a URL: short, and with any keyed number sealed."""
     if session.pending is None:
         # Most turns are a caller moving between menus: the same few states again and again.
-        return _encode_place(session.menu, session.node, tuple(session.trail), session.silences, session.slow)
+        return _encode_place(session.menu, session.node, tuple(session.trail), session.silences, session.slow,
+                             session.transfers)
     return _encoded(_conceal(session, fernet).to_dict())
 
 
 @functools.lru_cache(maxsize=1024)
-def _encode_place(menu, node, trail, silences, slow) -> str:
-    return _encoded(Session("voice", menu, node, list(trail), silences, slow).to_dict())
+def _encode_place(menu, node, trail, silences, slow, transfers) -> str:
+    return _encoded(Session("voice", menu, node, list(trail), silences, slow, transfers=transfers).to_dict())
 
 
 def _encoded(data: dict) -> str:

@@ -162,7 +162,8 @@ def request_followup(line, pack, followup: FollowUp, turn: Turn, n: int) -> Foll
             log.info("voice call=%s step=%s repeat delivery: not queued again", short(call), n)
             return FollowUpOutcome.DUPLICATE
         outcome = followups.request(line, followup, job_id=f"voice-{call}-{n}", pack=pack,
-                                    called=request.form.get("To", ""))
+                                    called=request.form.get("To", ""), call=call,
+                                    caller=request.form.get("From", ""))
     except Exception:
         log.exception("voice call=%s step=%s follow-up could not be queued", short(call), n)
         outcome = FollowUpOutcome.UNAVAILABLE

@@ -1,0 +1,98 @@
+"""Asking for texts, as someone pumping SMS would: over signed HTTP, with the real
+flow, Lua script and queue. Texts are paid per message, so a caller who keys number
+after number, calls again and again, or keys the number of someone who texted STOP
+must get no more than a genuine caller would, and learn nothing."""
+
+import datetime as dt
+
+import pytest
+from rq import Queue
+
+from service.state import keys
+from service.web.voice import CLOCK
+from tests.support import Twilio, message_text
+
+TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
+NEUTRAL = "Sorry, I cannot send a text to that number."
+# Numbers a pumping caller keys, one after another (valid UK mobiles).
+TARGETS = [f"0740055{n:04d}" for n in range(6)]
+
+
+@pytest.fixture
+def in_opening_hours(live):
+    live.app.config[CLOCK] = lambda: TUESDAY_11AM
+
+
+def queued(redis_client) -> int:
+    return len(Queue(keys.FOLLOWUP_QUEUE, connection=redis_client).job_ids)
+
+
+def key_and_confirm(call, number: str) -> str:
+    """From anywhere in the call: "text me the links", key ``number``, confirm. What was said."""
+    call.say("text me the links")
+    if "ending" in call.text:  # a mobile caller is offered their own number first
+        call.press("2")
+    call.press(number)
+    assert "You keyed" in call.text
+    call.press("1")
+    return call.text
+
+
+def test_one_call_gets_two_texts_however_many_numbers_it_keys(twilio, redis_client):
+    call = twilio.call_start(from_="anonymous")
+    heard = [key_and_confirm(call, number) for number in TARGETS[:4]]
+    assert ["on its way" in h for h in heard] == [True, True, False, False]
+    assert all(NEUTRAL in h for h in heard[2:])
+    assert queued(redis_client) == 2
+
+
+def test_a_calling_number_gets_three_texts_a_day_over_many_calls(twilio, redis_client):
+    heard = [key_and_confirm(twilio.call_start(from_="+447400999001"), number) for number in TARGETS[:5]]
+    assert ["on its way" in h for h in heard] == [True, True, True, False, False]
+    assert NEUTRAL in heard[3]
+    assert queued(redis_client) == 3
+    # Another caller has an allowance of their own.
+    assert "on its way" in key_and_confirm(twilio.call_start(from_="+447400999002"), TARGETS[5])
+
+
+def test_an_opted_out_number_gets_the_same_answer_as_any_refusal(serve, config, redis_client):
+    twilio = Twilio(serve(config.with_(followups_per_number_per_day=1)).url)
+    opted_out, used_up = "+447400550000", "+447400550001"
+    message_text(twilio.sms("STOP", sender=opted_out))
+    assert "on its way" in key_and_confirm(twilio.call_start(from_="anonymous"), "07400550001")
+    told = {
+        "opted out": key_and_confirm(twilio.call_start(from_="+447400999003"), "07400550000"),
+        "used up": key_and_confirm(twilio.call_start(from_="+447400999004"), "07400550001"),
+    }
+    said = {why: text[text.index("Sorry"):text.index(".", text.index("Sorry")) + 1] for why, text in told.items()}
+    assert said == {"opted out": NEUTRAL, "used up": NEUTRAL}
+    assert not any(word in text for text in told.values() for word in ("START", "asked for no texts", "today"))
+    assert queued(redis_client) == 1
+
+
+def test_the_line_wide_ceiling_is_told_as_the_line_being_busy(serve, config, redis_client):
+    twilio = Twilio(serve(config.with_(followups_per_hour=1)).url)
+    assert "on its way" in key_and_confirm(twilio.call_start(from_="anonymous"), TARGETS[0])
+    busy = key_and_confirm(twilio.call_start(from_="+447400999005"), TARGETS[1])
+    assert "the line is too busy to send texts just now" in busy
+    assert "most texts allowed" not in busy and queued(redis_client) == 1
+
+
+def test_a_keyed_number_is_texted_only_once_the_caller_confirms_it(twilio, redis_client):
+    call = twilio.call_start(from_="anonymous").say("text me the links").press(TARGETS[0])
+    assert "You keyed 0 7 4 0 0, 5 5 0 0 0 0" in call.text and queued(redis_client) == 0
+    call.press("2")  # not right: key it again
+    assert "Please key in a UK mobile number" in call.text and queued(redis_client) == 0
+
+
+def test_a_call_is_put_through_twice_at_most(twilio, in_opening_hours):
+    call = twilio.call_start(from_="+447400999006")
+    for _ in range(2):
+        call.press("2").press("1")  # helplines (open), put through
+        assert call.root.find("Dial") is not None
+        call.dial_ends("completed")
+    call.press("2")
+    assert "put through" not in call.text
+    call.say("put me through")
+    assert call.root.find("Dial") is None
+
