@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
 
 from flows.phones import DEFAULT_TEXT_REGIONS, e164
 from messages import DEFAULT_PACK_DIR
@@ -12,6 +14,19 @@ LOOPBACK_HOSTS = frozenset(["127.0.0.1", "localhost", "::1", "[::1]"])
 # Used only when no secret is configured and signatures are not checked (local
 # trials): hashes stay stable across restarts so sessions survive a reload.
 DEVELOPMENT_SECRET = "signpost-development-only-secret"
+# A secret key this long or longer, with a token set: an HMAC of a UK mobile number
+# under a short or public key is reversed by hashing every number (about a second).
+MIN_SECRET_LENGTH = 32
+
+
+def is_loopback_url(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class ConfigError(ValueError):
@@ -69,6 +84,9 @@ class Config:
     voice: str = ""
     # Follow-up texts: caps against SMS pumping fraud, and how delivery retries.
     followups_per_number_per_day: int = 3
+    followups_per_call: int = 2
+    followups_per_caller_per_day: int = 3
+    followups_withheld_per_day: int = 20
     followups_per_hour: int = 100
     followup_retry_seconds: int = 10 * 60
     followup_send_timeout: float = 10.0
@@ -85,14 +103,34 @@ class Config:
         return (self.secret_key or DEVELOPMENT_SECRET).encode()
 
     def validate(self) -> Config:
-        if self.auth_token and not self.secret_key:
+        if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
+            raise ConfigError("PUBLIC_BASE_URL must be an origin such as https://line.example.org")
+        if self.auth_token:
+            self._validate_for_twilio()
+        return self
+
+    def _validate_for_twilio(self) -> None:
+        """With a token the line faces the internet: refuse what would make it unsafe there."""
+        key = self.secret_key
+        if not key:
             raise ConfigError(
                 "SIGNPOST_SECRET_KEY must be set when TWILIO_AUTH_TOKEN is set: it keys the "
                 "hashing of phone numbers, and the development default is public."
             )
-        if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
-            raise ConfigError("PUBLIC_BASE_URL must be an origin such as https://line.example.org")
-        return self
+        if len(key.strip()) < MIN_SECRET_LENGTH or key == DEVELOPMENT_SECRET or key == self.auth_token:
+            raise ConfigError(
+                f"SIGNPOST_SECRET_KEY must be a secret of its own, at least {MIN_SECRET_LENGTH} "
+                "characters, not the development default and not the auth token: a pseudonym "
+                "under a short or known key is turned back into the phone number by hashing "
+                "every number. Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        for name, url in (("PUBLIC_BASE_URL", self.public_base_url),
+                          ("TWILIO_API_BASE_URL", self.api_base_url)):
+            if url.startswith("http://") and not is_loopback_url(url):
+                raise ConfigError(
+                    f"{name} must be https (plain http only to this machine): over http the "
+                    "signed URLs, and for the API the auth token, cross the network in clear."
+                )
 
     def with_(self, **changes) -> Config:
         return replace(self, **changes)
@@ -128,6 +166,11 @@ class Config:
             voice=env.get("SIGNPOST_VOICE", ""),
             followups_per_number_per_day=number(
                 "SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY", defaults.followups_per_number_per_day),
+            followups_per_call=number("SIGNPOST_FOLLOWUPS_PER_CALL", defaults.followups_per_call),
+            followups_per_caller_per_day=number(
+                "SIGNPOST_FOLLOWUPS_PER_CALLER_PER_DAY", defaults.followups_per_caller_per_day),
+            followups_withheld_per_day=number(
+                "SIGNPOST_FOLLOWUPS_WITHHELD_PER_DAY", defaults.followups_withheld_per_day),
             followups_per_hour=number("SIGNPOST_FOLLOWUPS_PER_HOUR", defaults.followups_per_hour),
             followup_retry_seconds=number("SIGNPOST_FOLLOWUP_RETRY_SECONDS", defaults.followup_retry_seconds),
             followup_send_timeout=number(

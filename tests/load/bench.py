@@ -66,7 +66,7 @@ def signed_requests(base: str, count: int, step_url: str | None, first: int = 0)
 def first_step_url(base: str) -> str | None:
     """The action URL a new call's answer names (it carries the call's state), or None
     when the line has no voice."""
-    params = {"CallSid": "CA-bench-probe", "From": "+447400000000", "To": "+441234567890"}
+    params = {"CallSid": "CA" + "f" * 32, "From": "+447400000000", "To": "+441234567890"}
     signature = RequestValidator(TOKEN).compute_signature(base + "/voice", params)
     answer = requests.post(base + "/voice", data=params, headers={"X-Twilio-Signature": signature}, timeout=5)
     gather = ET.fromstring(answer.content).find("Gather") if answer.status_code == 200 else None
@@ -127,7 +127,7 @@ def main() -> int:
     procfile = dict(l.split(":", 1) for l in (ROOT / "Procfile").read_text().splitlines() if ":" in l)
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
-           "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN, "SIGNPOST_SECRET_KEY": "bench",
+           "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN, "SIGNPOST_SECRET_KEY": "bench-secret-key-0123456789abcdef-0123",
            "WEB_CONCURRENCY": str(args.workers), "SIGNPOST_STATE_DIR": str(work / "state")}
     web = procfile["web"].strip()
     apps = {

@@ -4,7 +4,7 @@ import pytest
 
 from service.config import Config, ConfigError
 
-PRODUCTION = {"TWILIO_AUTH_TOKEN": "token", "SIGNPOST_SECRET_KEY": "secret",
+PRODUCTION = {"TWILIO_AUTH_TOKEN": "token", "SIGNPOST_SECRET_KEY": "a-production-secret-key-0123456789abcdef",
               "PUBLIC_BASE_URL": "https://line.example.org/"}
 
 

@@ -140,7 +140,7 @@ def test_a_stored_answer_sealed_under_an_old_key_is_answered_afresh(serve, confi
     # An answer that reads the caller's number back rests only sealed.
     stored = [redis_client.get(k) for k in redis_client.scan_iter("signpost:delivery:voice:*")]
     assert stored and not [v for v in stored if b"4 5 6" in v]
-    rotated = Twilio(serve(config.with_(secret_key="a-rotated-secret")).url)
+    rotated = Twilio(serve(config.with_(secret_key="a-rotated-secret-key-0123456789abcdef")).url)
     again = rotated.post(action, {"CallSid": call.sid, "From": TEXTER, "Digits": "1"})
     root = voice_twiml(again)
     assert_999_said(spoken(root))
