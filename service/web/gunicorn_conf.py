@@ -7,15 +7,26 @@ server binds loopback only and refuses any other address.
 import os
 import sys
 
-from service.config import LOOPBACK_HOSTS
+# Each connection is a greenlet (gevent), not one of a few threads: a client that
+# sends its headers a line every few seconds holds a greenlet costing a few KB, and
+# every other webhook is still answered at once (tests/load/slow_clients.py measures
+# it: 100 such clients kept every webhook of gthread's 16 threads waiting, and none of
+# gevent's). Patched here, in the master, before the app is preloaded, so the locks
+# the app creates at start-up (the Redis pool's, logging's) are gevent's too.
+from gevent import monkey
+
+monkey.patch_all()
+
+from service.config import LOOPBACK_HOSTS  # noqa: E402
 
 _token = bool(os.environ.get("TWILIO_AUTH_TOKEN"))
 bind = [f"{'0.0.0.0' if _token else '127.0.0.1'}:{os.environ.get('PORT', '5000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Threads let a worker answer another webhook while one waits on Redis; the work
-# itself is short, so a few threads per process are enough.
-worker_class = "gthread"
-threads = int(os.environ.get("SIGNPOST_WEB_THREADS", "8"))
+# A worker answers other webhooks while one waits on Redis or on a slow client.
+worker_class = "gevent"
+# Open connections a worker holds at once, slow ones included; past this it stops
+# accepting until one closes.
+worker_connections = int(os.environ.get("SIGNPOST_WEB_CONNECTIONS", "1000"))
 # Load the pack once, before forking: a broken pack stops start-up, and the
 # workers share its memory.
 preload_app = True
