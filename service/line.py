@@ -12,7 +12,7 @@ from flows.phones import e164, sender
 from service.config import Config, ConfigError
 from service.state.journal import OptOutJournal
 from service.state.pseudonyms import address_id, number_id
-from service.state.store import Store, connect
+from service.state.store import EvictionPolicyError, Store, check_eviction_policy, connect
 
 log = logging.getLogger("signpost")
 
@@ -55,6 +55,10 @@ class Line:
         """Load every pack (any problem stops start-up) and connect to Redis lazily."""
         pack, packs = load_packs(config)
         client = connect(config.redis_url, config.redis_timeout)
+        try:
+            check_eviction_policy(client, log)
+        except EvictionPolicyError as exc:
+            raise ConfigError(str(exc)) from None
         store = Store(client, config.session_ttl, config.dedupe_ttl)
         return cls(config=config, pack=pack, store=store, packs=packs)
 

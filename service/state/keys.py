@@ -7,7 +7,10 @@ except the queued follow-up job, which RQ names and which expires (``JOB_TTL``).
 
 How long things live, and why:
 - a texter's session: ``Config.session_ttl`` (30 minutes) after their last text;
-- a webhook's answer, for Twilio's retries: ``Config.dedupe_ttl`` (a day);
+- a text's answer, for Twilio's retries: ``Config.dedupe_ttl`` (a day);
+- a call step's replay record (its time and a text's outcome, a few dozen bytes),
+  for Twilio's retries: ``VOICE_REPLAY_TTL``, ten minutes: a call step is retried
+  within seconds, while the caller waits, or never;
 - daily counts: ``STATS_TTL``, a year and a month;
 - the flood limit's count: ``REPLY_WINDOW``, an hour from the first reply;
 - an opt-out: for ever, until the person opts back in;
@@ -29,6 +32,7 @@ RECORD_TTL = 7 * DAY  # long enough to answer "was it sent?", keyed by hash only
 FAILURE_TTL = MINUTE  # only a killed worker leaves a job in RQ's failed registry
 FOLLOWUP_NUMBER_WINDOW = DAY  # the per-number follow-up cap counts the last 24 hours
 FOLLOWUP_LINE_WINDOW = HOUR  # the line-wide follow-up cap counts the last hour
+VOICE_REPLAY_TTL = 10 * MINUTE  # a call step's retry record: Twilio retries while the caller waits
 FOLLOWUP_CALL_WINDOW = 4 * HOUR  # a call's follow-ups: Twilio ends any call at 4 hours
 
 # The RQ queue follow-up texts wait in (RQ names its own keys under ``rq:``).

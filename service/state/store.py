@@ -29,7 +29,7 @@ from redis.retry import Retry
 
 from flows.model import Reply, Session
 from service.state import keys
-from service.state.keys import REPLY_WINDOW, STATS_TTL
+from service.state.keys import REPLY_WINDOW, STATS_TTL, VOICE_REPLAY_TTL
 
 UK = ZoneInfo("Europe/London")
 
@@ -113,6 +113,45 @@ if ARGV[4] ~= '' then
 end
 return false
 """
+
+
+# Eviction policies (Redis's maxmemory-policy) and what they would do to the line.
+# allkeys-*: any key may go when memory is full, opt-outs (kept without a TTL) among
+# them, so a number that texted STOP could be texted again. volatile-*: only keys
+# with a TTL, but those include the follow-up caps' windows, so a full Redis could
+# let a number past its cap. noeviction: a full Redis refuses writes instead, the
+# webhooks answer as they do when Redis is away, and nothing is forgotten.
+UNSAFE_EVICTION = "allkeys-"
+RISKY_EVICTION = "volatile-"
+
+
+class EvictionPolicyError(RuntimeError):
+    """Redis may evict keys the line must never lose."""
+
+
+def check_eviction_policy(client: redis.Redis, log) -> str | None:
+    """Read Redis's ``maxmemory-policy``: raise on an ``allkeys-*`` policy, warn on a
+    ``volatile-*`` one. A Redis that cannot be asked (down, or CONFIG disabled, as on
+    some managed services) gets a warning: the line still starts. Returns the policy
+    when it was read."""
+    try:
+        policy = client.config_get("maxmemory-policy").get("maxmemory-policy")
+    except redis.ResponseError as exc:
+        log.warning("could not read Redis's maxmemory-policy (%s): the line needs noeviction; "
+                    "check it with your Redis provider", exc)
+        return None
+    except redis.RedisError as exc:
+        log.warning("could not read Redis's maxmemory-policy (%s): Redis is not answering", type(exc).__name__)
+        return None
+    policy = policy.decode() if isinstance(policy, bytes) else policy
+    if policy and policy.startswith(UNSAFE_EVICTION):
+        raise EvictionPolicyError(
+            f"Redis's maxmemory-policy is {policy}: it can evict keys without a TTL, such as "
+            "opt-outs, so a number that texted STOP could be texted again. Set it to noeviction.")
+    if policy and policy.startswith(RISKY_EVICTION):
+        log.warning("Redis's maxmemory-policy is %s: a full Redis would evict keys with a TTL, "
+                    "follow-up allowance windows among them; the line needs noeviction", policy)
+    return policy
 
 
 def connect(url: str, timeout: float) -> redis.Redis:
@@ -206,7 +245,7 @@ class Store:
         earlier delivery of it already has: then return that answer, and count nothing."""
         result = self._claim(
             keys=[turn.delivery_key, keys.stats(turn.pack, day or uk_today())],
-            args=["1" if turn.delivery else "0", answer, self.dedupe_ttl,
+            args=["1" if turn.delivery else "0", answer, VOICE_REPLAY_TTL,
                   f"{turn.channel}:{counted}" if counted else "", STATS_TTL],
         )
         return result.decode() if result is not None else None

@@ -1,4 +1,4 @@
-"""A call's state as it travels in the next step's URL, and answers as they rest in Redis.
+"""A call's state as it travels in the next step's URL.
 
 The state is the flow's :class:`~flows.model.Session`, as compact JSON in URL-safe
 base64: Twilio signs the URL it calls, so the signature check covers it. A number
@@ -54,23 +54,6 @@ def decode(text: str, fernet: Fernet, ttl: int) -> Session:
     except (ValueError, binascii.Error):
         data = None
     return _reveal(Session.from_dict(data, channel="voice"), fernet, ttl)
-
-
-def seal_answer(twiml: str, fernet: Fernet) -> str:
-    return fernet.encrypt(twiml.encode()).decode("ascii")
-
-
-def open_answer(stored: str, fernet: Fernet) -> str | None:
-    """A stored answer as TwiML: plain ones start ``<``; sealed ones are Fernet tokens.
-
-    ``None`` when it was sealed under another key (``SIGNPOST_SECRET_KEY`` rotated).
-    """
-    if stored.startswith("<"):
-        return stored
-    try:
-        return fernet.decrypt(stored.encode()).decode()
-    except InvalidToken:
-        return None
 
 
 def _conceal(session: Session, fernet: Fernet) -> Session:

@@ -9,11 +9,13 @@ forged, and a call keeps its place even while Redis is away. A mobile number the
 caller keyed travels in it only encrypted, since Twilio keeps the URLs it calls.
 
 Each step is ONE Redis round trip: the delivery is claimed (``CallSid`` + step
-number, ``SET NX``) and the visit counted, in one script. A retried webhook loses
-the claim and gets the answer already given, so it hears identical TwiML and acts
-once. Stored answers that read a keyed number back are encrypted. The one step
-that does more is sending a text: it looks for an earlier answer first, since
-queueing the text cannot wait for the claim, and the queue is Redis too.
+number, ``SET NX``) and the visit counted, in one script. What is claimed is
+not the answer but what a retry needs to rebuild it (``replay_record``: the step's
+time and a text's outcome, kept ten minutes): a retried webhook loses the claim,
+and the same URL and form, at the first delivery's time and with its outcome,
+give identical TwiML; it acts once. The one step that does more is sending a
+text: it looks for an earlier claim first, since queueing the text cannot wait
+for the claim, and the queue is Redis too.
 
 Whatever happens - Redis gone, a bug - Twilio gets a 200 that says the 999
 instruction (in full and first when a bug leaves the call's state untrusted), never
@@ -33,7 +35,7 @@ from werkzeug.exceptions import HTTPException
 
 from flows import Event, Services, Session, step
 from flows.model import FollowUp, FollowUpOutcome
-from flows.voice import SILENCES_BEFORE_GOODBYE, TEXT_STEPS
+from flows.voice import SILENCES_BEFORE_GOODBYE
 from service.followups import asking as followups
 from service.twilio import call_state
 from service.state.pseudonyms import call_id, short, token_id
@@ -101,18 +103,21 @@ def answer(n: int, start: bool) -> Response:
     event = event_from(form, current_app.config.get(CLOCK, utc_now)(), start)
     call_sid = form.get("CallSid", "")
     call = call_id(call_sid, line.config.hash_key)
-    session = (Session(channel="voice") if start else
-               call_state.decode(request.args.get(call_state.PARAM, ""), fernet, line.config.session_ttl))
+    before = (Session(channel="voice") if start else
+              call_state.decode(request.args.get(call_state.PARAM, ""), fernet, line.config.session_ttl))
     turn = Turn("voice", call, token_id("voice", call_sid, str(n)) if call_sid else None, pack.id)
-    services = Services(request_followup=lambda followup: request_followup(line, pack, followup, turn, n),
-                        text_regions=line.config.allowed_regions)
-    reply, session = step(pack, session, event, services)
+    asked: list[FollowUpOutcome] = []
+
+    def ask(followup: FollowUp) -> FollowUpOutcome:
+        asked.append(request_followup(line, pack, followup, turn, n))
+        return asked[-1]
+
+    regions = line.config.allowed_regions
+    reply, session = step(pack, before, event, Services(request_followup=ask, text_regions=regions))
     twiml = render_step(reply, speech, n + 1, call_state.encode(session, fernet))
-    # What reads a keyed number back rests in Redis only sealed.
-    stored = call_state.seal_answer(twiml, fernet) if reply.node in TEXT_STEPS else twiml
     counted = reply.node if reply.node in pack.topics or reply.node in pack.menus else ""
     try:
-        earlier = line.store.claim(turn, stored, counted=counted)
+        earlier = line.store.claim(turn, replay_record(event, asked), counted=counted)
     except redis.RedisError as exc:
         # The state is in the URL, so the call goes on as it was; only the retry
         # guard and the count are lost for this step.
@@ -121,11 +126,35 @@ def answer(n: int, start: bool) -> Response:
         return xml(twiml)
     if earlier is not None:
         log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
-        # Sealed under a rotated key: this answer is as good as any.
-        return xml(call_state.open_answer(earlier, fernet) or twiml)
+        at, outcome = replayed(earlier)
+        if at is None:
+            return xml(twiml)  # a record this process cannot read: this answer is as good as any
+        # The same URL and form as the first delivery, at its time, with its follow-up's
+        # outcome (nothing asked again): the identical answer.
+        again = Services(request_followup=lambda followup: outcome, text_regions=regions)
+        reply, session = step(pack, before, replace(event, at=at), again)
+        return xml(render_step(reply, speech, n + 1, call_state.encode(session, fernet)))
     # Every answer is in the access log already; this is for following one call.
     log.debug("voice call=%s step=%s event=%s node=%s", short(call), n, event.kind, reply.node)
     return xml(twiml)
+
+
+def replay_record(event: Event, asked: list[FollowUpOutcome]) -> str:
+    """What a retry of this step needs to answer identically, and no more: the time the
+    step was answered at (opening hours) and how a text it asked for went. The URL and
+    form, which decide everything else, come again with the retry. No number, no TwiML."""
+    at = event.at.timestamp() if event.at else 0.0
+    return f"{at!r}|{asked[0].value if asked else ''}"
+
+
+def replayed(record: str) -> tuple[dt.datetime | None, FollowUpOutcome]:
+    """``replay_record`` read back: (time, the follow-up's outcome); (None, ...) when unreadable."""
+    stamp, _, outcome = record.partition("|")
+    try:
+        at = dt.datetime.fromtimestamp(float(stamp), dt.timezone.utc)
+        return at, FollowUpOutcome(outcome) if outcome else FollowUpOutcome.DUPLICATE
+    except (ValueError, OverflowError, OSError):
+        return None, FollowUpOutcome.DUPLICATE
 
 
 def stateless(pack, speech: Speech, event: Event, n: int, fernet: Fernet, regions: tuple[str, ...]) -> str:
@@ -158,9 +187,9 @@ def request_followup(line, pack, followup: FollowUp, turn: Turn, n: int) -> Foll
     """
     call = turn.person
     try:
-        if line.store.answered(turn) is not None:
+        if (earlier := line.store.answered(turn)) is not None:
             log.info("voice call=%s step=%s repeat delivery: not queued again", short(call), n)
-            return FollowUpOutcome.DUPLICATE
+            return replayed(earlier)[1]  # what the first delivery was told
         outcome = followups.request(line, followup, job_id=f"voice-{call}-{n}", pack=pack,
                                     called=request.form.get("To", ""), call=call,
                                     caller=request.form.get("From", ""))
