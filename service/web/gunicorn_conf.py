@@ -27,6 +27,9 @@ worker_class = "gevent"
 # Open connections a worker holds at once, slow ones included; past this it stops
 # accepting until one closes.
 worker_connections = int(os.environ.get("SIGNPOST_WEB_CONNECTIONS", "1000"))
+# gevent workers give each request's headers this long to arrive (gunicorn's
+# keep-alive setting does both jobs): a client still sending them after it is cut off.
+keepalive = 5
 # Load the pack once, before forking: a broken pack stops start-up, and the
 # workers share its memory.
 preload_app = True
