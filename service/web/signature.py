@@ -15,7 +15,7 @@ Twilio's (``could_be_twilios``):
 - a field whose name ends ``Sid`` is not two capitals and 32 hex digits, which is
   what every Twilio SID is: a SID that swallowed anything is too long;
 - the SID that names the delivery (``MessageSid`` for texts, ``CallSid`` for calls)
-  is missing: swallowed into the field before it, a retry would no longer be known
+  is missing or empty: swallowed into the field before it, a retry would no longer be known
   as one, and a captured START could undo a later STOP;
 - ``AccountSid`` is not this account's, when ``TWILIO_ACCOUNT_SID`` is set;
 - a field name is not Twilio's shape (a letter, then letters and digits). Names are
@@ -107,9 +107,10 @@ def could_be_twilios(form, path: str, account_sid: str) -> bool:
     for name, value in form.items(multi=True):
         if not TWILIO_FIELD_NAME.fullmatch(name):
             return False
-        if name.endswith("Sid") and not TWILIO_SID.fullmatch(value):
+        # Empty is let pass (a SID Twilio has none for); it swallowed nothing.
+        if name.endswith("Sid") and value and not TWILIO_SID.fullmatch(value):
             return False
-    if (needed := DELIVERY_SID.get(path)) and needed not in form:
+    if (needed := DELIVERY_SID.get(path)) and not form.get(needed):
         return False
     return not account_sid or form.get("AccountSid") == account_sid
 
