@@ -23,7 +23,7 @@ AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"
 TEXTER = "+447400123456"  # a valid UK mobile
 LINE_NUMBER = "+441234567890"
-ACCOUNT_SID = "AC" + "e" * 32  # the account the tests configure, where they set one
+ACCOUNT_SID = "AC" + "0" * 32  # the account the tests (and the fake Twilio API) use
 
 class LiveServer:
     """The Flask app served over real HTTP on loopback, in a thread."""

@@ -110,7 +110,7 @@ def could_be_twilios(form, path: str, account_sid: str) -> bool:
         # Empty is let pass (a SID Twilio has none for); it swallowed nothing.
         if name.endswith("Sid") and value and not TWILIO_SID.fullmatch(value):
             return False
-    if (needed := DELIVERY_SID.get(path)) and not form.get(needed):
+    if (needed := DELIVERY_SID.get(path.rstrip("/"))) and not form.get(needed):
         return False
     return not account_sid or form.get("AccountSid") == account_sid
 

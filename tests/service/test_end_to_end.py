@@ -11,7 +11,7 @@ from service.state import keys
 from tests.support import LINE_NUMBER, SECRET_KEY, TEXTER, Twilio, every_redis_byte, message_text, run_followups
 
 PUBLIC = "https://line.example.org"
-ACCOUNT = "AC" + "e" * 32
+ACCOUNT = "AC" + "0" * 32
 SENDER = "+447700900001"
 CALLER = "+447400222333"  # calls from a UK mobile
 KEYER = "+447400444555"  # keyed in by a caller whose ID is withheld

@@ -88,7 +88,7 @@ def test_a_keyed_number_is_texted_only_once_the_caller_confirms_it(twilio, redis
 def test_a_call_is_put_through_twice_at_most(twilio, in_opening_hours):
     call = twilio.call_start(from_="+447400999006")
     for _ in range(2):
-        call.press("2").press("1")  # helplines (open), put through
+        call.press("2").press("2")  # helplines (open), put through
         assert call.root.find("Dial") is not None
         call.dial_ends("completed")
     call.press("2")

@@ -99,7 +99,7 @@ def north(tmp_path):
 
 
 def test_a_caller_to_the_second_number_is_texted_that_pack_s_links(serve, config, fake_twilio, north):
-    server = serve(config.with_(account_sid="AC" + "e" * 32, from_number="+447700900001",
+    server = serve(config.with_(account_sid="AC" + "0" * 32, from_number="+447700900001",
                                 api_base_url=fake_twilio.url, followup_send_timeout=2.0,
                                 packs={EXAMPLE_LINE: str(north)}))
     caller = "+447400222333"

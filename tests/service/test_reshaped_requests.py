@@ -86,9 +86,9 @@ def test_a_field_name_made_of_a_neighbours_value_gets_403(twilio):
     assert twilio.post("/sms", swallowed, signature=signature).status_code == 403
 
 
-@pytest.mark.parametrize("path", ["/sms", "/voice", "/sms/status"])
+@pytest.mark.parametrize("path", ["/sms", "/sms/", "/voice", "/voice/", "/sms/status"])
 def test_a_sid_not_of_twilios_form_gets_403(twilio, path):
-    field = "CallSid" if path == "/voice" else "MessageSid"
+    field = "CallSid" if path.startswith("/voice") else "MessageSid"
     for sid in ["SM1", "CA-any", field[:2].upper() + "g" * 32, "SM" + "a" * 33, ""]:
         assert twilio.post(path, {"From": TEXTER, field: sid}).status_code == 403, sid
     assert twilio.post(path, {"From": TEXTER, "SmsSid": "SMnot-a-sid"}).status_code == 403

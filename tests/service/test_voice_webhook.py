@@ -463,7 +463,7 @@ def test_999_is_said_as_digits_on_every_turn_of_every_path(twilio, at):
     assert call.root.find("Hangup") is not None
     assert_999_first(call.root)
     assert_all_999_digits(call.root)
-    root = voice_twiml(twilio.post("/voice/fallback", {"CallSid": "CA1", "From": "anonymous"}))
+    root = voice_twiml(twilio.post("/voice/fallback", {"CallSid": "CA" + "1" * 32, "From": "anonymous"}))
     assert_999_first(root)
     assert_all_999_digits(root)
 
