@@ -40,12 +40,13 @@ from service.followups import delivery
 from service.state import keys
 from service.state.keys import FOLLOWUP_CALL_WINDOW, FOLLOWUP_LINE_WINDOW, FOLLOWUP_NUMBER_WINDOW, RECORD_TTL
 from service.state.pseudonyms import short, token_id
+from service.state.store import FOLLOWUP
 
 log = logging.getLogger("signpost.followups")
 
 # KEYS: record, opt-out, number window, line window, call window, caller window
 # ARGV: now, number cap, line cap, number window, line window, follow-up id, person,
-#       record ttl, call cap, call window, caller cap (-1: no caller), caller window
+#       record ttl, call cap, call window, caller cap (-1: no caller), caller window, pack id
 _REQUEST = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'duplicate' end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'opted_out' end
@@ -67,7 +68,7 @@ add(KEYS[3], ARGV[4])
 add(KEYS[4], ARGV[5])
 add(KEYS[5], ARGV[10])
 if by_caller then add(KEYS[6], ARGV[12]) end
-redis.call('HSET', KEYS[1], 'outcome', 'queued', 'person', ARGV[7], 'at', ARGV[1])
+redis.call('HSET', KEYS[1], 'outcome', 'queued', 'person', ARGV[7], 'at', ARGV[1], 'pack', ARGV[13])
 redis.call('EXPIRE', KEYS[1], ARGV[8])
 return 'queued'
 """
@@ -111,6 +112,7 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
     if not number.textable(line.config.allowed_regions):
         log.info("follow-up not allowed topic=%s kind=%s region=%s",
                  followup.topic, number.kind, number.region or "-")
+        count(line, pack, FollowUpOutcome.NOT_ALLOWED)
         return FollowUpOutcome.NOT_ALLOWED
     person = line.person(number.e164)
     config = line.config
@@ -128,7 +130,7 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
         keys.followup_call_window(call or followup_id(job_id)), caller_key,
         f"{time.time():.6f}", config.followups_per_number_per_day, config.followups_per_hour,
         FOLLOWUP_NUMBER_WINDOW, FOLLOWUP_LINE_WINDOW, followup_id(job_id), person, RECORD_TTL,
-        config.followups_per_call, FOLLOWUP_CALL_WINDOW, caller_cap, FOLLOWUP_NUMBER_WINDOW,
+        config.followups_per_call, FOLLOWUP_CALL_WINDOW, caller_cap, FOLLOWUP_NUMBER_WINDOW, pack.id,
     ).decode())
     if outcome == FollowUpOutcome.QUEUED:
         try:
@@ -145,4 +147,15 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
             given_back.execute()
             raise
     log.info("follow-up %s topic=%s to=%s", outcome, followup.topic, short(person))
+    if outcome != FollowUpOutcome.DUPLICATE:
+        count(line, pack, outcome)
     return outcome
+
+
+def count(line, pack, outcome: FollowUpOutcome) -> None:
+    """Count what became of an ask, for the console. A failed count must not fail the
+    ask: the caller would be told the text cannot be sent when it was queued."""
+    try:
+        line.store.count_event(pack.id, f"{FOLLOWUP}:{outcome}")
+    except Exception:  # noqa: BLE001
+        log.warning("follow-up %s not counted", outcome)

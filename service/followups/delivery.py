@@ -50,6 +50,7 @@ from service.line import Line
 from service.state import keys
 from service.state.keys import FAILURE_TTL, JOB_TTL, RECORD_TTL
 from service.state.pseudonyms import sealer, short, token_id
+from service.state.store import FOLLOWUP
 from service.twilio.sender import Sender, sender_for
 
 log = logging.getLogger("signpost.followups")
@@ -202,9 +203,22 @@ class Outbox:
         fields = {"outcome": outcome, "why": why, "at": f"{time.time():.0f}"}
         if message:
             fields["message"] = message
-        self.redis.pipeline().hset(key, mapping=fields).expire(key, RECORD_TTL).execute()
+        _, _, pack = (self.redis.pipeline().hset(key, mapping=fields).expire(key, RECORD_TTL)
+                      .hget(key, "pack").execute())
         log.info("follow-up to=%s: %s%s", who, outcome, f" ({why})" if why else "")
+        self._count(pack, outcome, why)
         return outcome
+
+    def _count(self, pack: bytes | None, outcome: Delivered, why: str) -> None:
+        """Count the outcome in the day of the pack it was asked on (a refusal by Twilio's
+        error code), and a failure among the last hour's delivery errors."""
+        field = f"{FOLLOWUP}:{outcome}"
+        if outcome == Delivered.REFUSED and why:
+            field += ":" + why.rpartition("/")[2]
+        store = self.line.store
+        store.count_event(pack.decode() if pack else self.line.pack.id, field)
+        if outcome in (Delivered.UNCERTAIN, Delivered.REFUSED, Delivered.GAVE_UP):
+            store.note_error("delivery")
 
 
 _outbox: Outbox | None = None

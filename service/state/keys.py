@@ -11,7 +11,12 @@ How long things live, and why:
 - a call step's replay record (its time and a text's outcome, a few dozen bytes),
   for Twilio's retries: ``VOICE_REPLAY_TTL``, ten minutes: a call step is retried
   within seconds, while the caller waits, or never;
-- daily counts: ``STATS_TTL``, a year and a month;
+- daily counts (pages shown, and events: conversations, opt-outs, follow-up
+  outcomes...): ``STATS_TTL``, a year and a month;
+- recent errors, for the console's health page: ``ERROR_WINDOW`` and as long again;
+- a console login's failures: ``LOGIN_WAIT`` (15 minutes) from the first, or from
+  the one that reached the limit;
+- a console account: until ``signpost users remove``;
 - the flood limit's count: ``REPLY_WINDOW``, an hour from the first reply;
 - an opt-out: for ever, until the person opts back in;
 - a follow-up's record and its message's delivery status: ``RECORD_TTL``, a week;
@@ -34,6 +39,8 @@ FOLLOWUP_NUMBER_WINDOW = DAY  # the per-number follow-up cap counts the last 24 
 FOLLOWUP_LINE_WINDOW = HOUR  # the line-wide follow-up cap counts the last hour
 VOICE_REPLAY_TTL = 10 * MINUTE  # a call step's retry record: Twilio retries while the caller waits
 FOLLOWUP_CALL_WINDOW = 4 * HOUR  # a call's follow-ups: Twilio ends any call at 4 hours
+ERROR_WINDOW = HOUR  # the console's health page shows the last hour's errors
+LOGIN_WAIT = 15 * MINUTE  # how long a console account or address waits after too many failures
 
 # The RQ queue follow-up texts wait in (RQ names its own keys under ``rq:``).
 FOLLOWUP_QUEUE = "followups"
@@ -75,6 +82,28 @@ def stats_day(key: str) -> tuple[str, dt.date] | None:
     except ValueError:
         return None
     return (pack, day) if key == stats(pack, day) else None
+
+
+def events(pack: str, day: dt.date) -> str:
+    """One pack's events for one day: a hash of ``channel:event`` -> count (``sms:opt_out``,
+    ``voice:conversation``, ``followup:refused:21211``; see ``store``)."""
+    return f"{PREFIX}events:{pack}:{day.isoformat()}"
+
+
+def errors(kind: str) -> str:
+    """When recent errors of one kind (``webhook``, ``delivery``) happened: a sorted set by time."""
+    return f"{PREFIX}errors:{kind}"
+
+
+# The console's accounts: a hash of name -> Argon2id hash of the password. Names are
+# chosen by operators and hold no texter's data.
+CONSOLE_USERS = f"{PREFIX}console:users"
+
+
+def login_failures(kind: str, who: str) -> str:
+    """Failed console logins of one account (``account``: a hash of its name) or from one
+    address (``address``: an HMAC of it, never the address itself)."""
+    return f"{PREFIX}console:login-failures:{kind}:{who}"
 
 
 def followup_record(followup: str) -> str:

@@ -14,12 +14,21 @@ claim is ours; a duplicate, even one that raced, gets the winner's answer.
 
 Every key holding a person's state is named by an HMAC of their number (see
 ``pseudonyms``); no value holds a number or a message body.
+
+Two kinds of daily count, both per pack, hashes of counts only: ``keys.stats``
+counts what was shown (``sms:steps``, ``voice:main``), ``keys.events`` what
+happened (conversations begun, opt-outs and opt-ins, texts held back by the flood
+limit, follow-up outcomes). The webhooks' scripts count their events in the same
+round trip as the turn; the rest count through ``Store.count_event``. The console
+and ``signpost stats`` read them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -29,7 +38,11 @@ from redis.retry import Retry
 
 from flows.model import Reply, Session
 from service.state import keys
-from service.state.keys import REPLY_WINDOW, STATS_TTL, VOICE_REPLAY_TTL
+from service.state.keys import ERROR_WINDOW, REPLY_WINDOW, STATS_TTL, VOICE_REPLAY_TTL
+
+# The events counted per pack and day, as ``channel:event`` fields of ``keys.events``.
+# Follow-up fields add what happened after a colon: ``followup:refused:21211``.
+CONVERSATION, OPT_OUT, OPT_IN, FLOODED, FOLLOWUP = "conversation", "opt_out", "opt_in", "flooded", "followup"
 
 UK = ZoneInfo("Europe/London")
 
@@ -41,7 +54,13 @@ def uk_today() -> dt.date:
 
 # Save the session, apply the opt-out, count the visit.
 _EFFECTS = """
-local function effects(session_key, session, session_ttl, optout_key, effect, stats_key, field, stats_ttl)
+local function count(key, field, ttl)
+  redis.call('HINCRBY', key, field, 1)
+  redis.call('EXPIRE', key, ttl)
+end
+
+local function effects(session_key, session, session_ttl, optout_key, effect, stats_key, field, stats_ttl,
+                       events_key, channel)
   if session == '' then
     redis.call('DEL', session_key)
   else
@@ -49,17 +68,18 @@ local function effects(session_key, session, session_ttl, optout_key, effect, st
   end
   if effect == 'opt_out' then
     redis.call('SET', optout_key, '1')
+    count(events_key, channel .. ':opt_out', stats_ttl)
   elseif effect == 'opt_in' then
     redis.call('DEL', optout_key)
+    count(events_key, channel .. ':opt_in', stats_ttl)
   end
   if field ~= '' then
-    redis.call('HINCRBY', stats_key, field, 1)
-    redis.call('EXPIRE', stats_key, stats_ttl)
+    count(stats_key, field, stats_ttl)
   end
 end
 """
 
-# KEYS: delivery, session, optout, stats, replies
+# KEYS: delivery, session, optout, stats, replies, events
 # ARGV: has delivery, dedupe ttl, session ttl, stats ttl, reply window, reply limit,
 #       outcomes as JSON {menu: [node, session json, effect]}, channel
 # The answer stored for a retried delivery is the node shown ('' when flooded): the
@@ -72,6 +92,10 @@ if ARGV[1] == '1' then
 end
 local menu = ''
 local raw = redis.call('GET', KEYS[2])
+if not raw then
+  -- No session: this text begins a conversation (or one after 30 quiet minutes).
+  count(KEYS[6], ARGV[8] .. ':conversation', ARGV[4])
+end
 if raw then
   local ok, data = pcall(cjson.decode, raw)
   if ok and type(data) == 'table' and type(data.menu) == 'string' then menu = data.menu end
@@ -86,8 +110,9 @@ if ARGV[1] == '1' then
 end
 local counted = ''
 if chosen[1] ~= '' then counted = ARGV[8] .. ':' .. chosen[1] end
-effects(KEYS[2], chosen[2], ARGV[3], KEYS[3], chosen[3], KEYS[4], counted, ARGV[4])
+effects(KEYS[2], chosen[2], ARGV[3], KEYS[3], chosen[3], KEYS[4], counted, ARGV[4], KEYS[6], ARGV[8])
 if flooded then
+  count(KEYS[6], ARGV[8] .. ':flooded', ARGV[4])
   return {'flooded', node, chosen[3]}
 end
 if chosen[1] == '' then
@@ -99,8 +124,8 @@ end
 return {'answered', node, chosen[3]}
 """
 
-# KEYS: delivery, stats
-# ARGV: has delivery, answer, dedupe ttl, stats field, stats ttl
+# KEYS: delivery, stats, events
+# ARGV: has delivery, answer, dedupe ttl, stats field, stats ttl, event field
 _CLAIM = """
 if ARGV[1] == '1' then
   if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3]) then
@@ -110,6 +135,10 @@ end
 if ARGV[4] ~= '' then
   redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
   redis.call('EXPIRE', KEYS[2], ARGV[5])
+end
+if ARGV[6] ~= '' then
+  redis.call('HINCRBY', KEYS[3], ARGV[6], 1)
+  redis.call('EXPIRE', KEYS[3], ARGV[5])
 end
 return false
 """
@@ -234,19 +263,24 @@ class Store:
         """One SMS turn in one round trip (see the module docstring); ``outcomes`` encoded."""
         status, node, *rest = self._answer(
             keys=[turn.delivery_key, turn.session_key, keys.optout(number_id),
-                  keys.stats(turn.pack, day or uk_today()), turn.replies_key],
+                  keys.stats(turn.pack, day or uk_today()), turn.replies_key,
+                  keys.events(turn.pack, day or uk_today())],
             args=["1" if turn.delivery else "0", self.dedupe_ttl, self.session_ttl, STATS_TTL,
                   REPLY_WINDOW, reply_limit, outcomes, turn.channel],
         )
         return Answer(status.decode(), node.decode(), *(v.decode() for v in rest))
 
-    def claim(self, turn: Turn, answer: str, *, counted: str = "", day: dt.date | None = None) -> str | None:
-        """Claim this delivery with its answer and count the visit, unless an
-        earlier delivery of it already has: then return that answer, and count nothing."""
+    def claim(self, turn: Turn, answer: str, *, counted: str = "", event: str = "",
+              day: dt.date | None = None) -> str | None:
+        """Claim this delivery with its answer and count the visit (and ``event``:
+        ``CONVERSATION`` when a call begins), unless an earlier delivery of it already
+        has: then return that answer, and count nothing."""
+        day = day or uk_today()
         result = self._claim(
-            keys=[turn.delivery_key, keys.stats(turn.pack, day or uk_today())],
+            keys=[turn.delivery_key, keys.stats(turn.pack, day), keys.events(turn.pack, day)],
             args=["1" if turn.delivery else "0", answer, VOICE_REPLAY_TTL,
-                  f"{turn.channel}:{counted}" if counted else "", STATS_TTL],
+                  f"{turn.channel}:{counted}" if counted else "", STATS_TTL,
+                  f"{turn.channel}:{event}" if event else ""],
         )
         return result.decode() if result is not None else None
 
@@ -256,6 +290,24 @@ class Store:
             return None
         earlier = self.redis.get(turn.delivery_key)
         return earlier.decode() if earlier is not None else None
+
+    def count_event(self, pack: str, field: str, day: dt.date | None = None) -> None:
+        """Count one event (``followup:sent``, ...) in the pack's day, outside a webhook's script."""
+        key = keys.events(pack, day or uk_today())
+        self.redis.pipeline(transaction=False).hincrby(key, field, 1).expire(key, STATS_TTL).execute()
+
+    def note_error(self, kind: str, now: float | None = None) -> None:
+        """Remember that an error of ``kind`` happened now (the console counts the last hour's)."""
+        now = time.time() if now is None else now
+        key = keys.errors(kind)
+        (self.redis.pipeline(transaction=False)
+         .zadd(key, {f"{now:.6f}:{os.urandom(4).hex()}": now})
+         .zremrangebyscore(key, "-inf", now - ERROR_WINDOW)
+         .expire(key, 2 * ERROR_WINDOW)
+         .execute())
+
+    def errors_since(self, kind: str, since: float) -> int:
+        return int(self.redis.zcount(keys.errors(kind), since, "+inf"))
 
     def opted_out(self, number_id: str) -> bool:
         return bool(self.redis.exists(keys.optout(number_id)))

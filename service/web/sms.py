@@ -23,6 +23,7 @@ from service.state.pseudonyms import short, token_id
 from service.state.store import Store, Turn
 from service.twilio import twiml_sms
 from service.twilio.events import media_count, media_sids, message_event
+from service.web.metrics import REDIS_ERRORS, note_error
 from service.web.signature import require_twilio_signature
 
 log = logging.getLogger("signpost.sms")
@@ -132,6 +133,7 @@ def inbound() -> Response:
         # Stateless fallback: the turn as if from a fresh session still answers
         # keywords and gives the menu; an opt-out goes to the journal.
         line.redis_failed()
+        REDIS_ERRORS.labels("sms").inc()
         if fresh.effect:
             line.journal.record(person, fresh.effect)
         log.warning("sms from=%s redis unavailable (%s): answered without a session",
@@ -164,4 +166,5 @@ def never_fail(exc: Exception) -> Response:
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
         return exc
     log.exception("sms webhook failed; answered with the main menu")
+    note_error()
     return fallback()

@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 from service.followups.delivery import UNSUBSCRIBED, message_key
 from service.state import keys
 from service.state.keys import RECORD_TTL
+from service.state.store import FOLLOWUP
 from service.web.signature import require_twilio_signature
 
 log = logging.getLogger("signpost.followups")
@@ -36,6 +37,8 @@ STATUSES = frozenset([
     "accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered",
     "failed", "read", "canceled", "partially_delivered",
 ])
+# The statuses that end a message's story: the console counts these.
+COUNTED = frozenset(["delivered", "undelivered", "failed"])
 
 
 @bp.post("/sms/status")
@@ -48,10 +51,13 @@ def delivery_status() -> Response:
     code = code if code.isdigit() else ""
     if sid:
         key = message_key(sid)
-        fields = {status: f"{time.time():.0f}"}
+        # Counted once per status, however often Twilio retries the callback.
+        pipe = line.store.redis.pipeline().hsetnx(key, status, f"{time.time():.0f}")
         if code:
-            fields["error_code"] = code
-        line.store.redis.pipeline().hset(key, mapping=fields).expire(key, RECORD_TTL).execute()
+            pipe.hset(key, "error_code", code)
+        first, *_ = pipe.expire(key, RECORD_TTL).execute()
+        if first and status in COUNTED:
+            count(line, key, status, code)
         log.info("follow-up message=%s status=%s error=%s", key.rsplit(":", 1)[1][:10], status, code or "-")
         if code == str(UNSUBSCRIBED):
             found = opt_out_recipient(line.store.redis, key)
@@ -70,6 +76,17 @@ def opt_out_recipient(client, message: str) -> bool:
         return False
     client.set(keys.optout(person.decode()), "1")
     return True
+
+
+def count(line, key: str, status: str, code: str) -> None:
+    """Count a delivery report in the day of the pack its follow-up was asked on."""
+    client = line.store.redis
+    followup = client.hget(key, "followup")
+    pack = client.hget(keys.followup_record(followup.decode()), "pack") if followup else None
+    field = f"{FOLLOWUP}:{status}" + (f":{code}" if code and status != "delivered" else "")
+    line.store.count_event(pack.decode() if pack else line.pack.id, field)
+    if status in ("undelivered", "failed"):
+        line.store.note_error("delivery")
 
 
 @bp.errorhandler(Exception)

@@ -40,8 +40,9 @@ from service.followups import asking as followups
 from service.twilio import call_state
 from service.state.pseudonyms import call_id, short, token_id
 from service.twilio.events import event_from
+from service.web.metrics import REDIS_ERRORS, note_error
 from service.web.signature import require_twilio_signature
-from service.state.store import Turn
+from service.state.store import CONVERSATION, Turn
 from service.twilio.twiml_voice import Speech, render_step
 from service.twilio.twiml_voice import fallback as voice_fallback
 
@@ -117,8 +118,10 @@ def answer(n: int, start: bool) -> Response:
     twiml = render_step(reply, speech, n + 1, call_state.encode(session, fernet))
     counted = reply.node if reply.node in pack.topics or reply.node in pack.menus else ""
     try:
-        earlier = line.store.claim(turn, replay_record(event, asked), counted=counted)
+        earlier = line.store.claim(turn, replay_record(event, asked), counted=counted,
+                                   event=CONVERSATION if start else "")
     except redis.RedisError as exc:
+        REDIS_ERRORS.labels("voice").inc()
         # The state is in the URL, so the call goes on as it was; only the retry
         # guard and the count are lost for this step.
         log.warning("voice call=%s step=%s redis unavailable (%s): answered, not recorded",
@@ -213,6 +216,7 @@ def never_fail(exc: Exception) -> Response:
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
         return exc
     log.exception("voice webhook failed; answered from a fresh call")
+    note_error()
     try:
         line = current_app.extensions["signpost"]
         pack = line.pack_for(request.form.get("To"))

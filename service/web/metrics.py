@@ -1,0 +1,111 @@
+"""``GET /metrics``: Prometheus text for operators (prometheus-client).
+
+In-process counters (webhooks by route and status, reply latency, Redis errors)
+are this process's own; several gunicorn workers each keep theirs unless
+``PROMETHEUS_MULTIPROC_DIR`` is set, which prometheus-client then shares through
+files. Follow-ups by outcome and flood-limited texts are read from the daily
+counters in Redis at scrape time, since the worker, not the web process, sees
+most outcomes: the numbers are today's (UK day), every pack.
+
+Served only to a client on loopback that came through no proxy, or with
+``Authorization: Bearer $SIGNPOST_METRICS_TOKEN``: the counts are harmless, the
+route names and error rates are still nobody else's business.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+
+import redis
+from flask import Flask, Response, abort, current_app, g, request
+from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest,
+                               multiprocess)
+from prometheus_client.core import CounterMetricFamily
+
+from service.config import LOOPBACK_HOSTS
+from service.state import keys
+from service.state.store import FLOODED, FOLLOWUP, uk_today
+
+WEBHOOKS = Counter("signpost_webhooks", "Webhook requests answered, by route and HTTP status",
+                   ["route", "status"])
+LATENCY = Histogram("signpost_reply_seconds", "Time to answer a webhook", ["route"],
+                    buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5))
+REDIS_ERRORS = Counter("signpost_redis_errors", "Webhook turns answered without Redis", ["where"])
+WEBHOOK_ROUTES = ("/sms", "/sms/fallback", "/sms/status", "/voice", "/voice/step", "/voice/fallback")
+
+
+class DailyCounts:
+    """Follow-ups by outcome and flood-limited texts, today, read from Redis at scrape time."""
+
+    def __init__(self, line):
+        self.line = line
+
+    def collect(self):
+        followups = CounterMetricFamily("signpost_followups_today", "Follow-up texts today (UK day), by outcome",
+                                        labels=["pack", "outcome"])
+        flooded = CounterMetricFamily("signpost_flood_limited_today",
+                                      "Texts not answered under the flood limit today (UK day)", labels=["pack"])
+        try:
+            day = uk_today()
+            pipe = self.line.store.redis.pipeline(transaction=False)
+            for pack in self.line.every_pack:
+                pipe.hgetall(keys.events(pack.id, day))
+            for pack, events in zip(self.line.every_pack, pipe.execute()):
+                flooded.add_metric([pack.id], int(events.get(f"sms:{FLOODED}".encode(), 0)))
+                for field, value in events.items():
+                    kind, _, outcome = field.decode().partition(":")
+                    if kind == FOLLOWUP:
+                        followups.add_metric([pack.id, outcome], int(value))
+        except redis.RedisError:
+            REDIS_ERRORS.labels("metrics").inc()
+        yield followups
+        yield flooded
+
+
+def note_error() -> None:
+    """Count a webhook that failed, for the console's health page, if Redis will take it."""
+    try:
+        current_app.extensions["signpost"].store.note_error("webhook")
+    except Exception:  # noqa: BLE001 - the answer to Twilio matters more than the count
+        pass
+
+
+def install(app: Flask) -> None:
+    line = app.extensions["signpost"]
+    token = os.environ.get("SIGNPOST_METRICS_TOKEN", "")
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        for collector in (WEBHOOKS, LATENCY, REDIS_ERRORS):
+            registry.register(collector)
+    registry.register(DailyCounts(line))
+
+    @app.before_request
+    def started():
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def counted(response):
+        rule = request.url_rule.rule if request.url_rule else ""
+        if rule in WEBHOOK_ROUTES:
+            WEBHOOKS.labels(rule, str(response.status_code)).inc()
+            LATENCY.labels(rule).observe(time.perf_counter() - g.get("metrics_started", time.perf_counter()))
+        return response
+
+    @app.get("/metrics")
+    def metrics():
+        if not allowed(token):
+            abort(403)
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def allowed(token: str) -> bool:
+    given = request.headers.get("Authorization", "")
+    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return True
+    # A proxy on this machine would make every client look local: a forwarded request is not.
+    forwarded = "X-Forwarded-For" in request.headers or "Forwarded" in request.headers
+    return (request.remote_addr or "") in LOOPBACK_HOSTS and not forwarded and not given
