@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES = [
     "service.cli.stats",
     "service.cli.export_fallback",
     "service.cli.twilio",
+    "service.cli.users",
 ]
 
 

@@ -9,7 +9,7 @@ from flask import Flask, jsonify
 
 from service.config import Config
 from service.line import Line
-from service.web import metrics, signature, sms, status, voice
+from service.web import console, metrics, signature, sms, status, voice
 from service.web.signature import WebhookRequest
 
 
@@ -42,6 +42,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(status.bp)
     metrics.install(app)
+    console.install(app)
 
     @app.get("/healthz")
     def healthz():

@@ -1,0 +1,66 @@
+"""The partnership's console at ``/console/``: usage, content, a simulator, health.
+
+Read-only by design: nothing here sends a text, changes content or shows a phone
+number (the store holds none). It runs in the web process beside the webhooks,
+behind a login (``signpost users add NAME``), and needs no other host: charts
+are SVG drawn on the server and the pages carry no script at all, so the
+Content-Security-Policy allows none.
+
+Sessions are Flask's signed cookie (HttpOnly, SameSite=Strict, Secure when
+``PUBLIC_BASE_URL`` is https), so a logged-in page still opens while Redis is
+down: the health page must.
+
+CSRF: every POST carries a token from Flask-WTF's ``CSRFProtect`` (signed with the
+app's key, bound to the session, time-limited, compared in constant time),
+checked only on this blueprint: Twilio's webhooks are authenticated by their
+signature and could not send a token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+
+from flask import Blueprint, Flask
+from flask_wtf.csrf import CSRFProtect
+
+bp = Blueprint("console", __name__, url_prefix="/console",
+               template_folder="templates", static_folder="static")
+csrf = CSRFProtect()
+
+# No script anywhere, styles and images from the app only, never framed.
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+SESSION_HOURS = 8
+
+
+def install(app: Flask) -> None:
+    """Register the console and what it needs on ``app`` (the factory calls this)."""
+    line = app.extensions["signpost"]
+    # Derived from SIGNPOST_SECRET_KEY, so it is not the key that hashes numbers.
+    app.secret_key = hmac.new(line.config.hash_key, b"console-session", hashlib.sha256).digest()
+    app.config.update(
+        SESSION_COOKIE_NAME="signpost_console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=line.config.public_base_url.startswith("https://"),
+        SESSION_COOKIE_PATH="/console",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked by the console's own hook (see above)
+        WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
+        WTF_CSRF_SSL_STRICT=False,  # SameSite=Strict already keeps other sites' posts out
+    )
+    csrf.init_app(app)
+    from service.web.console import auth, content, health, simulator, usage  # noqa: F401 - their routes
+
+    app.register_blueprint(bp)
+
+
+@bp.after_request
+def headers(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response

@@ -1,0 +1,137 @@
+"""The content page and the review list: the pack as texters see it and callers hear it.
+
+Everything comes from the loaded pack (the pages exactly as they are sent, 999 line
+first) and from ``flows.check``, so the console can never disagree with ``signpost
+check`` or with the line itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import abort, current_app, render_template, request
+
+from flows import gsm
+from flows.check import WORDS_PER_MINUTE, check_pack, speaking_seconds
+from flows.pack import Pack
+from flows.voice import BACK, MAIN, REPEAT, SLOWER
+from service.web.console import bp
+from service.state.store import uk_today
+
+COMMON_KEYS = f"{REPEAT} repeat, {MAIN} main menu, {'star' if BACK == '*' else BACK} back, {SLOWER} slower"
+
+
+@dataclass(frozen=True)
+class SmsPage:
+    id: str
+    title: str
+    lines: tuple[str, ...]
+    parts: int
+    budget: int
+    encoding: str
+    characters: int
+
+
+@dataclass(frozen=True)
+class VoicePage:
+    id: str
+    title: str
+    kind: str  # topic or menu
+    spoken: str
+    seconds: int
+    keys: str
+
+
+def sms_pages(pack: Pack) -> list[SmsPage]:
+    pages = []
+    for node_id, text in pack.sms_pages.items():
+        node = pack.node(node_id)
+        pages.append(SmsPage(
+            id=node_id, title=node.title if node else node_id.replace("_", " "),
+            lines=tuple(text.splitlines()), parts=gsm.segments(text), budget=pack.budget(node_id),
+            encoding="GSM-7" if gsm.is_gsm(text) else "UCS-2",
+            characters=gsm.septets(text) if gsm.is_gsm(text) else len(text),
+        ))
+    return pages
+
+
+def voice_pages(pack: Pack) -> list[VoicePage]:
+    if not pack.voice_say:
+        return []
+    rate = float(pack.voice_setting("words_per_minute") or WORDS_PER_MINUTE)
+    pages = []
+    for menu in pack.menus.values():
+        if menu.channel != "voice":
+            continue
+        options = [f"{n} {pack.node(o).spoken_title or pack.node(o).title}" for n, o in enumerate(menu.options, 1)]
+        spoken = " ".join([menu.intro, *options]) if menu.intro else " ".join(options)
+        pages.append(VoicePage(menu.id, menu.spoken_title or menu.title, "menu", spoken,
+                               speaking_seconds(spoken, rate), ", ".join(options) + "; " + COMMON_KEYS))
+    for topic_id, spoken in pack.voice_texts.items():
+        topic = pack.topics[topic_id]
+        if topic.transfer:
+            keys = "while open: 1 put through, 2 by text; closed: 1 by text"
+        else:
+            keys = "1 by text"
+        pages.append(VoicePage(topic_id, topic.spoken_title or topic.title, "topic", spoken,
+                               speaking_seconds(spoken, rate), f"{keys}; {COMMON_KEYS}"))
+    return pages
+
+
+def menu_tree(pack: Pack, root: str | None) -> dict | None:
+    """{id, title, children} from ``root`` down; a menu met again is shown, not followed."""
+    if not root:
+        return None
+
+    def walk(node_id: str, seen: frozenset) -> dict:
+        node = pack.node(node_id)
+        menu = pack.menus.get(node_id)
+        children = []
+        if menu and node_id not in seen:
+            children = [walk(o, seen | {node_id}) for o in menu.options]
+        return {"id": node_id, "title": node.title if node else node_id, "menu": bool(menu),
+                "children": children}
+
+    return walk(root, frozenset())
+
+
+def chosen_pack() -> tuple[Pack, list[str]]:
+    line = current_app.extensions["signpost"]
+    packs = {p.id: p for p in line.every_pack}
+    pack = packs.get(request.args.get("pack", "")) or line.pack
+    return pack, list(packs)
+
+
+@bp.get("/content")
+def content():
+    pack, packs = chosen_pack()
+    return render_template(
+        "console/content.html", pack=pack, packs=packs, sms=sms_pages(pack), voice=voice_pages(pack),
+        sms_tree=menu_tree(pack, pack.main_menu),
+        voice_tree=menu_tree(pack, pack.voice_main),
+    )
+
+
+_reports: dict = {}
+
+
+def report_for(pack: Pack, today: dt.date):
+    """``signpost check``'s report, made once a day per pack: packs change only on a restart."""
+    key = (pack.id, today)
+    if key not in _reports:
+        _reports.clear()
+        _reports[key] = check_pack(pack.path, today)
+    return _reports[key]
+
+
+@bp.get("/review")
+def review():
+    pack, packs = chosen_pack()
+    today = uk_today()
+    report = report_for(pack, today)
+    if report is None:
+        abort(404)
+    dates = sorted(report.review_by, key=lambda entry: (entry[0] >= today, entry[0], entry[1].item))
+    return render_template("console/review.html", pack=pack, packs=packs, report=report, dates=dates,
+                           today=today)

@@ -1,0 +1,210 @@
+"""The usage page: what the line was used for, read from the counters the webhooks keep.
+
+Two hashes a pack a day (see ``service.store``): ``stats`` (pages shown, by channel
+and item) and ``events`` (conversations begun, opt-outs and opt-ins, texts held
+back by the flood limit, follow-up outcomes). Counts only: nothing here can
+identify anyone. The CSV export is the same table the page ends with.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+
+import redis
+from flask import Response, current_app, render_template, request
+
+from service.web.console import bp
+from service.web.console.charts import bar_chart
+from service.state import keys
+from service.state.store import CONVERSATION, FLOODED, FOLLOWUP, OPT_IN, OPT_OUT, uk_today
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 400  # the counters are kept about this long
+CHANNELS = ("sms", "voice")
+CHANNEL_NAMES = {"sms": "SMS", "voice": "Voice", "whatsapp": "WhatsApp"}
+COLUMNS = ("day", "pack", "measure", "channel", "item", "count")
+# What a field of the events hash counts, as the table names it.
+MEASURES = {CONVERSATION: "conversations", OPT_OUT: "opt-outs", OPT_IN: "opt-ins", FLOODED: "flood-limited"}
+
+
+@dataclass(frozen=True, order=True)
+class Row:
+    day: dt.date
+    pack: str
+    measure: str  # pages, conversations, opt-outs, opt-ins, flood-limited, follow-ups
+    channel: str
+    item: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Filter:
+    start: dt.date
+    end: dt.date
+    pack: str  # "" for every pack
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    @classmethod
+    def from_args(cls, args, packs: list[str], today: dt.date) -> tuple[Filter, list[str]]:
+        """The filter the query asks for, and what was wrong with it (corrected)."""
+        problems = []
+
+        def day(name: str, default: dt.date) -> dt.date:
+            raw = args.get(name, "")
+            if not raw:
+                return default
+            try:
+                return dt.date.fromisoformat(raw)
+            except ValueError:
+                problems.append(f"'{raw}' is not a date (YYYY-MM-DD); showing {default.isoformat()}.")
+                return default
+
+        end = day("to", today)
+        start = day("from", end - dt.timedelta(days=DEFAULT_DAYS - 1))
+        if start > end:
+            problems.append("The first day was after the last: they have been swapped.")
+            start, end = end, start
+        if (end - start).days >= MAX_DAYS:
+            start = end - dt.timedelta(days=MAX_DAYS - 1)
+            problems.append(f"At most {MAX_DAYS} days at a time: showing the last {MAX_DAYS}.")
+        pack = args.get("pack", "")
+        if pack and pack not in packs:
+            problems.append("That pack is not served here: showing every pack.")
+            pack = ""
+        return cls(start, end, pack), problems
+
+
+def read_rows(client: redis.Redis, wanted: Filter, packs: list[str]) -> list[Row]:
+    """Every count in the filter's days and packs, in one round trip."""
+    chosen = [wanted.pack] if wanted.pack else packs
+    asked = [(day, pack) for day in wanted.days for pack in chosen]
+    pipe = client.pipeline(transaction=False)
+    for day, pack in asked:
+        pipe.hgetall(keys.stats(pack, day))
+        pipe.hgetall(keys.events(pack, day))
+    answers = pipe.execute()
+    rows = []
+    for n, (day, pack) in enumerate(asked):
+        for field, value in answers[2 * n].items():
+            channel, _, item = field.decode().partition(":")
+            rows.append(Row(day, pack, "pages", channel, item, int(value)))
+        for field, value in answers[2 * n + 1].items():
+            channel, _, event = field.decode().partition(":")
+            if channel == FOLLOWUP:
+                rows.append(Row(day, pack, "follow-ups", "sms", event, int(value)))
+            elif event in MEASURES:
+                rows.append(Row(day, pack, MEASURES[event], channel, "", int(value)))
+    return sorted(rows)
+
+
+def summed(rows: list[Row], key) -> dict:
+    totals: dict = defaultdict(int)
+    for row in rows:
+        totals[key(row)] += row.count
+    return totals
+
+
+def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict]:
+    """Each chart with the table drawn from the same numbers."""
+    day_label = lambda day: day.strftime("%a %d %b")  # noqa: E731
+    out = []
+
+    conversations = summed([r for r in rows if r.measure == "conversations"], lambda r: (r.day, r.channel))
+    per_day = [(f"{day_label(d)}, {CHANNEL_NAMES[c]}", conversations.get((d, c), 0), i)
+               for d in wanted.days for i, c in enumerate(CHANNELS)]
+    out.append({
+        "chart": bar_chart("conversations", "Conversations begun per day, by channel", per_day),
+        "head": ("Day", *(CHANNEL_NAMES[c] for c in CHANNELS)),
+        "rows": [(d.isoformat(), *(conversations.get((d, c), 0) for c in CHANNELS)) for d in wanted.days],
+    })
+
+    pages = summed([r for r in rows if r.measure == "pages"], lambda r: (r.item, r.channel))
+    items = sorted({item for item, _ in pages}, key=lambda i: (-sum(pages.get((i, c), 0) for c in CHANNELS), i))
+    out.append({
+        "chart": bar_chart("pages", "Pages viewed, by topic and channel",
+                           [(f"{titles.get(i, i)}, {CHANNEL_NAMES[c]}", pages.get((i, c), 0), n)
+                            for i in items for n, c in enumerate(CHANNELS) if pages.get((i, c))]),
+        "head": ("Page", *(CHANNEL_NAMES[c] for c in CHANNELS)),
+        "rows": [(titles.get(i, i), *(pages.get((i, c), 0) for c in CHANNELS)) for i in items],
+    })
+
+    followups = summed([r for r in rows if r.measure == "follow-ups"], lambda r: r.item)
+    ordered = sorted(followups.items(), key=lambda kv: (-kv[1], kv[0]))
+    out.append({
+        "chart": bar_chart("followups", "Follow-up texts, by outcome",
+                           [(outcome_name(k), v) for k, v in ordered]),
+        "head": ("Outcome", "Texts"),
+        "rows": [(outcome_name(k), v) for k, v in ordered],
+    })
+
+    for id, measures, title in (
+        ("optouts", ("opt-outs", "opt-ins"), "Opt-outs and opt-ins per day"),
+        ("flooded", ("flood-limited",), "Texts not answered under the flood limit, per day"),
+    ):
+        counts = summed([r for r in rows if r.measure in measures], lambda r: (r.day, r.measure))
+        out.append({
+            "chart": bar_chart(id, title, [(f"{day_label(d)}, {m}", counts.get((d, m), 0), n)
+                                           for d in wanted.days for n, m in enumerate(measures)]),
+            "head": ("Day", *(m.capitalize() for m in measures)),
+            "rows": [(d.isoformat(), *(counts.get((d, m), 0) for m in measures)) for d in wanted.days],
+        })
+    return out
+
+
+OUTCOMES = {
+    "queued": "asked for and queued", "not_allowed": "refused: not a UK mobile or withheld",
+    "opted_out": "not sent: opted out", "capped": "refused: over a cap", "sent": "sent to Twilio",
+    "uncertain": "uncertain (Twilio did not answer clearly)", "gave_up": "gave up after retries",
+    "delivered": "delivered", "refused": "refused by Twilio", "undelivered": "undelivered",
+    "failed": "failed",
+}
+
+
+def outcome_name(item: str) -> str:
+    outcome, _, code = item.partition(":")
+    name = OUTCOMES.get(outcome, outcome)
+    return f"{name}, error {code}" if code else name
+
+
+def _context():
+    line = current_app.extensions["signpost"]
+    packs = [p.id for p in line.every_pack]
+    wanted, problems = Filter.from_args(request.args, packs, uk_today())
+    titles = {}
+    for pack in line.every_pack:
+        for node_id in [*pack.topics, *pack.menus]:
+            titles.setdefault(node_id, pack.node(node_id).title)
+    return line, packs, wanted, problems, titles
+
+
+@bp.get("/usage")
+def usage():
+    line, packs, wanted, problems, titles = _context()
+    try:
+        rows = read_rows(line.store.redis, wanted, packs)
+    except redis.RedisError:
+        return render_template("console/usage.html", packs=packs, wanted=wanted, problems=problems,
+                               unreachable=True, charts=[], rows=[]), 503
+    return render_template("console/usage.html", packs=packs, wanted=wanted, problems=problems,
+                           unreachable=False, charts=charts(rows, wanted, titles), rows=rows)
+
+
+@bp.get("/usage.csv")
+def usage_csv():
+    line, packs, wanted, _, _ = _context()
+    rows = read_rows(line.store.redis, wanted, packs)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for r in rows:
+        writer.writerow([r.day.isoformat(), r.pack, r.measure, r.channel, r.item, r.count])
+    name = f"signpost-usage-{wanted.start.isoformat()}-{wanted.end.isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,0 +1,134 @@
+"""Console accounts: the users command, hashed passwords, login, CSRF, cookies, lockout."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from service.web.console.accounts import ATTEMPTS, Accounts
+from service.state.keys import CONSOLE_USERS as USERS_KEY
+from tests.console_support import PASSWORD, csrf_token
+from tests.support import every_redis_byte
+
+
+def signpost(*args, stdin="", redis_url):
+    env = {**os.environ, "REDIS_URL": redis_url}
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=60)
+
+
+def test_users_add_list_remove_with_the_password_from_stdin(redis_server, redis_client):
+    added = signpost("users", "add", "Dana", stdin=PASSWORD + "\n", redis_url=redis_server.url)
+    assert added.returncode == 0, added.stderr
+    assert PASSWORD not in added.stdout + added.stderr
+    assert signpost("users", "list", redis_url=redis_server.url).stdout.split() == ["dana"]
+    stored = redis_client.hget(USERS_KEY, "dana").decode()
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD.encode() not in every_redis_byte(redis_client)
+    again = signpost("users", "add", "dana", stdin="another long password\n", redis_url=redis_server.url)
+    assert again.returncode == 2 and "already" in again.stderr
+    assert signpost("users", "remove", "dana", redis_url=redis_server.url).returncode == 0
+    assert signpost("users", "list", redis_url=redis_server.url).stdout.startswith("No accounts yet")
+    assert signpost("users", "remove", "dana", redis_url=redis_server.url).returncode == 1
+
+
+def test_a_short_password_is_refused(redis_server, redis_client):
+    short = signpost("users", "add", "dana", stdin="short\n", redis_url=redis_server.url)
+    assert short.returncode == 2 and "12 characters" in short.stderr
+    assert not redis_client.exists(USERS_KEY)
+
+
+class Browser:
+    """A requests session that fills in the CSRF token as the form would."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.http = requests.Session()
+
+    def get(self, path, **kw):
+        return self.http.get(self.base + path, allow_redirects=False, timeout=10, **kw)
+
+    def post(self, path, data, token=True, **kw):
+        if token:
+            data = {**data, "csrf_token": csrf_token(self.get("/console/login").text)}
+        return self.http.post(self.base + path, data=data, allow_redirects=False, timeout=10, **kw)
+
+    def login(self, name="dana", password=PASSWORD):
+        return self.post("/console/login", {"username": name, "password": password})
+
+
+@pytest.fixture
+def accounts(live):
+    line = live.app.extensions["signpost"]
+    return Accounts(line.store.redis, line.config.hash_key)
+
+
+def test_with_no_accounts_the_console_says_how_to_add_one(live):
+    page = Browser(live.url).get("/console/")
+    assert page.status_code == 200 and "signpost users add NAME" in page.text
+
+
+def test_login_sets_a_strict_httponly_cookie_and_opens_the_pages(live, accounts):
+    accounts.add("dana", PASSWORD)
+    browser = Browser(live.url)
+    assert browser.get("/console/usage").headers["Location"].endswith("/console/login")
+    answer = browser.login()
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/usage")
+    cookie = answer.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+    for path in ("/console/usage", "/console/content", "/console/review", "/console/simulator/sms",
+                 "/console/simulator/call", "/console/health"):
+        page = browser.get(path)
+        assert page.status_code == 200, path
+        assert "script-src" not in page.headers["Content-Security-Policy"]
+        assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+        assert "<script" not in page.text and " style=" not in page.text
+
+
+def test_the_cookie_is_secure_when_the_line_is_served_over_https(serve, config):
+    server = serve(config.with_(public_base_url="https://line.example.org"))
+    # The form's CSRF token starts the session; a browser would not send it back over http.
+    cookie = Browser(server.url).get("/console/login").headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_every_post_needs_the_csrf_token(live, accounts):
+    accounts.add("dana", PASSWORD)
+    browser = Browser(live.url)
+    assert browser.post("/console/login", {"username": "dana", "password": PASSWORD}, token=False).status_code == 400
+    browser.login()
+    assert browser.post("/console/simulator/sms", {"action": "send", "message": "hi"}, token=False).status_code == 400
+    assert browser.post("/console/logout", {}, token=False).status_code == 400
+
+
+def test_a_removed_account_is_logged_out_at_its_next_page(live, accounts):
+    accounts.add("dana", PASSWORD)
+    browser = Browser(live.url)
+    browser.login()
+    accounts.remove("dana")
+    assert browser.get("/console/usage").status_code == 302
+
+
+def test_five_failures_lock_the_account_and_the_address_with_one_message(live, accounts):
+    accounts.add("dana", PASSWORD)
+    accounts.add("erin", PASSWORD)
+    browser = Browser(live.url)
+    messages = set()
+    for n in range(ATTEMPTS):
+        wrong = browser.login(password=f"wrong password {n}")
+        assert wrong.status_code == 401
+        messages.add(wrong.text.split('id="login-problem">')[1].split("<")[0])
+    unknown = browser.login(name="nobody")
+    messages.add(unknown.text.split('id="login-problem">')[1].split("<")[0])
+    locked = browser.login()  # the right password, but the account waits
+    assert locked.status_code == 401
+    messages.add(locked.text.split('id="login-problem">')[1].split("<")[0])
+    other = browser.login(name="erin")  # another account, from the same address
+    assert other.status_code == 401
+    messages.add(other.text.split('id="login-problem">')[1].split("<")[0])
+    assert len(messages) == 1  # nothing says which part was wrong
+    ttl = [live.app.extensions["signpost"].store.redis.ttl(k)
+           for k in live.app.extensions["signpost"].store.redis.scan_iter("signpost:console:login-failures:*")]
+    assert ttl and all(14 * 60 < t <= 15 * 60 for t in ttl)

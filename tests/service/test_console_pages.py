@@ -1,0 +1,98 @@
+"""The console's health page and simulators over HTTP, and their "any input" claims."""
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rq import Worker
+
+from flows.model import FollowUp
+from service.followups import asking
+from service.line import Line
+from service.web.console.accounts import Accounts
+from tests.console_support import PASSWORD, followup_config
+from tests.fake_twilio import refused
+from tests.service.test_console_accounts import Browser
+from tests.support import TEXTER, run_followups
+
+
+@pytest.fixture
+def logged_in(live):
+    line = live.app.extensions["signpost"]
+    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+    browser = Browser(live.url)
+    assert browser.login().status_code == 302
+    return browser
+
+
+def dd(html: str, term: str) -> str:
+    return re.search(rf"<dt>{re.escape(term)}</dt><dd[^>]*>([^<]*)", html).group(1).strip()
+
+
+def test_health_shows_the_queue_the_worker_and_the_last_hours_delivery_errors(
+        serve, config, fake_twilio, redis_client):
+    config = followup_config(config, fake_twilio)
+    server = serve(config)
+    line = Line.start(config)
+    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+    browser = Browser(server.url)
+    browser.login()
+
+    page = browser.get("/console/health").text
+    assert dd(page, "Waiting in the queue") == "0" and 'id="no-worker"' in page
+    assert asking.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == "queued"
+    page = browser.get("/console/health").text
+    assert dd(page, "Waiting in the queue") == "1"
+    assert "UTC (" in dd(page, "Oldest waiting")
+
+    worker = Worker([asking.queue(line)], connection=line.store.redis, name="console-test-worker")
+    worker.register_birth()
+    try:
+        page = browser.get("/console/health").text
+        assert "console-test-worker" in page and "no-worker" not in page
+    finally:
+        worker.register_death()
+
+    fake_twilio.script(refused(21211, "invalid number"))
+    run_followups(line)
+    page = browser.get("/console/health").text
+    assert dd(page, "Delivery errors, last hour") == "1"
+    assert dd(page, "Waiting in the queue") == "0"
+    assert dd(page, "maxmemory-policy")
+
+
+# Forms as a browser, or anyone, might post them: the simulators replay what they are
+# given through the flows, so nothing in a form may make them fail.
+forms = st.fixed_dictionaries({
+    "action": st.sampled_from(["send", "press", "say", "silence", "restart", "completed", "busy", "x", ""]),
+    "message": st.text(max_size=600),
+    "keys": st.text(alphabet="0123456789*#ab ", max_size=30),
+    "words": st.text(max_size=250),
+    "at": st.one_of(st.just(""), st.text(max_size=20), st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M"))),
+    "caller": st.sampled_from(["mobile", "withheld", "junk"]),
+    "did": st.lists(st.one_of(st.text(max_size=40), st.sampled_from(["key:1", "key:2", "say:helpline", "silence",
+                                                                       "end:busy", "key:07400123456#"])),
+                    max_size=45),
+})
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(form=forms, path=st.sampled_from(["/console/simulator/sms", "/console/simulator/call"]))
+def test_any_simulator_form_gets_a_page_and_writes_nothing(logged_in, redis_client, form, path):
+    before = sorted(redis_client.scan_iter())
+    answer = logged_in.post(path, form)
+    assert answer.status_code == 200, answer.text[:500]
+    assert sorted(redis_client.scan_iter()) == before
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(args=st.fixed_dictionaries({}, optional={
+    "from": st.one_of(st.text(max_size=12), st.dates().map(str)),
+    "to": st.one_of(st.text(max_size=12), st.dates().map(str)),
+    "pack": st.one_of(st.text(max_size=20), st.just("en-GB-coventry")),
+}))
+def test_any_usage_filter_gets_a_page_and_a_csv(logged_in, args):
+    assert logged_in.get("/console/usage", params=args).status_code == 200
+    csv = logged_in.get("/console/usage.csv", params=args)
+    assert csv.status_code == 200 and csv.text.startswith("day,pack,measure,channel,item,count")
