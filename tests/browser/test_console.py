@@ -1,0 +1,193 @@
+"""The console through a real login in headless Chromium: every page measured by axe-core,
+screenshotted, and reaching no host but the app."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+import redis
+
+from flows.check import check_pack
+from flows.render import EMERGENCY_SMS, EMERGENCY_VOICE
+from service.web.console.accounts import ATTEMPTS, Accounts
+from service.state.embedded_redis import EmbeddedRedis
+from service.followups.asking import queue
+from service.line import Line
+from service.state.store import uk_today
+from tests.browser.conftest import ARTEFACTS
+from tests.console_support import PASSWORD, followup_config, make_traffic
+from tests.support import Twilio
+
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "console-usage.png"
+
+
+@pytest.fixture
+def app_server(serve, config):
+    server = serve(config)
+    line = server.app.extensions["signpost"]
+    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+    return server
+
+
+def table(page, selector: str) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        f"{selector} tr", "rows => rows.map(r => Array.from(r.children).map(c => c.innerText.trim()))")
+
+
+def assert_accessible(tab, name: str):
+    tab.screenshot(name)
+    assert tab.accessible() == [], name
+
+
+def test_no_accounts_page_says_how_to_add_one(serve, config, console_tab):
+    tab = console_tab(serve(config).url)
+    tab.open("/console/")
+    assert "signpost users add NAME" in tab.page.inner_text("main")
+    assert_accessible(tab, "no-accounts")
+
+
+def test_usage_charts_and_csv_come_from_what_real_webhooks_counted(serve, config, fake_twilio, console_tab):
+    config = followup_config(config, fake_twilio)
+    server = serve(config)
+    line = server.app.extensions["signpost"]
+    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+    expected = make_traffic(Twilio(server.url), Line.start(config), fake_twilio)
+
+    tab = console_tab(server.url)
+    tab.login("dana", PASSWORD)
+    assert tab.page.url.endswith("/console/usage")
+    page = tab.page
+    today = uk_today().isoformat()
+
+    conversations = {row[0]: row[1:] for row in table(page, "#conversations table")[1:]}
+    assert conversations[today] == [str(expected.sms_conversations), str(expected.voice_conversations)]
+    opt = {row[0]: row[1:] for row in table(page, "#optouts table")[1:]}
+    assert opt[today] == [str(expected.opt_outs), str(expected.opt_ins)]
+    flooded = {row[0]: row[1:] for row in table(page, "#flooded table")[1:]}
+    assert flooded[today] == [str(expected.flooded)]
+    followups = {row[0]: row[1] for row in table(page, "#followups table")[1:]}
+    assert followups == {"asked for and queued": "1", "sent to Twilio": "1", "delivered": "1"}
+    pages = {row[0]: row[1:] for row in table(page, "#pages table")[1:]}
+    assert pages["Helplines"][0] == "2"  # "helpline" texted, and "3" from the main menu by the flooder
+
+    # The charts are drawn from the same numbers, each bar labelled in text.
+    svg = page.inner_html("#conversations svg")
+    assert f">{expected.sms_conversations}</text>" in svg and ", SMS</text>" in svg and ", Voice</text>" in svg
+    assert page.locator("#followups svg text.value").all_text_contents() == ["1", "1", "1"]
+
+    # The CSV is the table the page ends with.
+    download = page.request.get(server.url + page.get_attribute("#csv", "href"))
+    assert download.ok and download.headers["content-type"].startswith("text/csv")
+    exported = list(csv.reader(io.StringIO(download.text())))
+    assert exported[1:] == table(page, "#all-counts")[1:]
+    assert ["day", "pack", "measure", "channel", "item", "count"] == exported[0]
+    assert [today, "en-GB-coventry", "conversations", "sms", "", str(expected.sms_conversations)] in exported
+
+    assert_accessible(tab, "usage")
+    shutil.copyfile(ARTEFACTS / "usage.png", DOCS_SCREENSHOT) if DOCS_SCREENSHOT.parent.exists() else None
+
+    # A range with nothing in it, one pack.
+    tab.open(f"/console/usage?from=2020-01-01&to=2020-01-03&pack={line.pack.id}")
+    assert table(page, "#conversations table")[1:] == [
+        ["2020-01-01", "0", "0"], ["2020-01-02", "0", "0"], ["2020-01-03", "0", "0"]]
+    assert "Nothing counted in these days" in page.inner_text("#all-heading + p")
+
+
+def test_content_and_review_pages_show_the_pack_as_sent(app_server, console_tab):
+    pack = app_server.app.extensions["signpost"].pack
+    tab = console_tab(app_server.url)
+    tab.login("dana", PASSWORD)
+    tab.open("/console/content")
+    page = tab.page
+    assert page.locator("#sms ~ article, section[aria-labelledby=sms] article").count() == len(pack.sms_pages)
+    for node_id, text in pack.sms_pages.items():
+        shown = page.inner_text(f"#sms-{node_id} pre")
+        assert shown.splitlines()[0] == EMERGENCY_SMS
+        assert shown.strip() == text.strip()
+    assert page.locator("section[aria-labelledby=voice] article").count() >= len(pack.voice_texts)
+    assert "seconds to say" in page.inner_text("#voice-steps")
+    assert page.locator("ul.tree").count() == 2
+    assert_accessible(tab, "content")
+
+    report = check_pack(pack.path, uk_today())
+    tab.open("/console/review")
+    assert len(table(page, "#to-confirm")) - 1 == len(report.to_confirm)
+    dates = [row[0] for row in table(page, "#review-by")[1:]]
+    past = [d for d in dates if d < uk_today().isoformat()]
+    assert dates[:len(past)] == past  # past dates first
+    if report.warnings:
+        assert page.locator("#warnings li").count() == len(report.warnings)
+    assert_accessible(tab, "review")
+
+
+def test_simulated_text_and_call_write_nothing_and_queue_nothing(app_server, console_tab, redis_client):
+    pack = app_server.app.extensions["signpost"].pack
+    tab = console_tab(app_server.url)
+    tab.login("dana", PASSWORD)
+    before = {k: redis_client.dump(k) for k in redis_client.scan_iter()}
+    page = tab.page
+
+    tab.open("/console/simulator/sms")
+    for text in ("hi", "1", "STOP"):
+        page.fill("#message", text)
+        with page.expect_navigation():
+            page.click("button[value=send]")
+    turns = page.locator("#transcript > li")
+    assert turns.count() == 3
+    assert page.inner_text("#transcript > li:nth-child(2) .line pre").strip() == pack.sms_pages["steps"].strip()
+    assert "would record an opt-out" in page.inner_text("#transcript > li:nth-child(3)")
+    assert_accessible(tab, "simulator-sms")
+
+    tab.open("/console/simulator/call")
+    page.fill("#at", "2026-12-25T11:00")  # Christmas Day: the helpline is closed
+    for key in ("1", "1", "1"):  # what to do now; by text; yes, my mobile
+        page.fill("#keys", key)
+        with page.expect_navigation():
+            page.click("button[value=press]")
+    said = page.inner_text("#transcript")
+    assert said.count(EMERGENCY_VOICE) >= 4
+    assert page.inner_text(".text-me pre").strip() == pack.sms_pages["steps"].strip()
+    assert "7400123456" not in page.content() and "123456" not in page.inner_text("main")
+    assert_accessible(tab, "simulator-call")
+
+    after = {k: redis_client.dump(k) for k in redis_client.scan_iter()}
+    assert after == before
+    assert queue(app_server.app.extensions["signpost"]).count == 0
+
+
+def test_health_says_so_while_redis_is_down(serve, config, console_tab, tmp_path):
+    own = EmbeddedRedis(tmp_path / "redis", persist=False)
+    url = own.start()
+    try:
+        server = serve(config.with_(redis_url=url))
+        line = server.app.extensions["signpost"]
+        Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+        tab = console_tab(server.url)
+        tab.login("dana", PASSWORD)
+        tab.open("/console/health")
+        assert "maxmemory-policy" in tab.page.inner_text("#redis")
+        assert tab.page.inner_text("#webhook-errors") == "0"
+        assert_accessible(tab, "health")
+    finally:
+        own.stop()
+    response = tab.open("/console/health")
+    assert response.status == 503
+    assert "Redis is unreachable" in tab.page.inner_text("#redis-down")
+    assert line.pack.id in tab.page.inner_text("#packs")
+    assert_accessible(tab, "health-redis-down")
+
+
+def test_five_failed_logins_lock_the_account_with_a_neutral_message(app_server, console_tab):
+    tab = console_tab(app_server.url)
+    for n in range(ATTEMPTS):
+        tab.login("dana", f"not the password {n}")
+        first = tab.page.inner_text("#login-problem")
+    tab.login("dana", PASSWORD)
+    assert tab.page.url.endswith("/console/login")
+    assert tab.page.inner_text("#login-problem") == first
+    assert "15 minutes" in first and "password" not in first.lower().replace("the password", "")
+    assert_accessible(tab, "login-locked")
