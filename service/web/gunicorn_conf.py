@@ -6,6 +6,7 @@ server binds loopback only and refuses any other address.
 
 import os
 import sys
+import tempfile
 
 # Each connection is a greenlet (gevent), not one of a few threads: a client that
 # sends its headers a line every few seconds holds a greenlet costing a few KB, and
@@ -38,6 +39,19 @@ accesslog = "-"
 # sealed), which has no place in a log line.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 timeout = 30
+
+# /metrics must count every worker's webhooks, not only those of the worker that
+# answers the scrape: prometheus-client's multiprocess mode shares them through
+# files. Set before the app (and prometheus-client) is loaded; a fresh folder each
+# start, as its documentation asks.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="signpost-metrics-")
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def on_starting(server):

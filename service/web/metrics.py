@@ -1,9 +1,9 @@
 """``GET /metrics``: Prometheus text for operators (prometheus-client).
 
-In-process counters (webhooks by route and status, reply latency, Redis errors)
-are this process's own; several gunicorn workers each keep theirs unless
-``PROMETHEUS_MULTIPROC_DIR`` is set, which prometheus-client then shares through
-files. Follow-ups by outcome and flood-limited texts are read from the daily
+Counters kept by the web process (webhooks by route and status, reply latency,
+Redis errors) are shared by gunicorn's workers through prometheus-client's
+multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, which ``gunicorn_conf`` sets), so
+whichever worker answers the scrape counts them all. Follow-ups by outcome and flood-limited texts are read from the daily
 counters in Redis at scrape time, since the worker, not the web process, sees
 most outcomes: the numbers are today's (UK day), every pack.
 

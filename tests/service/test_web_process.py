@@ -34,3 +34,39 @@ def bind_for(**env) -> str:
 def test_it_binds_loopback_without_a_token_and_all_interfaces_with_one():
     assert bind_for(PORT="5055") == "127.0.0.1:5055"
     assert bind_for(PORT="5055", TWILIO_AUTH_TOKEN="token") == "0.0.0.0:5055"
+
+
+def test_metrics_count_every_gunicorn_workers_webhooks(redis_server, redis_client, tmp_path):
+    """Two workers, eight texts: whichever worker answers the scrape counts all eight."""
+    import socket
+    import time
+
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = environment(PORT=str(port), REDIS_URL=redis_server.url, WEB_CONCURRENCY="2",
+                      SIGNPOST_STATE_DIR=str(tmp_path), PROMETHEUS_MULTIPROC_DIR="")
+    web = subprocess.Popen([GUNICORN, "--config", "python:service.web.gunicorn_conf", "service.web.wsgi:app"],
+                           env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(base + "/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        for _ in range(8):
+            # A new connection each time, so both workers answer some.
+            requests.post(base + "/sms", data={"From": "+447400123456", "Body": "hi"}, timeout=5,
+                          headers={"Connection": "close"})
+        for _ in range(4):
+            text = requests.get(base + "/metrics", timeout=5, headers={"Connection": "close"}).text
+            assert 'signpost_webhooks_total{route="/sms",status="200"} 8.0' in text
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
