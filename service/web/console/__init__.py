@@ -49,7 +49,9 @@ def install(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS),
         WTF_CSRF_CHECK_DEFAULT=False,  # checked by the console's own hook (see above)
         WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
-        WTF_CSRF_SSL_STRICT=False,  # SameSite=Strict already keeps other sites' posts out
+        # The strict https check compares the Referer, which our Referrer-Policy never
+        # sends; SameSite=Strict and the token already keep other sites' posts out.
+        WTF_CSRF_SSL_STRICT=False,
     )
     csrf.init_app(app)
     from service.web.console import auth, content, health, simulator, usage  # noqa: F401 - their routes

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import abort, current_app, render_template, request
+from flask import current_app, render_template, request
 
 from flows import gsm
 from flows.check import WORDS_PER_MINUTE, check_pack, speaking_seconds
@@ -130,8 +130,6 @@ def review():
     pack, packs = chosen_pack()
     today = uk_today()
     report = report_for(pack, today)
-    if report is None:
-        abort(404)
     dates = sorted(report.review_by, key=lambda entry: (entry[0] >= today, entry[0], entry[1].item))
     return render_template("console/review.html", pack=pack, packs=packs, report=report, dates=dates,
                            today=today)
