@@ -47,7 +47,8 @@ def test_metrics_count_every_gunicorn_workers_webhooks(redis_server, redis_clien
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = environment(PORT=str(port), REDIS_URL=redis_server.url, WEB_CONCURRENCY="2",
-                      SIGNPOST_STATE_DIR=str(tmp_path), PROMETHEUS_MULTIPROC_DIR="")
+                      SIGNPOST_STATE_DIR=str(tmp_path))
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # gunicorn_conf makes its own
     web = subprocess.Popen([GUNICORN, "--config", "python:service.web.gunicorn_conf", "service.web.wsgi:app"],
                            env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
