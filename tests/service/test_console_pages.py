@@ -11,10 +11,11 @@ from flows.model import FollowUp
 from service.followups import asking
 from service.line import Line
 from service.web.console.accounts import Accounts
-from tests.console_support import PASSWORD, followup_config
+from tests.console_support import FLOODER, OTHER_TEXTER, PASSWORD, followup_config, make_traffic
 from tests.fake_twilio import refused
 from tests.service.test_console_accounts import Browser
-from tests.support import TEXTER, run_followups
+from tests.service.test_end_to_end import forms_of
+from tests.support import TEXTER, Twilio, run_followups
 
 
 @pytest.fixture
@@ -96,3 +97,23 @@ def test_any_usage_filter_gets_a_page_and_a_csv(logged_in, args):
     assert logged_in.get("/console/usage", params=args).status_code == 200
     csv = logged_in.get("/console/usage.csv", params=args)
     assert csv.status_code == 200 and csv.text.startswith("day,pack,measure,channel,item,count")
+
+
+def test_no_page_of_the_console_shows_a_texters_or_callers_number(serve, config, fake_twilio):
+
+    config = followup_config(config, fake_twilio)
+    server = serve(config)
+    line = server.app.extensions["signpost"]
+    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+    make_traffic(Twilio(server.url), Line.start(config), fake_twilio)
+    browser = Browser(server.url)
+    browser.login()
+    pages = [browser.get(path).text for path in (
+        "/console/usage", "/console/usage.csv", "/console/content", "/console/review", "/console/health",
+        "/console/simulator/sms", "/console/simulator/call")]
+    pages.append(browser.post("/console/simulator/call", {"action": "press", "keys": "1", "did": ["key:1"]}).text)
+    everything = "\n".join(pages)
+    assert "Conversations begun per day" in everything  # the pages are there to search
+    for number in (TEXTER, OTHER_TEXTER, FLOODER):
+        for form in forms_of(number):
+            assert form not in everything, form
