@@ -162,6 +162,7 @@ def test_health_says_so_while_redis_is_down(serve, config, console_tab, tmp_path
         tab.login("dana", PASSWORD)
         tab.open("/console/health")
         assert "maxmemory-policy" in tab.page.inner_text("#redis")
+        assert tab.page.locator("#no-persistence").count() == 1  # the tests' Redis keeps nothing on disk
         assert tab.page.inner_text("#webhook-errors") == "0"
         assert_accessible(tab, "health")
     finally:
