@@ -1,6 +1,7 @@
 """The console's health page and simulators over HTTP, and their "any input" claims."""
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -117,3 +118,25 @@ def test_no_page_of_the_console_shows_a_texters_or_callers_number(serve, config,
     for number in (TEXTER, OTHER_TEXTER, FLOODER):
         for form in forms_of(number):
             assert form not in everything, form
+
+
+def test_the_pack_filter_shows_one_partnerships_counts_only(serve, config, redis_client):
+    example = Path(__file__).resolve().parent.parent / "packs" / "en-GB-example"
+    server = serve(config.with_(packs={"+442079460999": str(example)}))
+    line = server.app.extensions["signpost"]
+    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+    twilio = Twilio(server.url)
+    twilio.sms("hi")  # the default pack
+    twilio.sms("hi", sender="+447400765432", To="+442079460999")
+    twilio.sms("STOP", sender="+447400765432", To="+442079460999")
+    browser = Browser(server.url)
+    browser.login()
+    every = browser.get("/console/usage.csv").text.splitlines()[1:]
+    example_id = next(p.id for p in line.every_pack if p.id != line.pack.id)
+    only = browser.get("/console/usage.csv", params={"pack": example_id}).text.splitlines()[1:]
+    assert {row.split(",")[1] for row in every} == {line.pack.id, example_id}
+    assert only and {row.split(",")[1] for row in only} == {example_id}
+    assert sorted(only) == sorted(row for row in every if row.split(",")[1] == example_id)
+    assert any(",opt-outs,sms,,1" in row for row in only)
+    page = browser.get("/console/usage", params={"pack": example_id}).text
+    assert f'<option value="{example_id}" selected>' in page
