@@ -22,7 +22,7 @@ import redis
 from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest,
                                multiprocess)
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import GaugeMetricFamily
 
 from service.config import LOOPBACK_HOSTS
 from service.state import keys
@@ -43,10 +43,11 @@ class DailyCounts:
         self.line = line
 
     def collect(self):
-        followups = CounterMetricFamily("signpost_followups_today", "Follow-up texts today (UK day), by outcome",
-                                        labels=["pack", "outcome"])
-        flooded = CounterMetricFamily("signpost_flood_limited_today",
-                                      "Texts not answered under the flood limit today (UK day)", labels=["pack"])
+        # Gauges: they start again at midnight (UK), which a counter must never do.
+        followups = GaugeMetricFamily("signpost_followups_today", "Follow-up texts today (UK day), by outcome",
+                                      labels=["pack", "outcome"])
+        flooded = GaugeMetricFamily("signpost_flood_limited_today",
+                                    "Texts not answered under the flood limit today (UK day)", labels=["pack"])
         try:
             day = uk_today()
             pipe = self.line.store.redis.pipeline(transaction=False)

@@ -27,7 +27,7 @@ def test_metrics_count_webhooks_latency_followups_and_floods(serve, config, redi
     assert found[forbidden] - before.get(forbidden, 0) == 1
     count = ("signpost_reply_seconds_count", (("route", "/sms"),))
     assert found[count] - before.get(count, 0) == 3
-    assert found[("signpost_flood_limited_today_total", (("pack", "en-GB-coventry"),))] == 1
+    assert found[("signpost_flood_limited_today", (("pack", "en-GB-coventry"),))] == 1
 
 
 def test_redis_errors_are_counted(serve, config):
@@ -49,3 +49,17 @@ def test_only_loopback_or_the_token_may_read_them(serve, config, monkeypatch):
         "X-Forwarded-For": "203.0.113.9", "Authorization": f"Bearer {TOKEN}"}).status_code == 200
     assert requests.get(server.url + "/metrics", timeout=5, headers={
         "Authorization": "Bearer wrong"}).status_code == 403
+
+
+def test_followups_by_outcome_are_todays_counts(serve, config, redis_client):
+    from flows.model import FollowUp
+    from service.followups import asking
+    from tests.support import TEXTER
+
+    server = serve(config)
+    line = server.app.extensions["signpost"]
+    assert asking.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == "queued"
+    assert asking.request(line, FollowUp("followup", "+12025550123"), job_id="CA2:links") == "not_allowed"
+    found = samples(requests.get(server.url + "/metrics", timeout=5).text)
+    assert found[("signpost_followups_today", (("outcome", "queued"), ("pack", "en-GB-coventry")))] == 1
+    assert found[("signpost_followups_today", (("outcome", "not_allowed"), ("pack", "en-GB-coventry")))] == 1
