@@ -3,7 +3,9 @@
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support import Twilio
+from flows.model import FollowUp
+from service.followups import asking
+from tests.support import TEXTER, Twilio
 
 TOKEN = "metrics-token-0123456789"
 
@@ -52,10 +54,6 @@ def test_only_loopback_or_the_token_may_read_them(serve, config, monkeypatch):
 
 
 def test_followups_by_outcome_are_todays_counts(serve, config, redis_client):
-    from flows.model import FollowUp
-    from service.followups import asking
-    from tests.support import TEXTER
-
     server = serve(config)
     line = server.app.extensions["signpost"]
     assert asking.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == "queued"
