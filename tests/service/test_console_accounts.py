@@ -132,3 +132,12 @@ def test_five_failures_lock_the_account_and_the_address_with_one_message(live, a
     ttl = [live.app.extensions["signpost"].store.redis.ttl(k)
            for k in live.app.extensions["signpost"].store.redis.scan_iter("signpost:console:login-failures:*")]
     assert ttl and all(14 * 60 < t <= 15 * 60 for t in ttl)
+
+
+def test_while_redis_is_down_login_says_so_and_refuses(serve, config):
+    server = serve(config.with_(redis_url="redis://127.0.0.1:9/0"))
+    browser = Browser(server.url)
+    assert browser.get("/console/").headers["Location"].endswith("/console/login")
+    answer = browser.login()
+    assert answer.status_code == 503 and "Redis is unreachable" in answer.text
+    assert browser.get("/console/usage").status_code == 302
