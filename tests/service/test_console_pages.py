@@ -1,5 +1,6 @@
 """The console's health page and simulators over HTTP, and their "any input" claims."""
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from rq import Worker
 from flows.model import FollowUp
 from service.followups import asking
 from service.line import Line
+from service.state.store import uk_today
 from service.web.console.accounts import Accounts
 from tests.console_support import FLOODER, OTHER_TEXTER, PASSWORD, followup_config, make_traffic
 from tests.fake_twilio import refused
@@ -140,3 +142,19 @@ def test_the_pack_filter_shows_one_partnerships_counts_only(serve, config, redis
     assert any(",opt-outs,sms,,1" in row for row in only)
     page = browser.get("/console/usage", params={"pack": example_id}).text
     assert f'<option value="{example_id}" selected>' in page
+
+
+@pytest.mark.parametrize("days, unit, most", [(7, "Day", 7), (60, "Week", 10), (400, "Month", 15)])
+def test_long_ranges_are_charted_by_week_or_month_and_add_up(logged_in, live, days, unit, most):
+    store = live.app.extensions["signpost"].store
+    today = uk_today()
+    for n in range(0, days, 3):  # a conversation every third day
+        store.count_event("en-GB-coventry", "sms:conversation", day=today - dt.timedelta(days=n))
+    start = (today - dt.timedelta(days=days - 1)).isoformat()
+    page = logged_in.get("/console/usage", params={"from": start}).text
+    section = page.split('id="conversations"')[1].split("</section>")[0]
+    head = re.search(r"<thead><tr><th scope=\"col\">(\w+)</th>", section).group(1)
+    assert head == unit
+    counts = [int(c) for c in re.findall(r"<tr><th scope=\"row\">[^<]*</th><td>(\d+)</td>", section)]
+    assert sum(counts) == len(range(0, days, 3))
+    assert most - 1 <= len(counts) <= most

@@ -27,6 +27,7 @@ MAX_DAYS = 400  # the counters are kept about this long
 CHANNELS = ("sms", "voice")
 CHANNEL_NAMES = {"sms": "SMS", "voice": "Voice", "whatsapp": "WhatsApp"}
 COLUMNS = ("day", "pack", "measure", "channel", "item", "count")
+SHOWN_ROWS = 1000  # of every count, on the page; the CSV has them all
 # What a field of the events hash counts, as the table names it.
 MEASURES = {CONVERSATION: "conversations", OPT_OUT: "opt-outs", OPT_IN: "opt-ins", FLOODED: "flood-limited"}
 
@@ -111,18 +112,52 @@ def summed(rows: list[Row], key) -> dict:
     return totals
 
 
+@dataclass(frozen=True)
+class Periods:
+    """What the charts over time count by: days for a month or so, then weeks, then
+    months, so that a year is twelve bars a series rather than four hundred."""
+
+    unit: str  # day, week or month
+
+    @classmethod
+    def for_range(cls, wanted: Filter) -> Periods:
+        days = len(wanted.days)
+        return cls("day" if days <= 31 else "week" if days <= 26 * 7 else "month")
+
+    def start(self, day: dt.date) -> dt.date:
+        if self.unit == "week":
+            return day - dt.timedelta(days=day.weekday())
+        if self.unit == "month":
+            return day.replace(day=1)
+        return day
+
+    def of(self, wanted: Filter) -> list[dt.date]:
+        return sorted({self.start(d) for d in wanted.days})
+
+    def label(self, start: dt.date) -> str:
+        """For the chart: short, and saying which period."""
+        return {"day": f"{start:%a %d %b}", "week": f"Week of {start:%d %b}", "month": f"{start:%b %Y}"}[self.unit]
+
+    def key(self, start: dt.date) -> str:
+        """For the table: sortable."""
+        return {"day": start.isoformat(), "week": f"week of {start.isoformat()}", "month": f"{start:%Y-%m}"}[self.unit]
+
+
 def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict]:
     """Each chart with the table drawn from the same numbers."""
-    day_label = lambda day: day.strftime("%a %d %b")  # noqa: E731
+    periods = Periods.for_range(wanted)
+    starts = periods.of(wanted)
+    per = f"per {periods.unit}"
     out = []
 
-    conversations = summed([r for r in rows if r.measure == "conversations"], lambda r: (r.day, r.channel))
-    per_day = [(f"{day_label(d)}, {CHANNEL_NAMES[c]}", conversations.get((d, c), 0), i)
-               for d in wanted.days for i, c in enumerate(CHANNELS)]
+    conversations = summed([r for r in rows if r.measure == "conversations"],
+                           lambda r: (periods.start(r.day), r.channel))
     out.append({
-        "chart": bar_chart("conversations", "Conversations begun per day, by channel", per_day),
-        "head": ("Day", *(CHANNEL_NAMES[c] for c in CHANNELS)),
-        "rows": [(d.isoformat(), *(conversations.get((d, c), 0) for c in CHANNELS)) for d in wanted.days],
+        "chart": bar_chart("conversations", f"Conversations begun {per}, by channel",
+                           [(f"{periods.label(p)}, {CHANNEL_NAMES[c]}", conversations.get((p, c), 0), i)
+                            for p in starts for i, c in enumerate(CHANNELS)]),
+        "head": (periods.unit.capitalize(), *(CHANNEL_NAMES[c] for c in CHANNELS)),
+        "rows": [(periods.key(p), *(conversations.get((p, c), 0) for c in CHANNELS)) for p in starts],
     })
 
     pages = summed([r for r in rows if r.measure == "pages"], lambda r: (r.item, r.channel))
@@ -145,15 +180,15 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
     })
 
     for id, measures, title in (
-        ("optouts", ("opt-outs", "opt-ins"), "Opt-outs and opt-ins per day"),
-        ("flooded", ("flood-limited",), "Texts not answered under the flood limit, per day"),
+        ("optouts", ("opt-outs", "opt-ins"), f"Opt-outs and opt-ins {per}"),
+        ("flooded", ("flood-limited",), f"Texts not answered under the flood limit, {per}"),
     ):
-        counts = summed([r for r in rows if r.measure in measures], lambda r: (r.day, r.measure))
+        counts = summed([r for r in rows if r.measure in measures], lambda r: (periods.start(r.day), r.measure))
         out.append({
-            "chart": bar_chart(id, title, [(f"{day_label(d)}, {m}", counts.get((d, m), 0), n)
-                                           for d in wanted.days for n, m in enumerate(measures)]),
-            "head": ("Day", *(m.capitalize() for m in measures)),
-            "rows": [(d.isoformat(), *(counts.get((d, m), 0) for m in measures)) for d in wanted.days],
+            "chart": bar_chart(id, title, [(f"{periods.label(p)}, {m}", counts.get((p, m), 0), n)
+                                           for p in starts for n, m in enumerate(measures)]),
+            "head": (periods.unit.capitalize(), *(m.capitalize() for m in measures)),
+            "rows": [(periods.key(p), *(counts.get((p, m), 0) for m in measures)) for p in starts],
         })
     return out
 
@@ -193,7 +228,8 @@ def usage():
         return render_template("console/usage.html", packs=packs, wanted=wanted, problems=problems,
                                unreachable=True, charts=[], rows=[]), 503
     return render_template("console/usage.html", packs=packs, wanted=wanted, problems=problems,
-                           unreachable=False, charts=charts(rows, wanted, titles), rows=rows)
+                           unreachable=False, charts=charts(rows, wanted, titles), rows=rows[:SHOWN_ROWS],
+                           all_rows=len(rows))
 
 
 @bp.get("/usage.csv")
