@@ -6,6 +6,8 @@ import sys
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from service.web.console.accounts import ATTEMPTS, Accounts
 from service.state.keys import CONSOLE_USERS as USERS_KEY
@@ -141,3 +143,11 @@ def test_while_redis_is_down_login_says_so_and_refuses(serve, config):
     answer = browser.login()
     assert answer.status_code == 503 and "Redis is unreachable" in answer.text
     assert browser.get("/console/usage").status_code == 302
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(max_size=100), password=st.text(max_size=200))
+def test_any_login_attempt_is_refused_with_the_one_message(live, accounts, name, password):
+    answer = Browser(live.url).login(name=name, password=password)
+    assert answer.status_code == 401
+    assert "Those details did not work" in answer.text
