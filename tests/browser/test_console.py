@@ -102,6 +102,10 @@ def test_content_and_review_pages_show_the_pack_as_sent(app_server, console_tab)
         assert shown.strip() == text.strip()
     assert page.locator("section[aria-labelledby=voice] article").count() >= len(pack.voice_texts)
     assert "seconds to say" in page.inner_text("#voice-steps")
+    for topic in pack.voice_texts:  # the keys the voice flow offers after each page
+        keys = page.inner_text(f"#voice-{topic} .facts")
+        assert "1 by text" in keys
+        assert ("2 put through" in keys) == bool(pack.topics[topic].transfer)
     assert page.locator("ul.tree").count() == 2
     assert_accessible(tab, "content")
 
@@ -142,7 +146,8 @@ def test_simulated_text_and_call_write_nothing_and_queue_nothing(app_server, con
             page.click("button[value=press]")
     said = page.inner_text("#transcript")
     assert said.count(EMERGENCY_VOICE) >= 4
-    assert page.inner_text(".text-me pre").strip() == pack.sms_pages["steps"].strip()
+    sent = pack.topics["steps"].by_text or "steps"  # the page a caller gets by text after the steps
+    assert page.inner_text(".text-me pre").strip() == pack.sms_pages[sent].strip()
     assert "7400123456" not in page.content() and "123456" not in page.inner_text("main")
     assert_accessible(tab, "simulator-call")
 

@@ -15,7 +15,7 @@ from flask import current_app, render_template, request
 from flows import gsm
 from flows.check import WORDS_PER_MINUTE, check_pack, speaking_seconds
 from flows.pack import Pack
-from flows.voice import BACK, MAIN, REPEAT, SLOWER
+from flows.voice import BACK, MAIN, REPEAT, SLOWER, TEXT_KEY, TRANSFER_KEY
 from service.web.console import bp
 from service.state.store import uk_today
 
@@ -70,10 +70,9 @@ def voice_pages(pack: Pack) -> list[VoicePage]:
                                speaking_seconds(spoken, rate), ", ".join(options) + "; " + COMMON_KEYS))
     for topic_id, spoken in pack.voice_texts.items():
         topic = pack.topics[topic_id]
+        keys = f"{TEXT_KEY} by text"
         if topic.transfer:
-            keys = "while open: 1 put through, 2 by text; closed: 1 by text"
-        else:
-            keys = "1 by text"
+            keys += f", {TRANSFER_KEY} put through (while the helpline is open)"
         pages.append(VoicePage(topic_id, topic.spoken_title or topic.title, "topic", spoken,
                                speaking_seconds(spoken, rate), f"{keys}; {COMMON_KEYS}"))
     return pages
