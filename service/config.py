@@ -93,6 +93,9 @@ class Config:
     # A pack per line: the Twilio number texted or called (E.164) -> the pack's
     # folder. Any other number gets pack_dir. Set by SIGNPOST_PACKS.
     packs: dict[str, str] = field(default_factory=dict)
+    # Lets a scraper read /metrics from anywhere (as a bearer token); without it,
+    # loopback only.
+    metrics_token: str = ""
 
     @property
     def checks_signatures(self) -> bool:
@@ -176,6 +179,7 @@ class Config:
             followup_send_timeout=number(
                 "SIGNPOST_FOLLOWUP_SEND_TIMEOUT", defaults.followup_send_timeout, float),
             packs=packs_by_number(env.get("SIGNPOST_PACKS", "")),
+            metrics_token=env.get("SIGNPOST_METRICS_TOKEN", ""),
         ).validate()
         if config.auth_token and not config.public_base_url:
             # Behind a PaaS router or any TLS-terminating proxy the URL Flask sees

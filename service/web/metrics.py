@@ -75,7 +75,7 @@ def note_error() -> None:
 
 def install(app: Flask) -> None:
     line = app.extensions["signpost"]
-    token = os.environ.get("SIGNPOST_METRICS_TOKEN", "")
+    token = line.config.metrics_token
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)

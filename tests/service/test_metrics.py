@@ -4,6 +4,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from flows.model import FollowUp
+from service.config import Config
 from service.followups import asking
 from tests.support import TEXTER, Twilio
 
@@ -41,9 +42,8 @@ def test_redis_errors_are_counted(serve, config):
     assert found[key] - before.get(key, 0) == 1
 
 
-def test_only_loopback_or_the_token_may_read_them(serve, config, monkeypatch):
-    monkeypatch.setenv("SIGNPOST_METRICS_TOKEN", TOKEN)
-    server = serve(config)
+def test_only_loopback_or_the_token_may_read_them(serve, config):
+    server = serve(config.with_(metrics_token=TOKEN))
     assert requests.get(server.url + "/metrics", timeout=5).status_code == 200
     proxied = requests.get(server.url + "/metrics", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
     assert proxied.status_code == 403
@@ -51,6 +51,11 @@ def test_only_loopback_or_the_token_may_read_them(serve, config, monkeypatch):
         "X-Forwarded-For": "203.0.113.9", "Authorization": f"Bearer {TOKEN}"}).status_code == 200
     assert requests.get(server.url + "/metrics", timeout=5, headers={
         "Authorization": "Bearer wrong"}).status_code == 403
+
+
+def test_the_token_is_read_from_the_environment():
+    assert Config.from_env({"SIGNPOST_METRICS_TOKEN": TOKEN}).metrics_token == TOKEN
+    assert Config.from_env({}).metrics_token == ""
 
 
 def test_followups_by_outcome_are_todays_counts(serve, config, redis_client):
