@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import redis
 from flask import Response, current_app, render_template, request
 
+from flows.model import Channel
 from service.web.console import bp
 from service.web.console.charts import bar_chart
 from service.state import keys
@@ -24,8 +25,9 @@ from service.state.store import CONVERSATION, FLOODED, FOLLOWUP, OPT_IN, OPT_OUT
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 400  # the counters are kept about this long
-CHANNELS = ("sms", "voice")
-CHANNEL_NAMES = {"sms": "SMS", "voice": "Voice", "whatsapp": "WhatsApp"}
+# Every channel the flows know: a new one (WhatsApp) gets its own bars and columns.
+CHANNELS = tuple(channel.value for channel in Channel)
+CHANNEL_NAMES = {c: {"sms": "SMS", "whatsapp": "WhatsApp"}.get(c, c.capitalize()) for c in CHANNELS}
 COLUMNS = ("day", "pack", "measure", "channel", "item", "count")
 SHOWN_ROWS = 1000  # of every count, on the page; the CSV has them all
 # What a field of the events hash counts, as the table names it.
