@@ -197,7 +197,8 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
 
 OUTCOMES = {
     "queued": "asked for and queued", "not_allowed": "refused: not a UK mobile or withheld",
-    "opted_out": "not sent: opted out", "capped": "refused: over a cap", "sent": "sent to Twilio",
+    "opted_out": "not sent: opted out", "capped": "refused: over the call's, caller's or number's cap",
+    "busy": "refused: the line's hourly limit", "sent": "sent to Twilio",
     "uncertain": "uncertain (Twilio did not answer clearly)", "gave_up": "gave up after retries",
     "delivered": "delivered", "refused": "refused by Twilio", "undelivered": "undelivered",
     "failed": "failed",
