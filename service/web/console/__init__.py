@@ -22,17 +22,11 @@ import datetime as dt
 import hashlib
 import hmac
 
-from flask import Blueprint, Flask
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask
 
-bp = Blueprint("console", __name__, url_prefix="/console",
-               template_folder="templates", static_folder="static")
-csrf = CSRFProtect()
-
-# No script anywhere, styles and images from the app only, never framed.
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
-SESSION_HOURS = 8
+# Each page module registers its routes on the blueprint as it is imported.
+from service.web.console import auth, content, health, simulator, usage  # noqa: F401
+from service.web.console.blueprint import SESSION_HOURS, bp, csrf
 
 
 def install(app: Flask) -> None:
@@ -54,15 +48,4 @@ def install(app: Flask) -> None:
         WTF_CSRF_SSL_STRICT=False,
     )
     csrf.init_app(app)
-    from service.web.console import auth, content, health, simulator, usage  # noqa: F401 - their routes
-
     app.register_blueprint(bp)
-
-
-@bp.after_request
-def headers(response):
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 from flask import current_app, g, redirect, render_template, request, session, url_for
 
-from service.web.console import bp, csrf
+from service.web.console.blueprint import bp, csrf
 from service.web.console.accounts import ATTEMPTS, Accounts
 from service.state.keys import LOGIN_WAIT
 

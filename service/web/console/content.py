@@ -16,7 +16,7 @@ from flows import gsm
 from flows.check import WORDS_PER_MINUTE, check_pack, speaking_seconds
 from flows.pack import Pack
 from flows.voice import BACK, MAIN, REPEAT, SLOWER, TEXT_KEY, TRANSFER_KEY
-from service.web.console import bp
+from service.web.console.blueprint import bp
 from service.state.store import uk_today
 
 COMMON_KEYS = f"{REPEAT} repeat, {MAIN} main menu, {'star' if BACK == '*' else BACK} back, {SLOWER} slower"

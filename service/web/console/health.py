@@ -14,7 +14,7 @@ import redis
 from flask import current_app, render_template
 from rq import Queue, Worker
 
-from service.web.console import bp
+from service.web.console.blueprint import bp
 from service.state.keys import FOLLOWUP_QUEUE as QUEUE
 
 HOUR = 60 * 60

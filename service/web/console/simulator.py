@@ -26,7 +26,7 @@ from flows import Event, Services, Session, gsm, step
 from flows.model import FollowUp, FollowUpOutcome
 from flows.phones import e164
 from flows.render import EMERGENCY_VOICE
-from service.web.console import bp
+from service.web.console.blueprint import bp
 
 UK = ZoneInfo("Europe/London")
 MAX_TURNS = 40

@@ -18,7 +18,7 @@ import redis
 from flask import Response, current_app, render_template, request
 
 from flows.model import Channel
-from service.web.console import bp
+from service.web.console.blueprint import bp
 from service.web.console.charts import bar_chart
 from service.state import keys
 from service.state.store import CONVERSATION, FLOODED, FOLLOWUP, OPT_IN, OPT_OUT, uk_today
