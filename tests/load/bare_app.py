@@ -43,7 +43,7 @@ def make_app(round_trip=None) -> Flask:
 
 
 def app_with_redis() -> Flask:
-    """The bare app plus one Lua script call per webhook (gunicorn calls this factory)."""
+    """The bare app plus one Lua script call per webhook (bare_redis_app serves it)."""
     from service.state.store import connect
 
     client = connect(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), 0.25)

@@ -10,6 +10,9 @@ errors, each web worker's RSS and the start-up time, against the targets.
 
 A third row, the bare app plus one Redis round trip per webhook, shows what the
 round trip the line cannot do without costs on the machine at hand.
+
+``--web "COMMAND"`` benches another server instead of the Procfile's (the yardsticks
+then run on it too); tests/load/web_servers.py puts several side by side.
 """
 
 from __future__ import annotations
@@ -93,6 +96,13 @@ def start(command: str, env: dict, port: int) -> tuple[subprocess.Popen, float]:
     raise SystemExit(f"did not answer within 30s: {command}")
 
 
+def bound(command: str, port: int) -> str:
+    """``command`` serving on loopback ``port``: $PORT filled in, or gunicorn's --bind added."""
+    if "$PORT" in command:
+        return command.replace("$PORT", str(port))
+    return f"{command} --bind 127.0.0.1:{port}"
+
+
 def wrk(port: int, lua_requests: Path, connections: int, seconds: int) -> dict:
     env = {**os.environ, "SIGNPOST_BENCH_REQUESTS": str(lua_requests), "SIGNPOST_BENCH_THREADS": "2"}
     out = subprocess.run(
@@ -117,6 +127,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10, help="length of one round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per app, taken in turns")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--web", help="server command to try instead of the Procfile's web line "
+                        "($PORT for its port; it must name service.web.wsgi:app)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -129,19 +141,19 @@ def main() -> int:
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
            "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN, "SIGNPOST_SECRET_KEY": "bench-secret-key-0123456789abcdef-0123",
            "WEB_CONCURRENCY": str(args.workers), "SIGNPOST_STATE_DIR": str(work / "state")}
-    web = procfile["web"].strip()
+    web = args.web or procfile["web"].strip()
     apps = {
         "signpost": web,
         # The same server and settings as the web line: only the app differs.
         "bare flask": web.replace("service.web.wsgi:app", "tests.load.bare_app:app"),
-        "bare + 1 RT": web.replace("service.web.wsgi:app", "tests.load.bare_app:app_with_redis()"),
+        "bare + 1 RT": web.replace("service.web.wsgi:app", "tests.load.bare_redis_app:app"),
     }
     servers, runs = {}, {name: [] for name in apps}
     try:
         for name, command in apps.items():
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            process, startup = start(f"{command} --bind 127.0.0.1:{port}",
+            process, startup = start(bound(command, port),
                                      {**env, "PORT": str(port), "PUBLIC_BASE_URL": base}, port)
             servers[name] = {"process": process, "port": port, "base": base, "startup_s": startup}
         step_url = first_step_url(servers["signpost"]["base"])
