@@ -116,6 +116,18 @@ def wrk(port: int, lua_requests: Path, connections: int, seconds: int) -> dict:
     return result
 
 
+def stop(servers, redis_server) -> None:
+    """Stop every server started (all asked first, so they wind down together), then Redis."""
+    for server in servers:
+        server["process"].terminate()
+    for server in servers:
+        try:
+            server["process"].wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server["process"].kill()
+    redis_server.stop()
+
+
 def worker_rss_mb(master: subprocess.Popen) -> list[float]:
     return [round(c.memory_info().rss / 2**20, 1) for c in psutil.Process(master.pid).children()]
 
@@ -180,14 +192,7 @@ def main() -> int:
                       f"p99 {result['p99_ms']:.1f} ms", file=sys.stderr)
         rss = {name: worker_rss_mb(server["process"]) for name, server in servers.items()}
     finally:
-        for server in servers.values():
-            server["process"].terminate()
-        for server in servers.values():
-            try:
-                server["process"].wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server["process"].kill()
-        redis_server.stop()
+        stop(servers.values(), redis_server)
         shutil.rmtree(work, ignore_errors=True)
 
     results = {

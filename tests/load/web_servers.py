@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from service.state.embedded_redis import EmbeddedRedis, free_port  # noqa: E402
 from tests.load.bench import (  # noqa: E402
-    TOKEN, bound, first_step_url, signed_requests, start, worker_rss_mb, wrk, write_requests,
+    TOKEN, bound, first_step_url, signed_requests, start, stop, worker_rss_mb, wrk, write_requests,
 )
 
 LINE_APP, BARE_APP = "service.web.wsgi:app", "tests.load.bare_app:app"
@@ -96,14 +96,7 @@ def main() -> int:
                       f" ratio {ratios[label][-1]:.2f}", file=sys.stderr, flush=True)
         rss = {key: worker_rss_mb(server["process"]) for key, server in servers.items()}
     finally:
-        for server in servers.values():
-            server["process"].terminate()
-        for server in servers.values():
-            try:
-                server["process"].wait(timeout=10)
-            except Exception:
-                server["process"].kill()
-        redis_server.stop()
+        stop(servers.values(), redis_server)
         shutil.rmtree(work, ignore_errors=True)
 
     print(f"{args.connections} connections, {args.workers} workers, {args.rounds} rounds of {args.seconds}s "
