@@ -102,6 +102,16 @@ def test_any_usage_filter_gets_a_page_and_a_csv(logged_in, args):
     assert csv.status_code == 200 and csv.text.startswith("day,pack,measure,channel,item,count")
 
 
+@pytest.mark.parametrize("args", [{"to": "0001-01-03"}, {"from": "0001-01-01", "to": "0001-01-01"},
+                                  {"from": "9999-12-31", "to": "9999-12-31"}, {"from": "0001-01-01"}])
+def test_a_day_at_the_calendars_ends_gets_a_page_and_a_csv(logged_in, args):
+    # The default first day is a week before the last: before year 1 there is none.
+    page = logged_in.get("/console/usage", params=args)
+    assert page.status_code == 200, page.text[:300]
+    csv = logged_in.get("/console/usage.csv", params=args)
+    assert csv.status_code == 200 and csv.text.startswith("day,pack,measure,channel,item,count")
+
+
 def test_no_page_of_the_console_shows_a_texters_or_callers_number(serve, config, fake_twilio):
 
     config = followup_config(config, fake_twilio)

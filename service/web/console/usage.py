@@ -25,6 +25,7 @@ from service.state.store import CONVERSATION, FLOODED, FOLLOWUP, OPT_IN, OPT_OUT
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 400  # the counters are kept about this long
+YEARS = (2000, 2099)  # the days a filter may name (the simulator's clock keeps to these too)
 # Every channel the flows know: a new one (WhatsApp) gets its own bars and columns.
 CHANNELS = tuple(channel.value for channel in Channel)
 CHANNEL_NAMES = {c: {"sms": "SMS", "whatsapp": "WhatsApp"}.get(c, c.capitalize()) for c in CHANNELS}
@@ -64,10 +65,15 @@ class Filter:
             if not raw:
                 return default
             try:
-                return dt.date.fromisoformat(raw)
+                chosen = dt.date.fromisoformat(raw)
             except ValueError:
                 problems.append(f"'{raw}' is not a date (YYYY-MM-DD); showing {default.isoformat()}.")
                 return default
+            # Counters exist for years near ours; and a week before year 1 there is no day.
+            if not YEARS[0] <= chosen.year <= YEARS[1]:
+                problems.append(f"'{raw}' is outside {YEARS[0]} to {YEARS[1]}; showing {default.isoformat()}.")
+                return default
+            return chosen
 
         end = day("to", today)
         start = day("from", end - dt.timedelta(days=DEFAULT_DAYS - 1))
