@@ -12,6 +12,7 @@ from rq import Worker
 from flows.model import FollowUp
 from service.followups import asking
 from service.line import Line
+from service.state.embedded_redis import EmbeddedRedis
 from service.state.store import uk_today
 from service.web.console.accounts import Accounts
 from tests.console_support import FLOODER, OTHER_TEXTER, PASSWORD, followup_config, make_traffic
@@ -110,6 +111,22 @@ def test_a_day_at_the_calendars_ends_gets_a_page_and_a_csv(logged_in, args):
     assert page.status_code == 200, page.text[:300]
     csv = logged_in.get("/console/usage.csv", params=args)
     assert csv.status_code == 200 and csv.text.startswith("day,pack,measure,channel,item,count")
+
+
+def test_while_redis_is_down_the_csv_says_so_as_the_usage_page_does(serve, config, tmp_path):
+    own = EmbeddedRedis(tmp_path / "redis", persist=False)
+    server = serve(config.with_(redis_url=own.start()))
+    try:
+        line = server.app.extensions["signpost"]
+        Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+        browser = Browser(server.url)
+        assert browser.login().status_code == 302
+        assert browser.get("/console/usage.csv").status_code == 200
+    finally:
+        own.stop()
+    assert browser.get("/console/usage").status_code == 503
+    csv = browser.get("/console/usage.csv")
+    assert csv.status_code == 503 and "Redis is unreachable" in csv.text
 
 
 def test_no_page_of_the_console_shows_a_texters_or_callers_number(serve, config, fake_twilio):

@@ -244,7 +244,12 @@ def usage():
 @bp.get("/usage.csv")
 def usage_csv():
     line, packs, wanted, _, _ = _context()
-    rows = read_rows(line.store.redis, wanted, packs)
+    try:
+        rows = read_rows(line.store.redis, wanted, packs)
+    except redis.RedisError:
+        # A half-empty CSV would pass for counts of nothing: say so, as the page does.
+        return Response("Redis is unreachable, so the counts cannot be read.\n", status=503,
+                        mimetype="text/plain")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
