@@ -373,6 +373,19 @@ def test_a_bug_in_reading_the_state_answers_from_a_fresh_call(twilio, at, monkey
     assert step_of(gather(call.root).get("action")) == 2 and call_state_in(gather(call.root).get("action"))
     assert any("voice webhook failed" in r.getMessage() for r in captured_logs.records)
 
+@pytest.mark.parametrize("path", ["/voice", "/voice/"])
+def test_a_bug_at_a_calls_start_answers_the_start_of_a_call(twilio, at, monkeypatch, path):
+    # Not Redis: a fault in the step's claim itself, which leaves the call's state untrusted.
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("service.state.store.Store.claim", broken)
+    root = voice_twiml(twilio.post(path, {"CallSid": "CA" + "8" * 32, "From": "+447400123456"}))
+    assert_999_first(root)
+    # The main menu, as a call begins: not the goodbye that ends a silent one.
+    assert root[-1].tag != "Hangup" and "For helplines, press 2." in " ".join(spoken(root))
+
+
 def test_missing_fields_still_get_999_and_the_menu(twilio, at):
     root = voice_twiml(twilio.post("/voice", {}))
     assert_999_first(root)
