@@ -90,7 +90,8 @@ def install(app: Flask) -> None:
 
     @app.after_request
     def counted(response):
-        rule = request.url_rule.rule if request.url_rule else ""
+        # A webhook configured with a trailing slash (/sms/, /voice/) is counted as its route.
+        rule = request.url_rule.rule.rstrip("/") if request.url_rule else ""
         if rule in WEBHOOK_ROUTES:
             WEBHOOKS.labels(rule, str(response.status_code)).inc()
             LATENCY.labels(rule).observe(time.perf_counter() - g.get("metrics_started", time.perf_counter()))

@@ -33,6 +33,17 @@ def test_metrics_count_webhooks_latency_followups_and_floods(serve, config, redi
     assert found[("signpost_flood_limited_today", (("pack", "en-GB-coventry"),))] == 1
 
 
+def test_a_webhook_configured_with_a_trailing_slash_is_counted_as_its_route(live):
+    twilio = Twilio(live.url)
+    before = samples(requests.get(live.url + "/metrics", timeout=5).text)
+    assert twilio.post("/sms/", {"From": TEXTER, "Body": "hi"}).status_code == 200
+    assert twilio.post("/voice/", {"From": TEXTER}).status_code == 200
+    found = samples(requests.get(live.url + "/metrics", timeout=5).text)
+    for route in ("/sms", "/voice"):
+        ok = ("signpost_webhooks_total", (("route", route), ("status", "200")))
+        assert found.get(ok, 0) - before.get(ok, 0) == 1, route
+
+
 def test_redis_errors_are_counted(serve, config):
     server = serve(config.with_(redis_url="redis://127.0.0.1:9/0"))
     before = samples(requests.get(server.url + "/metrics", timeout=5).text)
