@@ -113,3 +113,36 @@ def test_without_a_token_the_app_answers_only_loopback_peers_under_any_server(tm
         env={k: v for k, v in os.environ.items() if k != "TWILIO_AUTH_TOKEN"})
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[:2] == [f"{PEER} 403", "127.0.0.1 200"]
+
+
+# The console too: without a token the key that signs its sessions is the public
+# development default, so a cookie made with it must open nothing for another machine.
+CONSOLE_IN_NAMESPACE = textwrap.dedent(f"""
+    import threading, requests
+    from werkzeug.serving import make_server
+    from service.config import Config
+    from service.web.app import create_app
+    app = create_app(Config(redis_url="redis://127.0.0.1:1/0", state_dir={{state!r}}))
+    server = make_server("0.0.0.0", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    made = app.session_interface.get_signing_serializer(app).dumps({{{{"user": "dana", "_permanent": True}}}})
+    for host in ("{PEER}", "127.0.0.1"):
+        base = f"http://{{{{host}}}}:{{{{server.server_port}}}}/console"
+        login = requests.get(base + "/login", timeout=5)
+        content = requests.get(base + "/content", cookies={{{{"signpost_console": made}}}}, timeout=5,
+                               allow_redirects=False)
+        print(host, login.status_code, content.status_code)
+    server.shutdown()
+""")
+
+
+@pytest.mark.skipif(not namespaces_work(), reason="needs unshare -n (root) for a non-loopback peer")
+def test_without_a_token_the_console_answers_only_loopback_peers_under_any_server(tmp_path):
+    script = CONSOLE_IN_NAMESPACE.format(state=str(tmp_path))
+    run = subprocess.run(
+        ["unshare", "-n", "sh", "-c",
+         f"ip link set lo up && ip addr add {PEER}/32 dev lo && exec {sys.executable} -c \"$0\"", script],
+        cwd=PROJECT, capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if k not in ("TWILIO_AUTH_TOKEN", "SIGNPOST_SECRET_KEY")})
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == [f"{PEER} 403 403", "127.0.0.1 200 200"]

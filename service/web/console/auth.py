@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import redis
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
 from service.web.console.blueprint import bp, csrf
 from service.web.console.accounts import ATTEMPTS, Accounts
 from service.state.keys import LOGIN_WAIT
+from service.web.signature import VALIDATOR, from_loopback
 
 # One message for every refusal: it must not tell a guesser which part was wrong,
 # nor that an account exists.
@@ -23,6 +24,10 @@ def accounts() -> Accounts:
 
 @bp.before_request
 def gate():
+    # Without a token the session key is the public development default, so a cookie
+    # anyone can make would open the console: this machine only, as for the webhooks.
+    if current_app.extensions[VALIDATOR] is None and not from_loopback(request):
+        abort(403)
     if request.method == "POST":
         csrf.protect()
     g.user = session.get("user")
