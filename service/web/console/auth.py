@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import redis
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
@@ -15,6 +17,11 @@ from service.web.signature import VALIDATOR, from_loopback
 REFUSED = (f"Those details did not work. After {ATTEMPTS} failed tries, logging in waits "
            f"{LOGIN_WAIT // 60} minutes.")
 OPEN = {"console.login", "console.static", "console.index"}
+BUSY = "Another login is being checked. Try again in a moment."
+# One password check at a time in a web process. An Argon2 check holds the worker's
+# event loop (gevent) for tens of milliseconds, and the webhooks share it: logins
+# posted side by side would keep a texter or caller waiting past Twilio's timeout.
+CHECKING = threading.BoundedSemaphore(1)
 
 
 def accounts() -> Accounts:
@@ -61,6 +68,8 @@ def index():
 def login():
     message, status = "", 200
     if request.method == "POST":
+        if not CHECKING.acquire(blocking=False):
+            return render_template("console/login.html", message=BUSY), 503
         try:
             result = accounts().log_in(request.form.get("username", ""), request.form.get("password", ""),
                                        request.remote_addr or "")
@@ -73,6 +82,8 @@ def login():
                 session["user"] = result.name
                 return redirect(url_for("console.usage"))
             message, status = REFUSED, 401
+        finally:
+            CHECKING.release()
     return render_template("console/login.html", message=message), status
 
 
