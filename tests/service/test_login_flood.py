@@ -8,24 +8,11 @@ import re
 import threading
 import time
 
-import pytest
 import requests
 
-from service.state.embedded_redis import EmbeddedRedis
-from tests.load.slow_clients import genuine_webhook, procfile_web, web_server
+from tests.load.slow_clients import genuine_webhook
 
 LOGIN_CLIENTS = 16
-
-
-@pytest.fixture
-def web(tmp_path):
-    redis_server = EmbeddedRedis(tmp_path / "redis", persist=False)
-    redis_server.start()
-    try:
-        with web_server(procfile_web(), redis_server.url, str(tmp_path / "state")) as port:
-            yield port
-    finally:
-        redis_server.stop()
 
 
 def post_logins(port: int, n: int, stop: threading.Event, answers: list) -> None:

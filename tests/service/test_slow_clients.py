@@ -6,23 +6,10 @@ bounded in number and time and closed at the end."""
 import socket
 import time
 
-import pytest
 
-from service.state.embedded_redis import EmbeddedRedis
-from tests.load.slow_clients import genuine_webhook, procfile_web, slow_clients, web_server
+from tests.load.slow_clients import genuine_webhook, slow_clients
 
 SLOW_CLIENTS = 100
-
-
-@pytest.fixture
-def web(tmp_path):
-    redis_server = EmbeddedRedis(tmp_path / "redis", persist=False)
-    redis_server.start()
-    try:
-        with web_server(procfile_web(), redis_server.url, str(tmp_path / "state")) as port:
-            yield port
-    finally:
-        redis_server.stop()
 
 
 def test_a_genuine_webhook_is_answered_within_a_second_while_100_slow_clients_hold_on(web):

@@ -103,14 +103,19 @@ def namespaces_work() -> bool:
         return False
 
 
-@pytest.mark.skipif(not namespaces_work(), reason="needs unshare -n (root) for a non-loopback peer")
-def test_without_a_token_the_app_answers_only_loopback_peers_under_any_server(tmp_path):
-    script = IN_NAMESPACE.format(state=str(tmp_path))
-    run = subprocess.run(
+def in_a_namespace(script: str, without: tuple[str, ...]) -> subprocess.CompletedProcess:
+    """Run ``script`` in a network namespace of its own, where loopback also answers to
+    PEER (a non-loopback address): nothing leaves the machine. ``without``: settings unset."""
+    return subprocess.run(
         ["unshare", "-n", "sh", "-c",
          f"ip link set lo up && ip addr add {PEER}/32 dev lo && exec {sys.executable} -c \"$0\"", script],
         cwd=PROJECT, capture_output=True, text=True, timeout=60,
-        env={k: v for k, v in os.environ.items() if k != "TWILIO_AUTH_TOKEN"})
+        env={k: v for k, v in os.environ.items() if k not in without})
+
+
+@pytest.mark.skipif(not namespaces_work(), reason="needs unshare -n (root) for a non-loopback peer")
+def test_without_a_token_the_app_answers_only_loopback_peers_under_any_server(tmp_path):
+    run = in_a_namespace(IN_NAMESPACE.format(state=str(tmp_path)), without=("TWILIO_AUTH_TOKEN",))
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[:2] == [f"{PEER} 403", "127.0.0.1 200"]
 
@@ -138,11 +143,7 @@ CONSOLE_IN_NAMESPACE = textwrap.dedent(f"""
 
 @pytest.mark.skipif(not namespaces_work(), reason="needs unshare -n (root) for a non-loopback peer")
 def test_without_a_token_the_console_answers_only_loopback_peers_under_any_server(tmp_path):
-    script = CONSOLE_IN_NAMESPACE.format(state=str(tmp_path))
-    run = subprocess.run(
-        ["unshare", "-n", "sh", "-c",
-         f"ip link set lo up && ip addr add {PEER}/32 dev lo && exec {sys.executable} -c \"$0\"", script],
-        cwd=PROJECT, capture_output=True, text=True, timeout=60,
-        env={k: v for k, v in os.environ.items() if k not in ("TWILIO_AUTH_TOKEN", "SIGNPOST_SECRET_KEY")})
+    run = in_a_namespace(CONSOLE_IN_NAMESPACE.format(state=str(tmp_path)),
+                         without=("TWILIO_AUTH_TOKEN", "SIGNPOST_SECRET_KEY"))
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[:2] == [f"{PEER} 403 403", "127.0.0.1 200 200"]
