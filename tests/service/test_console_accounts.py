@@ -6,10 +6,12 @@ import sys
 
 import pytest
 import requests
+from flask import Flask, request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service.web.console.accounts import ATTEMPTS, Accounts
+from service.web.console.blueprint import ConsoleSessions
 from service.state.keys import CONSOLE_USERS as USERS_KEY
 from tests.console_support import PASSWORD, csrf_token
 from tests.support import every_redis_byte
@@ -151,3 +153,16 @@ def test_any_login_attempt_is_refused_with_the_one_message(live, accounts, name,
     answer = Browser(live.url).login(name=name, password=password)
     assert answer.status_code == 401
     assert "Those details did not work" in answer.text
+
+
+@pytest.mark.parametrize("path, opened", [
+    ("/console", True), ("/console/", True), ("/console/usage", True),
+    ("/sms", False), ("/voice/step", False), ("/metrics", False), ("/consoles", False),
+])
+def test_only_the_console_opens_a_session(path, opened):
+    """Flask opens a session for every request; outside the console there is none to open."""
+    app = Flask(__name__)
+    app.secret_key = "test-key"
+    with app.test_request_context(path):
+        session = ConsoleSessions().open_session(app, request)
+    assert (session is not None) == opened

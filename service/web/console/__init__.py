@@ -26,7 +26,7 @@ from flask import Flask
 
 # Each page module registers its routes on the blueprint as it is imported.
 from service.web.console import auth, content, health, simulator, usage  # noqa: F401
-from service.web.console.blueprint import SESSION_HOURS, bp, csrf
+from service.web.console.blueprint import SESSION_HOURS, ConsoleSessions, bp, csrf
 
 
 def install(app: Flask) -> None:
@@ -34,6 +34,7 @@ def install(app: Flask) -> None:
     line = app.extensions["signpost"]
     # Derived from SIGNPOST_SECRET_KEY, so it is not the key that hashes numbers.
     app.secret_key = hmac.new(line.config.hash_key, b"console-session", hashlib.sha256).digest()
+    app.session_interface = ConsoleSessions()
     app.config.update(
         SESSION_COOKIE_NAME="signpost_console",
         SESSION_COOKIE_HTTPONLY=True,

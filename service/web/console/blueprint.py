@@ -7,6 +7,7 @@ without importing the package that imports them.
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 bp = Blueprint("console", __name__, url_prefix="/console",
@@ -17,6 +18,22 @@ csrf = CSRFProtect()
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 SESSION_HOURS = 8
+
+
+class ConsoleSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened for the console's pages only.
+
+    Flask opens the session for every request, before it knows the route: it builds a
+    signing serializer and parses the cookies, a tenth of a webhook's own time. A
+    webhook carries no cookie (the console's is path-bound to /console) and has no use
+    for one, so everywhere else Flask gets its null session, which is never saved.
+    """
+
+    def open_session(self, app, request):
+        path = request.path
+        if path == bp.url_prefix or path.startswith(bp.url_prefix + "/"):
+            return super().open_session(app, request)
+        return None
 
 
 @bp.after_request
