@@ -34,6 +34,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import re
+from urllib.parse import parse_qsl
 
 from flask import Request, abort, current_app, request
 from twilio.request_validator import RequestValidator
@@ -63,14 +64,28 @@ class WebhookRequest(Request):
     parameter_storage_class = WebhookForm
 
     def _load_form_data(self) -> None:
-        """Count a form's fields before parsing it. werkzeug's ``max_form_parts`` (the
-        app's ``MAX_FORM_PARTS``) covers multipart forms only; Twilio's are urlencoded,
-        so the body (already capped at ``MAX_CONTENT_LENGTH``) is counted here."""
-        if "form" not in self.__dict__ and self.mimetype == "application/x-www-form-urlencoded":
-            limit = self.max_form_parts
-            if limit is not None and self.get_data(cache=True).count(b"&") >= limit:
-                raise RequestEntityTooLarge(f"more than {limit} form fields")
-        super()._load_form_data()
+        """A webhook's urlencoded form: fields counted before parsing, then parsed as
+        werkzeug does, in one step.
+
+        werkzeug's ``max_form_parts`` (the app's ``MAX_FORM_PARTS``) covers multipart
+        forms only, so the body (already capped at ``MAX_CONTENT_LENGTH``) is counted
+        here. werkzeug's own urlencoded route builds a parser and a second stream over
+        the body to reach the same ``parse_qsl`` call, which cost every webhook more
+        than the signature's HMAC; the result is the same: a body that is not UTF-8 is
+        an empty form, as werkzeug's silent parser gives. Anything else goes to werkzeug.
+        """
+        if "form" in self.__dict__ or self.mimetype != "application/x-www-form-urlencoded":
+            return super()._load_form_data()
+        body = self.get_data(cache=True)
+        limit = self.max_form_parts
+        if limit is not None and body.count(b"&") >= limit:
+            raise RequestEntityTooLarge(f"more than {limit} form fields")
+        try:
+            fields = parse_qsl(body.decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+        except ValueError:
+            fields = []
+        self.__dict__["form"] = self.parameter_storage_class(fields)
+        self.__dict__["files"] = self.parameter_storage_class()
 
 
 def signed_url(req: Request, public_base_url: str) -> str:

@@ -1,7 +1,15 @@
 """Only requests Twilio signed are answered (with TWILIO_AUTH_TOKEN set)."""
 
+from urllib.parse import urlencode
+
 import requests
+from flask import Flask, Request
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
+from werkzeug.test import EnvironBuilder
+
+from service.web.signature import MAX_FORM_FIELDS, WebhookRequest
 
 from tests.support import TEXTER, Twilio, gather, message_text, voice_twiml
 
@@ -77,3 +85,25 @@ def test_a_call_state_changed_under_its_signature_gets_403(twilio):
     forged = action.replace("&s=", "&s=eyJjaGFubmVsIjoidm9pY2UiLCJtZW51Ijoidm9pY2VfbW9yZSJ9&was=")
     assert twilio.post(forged, params, signature=signature).status_code == 403
     assert voice_twiml(twilio.post(action, params, signature=signature)) is not None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(
+    st.binary(max_size=300),
+    st.lists(st.tuples(st.text(max_size=12), st.text(max_size=20)), max_size=30).map(urlencode).map(str.encode),
+    st.lists(st.sampled_from(["a=1", "&", "=", "%", "%FF", "%C3%A9", "+", "b", ";", "\xe9"]), max_size=40)
+    .map("".join).map(lambda s: s.encode("utf-8", "surrogatepass")),
+))
+def test_a_webhook_form_is_parsed_as_werkzeug_parses_it(body):
+    """The webhooks' own urlencoded loading gives werkzeug's form for any body, whether or
+    not it is UTF-8 or well formed, so the signature and the flows see what werkzeug would."""
+    assume(body.count(b"&") < MAX_FORM_FIELDS)
+
+    def form(request_class):
+        environ = EnvironBuilder(method="POST", data=body, content_type="application/x-www-form-urlencoded").get_environ()
+        with Flask(__name__).app_context():
+            request = request_class(environ)
+            return list(request.form.items(multi=True)), list(request.files.items(multi=True))
+
+    assert form(WebhookRequest) == form(Request)
+
