@@ -261,10 +261,10 @@ class Store:
         day: dt.date | None = None,
     ) -> Answer:
         """One SMS turn in one round trip (see the module docstring); ``outcomes`` encoded."""
+        day = day or uk_today()
         status, node, *rest = self._answer(
             keys=[turn.delivery_key, turn.session_key, keys.optout(number_id),
-                  keys.stats(turn.pack, day or uk_today()), turn.replies_key,
-                  keys.events(turn.pack, day or uk_today())],
+                  keys.stats(turn.pack, day), turn.replies_key, keys.events(turn.pack, day)],
             args=["1" if turn.delivery else "0", self.dedupe_ttl, self.session_ttl, STATS_TTL,
                   REPLY_WINDOW, reply_limit, outcomes, turn.channel],
         )
