@@ -4,6 +4,13 @@
 
 Each ``--command`` is a server command naming ``service.web.wsgi:app`` ($PORT for its
 port; a gunicorn command without it gets ``--bind``), optionally ``label=command``.
+Each ``--revision`` is the line as it was at a git revision: its files, its
+dependencies in a virtualenv of their own, its Procfile's web line; this is how
+"before and after" a change is measured:
+
+    .venv/bin/python tests/load/web_servers.py --revision 7a544e0 \
+        --command "now=gunicorn --config python:service.web.gunicorn_conf service.web.wsgi:app"
+
 For each, starts the line and the bare yardstick (the same command serving
 tests.load.bare_app:app), then drives them all with wrk, taking turns round by round
 (A line, A bare, B line, B bare, A line...), so a shared machine's drift weighs on
@@ -15,10 +22,14 @@ make bench is the one-server view of the same measure.
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import shlex
 import shutil
 import statistics
+import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -38,9 +49,29 @@ def spread(values: list[float], digits: int) -> str:
             f"({min(values):.{digits}f} - {max(values):.{digits}f})")
 
 
+def revision_command(revision: str, work: Path) -> str:
+    """The server command of the line at ``revision``: its tree unpacked under ``work``
+    (git archive: the repository is left as it is), its dependencies installed in a
+    virtualenv there, and its own Procfile's web line run from that tree, bound to
+    loopback (gunicorn's --bind overrides its settings file)."""
+    tree = work / f"rev-{revision}"
+    print(f"{revision}: unpacking and installing (a minute or two)", file=sys.stderr, flush=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tree, filter="data")
+    subprocess.run([sys.executable, "-m", "venv", str(tree / ".venv")], check=True)
+    subprocess.run([str(tree / ".venv/bin/python"), "-m", "pip", "install", "--quiet", "-e", f"{tree}[local]"],
+                   check=True)
+    web = dict(l.split(":", 1) for l in (tree / "Procfile").read_text().splitlines() if ":" in l)["web"].strip()
+    inner = (f"cd {shlex.quote(str(tree))} && PATH={shlex.quote(str(tree / '.venv/bin'))}:$PATH "
+             f"exec {web} --bind 127.0.0.1:$PORT")
+    return f"sh -c {shlex.quote(inner)}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--command", action="append", required=True)
+    parser.add_argument("--command", action="append", default=[])
+    parser.add_argument("--revision", action="append", default=[], help="a git revision of this repository")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
     parser.add_argument("--seconds", type=int, default=10, help="length of one run")
@@ -49,8 +80,11 @@ def main() -> int:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
 
-    candidates = dict(c.split("=", 1) if "=" in c.split(" ", 1)[0] else (c, c) for c in args.command)
+    if not args.command and not args.revision:
+        parser.error("give at least one --command or --revision")
     work = Path(tempfile.mkdtemp(prefix="signpost-servers-"))
+    candidates = {revision: revision_command(revision, work) for revision in args.revision}
+    candidates.update(c.split("=", 1) if "=" in c.split(" ", 1)[0] else (c, c) for c in args.command)
     redis_server = EmbeddedRedis(work / "redis", persist=False)
     redis_server.start()
     bin_dir = str(Path(sys.executable).parent)
