@@ -18,6 +18,7 @@ number is not a mobile here) and nothing else.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -182,3 +183,17 @@ def sender(raw: str | None) -> Sender:
     if _WHATSAPP_E164.fullmatch(rest):
         return Sender("whatsapp", rest, True)
     return Sender("whatsapp", raw.casefold(), False)
+
+
+@functools.cache
+def calling_codes(regions: tuple[str, ...] | frozenset[str]) -> tuple[str, ...]:
+    """``("+44",)`` for ``("GB",)``: how numbers in ``regions`` begin in E.164."""
+    return tuple(sorted({f"+{phonenumbers.country_code_for_region(r)}" for r in regions} - {"+0"}))
+
+
+def sent_from_home(raw: str | None, regions: tuple[str, ...] | frozenset[str] = DEFAULT_TEXT_REGIONS) -> bool:
+    """Whether a texter's number (E.164, as Twilio sends it) has the calling code of one
+    of ``regions``, so that a reply to it is a text at home rather than abroad. By prefix,
+    not by parsing: it is asked on every text, and a short code or a sender name is
+    not at home either."""
+    return (raw or "").strip().startswith(calling_codes(regions))

@@ -78,6 +78,9 @@ class Config:
     allowed_regions: tuple[str, ...] = DEFAULT_TEXT_REGIONS
     # Each SMS reply costs money: past this many in an hour a number gets no reply.
     sms_replies_per_hour: int = 30
+    # Replies to texters outside allowed_regions, all together, in an hour: a text
+    # abroad costs more, and numbers abroad are how SMS pumping is done.
+    sms_replies_abroad_per_hour: int = 20
     # Local disk for what must survive a Redis outage (the opt-out journal).
     state_dir: str = ".signpost"
     # The text-to-speech voice for calls; empty: the pack's choice.
@@ -165,6 +168,8 @@ class Config:
             pack_dir=env.get("SIGNPOST_PACK_DIR") or defaults.pack_dir,
             allowed_regions=regions or defaults.allowed_regions,
             sms_replies_per_hour=number("SIGNPOST_SMS_REPLIES_PER_HOUR", defaults.sms_replies_per_hour),
+            sms_replies_abroad_per_hour=number(
+                "SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR", defaults.sms_replies_abroad_per_hour),
             state_dir=env.get("SIGNPOST_STATE_DIR") or defaults.state_dir,
             voice=env.get("SIGNPOST_VOICE", ""),
             followups_per_number_per_day=number(

@@ -61,6 +61,12 @@ def replies(channel: str, person: str) -> str:
     return f"{PREFIX}replies:{channel}:{person}"
 
 
+def replies_abroad(channel: str) -> str:
+    """Replies sent this hour to every texter outside the regions the line texts:
+    one count for them all, so that many senders abroad cannot each run up a bill."""
+    return f"{PREFIX}replies:{channel}:abroad"
+
+
 def optout(person: str) -> str:
     """Present while the person has opted out (STOP), whichever channel or pack they used."""
     return f"{PREFIX}optout:{person}"

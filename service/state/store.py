@@ -207,6 +207,7 @@ class Turn:
     person: str  # HMAC of the phone number, or of the CallSid for a call
     delivery: str | None  # a hash of the idempotency key, None when Twilio sent none
     pack: str
+    abroad: bool = False  # a texter outside the regions the line texts: one shared count
 
     @property
     def session_key(self) -> str:
@@ -218,7 +219,7 @@ class Turn:
 
     @property
     def replies_key(self) -> str:
-        return keys.replies(self.channel, self.person)
+        return keys.replies_abroad(self.channel) if self.abroad else keys.replies(self.channel, self.person)
 
 
 @dataclass(frozen=True)

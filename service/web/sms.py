@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from flows import Event, EventKind
 from flows import sms as sms_flow
 from flows.model import Reply
+from flows.phones import sent_from_home
 from service.followups import media
 from service.followups.asking import queue
 from service.state.pseudonyms import short, token_id
@@ -118,6 +119,11 @@ def inbound() -> Response:
     pack = line.pack_for(form.get("To"))
     # SMS or WhatsApp: the same pages, a session, opt-out and count of their own.
     channel, person = line.texter(form.get("From"))
+    # A text to a number abroad costs more, and such numbers are how SMS pumping is
+    # done: texters outside the regions the line texts share one hourly allowance of
+    # replies. Texts only: a WhatsApp reply is not priced by the number's country.
+    abroad = channel == "sms" and not sent_from_home(form.get("From"), line.config.allowed_regions)
+    limit = line.config.sms_replies_abroad_per_hour if abroad else line.config.sms_replies_per_hour
     event = message_event(form)
     fresh, encoded = decided(pack, event)
     if media_count(form):
@@ -126,8 +132,8 @@ def inbound() -> Response:
         # Opt-outs journalled during an outage first, so none can undo a newer change.
         line.catch_up()
         answer = line.store.answer(
-            Turn(channel, person, delivery_token(form, channel), pack.id), encoded,
-            number_id=person, reply_limit=line.config.sms_replies_per_hour,
+            Turn(channel, person, delivery_token(form, channel), pack.id, abroad=abroad), encoded,
+            number_id=person, reply_limit=limit,
         )
     except redis.RedisError as exc:
         # Stateless fallback: the turn as if from a fresh session still answers
@@ -141,8 +147,8 @@ def inbound() -> Response:
         return page(line, pack, fresh.node)
     if answer.status == "flooded":
         # An opt-out is still recorded; only the reply, which costs money, is held back.
-        log.warning("sms from=%s over %d replies this hour: not answered",
-                    short(person), line.config.sms_replies_per_hour)
+        log.warning("sms from=%s over %d replies this hour%s: not answered", short(person), limit,
+                    " to all texters abroad" if abroad else "")
     elif answer.effect:
         log.info("%s from=%s %s%s", channel, short(person), answer.effect,
                  " (Twilio answered)" if event.kind == EventKind.CARRIER else "")
