@@ -186,14 +186,26 @@ def sender(raw: str | None) -> Sender:
 
 
 @functools.cache
-def calling_codes(regions: tuple[str, ...] | frozenset[str]) -> tuple[str, ...]:
-    """``("+44",)`` for ``("GB",)``: how numbers in ``regions`` begin in E.164."""
-    return tuple(sorted({f"+{phonenumbers.country_code_for_region(r)}" for r in regions} - {"+0"}))
+def _home_codes(regions: tuple[str, ...] | frozenset[str]) -> dict[str, bool]:
+    """How numbers in ``regions`` begin in E.164 (``+44``), each with whether every region
+    sharing that calling code is in ``regions`` too: +44 is also Jersey's, Guernsey's
+    and the Isle of Man's, and +1 is a score of countries', so then the prefix is not
+    enough."""
+    codes = {phonenumbers.country_code_for_region(r) for r in regions} - {0}
+    return {f"+{code}": set(phonenumbers.region_codes_for_country_code(code)) <= set(regions)
+            for code in sorted(codes)}
 
 
 def sent_from_home(raw: str | None, regions: tuple[str, ...] | frozenset[str] = DEFAULT_TEXT_REGIONS) -> bool:
-    """Whether a texter's number (E.164, as Twilio sends it) has the calling code of one
-    of ``regions``, so that a reply to it is a text at home rather than abroad. By prefix,
-    not by parsing: it is asked on every text, and a short code or a sender name is
-    not at home either."""
-    return (raw or "").strip().startswith(calling_codes(regions))
+    """Whether a texter's number (E.164, as Twilio sends it) is of one of ``regions``, so
+    that a reply to it is a text at home rather than abroad. A short code or a sender
+    name is not at home. The number is parsed only when its calling code is shared
+    with a region the line does not text."""
+    number = (raw or "").strip()
+    for prefix, whole in _home_codes(regions).items():
+        if number.startswith(prefix):
+            if whole:
+                return True
+            parsed = _parse(number, None)
+            return parsed is not None and phonenumbers.region_code_for_number(parsed) in regions
+    return False

@@ -61,10 +61,10 @@ def replies(channel: str, person: str) -> str:
     return f"{PREFIX}replies:{channel}:{person}"
 
 
-def replies_abroad(channel: str) -> str:
-    """Replies sent this hour to every texter outside the regions the line texts:
-    one count for them all, so that many senders abroad cannot each run up a bill."""
-    return f"{PREFIX}replies:{channel}:abroad"
+def replies_abroad(channel: str, pack: str) -> str:
+    """Replies a pack's line sent this hour to every texter outside the regions the line
+    texts: one count for them all, so that many senders abroad cannot each run up a bill."""
+    return f"{PREFIX}replies:{channel}:abroad:{pack}"
 
 
 def optout(person: str) -> str:

@@ -219,7 +219,7 @@ class Turn:
 
     @property
     def replies_key(self) -> str:
-        return keys.replies_abroad(self.channel) if self.abroad else keys.replies(self.channel, self.person)
+        return keys.replies_abroad(self.channel, self.pack) if self.abroad else keys.replies(self.channel, self.person)
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,9 @@ class WebhookCounts:
 
     Around the app rather than as Flask's before and after hooks: a hook costs a
     webhook more than the counting does (Flask checks each for a coroutine on every
-    request), and an error that escapes Flask is still counted. A route configured
-    with a trailing slash (/sms/, /voice/) is counted as the route.
+    request). Counted by path, so a webhook's path asked with the wrong method (405)
+    is counted too. A route configured with a trailing slash (/sms/, /voice/) is
+    counted as the route.
     """
 
     def __init__(self, wsgi_app):

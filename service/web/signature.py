@@ -65,7 +65,8 @@ class WebhookRequest(Request):
 
     def _load_form_data(self) -> None:
         """A webhook's urlencoded form: fields counted before parsing, then parsed as
-        werkzeug does, in one step.
+        werkzeug (3.1) does, in one step; a property test holds the two to the same
+        result, so a werkzeug upgrade that parts them is caught.
 
         werkzeug's ``max_form_parts`` (the app's ``MAX_FORM_PARTS``) covers multipart
         forms only, so the body (already capped at ``MAX_CONTENT_LENGTH``) is counted

@@ -121,7 +121,8 @@ def inbound() -> Response:
     channel, person = line.texter(form.get("From"))
     # A text to a number abroad costs more, and such numbers are how SMS pumping is
     # done: texters outside the regions the line texts share one hourly allowance of
-    # replies. Texts only: a WhatsApp reply is not priced by the number's country.
+    # replies. Texts only: a WhatsApp reply, in the conversation the texter opened, is
+    # no text abroad and shares no charge with anyone to pump.
     abroad = channel == "sms" and not sent_from_home(form.get("From"), line.config.allowed_regions)
     limit = line.config.sms_replies_abroad_per_hour if abroad else line.config.sms_replies_per_hour
     event = message_event(form)
