@@ -83,7 +83,11 @@ def main() -> int:
     if not args.command and not args.revision:
         parser.error("give at least one --command or --revision")
     work = Path(tempfile.mkdtemp(prefix="signpost-servers-"))
-    candidates = {revision: revision_command(revision, work) for revision in args.revision}
+    try:
+        candidates = {revision: revision_command(revision, work) for revision in args.revision}
+    except (subprocess.CalledProcessError, KeyError, OSError) as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise SystemExit(f"could not set up a revision to run: {exc}") from None
     candidates.update(c.split("=", 1) if "=" in c.split(" ", 1)[0] else (c, c) for c in args.command)
     redis_server = EmbeddedRedis(work / "redis", persist=False)
     redis_server.start()
