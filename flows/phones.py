@@ -186,26 +186,31 @@ def sender(raw: str | None) -> Sender:
 
 
 @functools.cache
-def _home_codes(regions: tuple[str, ...] | frozenset[str]) -> dict[str, bool]:
-    """How numbers in ``regions`` begin in E.164 (``+44``), each with whether every region
-    sharing that calling code is in ``regions`` too: +44 is also Jersey's, Guernsey's
-    and the Isle of Man's, and +1 is a score of countries', so then the prefix is not
-    enough."""
+def _home_codes(regions: tuple[str, ...] | frozenset[str]) -> dict[str, tuple[re.Pattern, ...]]:
+    """How numbers in ``regions`` begin in E.164 (``+44``), each with the mobile ranges of
+    the regions that share that calling code but are not in ``regions``: +44 is also
+    Jersey's, Guernsey's and the Isle of Man's, +1 a score of countries'."""
     codes = {phonenumbers.country_code_for_region(r) for r in regions} - {0}
-    return {f"+{code}": set(phonenumbers.region_codes_for_country_code(code)) <= set(regions)
-            for code in sorted(codes)}
+    others = {}
+    for code in sorted(codes):
+        ranges = []
+        for region in phonenumbers.region_codes_for_country_code(code):
+            mobile = phonenumbers.PhoneMetadata.metadata_for_region(region).mobile
+            if region not in regions and mobile and mobile.national_number_pattern:
+                ranges.append(re.compile(mobile.national_number_pattern))
+        others[f"+{code}"] = tuple(ranges)
+    return others
 
 
 def sent_from_home(raw: str | None, regions: tuple[str, ...] | frozenset[str] = DEFAULT_TEXT_REGIONS) -> bool:
     """Whether a texter's number (E.164, as Twilio sends it) is of one of ``regions``, so
     that a reply to it is a text at home rather than abroad. A short code or a sender
-    name is not at home. The number is parsed only when its calling code is shared
-    with a region the line does not text."""
+    name is not at home, nor a mobile of a region sharing the calling code (a Jersey
+    mobile begins +44). By phonenumbers' own ranges, matched directly: parsing each
+    texter's number cost a text a fifth of its time."""
     number = (raw or "").strip()
-    for prefix, whole in _home_codes(regions).items():
+    for prefix, abroad in _home_codes(regions).items():
         if number.startswith(prefix):
-            if whole:
-                return True
-            parsed = _parse(number, None)
-            return parsed is not None and phonenumbers.region_code_for_number(parsed) in regions
+            national = number[len(prefix):]
+            return not any(mobiles.fullmatch(national) for mobiles in abroad)
     return False

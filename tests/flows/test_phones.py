@@ -11,16 +11,20 @@ EXAMPLES = {region: phonenumbers.example_number_for_type(region, phonenumbers.Ph
 
 @pytest.mark.parametrize("regions", [("GB",), ("GB", "IE"), ("IE",), ("US",), ("GB", "GG", "IM", "JE")])
 def test_a_texter_is_at_home_when_their_number_is_of_a_region_the_line_texts(regions):
-    """Every region's example mobile: at home exactly when phonenumbers places it in one of
-    ``regions``, including the regions that share a calling code (+44 Jersey, +1 Jamaica)."""
+    """Every region's example mobile is at home exactly when its calling code is one of
+    ``regions``' and phonenumbers finds it valid for no other region of that code: a
+    Jersey mobile (+44) and a Jamaican one (+1) are abroad."""
+    home_codes = {phonenumbers.country_code_for_region(r) for r in regions}
     checked = 0
     for region, example in EXAMPLES.items():
         if example is None:
             continue
         number = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
-        # phonenumbers' own placing (an Isle of Man example is also a valid GB number).
-        placed = phonenumbers.region_code_for_number(example)
-        assert sent_from_home(number, regions) == (placed in regions), (region, placed, number)
+        sharing = phonenumbers.region_codes_for_country_code(example.country_code)
+        elsewhere = any(phonenumbers.is_valid_number_for_region(example, other)
+                        for other in sharing if other not in regions)
+        expected = example.country_code in home_codes and not elsewhere
+        assert sent_from_home(number, regions) == expected, (region, number)
         checked += 1
     assert checked > 200
 
