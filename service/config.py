@@ -78,8 +78,8 @@ class Config:
     allowed_regions: tuple[str, ...] = DEFAULT_TEXT_REGIONS
     # Each SMS reply costs money: past this many in an hour a number gets no reply.
     sms_replies_per_hour: int = 30
-    # Replies to texters outside allowed_regions, all together, in an hour: a text
-    # abroad costs more, and numbers abroad are how SMS pumping is done.
+    # Replies in an hour, for each pack's line, to texters outside allowed_regions all
+    # together: a text abroad costs more, and numbers abroad are how SMS pumping is done.
     sms_replies_abroad_per_hour: int = 20
     # Local disk for what must survive a Redis outage (the opt-out journal).
     state_dir: str = ".signpost"

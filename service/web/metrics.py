@@ -3,9 +3,10 @@
 Counters kept by the web process (webhooks by route and status, reply latency,
 Redis errors) are shared by gunicorn's workers through prometheus-client's
 multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, which ``gunicorn_conf`` sets), so
-whichever worker answers the scrape counts them all. Follow-ups by outcome and flood-limited texts are read from the daily
-counters in Redis at scrape time, since the worker, not the web process, sees
-most outcomes: the numbers are today's (UK day), every pack.
+whichever worker answers the scrape counts them all. Follow-ups by outcome and
+flood-limited texts are read from the daily counters in Redis at scrape time, since
+the worker, not the web process, sees most outcomes: the numbers are today's (UK
+day), every pack.
 
 Served only to a client on loopback that came through no proxy, or with
 ``Authorization: Bearer $SIGNPOST_METRICS_TOKEN``: the counts are harmless, the
