@@ -185,6 +185,10 @@ def sender(raw: str | None) -> Sender:
     return Sender("whatsapp", raw.casefold(), False)
 
 
+# What Twilio sends for a phone number: "+", then at most 15 digits.
+_E164_SHAPE = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
 @functools.cache
 def _home_codes(regions: tuple[str, ...] | frozenset[str]) -> dict[str, tuple[re.Pattern, ...]]:
     """How numbers in ``regions`` begin in E.164 (``+44``), each with the mobile ranges of
@@ -204,11 +208,13 @@ def _home_codes(regions: tuple[str, ...] | frozenset[str]) -> dict[str, tuple[re
 
 def sent_from_home(raw: str | None, regions: tuple[str, ...] | frozenset[str] = DEFAULT_TEXT_REGIONS) -> bool:
     """Whether a texter's number (E.164, as Twilio sends it) is of one of ``regions``, so
-    that a reply to it is a text at home rather than abroad. A short code or a sender
-    name is not at home, nor a mobile of a region sharing the calling code (a Jersey
+    that a reply to it is a text at home rather than abroad. A short code, a sender
+    name or anything longer than E.164 allows is not at home, nor a mobile of a region sharing the calling code (a Jersey
     mobile begins +44). By phonenumbers' own ranges, matched directly: parsing each
     texter's number cost a text a fifth of its time."""
     number = (raw or "").strip()
+    if not _E164_SHAPE.fullmatch(number):
+        return False
     for prefix, abroad in _home_codes(regions).items():
         if number.startswith(prefix):
             national = number[len(prefix):]

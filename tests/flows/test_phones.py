@@ -29,6 +29,7 @@ def test_a_texter_is_at_home_when_their_number_is_of_a_region_the_line_texts(reg
     assert checked > 200
 
 
-@pytest.mark.parametrize("sender", ["", None, "12345", "Acme", "447400123456", "whatsapp:+447400123456"])
+@pytest.mark.parametrize("sender", ["", None, "12345", "Acme", "447400123456", "whatsapp:+447400123456",
+                                    "+447400123456x", "+44" + "7" * 60_000])
 def test_a_sender_that_is_not_an_e164_number_is_not_at_home(sender):
     assert not sent_from_home(sender, ("GB",))
