@@ -10,7 +10,6 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.test import EnvironBuilder
 
 from service.web.signature import MAX_FORM_FIELDS, WebhookRequest
-
 from tests.support import TEXTER, Twilio, gather, message_text, voice_twiml
 
 
@@ -106,4 +105,3 @@ def test_a_webhook_form_is_parsed_as_werkzeug_parses_it(body):
             return list(request.form.items(multi=True)), list(request.files.items(multi=True))
 
     assert form(WebhookRequest) == form(Request)
-

@@ -6,7 +6,6 @@ bounded in number and time and closed at the end."""
 import socket
 import time
 
-
 from tests.load.slow_clients import genuine_webhook, slow_clients
 
 SLOW_CLIENTS = 100
