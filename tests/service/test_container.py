@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -166,6 +168,34 @@ def test_the_image_serves_the_line_and_its_health_check_passes(built, redis_serv
         web.terminate()
         web.wait(timeout=30)
     assert subprocess.run(healthcheck_command(), cwd=app, env=env, capture_output=True).returncode != 0
+
+
+def _healthz(port: int) -> bytes | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as response:
+            return response.read()
+    except OSError:
+        return None
+
+
+def test_the_procfile_s_web_line_serves_from_a_plain_install(built, redis_server):
+    """What a PaaS runs: `pip install .` with no extras, then the Procfile's web line as written."""
+    app, env = built
+    port = free_port()
+    web = subprocess.Popen(["sh", "-c", procfile()["web"]], cwd=app,
+                           env={**env, "PORT": str(port), "REDIS_URL": redis_server.url},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while (body := _healthz(port)) is None:
+            if web.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the Procfile's web line never served /healthz:\n{web.stderr.read().decode()[-2000:]}")
+            time.sleep(0.5)
+        assert json.loads(body)["redis"] == "ok"
+    finally:
+        if web.poll() is None:
+            os.killpg(web.pid, signal.SIGTERM)
+        web.wait(timeout=30)
 
 
 def test_the_image_runs_the_worker(built, redis_server):
