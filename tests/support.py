@@ -14,6 +14,8 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.serving import make_server
 
+from rq.scheduler import RQScheduler
+
 from flows.render import EMERGENCY_VOICE, EMERGENCY_VOICE_SHORT, has_bare_999
 from service.cli.worker import run_once
 from service.followups.asking import queue
@@ -180,7 +182,7 @@ def call_state_in(action: str) -> str:
     return base64.urlsafe_b64decode(state + "=" * (-len(state) % 4)).decode()
 
 
-def run_followups(line, sender=None, timeout: float = 30.0) -> None:
+def run_followups(line, sender=None, timeout: float = 60.0) -> None:
     """Run the follow-up worker in this process until nothing is queued or waiting to retry.
 
     Retries wait in RQ's scheduled registry for their gap; the worker's scheduler
@@ -188,8 +190,14 @@ def run_followups(line, sender=None, timeout: float = 30.0) -> None:
     """
     sender = sender or sender_for(line.config)
     followups = queue(line)
+    # Retries whose gap has passed are queued here too, not only by the worker's
+    # scheduler: that needs RQ's scheduler lock, which a loaded machine can leave
+    # with a worker that has not yet let go of it.
+    due = RQScheduler([followups], connection=followups.connection)
+    due.prepare_registries([followups.name])
     deadline = time.monotonic() + timeout
     while True:
+        due.enqueue_scheduled_jobs()
         run_once(line, sender)
         if not followups.count and not followups.scheduled_job_registry.count:
             return
