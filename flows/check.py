@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import textstat
 
-from flows import gsm, phones, templates
+from flows import gsm, phones, safety, templates
 from flows.evaluation import PASS_ACCURACY, Evaluation, evaluate, load_cases
 from flows.model import Channel
 from flows.hours import Opening
@@ -180,7 +180,14 @@ def check_pack(path: str | Path, today: dt.date | None = None, cases: str | Path
     _list_for_review(pack, checker)
     _check_reading_ease(pack, checker)
     _check_understanding(pack, checker, cases)
+    _check_safety(pack, checker)
     return report
+
+
+def _check_safety(pack: Pack, checker: _Checker) -> None:
+    """What a page must never say, and what each reader's page must carry (flows.safety)."""
+    for finding in safety.findings(pack):
+        checker.error(finding.item, f"unsafe ({finding.rule}): {finding.key}: {finding.message}", key=finding.key)
 
 
 def _check_understanding(pack: Pack, checker: _Checker, cases: str | Path | None) -> None:
@@ -417,7 +424,9 @@ def _check_hours_agree(ref: str, entry, checker: _Checker) -> None:
     except ValueError:
         return  # the loader reports a malformed table
     written = entry.hours.replace(" ", "").casefold()
-    for time in (opening.opens, opening.closes):
+    # Midnight is how a period starts or ends, not an hour people are told.
+    times = {t for p in opening.periods for t in (p.opens, p.closes)} - {dt.time(0), dt.time.max}
+    for time in sorted(times):
         if _clock(time) not in written:
             checker.warn(ref, f"hours {entry.hours!r} do not say {_clock(time)}, which the opening "
                               "table gives: change both together", key="hours")

@@ -29,17 +29,24 @@ DEFAULT_NATION = "england"
 _SEARCH_DAYS = 31
 
 
+# A period may run to midnight: "24:00" is the last moment of the day.
+_MIDNIGHT = "24:00"
+_END_OF_DAY = dt.time.max
+# Whether a period holds on bank holidays: not then, then as on any day, or only then.
+BANK_HOLIDAY_RULES = ("closed", "open", "only")
+
+
 @dataclass(frozen=True)
-class Opening:
+class Period:
     days: frozenset[int]
     opens: dt.time
     closes: dt.time
-    closed_on_bank_holidays: bool = True
-    nation: str = DEFAULT_NATION
+    bank_holidays: str = "closed"
 
     @classmethod
-    def from_pack(cls, data: dict, nation: str = DEFAULT_NATION) -> Opening:
-        """The pack's ``opening`` table; ValueError saying what is wrong with it."""
+    def from_pack(cls, data: object) -> Period:
+        if not isinstance(data, dict):
+            raise ValueError("each opening period must be a table")
         unknown = set(data) - {"days", "opens", "closes", "bank_holidays"}
         if unknown:
             raise ValueError(f"opening has unknown fields: {', '.join(sorted(unknown))}")
@@ -48,37 +55,69 @@ class Opening:
             raise ValueError(f"opening days must be a list of {', '.join(DAYS)}")
         try:
             opens = dt.time.fromisoformat(data["opens"])
-            closes = dt.time.fromisoformat(data["closes"])
+            closes = _END_OF_DAY if data["closes"] == _MIDNIGHT else dt.time.fromisoformat(data["closes"])
         except (KeyError, TypeError, ValueError):
             raise ValueError("opening needs opens and closes as HH:MM") from None
         if closes <= opens:
             raise ValueError("opening closes before it opens")
         bank = data.get("bank_holidays", "closed")
-        if bank not in ("closed", "open"):
-            raise ValueError("opening bank_holidays must be 'closed' or 'open'")
+        if bank not in BANK_HOLIDAY_RULES:
+            raise ValueError(f"opening bank_holidays must be one of {', '.join(BANK_HOLIDAY_RULES)}")
+        return cls(frozenset(DAYS.index(d) for d in days), opens, closes, bank)
+
+    def holds_on(self, day: dt.date, bank_holiday: bool) -> bool:
+        if self.bank_holidays == "only":
+            return bank_holiday
+        if bank_holiday and self.bank_holidays == "closed":
+            return False
+        return day.weekday() in self.days
+
+
+@dataclass(frozen=True)
+class Opening:
+    """When a line answers: ``always`` (24 hours, every day), or one or more periods
+    (a table or a list of tables in the pack: weekdays and weekends may differ)."""
+
+    periods: tuple[Period, ...] = ()
+    always: bool = False
+    nation: str = DEFAULT_NATION
+
+    @classmethod
+    def from_pack(cls, data: object, nation: str = DEFAULT_NATION) -> Opening:
+        """The pack's ``opening`` ("always", a table or a list of them); ValueError saying what is wrong."""
         if nation not in NATIONS:
             raise ValueError(f"nation must be one of {', '.join(NATIONS)}")
-        return cls(frozenset(DAYS.index(d) for d in days), opens, closes, bank == "closed", nation)
+        if data == "always":
+            return cls(always=True, nation=nation)
+        if isinstance(data, str):
+            raise ValueError('opening must be "always", a table or a list of tables')
+        tables = data if isinstance(data, list) else [data]
+        if not tables:
+            raise ValueError("opening lists no periods")
+        return cls(tuple(Period.from_pack(t) for t in tables), nation=nation)
 
-    def _open_on(self, day: dt.date) -> bool:
-        if day.weekday() not in self.days:
-            return False
-        return not (self.closed_on_bank_holidays and day in bank_holidays(self.nation))
+    def _periods_on(self, day: dt.date) -> list[Period]:
+        bank = day in bank_holidays(self.nation)
+        return [p for p in self.periods if p.holds_on(day, bank)]
 
     def is_open(self, at: dt.datetime) -> bool:
+        if self.always:
+            return True
         local = uk_time(at)
-        return self._open_on(local.date()) and self.opens <= local.time() < self.closes
+        return any(p.opens <= local.time() <= p.closes if p.closes == _END_OF_DAY
+                   else p.opens <= local.time() < p.closes for p in self._periods_on(local.date()))
 
     def next_opening(self, at: dt.datetime) -> dt.datetime | None:
         """When it next opens (UK time), if it is closed at ``at``."""
+        if self.always:
+            return None
         local = uk_time(at)
         for offset in range(_SEARCH_DAYS):
             day = local.date() + dt.timedelta(days=offset)
-            if not self._open_on(day):
-                continue
-            opening = dt.datetime.combine(day, self.opens, tzinfo=UK)
-            if opening > local:
-                return opening
+            starts = sorted(dt.datetime.combine(day, p.opens, tzinfo=UK) for p in self._periods_on(day))
+            for opening in starts:
+                if opening > local and not self.is_open(opening - dt.timedelta(minutes=1)):
+                    return opening
         return None
 
 

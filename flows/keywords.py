@@ -62,6 +62,8 @@ VOICE_COMMANDS = {
     "text me the links": "links", "send me the links": "links", "text me": "text",
     "send me a text": "text", "by text": "text", "text it": "text", "send it": "text",
     "put me through": "transfer", "connect me": "transfer", "talk to someone": "transfer",
+    "speak to someone": "transfer", "talk to a person": "transfer", "speak to a person": "transfer",
+    "real person": "transfer", "an adviser": "transfer", "a human": "transfer",
     "yes": "yes", "yeah": "yes", "correct": "yes", "that's right": "yes",
     "no": "no", "wrong": "no", "different number": "no",
 }
@@ -71,6 +73,9 @@ DIGIT_WORDS = {
     "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "star": "*",
 }
 _KEY_FILLER = frozenset(["press", "option", "number", "choice", "key", "the", "please"])
+# Said around a command or a page's name without changing it ("um, helplines please").
+_FILLERS = frozenset(["please", "um", "uh", "er", "erm", "ah", "oh", "ok", "okay", "so", "just", "the",
+                      "thanks", "thank", "you", "can", "i", "have", "hear", "go", "to", "a"])
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # Fuzzy matching is for typos in a keyword, not for essays: past this length a
@@ -102,6 +107,14 @@ class KeywordIndex:
             key=lambda item: -len(item[0]),
         )
         self._fuzzy = [k for k in self._exact if len(k) >= 4]
+
+    def exact(self, text: str) -> str | None:
+        """The node of a keyword said or sent as the whole message, fillers aside ("helplines please")."""
+        whole = compact(text)
+        if whole in self._exact:
+            return self._exact[whole]
+        words = [w for w in normalise(text).split() if w not in _FILLERS]
+        return self._exact.get("".join(words)) if words else None
 
     def match(self, text: str) -> str | None:
         whole = compact(text)

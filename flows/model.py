@@ -166,6 +166,8 @@ class VoiceReply:
     hangup: end the call after speaking.
     first_words: the call's first turn, a goodbye or a fallback: the renderer says
     the 999 instruction in full, first.
+    reader: who the page said is for (``flows.render.READERS``): the renderer words
+    the 999 instruction for them.
     """
 
     node: str
@@ -176,3 +178,4 @@ class VoiceReply:
     dial: str = ""
     hangup: bool = False
     first_words: bool = False
+    reader: str = "professional"

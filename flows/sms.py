@@ -9,6 +9,7 @@ confidently wrong page can cost a child.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from flows.keywords import OPT_IN, OPT_OUT, compact, opts_out
@@ -35,25 +36,25 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     if word in OPT_OUT or opts_out(text):
         return Reply(OPTED_OUT, pack.sms_pages[OPTED_OUT], Effect.OPT_OUT), replace(session, menu=None, node=None)
     if word in OPT_IN:
-        reply, session = show(pack, session, pack.main_menu)
+        reply, session = show(pack, session, event.at, pack.main_menu)
         return replace(reply, effect=Effect.OPT_IN), session
     if word.isdigit() and event.kind == EventKind.TEXT:
-        return show(pack, session, choice(pack, session, int(word)))
+        return show(pack, session, event.at, choice(pack, session, int(word)))
     # Anything but a number means the same from every menu, and leaves numbers meaning
     # the main menu's choices again (so the turn can be decided before the session is read).
     session = replace(session, menu=None)
     if event.kind == EventKind.MEDIA:
         # Whatever words came with it: the line never opens it, and says so.
-        return show(pack, session, PICTURE if PICTURE in pack.sms_pages else pack.main_menu)
+        return show(pack, session, event.at, PICTURE if PICTURE in pack.sms_pages else pack.main_menu)
     understood = pack.understanding.match(text)
     if understood.sure:
-        return show(pack, session, understood.node)
+        return show(pack, session, event.at, understood.node)
     if understood.node is None:
         # Nothing the pack knows (a greeting, junk, an emoji): the main menu.
-        return show(pack, session, pack.main_menu)
+        return show(pack, session, event.at, pack.main_menu)
     # Words the pack knows, but not which page: a short question that names the pages
     # for people at risk, rather than the professionals' menu.
-    return show(pack, session, pack.unsure_menu or pack.main_menu)
+    return show(pack, session, event.at, pack.unsure_menu or pack.main_menu)
 
 
 def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
@@ -83,11 +84,12 @@ def choice(pack: Pack, session: Session, number: int) -> str:
     return pack.main_menu
 
 
-def show(pack: Pack, session: Session, node_id: str) -> tuple[Reply, Session]:
+def show(pack: Pack, session: Session, at: dt.datetime | None, node_id: str) -> tuple[Reply, Session]:
+    """The page ``node_id`` as it reads at ``at`` (naming a helpline open then)."""
     if node_id not in pack.sms_pages:
         node_id = pack.main_menu
     if node_id in pack.menus:
         session = replace(session, menu=node_id, node=node_id)
     else:
         session = replace(session, menu=session.menu or pack.main_menu, node=node_id)
-    return Reply(node_id, pack.sms_pages[node_id]), session
+    return Reply(node_id, pack.sms_page(node_id, at)), session

@@ -112,6 +112,7 @@ TEXT_SPEAK = {
     "cos": "because", "coz": "because", "cuz": "because", "y": "why", "n": "and",
     "gr8": "great", "num": "number", "numbr": "number", "tel": "phone",
     "dsl": "designated safeguarding lead", "yr10": "year 10", "k": "ok",
+    "kms": "kill myself", "wanna": "want to", "gonna": "going to", "imma": "i am going to",
 }
 
 # Words that mean the same here, as one word, so an example written with "photos"
@@ -173,7 +174,26 @@ PHRASES: dict[tuple[str, ...], str] = {
                      ("can", "not", "go", "on"), ("not", "be", "alive"), ("to", "be", "alive"),
                      ("not", "be", "here", "anymore"), ("no", "longer", "be", "here"),
                      *[("can", "not", "take", it, *more) for it in ["it", "this", "any"]
-                       for more in [("anymore",), ("any", "more")]]],
+                       for more in [("anymore",), ("any", "more")]],
+                     # Said indirectly (a safeguarding read of the line found each missed):
+                     # an overdose, not coping, wanting it to stop, not waking up, danger now.
+                     *[(verb, *what) for verb in ["taken", "took", "take", "swallowed", "had"]
+                       for what in [("pills",), ("tablets",), ("too", "many", "pills"),
+                                    ("too", "many", "tablets"), ("something",), ("an", "overdose")]],
+                     ("can", "not", "cope"), ("not", "coping"), ("cope", "anymore"), ("cope", "any", "more"),
+                     *[("can", "not", "do", it, *more) for it in ["this", "it"]
+                       for more in [("anymore",), ("any", "more"), ()]],
+                     ("unalive",), ("unaliving",), ("no", "point", "anymore"), ("no", "point", "any", "more"),
+                     ("no", "point", "in", "anything"), ("no", "point", "in", "life"),
+                     ("want", "it", "to", "stop"), ("want", "it", "all", "to", "stop"),
+                     ("want", "it", "all", "to", "end"), ("want", "everything", "to", "stop"),
+                     ("never", "wake", "up"), ("not", "wake", "up"), ("sleep", "forever"),
+                     ("rather", "die"), ("rather", "not", "be", "here"), ("disappear", "forever"),
+                     ("better", "off", "without", "me"), ("if", "i", "was", "gone"),
+                     ("if", "i", "were", "gone"), ("no", "one", "would", "care"), ("no", "one", "would", "miss"),
+                     ("goodbye", "note"), ("suicide", "note"), ("written", "a", "note"),
+                     ("not", "safe"), ("in", "danger"), ("sos",), ("outside", "my", "house"),
+                     ("outside", "my", "door"), ("shout",)],
                     "suicide"),
     **dict.fromkeys([("sexual", "extortion"), ("sexually", "extorted"), ("sex", "extortion"),
                      ("sexual", "blackmail"), ("sexually", "coerced", "extortion"),
@@ -364,6 +384,15 @@ class Understanding:
 
     def _weigh(self, features: dict[str, float]) -> dict[str, float]:
         return {f: w * self._idf.get(f, self._unknown) for f, w in features.items()}
+
+    @property
+    def risk_page(self) -> str | None:
+        """The page for someone at risk (the one whose examples speak of risk most)."""
+        return self._risk_page
+
+    def speaks_of_risk(self, text: str) -> bool:
+        """Whether ``text`` speaks of suicide or self-harm anywhere (risk first, by voice too)."""
+        return self._stem(RISK) in self._features(text)
 
     def match(self, text: str) -> Match:
         exact = self._keywords.get(compact(text)) or self._keywords.get("".join(words(text)))

@@ -47,8 +47,12 @@ from dataclasses import replace
 from flows.hours import spoken_when
 from flows.keywords import spoken_digits, spoken_key
 from flows.model import Channel, Event, EventKind, FollowUp, FollowUpOutcome, Listen, Session, VoiceReply
-from flows.pack import Menu, Pack, Phrase, spoken_options
+from flows.pack import Menu, Pack, Phrase, open_now, spoken_options
 from flows.phones import classify, e164, national
+from flows.render import PROFESSIONAL
+
+# Who a goodbye is for: a caller who has said nothing may be anyone.
+ANYONE = "anyone"
 from flows.services import NONE, Services
 from flows.templates import spoken_number
 
@@ -80,6 +84,11 @@ OUTCOMES = {
 # Put-throughs to a helpline in one call: each is a call the line pays for.
 TRANSFERS_PER_CALL = 2
 _DIAL_ANSWERED = ("completed", "answered")
+# Up to this many words, what a caller said and the line could not understand may
+# still hold a command or a page's keyword; in a longer story a keyword misleads.
+SHORT_REQUEST = 4
+# A command ("text me", "put me through") inside a request this short is the command.
+COMMAND_WORDS = 6
 _TRAIL_MAX = 5
 
 
@@ -120,10 +129,53 @@ def _understand(pack: Pack, event: Event) -> str:
         return event.value.strip().rstrip("#")
     if event.kind != EventKind.SPEECH:
         return ""
-    key = spoken_key(event.value)
+    heard = event.value
+    understanding = pack.understanding
+    # Risk first: words of crisis anywhere in what was said go to the page for someone
+    # at risk, whatever else was said ("I want to die, text me the links" included).
+    if understanding and understanding.speaks_of_risk(heard) and _reachable(pack, understanding.risk_page):
+        return understanding.risk_page
+    key = spoken_key(heard)
     if key is not None:
         return key
-    return pack.voice_keywords.match(event.value) or ""
+    # A command or a page's name said on its own ("go back", "helplines") is that; any
+    # other words are understood as a text is ("what do I do" is the steps, never the
+    # page whose keyword is "what"), and only then searched for a keyword.
+    exact = pack.voice_keywords.exact(heard)
+    if exact:
+        return exact
+    said = pack.voice_keywords.match(heard) or ""
+    if said.startswith("#") and len(heard.split()) <= COMMAND_WORDS:
+        return said  # "could you text me the links please"
+    if understanding:
+        understood = understanding.match(heard)
+        page = _spoken_page(pack, understood.node)
+        if page and understood.sure:
+            return page
+        if page:
+            # Not sure: the menu that offers the likely page asks between it and its
+            # neighbours (for "my son ... pictures": under 18, parent, adult), never a guess.
+            asking = next((m.id for m in pack.menus.values() if m.channel == Channel.VOICE
+                           and m.id != pack.voice_main and page in m.options), None)
+            if asking:
+                return asking
+    if len(heard.split()) <= SHORT_REQUEST:
+        return pack.voice_keywords.match(heard) or ""
+    return ""
+
+
+def _reachable(pack: Pack, node: str | None) -> bool:
+    return node is not None and (node in pack.voice_texts or (
+        node in pack.menus and pack.menus[node].channel == Channel.VOICE))
+
+
+def _spoken_page(pack: Pack, node: str | None) -> str | None:
+    """The page a caller gets for ``node``: itself, the page it names for callers
+    (``by_voice``: "is anyone there?" is the helplines), or none by voice."""
+    topic = pack.topics.get(node or "")
+    if topic is not None and topic.by_voice:
+        node = topic.by_voice
+    return node if _reachable(pack, node) else None
 
 
 def _choice(said: str) -> int:
@@ -147,6 +199,11 @@ def _choose(pack: Pack, session: Session, event: Event, services: Services) -> t
         said = {key: f"#{action}" for action, key in actions.items()}.get(said, said)
         if said == "#transfer" and "transfer" in actions:
             return _transfer(pack, session, node)
+    if said == "#transfer" and node in pack.menus:
+        # "Put me through to someone" at a menu: the page that can, with its numbers.
+        page = next((t.id for t in pack.topics.values() if t.transfer and _reachable(pack, t.id)), None)
+        if page:
+            return _go(pack, session, page, event)
     if said in ("#text", "#links"):
         return _start_text(pack, session, event, services, links=said == "#links")
     if said in pack.voice_texts or (said in pack.menus and pack.menus[said].channel == Channel.VOICE):
@@ -264,7 +321,14 @@ def _content(pack: Pack, node: str, at: dt.datetime | None, transfers: int = 0) 
             opens = pack.openings[topic.transfer].next_opening(at)
             if opens is not None:
                 lines.append(pack.voice_say[Phrase.CLOSED_NOW].replace("{when}", spoken_when(opens, at)))
+    lines += _open_now(pack, topic.voice, topic.reader, at)
     return lines
+
+
+def _open_now(pack: Pack, text: str, reader: str, at: dt.datetime | None) -> list[str]:
+    """A line naming a helpline open now, when every one ``text`` names is closed."""
+    added = open_now.added_numbers(pack, text, reader, at)
+    return [open_now.spoken_line(pack, pack.voice_say[Phrase.ALSO_OPEN], added)] if added else []
 
 
 def _hints(pack: Pack, node: str) -> tuple[str, ...]:
@@ -288,14 +352,19 @@ def _present(pack: Pack, session: Session, node: str, event: Event, before=(), f
     session = replace(session, node=node, pending=None)
     said = [*before, *(_content(pack, node, event.at, session.transfers) if full else ()),
             *_choices(pack, session, node, event.at, offer_text)]
-    return VoiceReply(node, tuple(said), Listen.MENU, _hints(pack, node), session.slow), session
+    reader = pack.topics[node].reader if node in pack.topics else PROFESSIONAL
+    return VoiceReply(node, tuple(said), Listen.MENU, _hints(pack, node), session.slow,
+                      reader=reader), session
 
 
 def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
     silences = session.silences + 1
     session = replace(session, silences=silences)
     if silences >= SILENCES_BEFORE_GOODBYE:
-        goodbye = (pack.voice_say[Phrase.NO_INPUT_GOODBYE],)
+        # Before the caller is left alone: a helpline open now, if those named are closed.
+        written = pack.voice.get("say", {}).get(Phrase.NO_INPUT_GOODBYE, "")
+        goodbye = (pack.voice_say[Phrase.NO_INPUT_GOODBYE], *_open_now(pack, written, ANYONE, event.at),
+                   pack.voice_say[Phrase.GOODBYE])
         return VoiceReply(GOODBYE, goodbye, Listen.NOTHING, slow=session.slow, hangup=True,
                           first_words=True), session
     node = session.node

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from flows.hours import DEFAULT_NATION, NATIONS
 from flows.keywords import compact
+from flows.render import PROFESSIONAL, READERS
 from flows.pack.model import Link, Menu, Number, PackError, Pack, Problem, Topic
+from flows.pack.open_now import read_openings
 from flows.pack.render_sms import render_sms
 from flows.pack.render_voice import render_voice
 from flows.pack.schema import (
@@ -159,7 +161,8 @@ def load_pack(path: str | Path) -> Pack:
         review_by=_date(meta.get("review_by")), main_menu=sms["main_menu"],
         nation=meta.get("nation", DEFAULT_NATION),
         footer=sms["footer"], opted_out=sms["opted_out"], unsure_menu=sms.get("unsure_menu", ""), voice=data.get("voice", {}),
-        origins=loader.origins,
+        origins=loader.origins, open_now_intro=sms.get("open_now", "Open now:"),
+        safety=data["safety"] if isinstance(data.get("safety"), dict) else {},
     )
     for key, item in data.get("sources", {}).items():
         if loader.fields("sources", f"sources.{key}", item):
@@ -170,6 +173,7 @@ def load_pack(path: str | Path) -> Pack:
                 id=key, name=f["name"], number=f["number"], kind=f["kind"],
                 source=_tuple(f["source"]), email=f.get("email", ""), hours=f.get("hours", ""),
                 opening=f.get("opening"), audience=f.get("audience", ""),
+                short_name=f.get("short_name", ""), text_service=f.get("text_service", False),
                 confirm=_confirm(f.get("confirm")), review_by=_date(f.get("review_by")),
             )
     for key, item in data.get("links", {}).items():
@@ -188,7 +192,11 @@ def load_pack(path: str | Path) -> Pack:
                 review_by=_date(f.get("review_by")), segments=f.get("segments"),
                 transfer=f.get("transfer", ""), by_text=f.get("by_text", ""),
                 examples=tuple(f.get("examples", ())),
+                reader=f.get("reader", PROFESSIONAL), footer=f.get("footer", True),
+                by_voice=f.get("by_voice", ""),
             )
+            if pack.topics[key].reader not in READERS:
+                loader.problem(f"topics.{key}", f"reader must be one of {', '.join(READERS)}", key="reader")
     for key, item in data.get("menus", {}).items():
         if f := loader.fields("menus", f"menus.{key}", item):
             pack.menus[key] = Menu(
@@ -202,6 +210,7 @@ def load_pack(path: str | Path) -> Pack:
     if pack.nation not in NATIONS:
         loader.problem("pack", f"nation must be one of {', '.join(NATIONS)}", key="nation")
     check_references(pack, loader)
+    read_openings(pack, loader, meta.get("open_now", {}))
     if not loader.problems:
         render_sms(pack, loader)
     if not loader.problems and "voice" in data:

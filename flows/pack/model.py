@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flows.hours import DEFAULT_NATION, Opening
 from flows.keywords import KeywordIndex
+from flows.render import PROFESSIONAL
 from flows.pack.schema import OPTED_OUT, VOICE_DEFAULTS
 from flows.understand import Understanding
 
@@ -42,7 +43,10 @@ class Number:
     source: tuple[str, ...]
     email: str = ""
     hours: str = ""
-    opening: dict | None = None
+    opening: dict | list | str | None = None
+    # How a short line names it ("Out-of-hours social worker"); the name when empty.
+    short_name: str = ""
+    text_service: bool = False
     audience: str = ""
     confirm: str = ""
     review_by: dt.date | None = None
@@ -76,6 +80,10 @@ class Topic:
     by_text: str = ""
     # What people text when this page is what they want (flows.understand learns from them).
     examples: tuple[str, ...] = ()
+    # Who the page is for (flows.render.READERS): its 999 line and open-now choices.
+    reader: str = PROFESSIONAL
+    footer: bool = True
+    by_voice: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,8 @@ class Pack:
     topics: dict[str, Topic] = field(default_factory=dict)
     menus: dict[str, Menu] = field(default_factory=dict)
     voice: dict = field(default_factory=dict)
+    # What the pack must never say, and what each reader's page must carry (flows.safety).
+    safety: dict = field(default_factory=dict)
     # Filled by the loader: node id -> the whole SMS, 999 line first.
     sms_pages: dict[str, str] = field(default_factory=dict)
     keywords: KeywordIndex | None = None
@@ -132,6 +142,17 @@ class Pack:
     voice_say: dict[str, str] = field(default_factory=dict)
     voice_keywords: KeywordIndex | None = None
     openings: dict[str, Opening] = field(default_factory=dict)
+    # reader -> the numbers to name, first choice first, when a page's helplines are
+    # closed; and how a text introduces them ("Open now:").
+    open_now: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    open_now_intro: str = "Open now:"
+    # page key (node id, or node id and the numbers it adds, see flows.pack.open_now) -> the whole SMS.
+    sms_variants: dict[str, str] = field(default_factory=dict)
+
+    def sms_page(self, node_id: str, at: dt.datetime | None = None) -> str:
+        """The SMS page for ``node_id`` as it reads at ``at``: naming a helpline open then."""
+        from flows.pack.open_now import page_key
+        return self.sms_variants.get(page_key(self, node_id, at)) or self.sms_pages[node_id]
 
     @property
     def voice_main(self) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flows import gsm, templates
 from flows.keywords import KeywordIndex
+from flows.pack import open_now
 from flows.pack.model import Menu, Pack
 from flows.pack.schema import OPTED_OUT
 from flows.render import sms_page
@@ -24,7 +25,7 @@ def sms_menu_page(pack: Pack, menu: Menu) -> str:
 
 
 def render_sms(pack: Pack, loader) -> None:
-    pages: dict[str, tuple[str, str]] = {}  # node id -> (item ref, page)
+    pages: dict[str, tuple[str, str]] = {}  # page key -> (item ref, page)
     for key, topic in pack.topics.items():
         ref = f"topics.{key}"
         try:
@@ -32,7 +33,12 @@ def render_sms(pack: Pack, loader) -> None:
         except templates.DanglingReference as exc:
             loader.problem(ref, f"dangling reference: {exc}", key="sms")
             continue
-        pages[key] = (ref, sms_page(body, pack.footer))
+        footer = pack.footer if topic.footer else ""
+        pages[key] = (ref, sms_page(body, footer, topic.reader))
+        # The same page as it reads while the helplines it names are closed.
+        for added in open_now.every_addition(pack, topic.sms, topic.reader):
+            variant = f"{body.strip()}\n{open_now.sms_line(pack, added)}"
+            pages["+".join((key, *added))] = (ref, sms_page(variant, footer, topic.reader))
     for key, menu in pack.menus.items():
         if menu.channel == "sms":
             pages[key] = (f"menus.{key}", sms_menu_page(pack, menu))
@@ -47,14 +53,18 @@ def render_sms(pack: Pack, loader) -> None:
         if len(page) > MESSAGE_MAX:
             loader.problem(ref, f"the reply is {len(page)} characters; a message (SMS or WhatsApp) "
                                 f"holds at most {MESSAGE_MAX}")
-        parts, budget = gsm.segments(page), pack.budget(node_id)
+        parts, budget = gsm.segments(page), pack.budget(node_id.partition("+")[0])
         if parts > budget:
             loader.problem(
                 ref,
                 f"SMS takes {parts} parts ({gsm.septets(page)} characters with the 999 line "
-                f"and footer); the budget is {budget}",
+                f"and footer); the budget is {budget}"
+                + (f" (as it reads while its helplines are closed, naming {node_id.split('+', 1)[1]})"
+                   if "+" in node_id else ""),
             )
-        pack.sms_pages[node_id] = page
+        pack.sms_variants[node_id] = page
+        if "+" not in node_id:
+            pack.sms_pages[node_id] = page
     keywords = {}
     for node in [*pack.topics.values(), *pack.menus.values()]:
         if node.id in pack.sms_pages:

@@ -4,7 +4,6 @@ link), and the one place a spoken menu choice is worded."""
 from __future__ import annotations
 
 from flows import templates
-from flows.hours import Opening
 from flows.keywords import VOICE_COMMANDS, KeywordIndex
 from flows.pack.model import Menu, Pack, Topic
 from flows.pack.schema import VOICE_DEFAULTS, VOICE_MIN_TIMEOUT, VOICE_SAY, Phrase
@@ -33,12 +32,6 @@ def render_voice(pack: Pack, loader, table: object) -> None:
         return
     if settings.get("timeout", VOICE_MIN_TIMEOUT) < VOICE_MIN_TIMEOUT:
         loader.problem("voice", f"timeout must be at least {VOICE_MIN_TIMEOUT} seconds", key="timeout")
-    for key, number in pack.numbers.items():
-        if number.opening is not None:
-            try:
-                pack.openings[key] = Opening.from_pack(number.opening, pack.nation)
-            except ValueError as exc:
-                loader.problem(f"numbers.{key}", str(exc), key="opening")
 
     def spoken(ref: str, text: str, key: str) -> str | None:
         try:

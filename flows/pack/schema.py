@@ -23,13 +23,18 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "sms_segments": (False, _INT), "link_domains": (True, _LIST),
         # Whose bank holidays close a helpline: england, wales, scotland or northern_ireland.
         "nation": (False, _STR),
+        # Who to name when a page's helplines are all closed, by reader: number ids,
+        # first choice first (flows.pack.open_now).
+        "open_now": (False, _DICT),
     },
     "sms": {"main_menu": (True, _STR), "footer": (True, _STR), "opted_out": (True, _STR),
-            "unsure_menu": (False, _STR)},
+            "unsure_menu": (False, _STR), "open_now": (False, _STR)},
     "sources": {"title": (True, _STR), "url": (False, _STR)},
     "numbers": {
         "name": (True, _STR), "number": (True, _STR), "kind": (True, _STR),
-        "email": (False, _STR), "hours": (False, _STR), "opening": (False, _DICT),
+        "email": (False, _STR), "hours": (False, _STR), "opening": (False, (dict, list, str)), "short_name": (False, _STR),
+        # A service people text rather than call (Shout): the at-risk page needs one.
+        "text_service": (False, bool),
         "audience": (False, _STR), "source": (True, _SOURCE), "confirm": (False, _CONFIRM),
         "review_by": (False, _DATE),
     },
@@ -42,6 +47,12 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "sms": (True, _STR), "voice": (False, _STR), "confirm": (False, _CONFIRM),
         "review_by": (False, _DATE), "segments": (False, _INT), "spoken_title": (False, _STR),
         "transfer": (False, _STR), "by_text": (False, _STR), "examples": (False, _LIST),
+        # Who the page is for (flows.render.READERS); its 999 line is worded for them.
+        "reader": (False, _STR),
+        # false: no "Reply 0 for the menu" (a page sent where no menu answers).
+        "footer": (False, bool),
+        # The page a caller who asks for this one by voice gets instead (a text-only page).
+        "by_voice": (False, _STR),
     },
     "menus": {
         "channel": (True, _STR), "title": (True, _STR), "keywords": (False, _LIST),
@@ -75,8 +86,11 @@ class Phrase(StrEnum):
     REPROMPT = "reprompt"
     SLOWER = "slower"
     NO_INPUT_GOODBYE = "no_input_goodbye"
+    GOODBYE = "goodbye"
     FALLBACK = "fallback"
     OPEN_NOW = "open_now"
+    # Before the helplines open now, when those a page names are closed (flows.pack.open_now).
+    ALSO_OPEN = "also_open"
     CLOSED_NOW = "closed_now"
     PUTTING_THROUGH = "putting_through"
     DIAL_FAILED = "dial_failed"
@@ -104,6 +118,6 @@ VOICE_MIN_TIMEOUT = 8
 SINGLE_TABLES = ("pack", "sms")
 NAMED_TABLES = ("sources", "numbers", "links", "topics", "menus")
 # Tables a channel renderer owns and checks for itself (the voice settings).
-OPEN_TABLES = ("voice",)
+OPEN_TABLES = ("voice", "safety")
 CHANNELS = tuple(Channel)
 OPTED_OUT = "opted_out"

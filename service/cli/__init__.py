@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES = [
     "service.cli.call",
     "service.cli.worker",
     "service.cli.check",
+    "service.cli.review",
     "service.cli.chat",
     "service.cli.stats",
     "service.cli.export_fallback",

@@ -35,7 +35,7 @@ def event_for(line: str, caller: str, at: dt.datetime) -> Event:
 
 def show(reply: VoiceReply, out) -> None:
     tone = " (slowly)" if reply.slow else ""
-    for text in voice_turn(reply.say, reply.first_words):
+    for text in voice_turn(reply.say, reply.first_words, reply.reader):
         print(f"  line{tone}: {text}", file=out)
     if reply.dial:
         print(f"  [transfer: the call is put through to {reply.dial}]", file=out)
@@ -105,12 +105,12 @@ def register(commands) -> None:
     call.add_argument("--pack", default=str(DEFAULT_PACK_DIR), help="content pack folder (default: %(default)s)")
     call.add_argument("--from", dest="from_", default="anonymous",
                       help="the caller's number, e.g. +447400123456 (default: withheld)")
-    call.add_argument("--at", type=_moment, default=None,
+    call.add_argument("--at", type=moment, default=None,
                       help="pretend it is this time, e.g. 2026-12-25T11:00 (UTC), to hear the hours")
     call.set_defaults(handler=cmd_call)
 
 
-def _moment(text: str) -> dt.datetime:
+def moment(text: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:

@@ -17,6 +17,7 @@ from flows.model import Effect
 from flows.pack import PackError, load_pack
 from flows.phones import e164
 from messages import DEFAULT_PACK_DIR
+from service.cli.call import moment
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -51,7 +52,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
             continue
         if not interactive:
             print(f"you> {text}")
-        event = Event(EventKind.TEXT, text, at=dt.datetime.now(dt.timezone.utc), caller=caller)
+        at = args.at or dt.datetime.now(dt.timezone.utc)
+        event = Event(EventKind.TEXT, text, at=at, caller=caller)
         reply, session = step(pack, session, event)
         print(show(reply.text, reply.effect))
     return 0
@@ -78,4 +80,6 @@ def register(commands) -> None:
                       help="the pack's folder (default: the shipped pack)")
     chat.add_argument("--from", dest="sender", metavar="NUMBER",
                       help="the number to text from, as a texter would (not stored)")
+    chat.add_argument("--at", type=moment, default=None,
+                      help="pretend it is this time, e.g. 2026-12-25T23:00 (UTC): pages name who is open then")
     chat.set_defaults(handler=cmd_chat)

@@ -29,6 +29,7 @@ queued job (see ``delivery``), which expires after ``keys.JOB_TTL``.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
@@ -89,7 +90,7 @@ def queue(line) -> Queue:
 
 
 def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "",
-            call: str = "", caller: str | None = None) -> FollowUpOutcome:
+            call: str = "", caller: str | None = None, at: dt.datetime | None = None) -> FollowUpOutcome:
     """Queue one follow-up; say how it went (QUEUED, DUPLICATE, NOT_ALLOWED, OPTED_OUT,
     CAPPED or BUSY).
 
@@ -108,6 +109,9 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
     """
     pack = pack or line.pack
     body = pack.sms_pages[followup.topic]  # an unknown topic is a bug: fail loudly
+    # As it reads at ``at`` (the call's time; now by default): sent in a minute or two,
+    # it names a helpline open then when those it names are closed.
+    body = pack.sms_page(followup.topic, at or dt.datetime.now(dt.timezone.utc))
     number = classify(followup.number, pack.region)
     if not number.textable(line.config.allowed_regions):
         log.info("follow-up not allowed topic=%s kind=%s region=%s",

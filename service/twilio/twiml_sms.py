@@ -28,7 +28,8 @@ def fallback(pack) -> str:
 
 
 def rendered_pages(pack) -> dict[str, str]:
-    """Every SMS page of a pack as TwiML: node id -> TwiML."""
-    pages = {node: render(text) for node, text in pack.sms_pages.items()}
+    """Every SMS page of a pack as TwiML: page key (node id, or node id and the helplines
+    open now it adds: ``flows.pack.open_now``) -> TwiML."""
+    pages = {key: render(text) for key, text in pack.sms_variants.items()}
     pages[NO_REPLY] = render("")
     return pages

@@ -53,7 +53,7 @@ def render(reply: VoiceReply, speech: Speech, action: str) -> str:
     target = response
     if reply.listen:
         target = response.gather(action=action, method="POST", **_listening(reply, speech))
-    for text in voice_turn(reply.say, reply.first_words):
+    for text in voice_turn(reply.say, reply.first_words, reply.reader):
         _say(target, text, speech, reply.slow)
     if reply.dial:
         response.dial(reply.dial, action=action, method="POST", timeout=speech.dial_timeout)

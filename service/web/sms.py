@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from flows import Event, EventKind
 from flows import sms as sms_flow
 from flows.model import Reply
+from flows.pack.open_now import page_key
 from flows.phones import sent_from_home
 from service.followups import media
 from service.followups.asking import queue
@@ -24,6 +25,7 @@ from service.state.pseudonyms import short, token_id
 from service.state.store import Store, Turn
 from service.twilio import twiml_sms
 from service.twilio.events import media_count, media_sids, message_event
+from service.web.clock import now
 from service.web.metrics import REDIS_ERRORS, note_error
 from service.web.signature import require_twilio_signature
 
@@ -52,9 +54,11 @@ def remembered(body: str) -> bool:
 
 
 def page(line, pack, node: str) -> Response:
-    """A page rendered at start-up; an unknown node (a pack changed under a retry) gets the menu."""
+    """A page rendered at start-up, as it reads now (naming a helpline open now when those
+    it names are closed); an unknown node (a pack changed under a retry) gets the menu."""
     pages = current_app.extensions[PAGES][pack.id]
-    return Response(pages.get(node, pages[pack.main_menu]), mimetype="application/xml")
+    found = pages.get(page_key(pack, node, now())) or pages.get(node) or pages[pack.main_menu]
+    return Response(found, mimetype="application/xml")
 
 
 @bp.record_once

@@ -40,6 +40,7 @@ from service.followups import asking as followups
 from service.twilio import call_state
 from service.state.pseudonyms import call_id, short, token_id
 from service.twilio.events import event_from
+from service.web.clock import CLOCK, now  # noqa: F401 (CLOCK: tests set it here)
 from service.web.metrics import REDIS_ERRORS, note_error
 from service.web.signature import require_twilio_signature
 from service.state.store import CONVERSATION, Turn
@@ -52,7 +53,6 @@ bp.before_request(require_twilio_signature)
 
 FALLBACK = "signpost.voice.fallback"
 SPEECH = "signpost.voice.speech"
-CLOCK = "SIGNPOST_CLOCK"
 
 
 @bp.record_once
@@ -65,10 +65,6 @@ def prerender(state) -> None:
     state.app.extensions[FALLBACK] = {
         pack.id: voice_fallback(pack, speech[pack.id]) for pack in line.every_pack
     }
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def xml(twiml: str) -> Response:
@@ -101,7 +97,7 @@ def answer(n: int, start: bool) -> Response:
     pack = line.pack_for(form.get("To"))
     speech = current_app.extensions[SPEECH][pack.id]
     fernet = call_state.call_sealer(line.config.hash_key)
-    event = event_from(form, current_app.config.get(CLOCK, utc_now)(), start)
+    event = event_from(form, now(), start)
     call_sid = form.get("CallSid", "")
     call = call_id(call_sid, line.config.hash_key)
     before = (Session(channel="voice") if start else
@@ -195,7 +191,7 @@ def request_followup(line, pack, followup: FollowUp, turn: Turn, n: int) -> Foll
             return replayed(earlier)[1]  # what the first delivery was told
         outcome = followups.request(line, followup, job_id=f"voice-{call}-{n}", pack=pack,
                                     called=request.form.get("To", ""), call=call,
-                                    caller=request.form.get("From", ""))
+                                    caller=request.form.get("From", ""), at=now())
     except Exception:
         log.exception("voice call=%s step=%s follow-up could not be queued", short(call), n)
         outcome = FollowUpOutcome.UNAVAILABLE

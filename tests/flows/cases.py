@@ -38,14 +38,14 @@ def play(pack, case: dict, channel: str) -> None:
         assert asked == ([turn["followup"]] if "followup" in turn else []), where
         if channel == "sms":
             assert reply.effect == turn.get("effect"), where
-            assert reply.text == pack.sms_pages.get(turn["node"], ""), where
+            assert reply.text == (pack.sms_page(turn["node"], at) if turn["node"] in pack.sms_pages else ""), where
         else:
             check_voice(reply, turn, where)
 
 
 def check_voice(reply, turn: dict, where: str) -> None:
     # The whole turn as spoken, the 999 instruction included: on every turn, as digits.
-    said = " ".join(voice_turn(reply.say, reply.first_words))
+    said = " ".join(voice_turn(reply.say, reply.first_words, reply.reader))
     assert "9 9 9" in said and not has_bare_999(said), f"{where}: {said!r}"
     for words in turn.get("says", []):
         assert words in said, f"{where}: {words!r} not in {said!r}"

@@ -6,7 +6,7 @@ import pytest
 
 from flows import gsm
 from flows.pack import PackError, load_pack
-from flows.render import EMERGENCY_SMS
+from flows.render import emergency_sms
 from messages import DEFAULT_PACK_DIR
 
 PACK = load_pack(DEFAULT_PACK_DIR)
@@ -33,7 +33,7 @@ FACTS = [
     # numbers (section 3)
     "0344 381 4772", "helpline@saferinternet.org.uk", "0808 800 5000", "help@nspcc.org.uk",
     "0800 1111", "24 hours", "101", "18001 101", "024 7678 8555", "024 7683 2222",
-    "Monday to Friday, 10am to 4pm", "Monday to Friday 8am to 10pm, weekends 9am to 6pm",
+    "weekdays 10am to 4pm", "weekdays 8am to 10pm, weekends 9am to 6pm",
     # links (section 4)
     "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/report-remove/",
     "https://takeitdown.ncmec.org", "https://www.ceop.police.uk/Safety-Centre/",
@@ -48,9 +48,12 @@ FACTS = [
     "Unusual secrecy", "attitude to school", "sleep", "Self-harm", "suicide",
     "encrypted", "Blackmail", "hacked", "Sextortion is blackmail", "14 to 17",
     # national do's and don'ts (section 2)
-    "Never view, copy, print, share, save or store the images", "ask the child to send or download them",
-    "Disclosed sextortion is child sexual abuse", "No victim-blaming", "reportedly most at risk",
-    "Don't pay", "block", "Don't delete evidence", "usernames", "payment details", "CEOP",
+    "Never look at, copy, screenshot, forward or save the images", "or ask anyone to send them",
+    "child sexual abuse", "the child did nothing wrong", "reportedly most at risk",
+    "Don't pay", "block", "Don't delete anything", "usernames", "payment details", "CEOP",
+    # how the steps are said (section 1, corrected) and who is open out of hours (section 3)
+    "never promise secrecy", "DSL decides how parents are told", "early unless it risks the child",
+    "on their phone", "Never view or copy images", "No DSL?", "Don't message or confront them", "police 101",
     # emergency access (section 5)
     "press 55", "register", "18000", "BSL",
 ]
@@ -70,7 +73,8 @@ def test_every_number_and_link_in_the_pack_is_reachable():
 
 def test_every_page_starts_with_999_is_gsm_and_within_budget():
     for node, page in PACK.sms_pages.items():
-        assert page.splitlines()[0] == EMERGENCY_SMS, node
+        reader = PACK.topics[node].reader if node in PACK.topics else "professional"
+        assert page.splitlines()[0] == emergency_sms(reader), node
         assert gsm.is_gsm(page), node
         assert gsm.segments(page) <= PACK.budget(node), node
 
@@ -107,7 +111,7 @@ def problems_of(path):
 
 
 def test_a_character_gsm_cannot_carry_is_an_error_naming_file_and_item(pack_copy):
-    edit(pack_copy / "topics.toml", "1 Avoid blame.", "1 Avoid blame \U0001f64f.")
+    edit(pack_copy / "topics.toml", "1 Avoid blame:", "1 Avoid blame \U0001f64f:")
     [problem] = problems_of(pack_copy)
     assert problem.startswith("topics.toml:") and "topics.steps" in problem
     assert "U+1F64F" in problem
@@ -140,7 +144,7 @@ def test_every_page_fits_a_whatsapp_message():
 def test_dangling_reference(pack_copy):
     edit(pack_copy / "topics.toml", "{number.mash}", "{number.mash_typo}")
     [problem] = problems_of(pack_copy)
-    assert "topics.contacts" in problem and "mash_typo" in problem
+    assert "topics.steps" in problem and "mash_typo" in problem
 
 
 def test_unknown_and_missing_fields(pack_copy):
@@ -192,13 +196,13 @@ def test_a_link_in_what_the_line_says_is_an_error(pack_copy):
 
 
 def test_a_voice_menu_with_more_than_5_choices(pack_copy):
-    edit(pack_copy / "voice.toml", '"access"]', '"access", "signs"]')
+    edit(pack_copy / "voice.toml", '"how", "what"]', '"how", "what", "access"]')
     [problem] = problems_of(pack_copy)
     assert "menus.voice_more" in problem and "6 choices" in problem and "at most 5" in problem
 
 
 def test_a_voice_menu_offering_a_topic_with_no_voice_text(pack_copy):
-    edit(pack_copy / "voice.toml", '"access"]', '"websites"]')
+    edit(pack_copy / "voice.toml", '"how", "what"]', '"how", "websites"]')
     [problem] = problems_of(pack_copy)
     assert "menus.voice_more" in problem and "'websites' has no voice text" in problem
 

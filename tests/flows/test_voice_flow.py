@@ -160,7 +160,7 @@ def test_any_call_always_has_a_way_on_and_never_loops_on_silence(events, caller,
         reply, session = step(PACK, session, Event(kind, value, at=at, caller=caller), services)
         assert isinstance(reply, VoiceReply)
         # 999 on every turn, as digits, in full first wherever the call may end.
-        said = voice_turn(reply.say, reply.first_words)
+        said = voice_turn(reply.say, reply.first_words, reply.reader)
         assert any("9 9 9" in line for line in said[:2]) and not any(has_bare_999(line) for line in said)
         if reply.hangup:
             assert said[0] == EMERGENCY_VOICE

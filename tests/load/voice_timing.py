@@ -57,6 +57,14 @@ WORDS_PER_MINUTE = 150
 WEEKDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
 POSH_SPOKEN = "0 3 4 4, 3 8 1, 4 7 7 2"
 TARGET_TO_NUMBER, TARGET_KEY_TO_NUMBER = 20.0, 8.0
+# Said at the first menu, and the number each caller must hear, read as digits (FACTS.md,
+# section 8: words of crisis get Samaritans' number within 12 seconds of the words).
+SPOKEN_NEEDS = [
+    ("crisis", "I want to kill myself", "Samaritans", "1 1 6, 1 2 3"),
+    ("child", "someone is blackmailing me and I am 14", "Childline", "0 8 0 0, 1 1 1 1"),
+    ("parent", "my son is being blackmailed", "the NSPCC", "0 8 0 8, 8 0 0, 5 0 0 0"),
+]
+TARGET_SPOKEN_TO_NUMBER = 12.0
 
 
 # --- what a <Say> sounds like -------------------------------------------------
@@ -165,6 +173,10 @@ class Line:
     def __init__(self, twilio: Twilio, clock: Clock):
         self.twilio, self.clock = twilio, clock
 
+    def said(self, words: str) -> Turn:
+        """The turn that answers ``words`` said at the first menu."""
+        return Turn(self.twilio.call_start().say(words).root, self.clock)
+
     def walk(self, keys: list[str]) -> list[Turn]:
         call = self.twilio.call_start()
         turns = [Turn(call.root, self.clock)]
@@ -233,6 +245,13 @@ def report(line: Line, pack, out=print) -> dict[str, float]:
         if menu_id in pack.menus and keys:
             out(f"{pack.menus[menu_id].title} ({' '.join(keys)}), each offer said by, from its key press:")
             _offers(line.walk(keys)[-1], pack.menus[menu_id], pack, out)
+
+    out(f"Said at the first menu: the end of the number each caller needs, from the words (target {TARGET_SPOKEN_TO_NUMBER:.0f} s):")
+    for name, words, who, digits in SPOKEN_NEEDS:
+        heard = line.said(words).until_words(digits)
+        figures[f"spoken:{name}"] = heard if heard is not None else float("nan")
+        out(f"  {name:<7} {who + ':':<12} {heard:5.1f} s   ({mark(heard <= TARGET_SPOKEN_TO_NUMBER)})   \"{words}\""
+            if heard is not None else f"  {name:<7} {who}: NOT SAID   \"{words}\"")
 
     out("Every place, whole turn (normal / slower):")
     slow_key = start.key_for(r"slower") or "8"

@@ -5,6 +5,7 @@ twilio client is the real one, talking HTTP to tests/fake_twilio.py through
 TWILIO_API_BASE_URL.
 """
 
+import datetime as dt
 import threading
 import time
 
@@ -68,7 +69,7 @@ def test_a_request_sends_exactly_one_text_with_the_links(line, fake_twilio):
     assert "https://takeitdown.ncmec.org" in body
     assert "0344 381 4772" in body
     assert "Text MENU" in body
-    assert body == line.pack.sms_pages["followup"]
+    assert body == line.pack.sms_page("followup", dt.datetime.now(dt.timezone.utc))
     assert record(line)["outcome"] == Delivered.SENT
 
 
@@ -304,5 +305,5 @@ def test_a_text_asked_for_on_a_partnerships_own_line_comes_from_that_line(follow
                              called="+441234567890") == FollowUpOutcome.QUEUED  # the default line: the configured sender
     run_followups(line)
     sent = {m.form["To"]: m.form for m in fake_twilio.messages}
-    assert sent[TEXTER]["From"] == second_line and sent[TEXTER]["Body"] == second.sms_pages["local"]
+    assert sent[TEXTER]["From"] == second_line and sent[TEXTER]["Body"] == second.sms_page("local", dt.datetime.now(dt.timezone.utc))
     assert sent["+447400765432"]["From"] == SENDER

@@ -49,7 +49,7 @@ def test_one_texter_on_both_lines_has_two_separate_conversations(twilio, redis_c
     text(twilio, "signs", LINE_NUMBER)
     text(twilio, "hi", EXAMPLE_LINE)
     assert "0113 496 0000" in text(twilio, "2", EXAMPLE_LINE)  # Exampleshire's item 2
-    assert "Helplines:" in text(twilio, "3", LINE_NUMBER)  # Coventry's item 3, not Exampleshire's menu
+    assert "Professionals Online Safety Helpline" in text(twilio, "3", LINE_NUMBER)  # Coventry's item 3, not Exampleshire's menu
 
     sessions = {key.decode(): json.loads(redis_client.get(key))
                 for key in redis_client.scan_iter(f"{PREFIX}session:*")}

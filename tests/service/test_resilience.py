@@ -58,7 +58,7 @@ def test_outage_mid_conversation_answers_fast_keeps_opt_outs_and_recovers(serve,
     assert health["status"] == "degraded" and health["redis"] == "unreachable"
 
     own_redis.start()  # same port, same data folder
-    assert "Helplines" in message_text(twilio.sms("3"))  # picks up by itself
+    assert "Professionals Online Safety Helpline" in message_text(twilio.sms("3"))  # picks up by itself
     client = redis.Redis.from_url(own_redis.url)
     assert client.exists(optout), "the STOP sent during the outage was applied on recovery"
     assert requests.get(line.url + "/healthz", timeout=5).json()["status"] == "ok"

@@ -48,7 +48,7 @@ def test_an_expired_session_still_gets_a_sensible_answer(twilio, redis_client):
     for key in redis_client.scan_iter(f"{PREFIX}session:*"):
         redis_client.delete(key)
     text = message_text(twilio.sms("3"))
-    assert text.splitlines()[0] == EMERGENCY_SMS and "Helplines" in text
+    assert text.splitlines()[0] == EMERGENCY_SMS and "Professionals Online Safety Helpline" in text
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

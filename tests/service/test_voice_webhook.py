@@ -522,7 +522,7 @@ def test_the_text_key_after_a_links_offer_queues_the_links_page(twilio, at, redi
     call.press("1").press("1")
     assert "The text is on its way." in call.text
     [body] = queued_bodies(redis_client)
-    assert body == PACK.sms_pages["followup"]
+    assert body == PACK.sms_page("followup", dt.datetime.now(dt.timezone.utc))
     assert PACK.links["report_remove"].url in body and PACK.links["take_it_down"].url in body
     # The turn that says so does not offer the same text again.
     assert "by text, press" not in call.text
@@ -532,7 +532,7 @@ def test_a_page_offered_by_text_sends_that_page(twilio, at, redis_client):
     call = twilio.call_start(from_=TEXTER_MOBILE).press("3")
     assert "To get this by text, press 1." in call.said
     call.press("1").press("1")
-    assert queued_bodies(redis_client) == [PACK.sms_pages["signs"]]
+    assert queued_bodies(redis_client) == [PACK.sms_page("signs", dt.datetime.now(dt.timezone.utc))]
 
 
 def test_the_fastest_path_to_the_helpline_number(twilio, at):

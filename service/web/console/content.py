@@ -45,10 +45,15 @@ class VoicePage:
 
 def sms_pages(pack: Pack) -> list[SmsPage]:
     pages = []
-    for node_id, text in pack.sms_pages.items():
+    # Each page, and each way it reads while the helplines it names are closed.
+    for key, text in pack.sms_variants.items():
+        node_id, _, added = key.partition("+")
         node = pack.node(node_id)
+        title = node.title if node else node_id.replace("_", " ")
+        if added:
+            title += " (while its helplines are closed)"
         pages.append(SmsPage(
-            id=node_id, title=node.title if node else node_id.replace("_", " "),
+            id=key, title=title,
             lines=tuple(text.splitlines()), parts=gsm.segments(text), budget=pack.budget(node_id),
             encoding="GSM-7" if gsm.is_gsm(text) else "UCS-2",
             characters=gsm.septets(text) if gsm.is_gsm(text) else len(text),

@@ -25,7 +25,7 @@ from flask import current_app, render_template, request
 from flows import Event, Services, Session, gsm, step
 from flows.model import FollowUp, FollowUpOutcome
 from flows.phones import e164
-from flows.render import EMERGENCY_VOICE
+from flows.render import voice_turn
 from service.web.console.blueprint import bp
 
 UK = ZoneInfo("Europe/London")
@@ -134,24 +134,24 @@ def simulate_call():
                         text_regions=current_app.extensions["signpost"].config.allowed_regions)
     session = Session(channel="voice")
     reply, session = step(pack, session, Event("start", at=at, caller=caller), services)
-    turns = [_call_turn(pack, "The call is answered", reply, asked)]
+    turns = [_call_turn(pack, "The call is answered", reply, asked, at)]
     for done in did:
         if reply.hangup:
             break
         event, shown = _call_event(done, at, caller)
         reply, session = step(pack, session, event, services)
-        turns.append(_call_turn(pack, shown, reply, asked))
+        turns.append(_call_turn(pack, shown, reply, asked, at))
     return render_template("console/simulator_call.html", pack=pack, packs=packs, turns=turns, did=did,
                            at=at_field, caller=caller_kind, ended=reply.hangup, dialling=bool(reply.dial),
                            listen=reply.listen)
 
 
-def _call_turn(pack, shown: str, reply, asked: list[FollowUp]) -> Turn:
-    # The renderer says this first on every turn (service.twilio.twiml_voice); so does the page.
-    said = [EMERGENCY_VOICE] if reply.say else []
+def _call_turn(pack, shown: str, reply, asked: list[FollowUp], at) -> Turn:
+    # What the renderer says (service.twilio.twiml_voice), the 999 instruction where it puts it.
+    said = list(voice_turn(reply.say, reply.first_words, reply.reader)) if reply.say else []
     notes, text_me = [], []
     if asked:
-        text_me = pack.sms_pages[asked.pop().topic].splitlines()
+        text_me = pack.sms_page(asked.pop().topic, at).splitlines()
         notes.append("The line would queue this text for the worker; the simulator sends nothing.")
     if reply.dial:
         name = next((n.name for n in pack.numbers.values() if e164(n.number, pack.region) == reply.dial),
@@ -159,4 +159,4 @@ def _call_turn(pack, shown: str, reply, asked: list[FollowUp]) -> Turn:
         notes.append(f"The line would put the caller through to {name}.")
     if reply.hangup:
         notes.append("The line hangs up.")
-    return Turn(shown, [*said, *reply.say], notes, text_me)
+    return Turn(shown, said, notes, text_me)
