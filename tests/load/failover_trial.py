@@ -56,7 +56,8 @@ class Figures:
     answered: int = 0  # 200 with TwiML
     with_999_first: int = 0
     stops: int = 0  # STOPs answered
-    optouts_lost: int = 0
+    optouts_lost: int = 0  # neither in Redis once the line has caught up, nor in the journal
+    journalled: int = 0  # not in Redis yet, waiting in the journal (Redis not taking writes)
     promised: int = 0  # calls told "the text is on its way"
     promised_before_kill: int = 0
     promised_after_kill: int = 0
@@ -75,7 +76,8 @@ class Figures:
         healthz = "not within the trial" if self.healthz_ok_after is None else f"{self.healthz_ok_after:.1f} s"
         return (f"webhooks sent {self.webhooks}, answered {self.answered}, with the 999 line first "
                 f"{self.with_999_first}\n"
-                f"STOPs answered {self.stops}, opt-outs lost {self.optouts_lost}\n"
+                f"STOPs answered {self.stops}, opt-outs lost {self.optouts_lost}, still in the journal "
+                f"waiting for a Redis that takes writes {self.journalled}\n"
                 f"follow-ups promised {self.promised} ({self.promised_before_kill} before the kill, "
                 f"{self.promised_after_kill} after), not sent {self.promised_not_sent(promised_numbers)}, "
                 f"sent twice {self.sent_twice}\n"
@@ -282,15 +284,20 @@ class Trial:
             if not journal.exists() and all(sent[n] for n in self.promised_numbers):
                 break
             time.sleep(0.5)
+        people = [number_id(number, SECRET_KEY.encode()) for number in self.stopped]
         try:
-            primary = self.cluster.primary()
-            pipe = primary.pipeline(transaction=False)
-            for number in self.stopped:
-                pipe.exists(keys.optout(number_id(number, SECRET_KEY.encode())))
-            self.figures.optouts_lost = sum(1 for kept in pipe.execute() if not kept)
-        except Exception:  # noqa: BLE001 - no primary to ask: every opt-out counts as lost
-            self.figures.optouts_lost = len(self.stopped)
+            pipe = self.cluster.primary().pipeline(transaction=False)
+            for person in people:
+                pipe.exists(keys.optout(person))
+            missing = [person for person, kept in zip(people, pipe.execute()) if not kept]
+        except Exception:  # noqa: BLE001 - no primary to ask: none is in Redis
+            missing = people
+        waiting = set()
+        for kept in journal.parent.glob("optout-journal.log*"):
+            waiting |= {line.split()[-1] for line in kept.read_text().splitlines() if line.strip()}
         self.figures.stops = len(self.stopped)
+        self.figures.journalled = sum(1 for person in missing if person in waiting)
+        self.figures.optouts_lost = len(missing) - self.figures.journalled
         time.sleep(1.0)  # a second send, were there to be one, would land by now
         self.figures.sent = Counter(m.form.get("To") for m in self.api.messages
                                     if m.form.get("To") in set(self.promised_numbers))
