@@ -421,6 +421,3 @@ class Store:
         except redis.RedisError:
             return "unreachable"
         return "ok" if role and role[0] in (b"master", "master") else "replica"
-
-    def ping(self) -> bool:
-        return self.health() == "ok"
