@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+import phonenumbers
+
 from flows.phones import DEFAULT_TEXT_REGIONS, e164
 from messages import DEFAULT_PACK_DIR
 
@@ -53,9 +55,32 @@ def packs_by_number(setting: str) -> dict[str, str]:
     return packs
 
 
+def sentinel_addresses(setting: str) -> tuple[tuple[str, int], ...]:
+    """``host:port,host:port`` -> ((host, port), ...); ``[::1]:26379`` for IPv6."""
+    addresses = []
+    for entry in setting.split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        host, sep, port = entry.rpartition(":")
+        host = host.strip("[]")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"REDIS_SENTINELS: {entry!r} is not HOST:PORT")
+        addresses.append((host, int(port)))
+    return tuple(addresses)
+
+
 @dataclass(frozen=True)
 class Config:
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # Redis Sentinel, when set: the Sentinels to ask and the name they monitor. The
+    # primary's address then comes from them; REDIS_URL still gives the database,
+    # the user, the password and TLS (rediss://).
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str = ""
+    # The data nodes' password when REDIS_URL carries none, and the Sentinels' own.
+    redis_password: str = ""
+    redis_sentinel_password: str = ""
     auth_token: str = ""
     account_sid: str = ""
     from_number: str = ""
@@ -93,6 +118,9 @@ class Config:
     followups_per_hour: int = 100
     followup_retry_seconds: int = 10 * 60
     followup_send_timeout: float = 10.0
+    # How often a worker looks for follow-ups recorded as queued whose job is gone (a
+    # failover can lose the last writes before it), and queues them again.
+    followup_sweep_seconds: int = 60
     # A pack per line: the Twilio number texted or called (E.164) -> the pack's
     # folder. Any other number gets pack_dir. Set by SIGNPOST_PACKS.
     packs: dict[str, str] = field(default_factory=dict)
@@ -108,12 +136,57 @@ class Config:
     def hash_key(self) -> bytes:
         return (self.secret_key or DEVELOPMENT_SECRET).encode()
 
+    @property
+    def uses_sentinel(self) -> bool:
+        return bool(self.redis_sentinels)
+
     def validate(self) -> Config:
+        """Refuse settings that make no sense, naming the setting: called wherever a
+        Config is made for running (web, worker, CLI), so a typo stops start-up rather
+        than, say, a region that matches no number silently stopping every follow-up."""
         if self.public_base_url and not self.public_base_url.startswith(("https://", "http://")):
             raise ConfigError("PUBLIC_BASE_URL must be an origin such as https://line.example.org")
+        self._validate_redis()
+        self._validate_limits()
         if self.auth_token:
             self._validate_for_twilio()
         return self
+
+    def _validate_redis(self) -> None:
+        if not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(f"REDIS_URL must be a redis://, rediss:// or unix:// URL, not {self.redis_url!r}")
+        if self.redis_sentinels and not self.redis_sentinel_master:
+            raise ConfigError("REDIS_SENTINEL_MASTER must be set with REDIS_SENTINELS: the name the "
+                              "Sentinels monitor (sentinel monitor NAME ...)")
+        if self.redis_sentinel_master and not self.redis_sentinels:
+            raise ConfigError("REDIS_SENTINELS must be set with REDIS_SENTINEL_MASTER: host:port,host:port,...")
+        if self.redis_sentinels and self.redis_url.startswith("unix://"):
+            raise ConfigError("REDIS_URL cannot be a unix:// socket with REDIS_SENTINELS: Sentinel "
+                              "gives the primary as a host and port")
+
+    def _validate_limits(self) -> None:
+        unknown = sorted(set(self.allowed_regions) - phonenumbers.SUPPORTED_REGIONS)
+        if unknown:
+            hint = " (the United Kingdom is GB)" if "UK" in unknown else ""
+            raise ConfigError(f"SIGNPOST_ALLOWED_REGIONS: {', '.join(unknown)} is not a region code"
+                              f"{hint}; use ISO 3166 codes such as GB, IE")
+        positive = {
+            "SIGNPOST_SMS_REPLIES_PER_HOUR": self.sms_replies_per_hour,
+            "SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR": self.sms_replies_abroad_per_hour,
+            "SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY": self.followups_per_number_per_day,
+            "SIGNPOST_FOLLOWUPS_PER_CALL": self.followups_per_call,
+            "SIGNPOST_FOLLOWUPS_PER_CALLER_PER_DAY": self.followups_per_caller_per_day,
+            "SIGNPOST_FOLLOWUPS_WITHHELD_PER_DAY": self.followups_withheld_per_day,
+            "SIGNPOST_FOLLOWUPS_PER_HOUR": self.followups_per_hour,
+            "SIGNPOST_FOLLOWUP_SEND_TIMEOUT": self.followup_send_timeout,
+            "SIGNPOST_FOLLOWUP_SWEEP_SECONDS": self.followup_sweep_seconds,
+        }
+        for name, value in positive.items():
+            if value <= 0:
+                raise ConfigError(f"{name} must be more than 0, not {value}")
+        if self.followup_retry_seconds < 0:
+            raise ConfigError("SIGNPOST_FOLLOWUP_RETRY_SECONDS must be 0 (no retries) or more, "
+                              f"not {self.followup_retry_seconds}")
 
     def _validate_for_twilio(self) -> None:
         """With a token the line faces the internet: refuse what would make it unsafe there."""
@@ -157,6 +230,10 @@ class Config:
 
         config = cls(
             redis_url=env.get("REDIS_URL") or defaults.redis_url,
+            redis_sentinels=sentinel_addresses(env.get("REDIS_SENTINELS", "")),
+            redis_sentinel_master=env.get("REDIS_SENTINEL_MASTER", "").strip(),
+            redis_password=env.get("REDIS_PASSWORD", ""),
+            redis_sentinel_password=env.get("REDIS_SENTINEL_PASSWORD", ""),
             auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
             account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
             from_number=env.get("TWILIO_FROM_NUMBER", ""),
@@ -183,6 +260,7 @@ class Config:
             followup_retry_seconds=number("SIGNPOST_FOLLOWUP_RETRY_SECONDS", defaults.followup_retry_seconds),
             followup_send_timeout=number(
                 "SIGNPOST_FOLLOWUP_SEND_TIMEOUT", defaults.followup_send_timeout, float),
+            followup_sweep_seconds=number("SIGNPOST_FOLLOWUP_SWEEP_SECONDS", defaults.followup_sweep_seconds),
             packs=packs_by_number(env.get("SIGNPOST_PACKS", "")),
             metrics_token=env.get("SIGNPOST_METRICS_TOKEN", ""),
         ).validate()

@@ -12,7 +12,8 @@ from flows.phones import e164, sender
 from service.config import Config, ConfigError
 from service.state.journal import OptOutJournal
 from service.state.pseudonyms import address_id, number_id
-from service.state.store import EvictionPolicyError, Store, check_eviction_policy, connect
+from service.state import connection
+from service.state.store import EvictionPolicyError, Store, check_eviction_policy
 
 log = logging.getLogger("signpost")
 
@@ -54,12 +55,16 @@ class Line:
     def start(cls, config: Config) -> Line:
         """Load every pack (any problem stops start-up) and connect to Redis lazily."""
         pack, packs = load_packs(config)
-        client = connect(config.redis_url, config.redis_timeout)
+        # Fails fast: short timeouts and no retries, as the webhook path needs.
+        client = connection.client(config, timeout=config.redis_timeout)
         try:
             check_eviction_policy(client, log)
         except EvictionPolicyError as exc:
             raise ConfigError(str(exc)) from None
-        store = Store(client, config.session_ttl, config.dedupe_ttl)
+        # Behind Sentinel there are replicas by design: an opt-out or a follow-up is kept
+        # only once one of them has it (see Store.confirm).
+        store = Store(client, config.session_ttl, config.dedupe_ttl,
+                      replicas_to_confirm=1 if config.uses_sentinel else 0)
         return cls(config=config, pack=pack, store=store, packs=packs)
 
     def pack_for(self, called: str | None) -> Pack:

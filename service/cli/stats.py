@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import redis
 
 from service.config import Config, ConfigError
-from service.state import keys
-from service.state.store import connect, uk_today
+from service.state import connection, keys
+from service.state.store import uk_today
 
 COLUMNS = ("day", "pack", "channel", "item", "count")
 # Reading counts is not a webhook: it may wait a little for Redis.
@@ -71,7 +71,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"signpost: {exc}", file=sys.stderr)
         return 2
-    client = connect(config.redis_url, REDIS_TIMEOUT)
+    client = connection.client(config, timeout=REDIS_TIMEOUT)
     try:
         counts = daily_counts(client, args.days, uk_today(), args.pack)
     except redis.RedisError as exc:

@@ -15,14 +15,14 @@ import redis
 
 from service.config import Config, ConfigError
 from service.web.console.accounts import AccountError, Accounts
-from service.state.store import connect
+from service.state import connection
 
 REDIS_TIMEOUT = 5.0
 
 
 def _accounts() -> Accounts:
     config = Config.from_env()
-    return Accounts(connect(config.redis_url, REDIS_TIMEOUT), config.hash_key)
+    return Accounts(connection.client(config, timeout=REDIS_TIMEOUT), config.hash_key)
 
 
 def read_password() -> str:

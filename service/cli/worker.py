@@ -4,30 +4,69 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 
-import redis
-from rq import SimpleWorker, Worker
+from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
-from service.followups import delivery
+from service.followups import delivery, sweep
 from service.web.app import configure_logging
 from service.cli import say
 from service.config import Config, ConfigError
+from service.state import connection
 from service.state.keys import FOLLOWUP_QUEUE
 from service.twilio.sender import ConsoleSender, Sender
 
+log = logging.getLogger("signpost.worker")
+# RQ wakes from its blocking wait this long before a worker's registration would lapse.
+RQ_TTL_MARGIN = 15
+# After RQ gives up on Redis (it quits its loop on some errors), wait this long and start again.
+RESTART_PAUSE = 1.0
 
-def followup_worker(outbox: delivery.Outbox, worker_class: type[Worker] = Worker) -> Worker:
+
+class FollowUpWorker(SimpleWorker):
+    """RQ's worker, running each job in the worker's own process, with the follow-up sweep among
+    its maintenance tasks.
+
+    In-process (``SimpleWorker``), not RQ's work horse: the horse is a fresh interpreter
+    that rebuilds its Redis client from plain keyword arguments, which can express
+    neither Sentinel nor a connection that reconnects on READONLY. A follow-up is one
+    short HTTP request, so a horse's isolation buys little.
+    """
+
+    sweep_line = None
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        if self.sweep_line is not None:
+            try:
+                sweep.sweep(self.sweep_line, interval=self.maintenance_interval)
+            except Exception:  # noqa: BLE001 - a failed sweep is tried again next time
+                log.warning("follow-up sweep failed; trying again in %ds", self.maintenance_interval,
+                            exc_info=True)
+
+
+def followup_worker(outbox: delivery.Outbox, worker_class: type[SimpleWorker] = FollowUpWorker) -> SimpleWorker:
     """An RQ worker on the follow-up queue whose jobs use ``outbox``.
 
-    Its own Redis connection: RQ blocks on the queue for minutes, which the
-    webhooks' fail-fast client would not allow.
+    Its own Redis connection, from the same factory as every other: RQ blocks on the
+    queue, which the webhooks' fail-fast client would not allow (RQ sets its timeout).
     """
     delivery.install(outbox)
-    connection = redis.Redis.from_url(outbox.line.config.redis_url)
+    config = outbox.line.config
+    redis = connection.client(config, timeout=None, retries=1, health_check_interval=30)
+    interval = config.followup_sweep_seconds
     # The description never holds the number (see delivery.enqueue); not logging
-    # it at all keeps it that way if that ever changes.
-    return worker_class([FOLLOWUP_QUEUE], connection=connection, log_job_description=False)
+    # it at all keeps it that way if that ever changes. RQ runs its maintenance, and so
+    # the sweep, when it wakes from the queue: a TTL this short wakes it in time.
+    worker = worker_class([FOLLOWUP_QUEUE], connection=redis, log_job_description=False,
+                          maintenance_interval=interval, worker_ttl=interval + RQ_TTL_MARGIN)
+    if isinstance(worker, FollowUpWorker):
+        worker.sweep_line = outbox.line
+    # A failover takes seconds: try Redis again every second or two, not after a minute.
+    worker.exponential_backoff_factor = 1.5
+    worker.max_connection_wait_time = 5.0
+    return worker
 
 
 def run_once(line, sender: Sender, *, with_scheduler: bool = True) -> bool:
@@ -54,10 +93,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
             "no Twilio credentials (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, and TWILIO_FROM_NUMBER or "
             "TWILIO_MESSAGING_SERVICE_SID): follow-up texts are printed here, not sent"
         )
-    worker = followup_worker(outbox)
-    # The scheduler brings back jobs whose retry gap has passed (see delivery).
-    worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
-    return 0
+    while True:
+        worker = followup_worker(outbox)
+        # The scheduler brings back jobs whose retry gap has passed (see delivery).
+        worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+        # RQ leaves its loop when asked to stop, and also on a Redis error outside its
+        # wait for a job (a heartbeat during a failover): then it starts again.
+        # (RQ keeps no public record of a stop being asked for, idle or busy.)
+        if args.burst or worker._stop_requested or worker._shutdown_requested_date is not None:
+            return 0
+        log.warning("the worker stopped on a Redis error; starting again in %.0fs", RESTART_PAUSE)
+        time.sleep(RESTART_PAUSE)
 
 
 def register(commands) -> None:

@@ -23,8 +23,11 @@ doubles them. The caller hears one neutral answer for opted out, over an allowan
 and "cannot be texted" alike (see ``flows.voice.OUTCOMES``).
 
 Everything kept is keyed by hash: the record of a follow-up by a hash of its job
-id, the per-number window by the number's HMAC. The raw number is only in the
-queued job (see ``delivery``), which expires after ``keys.JOB_TTL``.
+id, the per-number window by the number's HMAC. The number is only in the queued job
+(see ``delivery``) and in the follow-up's record, sealed in both, until it is sent or
+``keys.JOB_TTL`` has passed. The record holds it so that a job a Redis failover lost
+can be queued again from the record (see ``sweep``); with replicas to confirm, the
+record is on a replica before the caller hears the text is on its way.
 """
 
 from __future__ import annotations
@@ -45,9 +48,10 @@ from service.state.store import FOLLOWUP
 
 log = logging.getLogger("signpost.followups")
 
-# KEYS: record, opt-out, number window, line window, call window, caller window
+# KEYS: record, opt-out, number window, line window, call window, caller window, waiting
 # ARGV: now, number cap, line cap, number window, line window, follow-up id, person,
-#       record ttl, call cap, call window, caller cap (-1: no caller), caller window, pack id
+#       record ttl, call cap, call window, caller cap (-1: no caller), caller window, pack id,
+#       sealed number, topic, sender
 _REQUEST = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'duplicate' end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'opted_out' end
@@ -69,8 +73,10 @@ add(KEYS[3], ARGV[4])
 add(KEYS[4], ARGV[5])
 add(KEYS[5], ARGV[10])
 if by_caller then add(KEYS[6], ARGV[12]) end
-redis.call('HSET', KEYS[1], 'outcome', 'queued', 'person', ARGV[7], 'at', ARGV[1], 'pack', ARGV[13])
+redis.call('HSET', KEYS[1], 'outcome', 'queued', 'person', ARGV[7], 'at', ARGV[1], 'pack', ARGV[13],
+           'sealed', ARGV[14], 'topic', ARGV[15], 'from', ARGV[16])
 redis.call('EXPIRE', KEYS[1], ARGV[8])
+redis.call('ZADD', KEYS[7], ARGV[1], ARGV[6])
 return 'queued'
 """
 
@@ -128,23 +134,30 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
                                       config.followups_per_caller_per_day)
         else:
             caller_cap = config.followups_withheld_per_day
-    outcome = FollowUpOutcome(line.store.redis.eval(
-        _REQUEST, 6,
-        record_key(job_id), keys.optout(person), keys.followup_window(person), keys.FOLLOWUP_LINE_WINDOW_KEY,
-        keys.followup_call_window(call or followup_id(job_id)), caller_key,
-        f"{time.time():.6f}", config.followups_per_number_per_day, config.followups_per_hour,
-        FOLLOWUP_NUMBER_WINDOW, FOLLOWUP_LINE_WINDOW, followup_id(job_id), person, RECORD_TTL,
-        config.followups_per_call, FOLLOWUP_CALL_WINDOW, caller_cap, FOLLOWUP_NUMBER_WINDOW, pack.id,
-    ).decode())
+    from_number = line.own_number(called)
+    result, kept = line.store.kept(
+        line.store.redis.register_script(_REQUEST),
+        keys=[record_key(job_id), keys.optout(person), keys.followup_window(person), keys.FOLLOWUP_LINE_WINDOW_KEY,
+              keys.followup_call_window(call or followup_id(job_id)), caller_key, keys.FOLLOWUPS_WAITING],
+        args=[f"{time.time():.6f}", config.followups_per_number_per_day, config.followups_per_hour,
+              FOLLOWUP_NUMBER_WINDOW, FOLLOWUP_LINE_WINDOW, followup_id(job_id), person, RECORD_TTL,
+              config.followups_per_call, FOLLOWUP_CALL_WINDOW, caller_cap, FOLLOWUP_NUMBER_WINDOW, pack.id,
+              delivery.sealed_number(config, number.e164), followup.topic, from_number],
+    )
+    outcome = FollowUpOutcome(result.decode())
+    if outcome == FollowUpOutcome.QUEUED and not kept:
+        # The record may yet be lost with the primary; the caller is told it is on its
+        # way all the same, as it most likely is (and the line said so before replicas).
+        log.warning("follow-up %s queued, but no replica confirmed it in time", followup_id(job_id)[:10])
     if outcome == FollowUpOutcome.QUEUED:
         try:
             delivery.enqueue(queue(line), number.e164, body, followup=followup_id(job_id),
-                             config=config, topic=followup.topic,
-                             from_number=line.own_number(called))
+                             config=config, topic=followup.topic, from_number=from_number)
         except Exception:
             # The claim without a job would turn the webhook's retry into DUPLICATE
             # and the caller would get nothing: give the claim back.
-            given_back = line.store.redis.pipeline().delete(record_key(job_id))
+            given_back = (line.store.redis.pipeline().delete(record_key(job_id))
+                          .zrem(keys.FOLLOWUPS_WAITING, followup_id(job_id)))
             for window in (keys.followup_window(person), keys.FOLLOWUP_LINE_WINDOW_KEY,
                            keys.followup_call_window(call or followup_id(job_id)), caller_key):
                 given_back.zrem(window, followup_id(job_id))

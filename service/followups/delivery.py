@@ -50,7 +50,7 @@ from service.line import Line
 from service.state import keys
 from service.state.keys import FAILURE_TTL, JOB_TTL, RECORD_TTL
 from service.state.pseudonyms import sealer, short, token_id
-from service.state.store import FOLLOWUP
+from service.state.store import FOLLOWUP, opt_out
 from service.twilio.sender import Sender, sender_for
 
 log = logging.getLogger("signpost.followups")
@@ -97,10 +97,20 @@ def seal(config: Config) -> Fernet:
     return sealer(config.hash_key, b"followup-job")
 
 
+def sealed_number(config: Config, to: str) -> str:
+    return seal(config).encrypt(to.encode()).decode()
+
+
 def enqueue(queue: Queue, to: str, body: str, *, followup: str, config: Config, topic: str,
             from_number: str = "") -> None:
+    requeue(queue, sealed_number(config, to), body, followup=followup, config=config, topic=topic,
+            from_number=from_number)
+
+
+def requeue(queue: Queue, sealed: str, body: str, *, followup: str, config: Config, topic: str,
+            from_number: str = "") -> None:
+    """Queue the job for a number already sealed (the sweep has only the record's copy)."""
     gaps = retry_schedule(config.followup_retry_seconds) if config.followup_retry_seconds > 0 else []
-    sealed = seal(config).encrypt(to.encode()).decode()
     queue.enqueue(
         send, sealed, body, from_number,
         job_id=followup,
@@ -151,13 +161,17 @@ class Outbox:
             return self._record(key, "-", Delivered.REFUSED, "unreadable")
         person = self.line.person(to)
         who = short(person)
-        claimed, _, opted_out = (
-            self.redis.pipeline()
+        # HSETNX is the claim, atomic on its own. With replicas, the claim is on one of
+        # them before the text goes: a failover that lost it would let the job, back in
+        # the new primary's queue, send it again.
+        store = self.line.store
+        (claimed, _, opted_out), kept = store.confirmed(store.confirming(
+            self.redis.pipeline(transaction=False)
             .hsetnx(key, "sending", f"{time.time():.0f}")
             .expire(key, RECORD_TTL)
-            .exists(keys.optout(person))
-            .execute()
-        )
+            .exists(keys.optout(person))).execute())
+        if claimed and not kept:
+            log.warning("follow-up %s: no replica confirmed the claim; sending anyway", followup[:10])
         if not claimed:
             log.info("follow-up %s to=%s: already sent or being sent, not sending again",
                      followup[:10], who)
@@ -188,7 +202,7 @@ class Outbox:
         if status >= 500:
             return self._record(key, who, Delivered.UNCERTAIN, f"{status}/{code}")
         if code == UNSUBSCRIBED:
-            self.redis.set(keys.optout(person), "1")
+            opt_out(self.redis, person)
             return self._record(key, who, Delivered.OPTED_OUT, str(code))
         return self._record(key, who, Delivered.REFUSED, f"{status}/{code}")
 
@@ -203,8 +217,10 @@ class Outbox:
         fields = {"outcome": outcome, "why": why, "at": f"{time.time():.0f}"}
         if message:
             fields["message"] = message
-        _, _, pack = (self.redis.pipeline().hset(key, mapping=fields).expire(key, RECORD_TTL)
-                      .hget(key, "pack").execute())
+        # An outcome is final: the record's sealed number, kept for the sweep, goes.
+        _, _, pack, _, _ = (self.redis.pipeline().hset(key, mapping=fields).expire(key, RECORD_TTL)
+                            .hget(key, "pack").hdel(key, "sealed")
+                            .zrem(keys.FOLLOWUPS_WAITING, key.rsplit(":", 1)[1]).execute())
         log.info("follow-up to=%s: %s%s", who, outcome, f" ({why})" if why else "")
         self._count(pack, outcome, why)
         return outcome

@@ -7,8 +7,14 @@ one ``write`` to a file opened for append, so gunicorn's worker processes can sh
 the file safely (POSIX appends of less than PIPE_BUF bytes do not interleave). The
 line holds the HMAC pseudonym, never the number.
 
-Replay happens on the first request that finds Redis answering again: the file is
-renamed first, so exactly one process replays it. A disk that does not survive a
+Each line carries the time of the change. Replay applies a change only if it is newer
+than the person's last change in Redis, and the script that replays decides that (see
+``store._REPLAY``): a START journalled in an outage, replayed after the same person's
+later STOP reached Redis through another web process, would otherwise opt them back
+in. Replay happens on the first request that finds Redis answering again: the file is
+renamed first, so exactly one process replays it. With replicas to confirm, entries
+go back in the journal until a replica holds them, so a failover straight after a
+replay cannot lose them. A disk that does not survive a
 restart (some platforms) can lose the journal; Twilio's own opt-out handling and
 its error 21610, which the follow-up sender records as an opt-out, are the second
 line of defence.
@@ -25,8 +31,6 @@ import redis
 
 from flows.model import Effect
 
-from service.state import keys
-
 log = logging.getLogger("signpost.journal")
 EFFECTS = tuple(Effect)
 
@@ -35,17 +39,20 @@ class OptOutJournal:
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
-    def record(self, number_id: str, effect: str) -> None:
+    def record(self, number_id: str, effect: str, at: float | None = None) -> None:
+        """Keep one change, made at ``at`` (default: now)."""
         if effect not in EFFECTS:
             return
+        self._append(f"{time.time() if at is None else at:.6f} {effect} {number_id}\n")
+        log.warning("redis unavailable or not confirmed: %s for %s kept in the journal", effect, number_id[:10])
+
+    def _append(self, lines: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = f"{time.time():.3f} {effect} {number_id}\n".encode()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, line)
+            os.write(fd, lines.encode())
         finally:
             os.close(fd)
-        log.warning("redis unavailable: %s for %s kept in the journal", effect, number_id[:10])
 
     def pending(self) -> bool:
         try:
@@ -64,22 +71,20 @@ class OptOutJournal:
         for line in claimed.read_text().splitlines():
             parts = line.split()
             if len(parts) == 3 and parts[1] in EFFECTS:
-                entries.append((parts[1], parts[2]))
+                try:
+                    entries.append((float(parts[0]), parts[1], parts[2]))
+                except ValueError:
+                    continue
         try:
-            with store.redis.pipeline(transaction=True) as pipe:
-                for effect, number_id in entries:
-                    key = keys.optout(number_id)
-                    if effect == Effect.OPT_OUT:
-                        pipe.set(key, "1")
-                    else:
-                        pipe.delete(key)
-                pipe.execute()
-        except redis.RedisError:
-            # Redis went again: put the entries back for the next replay.
-            for effect, number_id in entries:
-                self.record(number_id, effect)
+            applied = store.replay_opt_changes(entries)
+        except redis.RedisError:  # store.NotKept among them
+            # Redis went again, or no replica has them yet: put the entries back, with
+            # their own times, for the next replay (applying one twice changes nothing).
+            for at, effect, number_id in entries:  # a line a write: see the module docstring
+                self._append(f"{at:.6f} {effect} {number_id}\n")
             claimed.unlink(missing_ok=True)
             return 0
         claimed.unlink(missing_ok=True)
-        log.info("journal replayed: %d opt-out changes applied", len(entries))
-        return len(entries)
+        log.info("journal replayed: %d of %d opt-out changes applied (any others were older than "
+                 "the person's last change)", applied, len(entries))
+        return applied

@@ -3,7 +3,9 @@
 A key that holds a person's state is named by a pseudonym (an HMAC of their
 number, see ``pseudonyms``), never by the number; a key for something Twilio sent
 (a message, a call step) by a hash of its id. No value holds a number or a body,
-except the queued follow-up job, which RQ names and which expires (``JOB_TTL``).
+except the queued follow-up job, which RQ names and which expires (``JOB_TTL``), and
+the follow-up's record, which holds the number sealed until it is sent or ``JOB_TTL``
+has passed.
 
 How long things live, and why:
 - a texter's session: ``Config.session_ttl`` (30 minutes) after their last text;
@@ -18,7 +20,10 @@ How long things live, and why:
   the one that reached the limit;
 - a console account: until ``signpost users remove``;
 - the flood limit's count: ``REPLY_WINDOW``, an hour from the first reply;
-- an opt-out: for ever, until the person opts back in;
+- an opt-out: for ever, until the person opts back in; it holds when it was made;
+- when a person opted back in: ``OPTIN_TTL``, long enough that an opt-out journalled
+  before it, in an outage, and replayed late cannot undo it;
+- the health check's write: ``HEALTH_TTL``;
 - a follow-up's record and its message's delivery status: ``RECORD_TTL``, a week;
 - a queued follow-up job (holding the sealed number): ``JOB_TTL``, a day at most.
 """
@@ -39,6 +44,8 @@ FOLLOWUP_NUMBER_WINDOW = DAY  # the per-number follow-up cap counts the last 24 
 FOLLOWUP_LINE_WINDOW = HOUR  # the line-wide follow-up cap counts the last hour
 VOICE_REPLAY_TTL = 10 * MINUTE  # a call step's retry record: Twilio retries while the caller waits
 FOLLOWUP_CALL_WINDOW = 4 * HOUR  # a call's follow-ups: Twilio ends any call at 4 hours
+OPTIN_TTL = 30 * DAY  # a journal is replayed within seconds of Redis coming back, or days at worst
+HEALTH_TTL = MINUTE
 ERROR_WINDOW = HOUR  # the console's health page shows the last hour's errors
 LOGIN_WAIT = 15 * MINUTE  # how long a console account or address waits after too many failures
 
@@ -71,6 +78,14 @@ def optout(person: str) -> str:
     """Present while the person has opted out (STOP), whichever channel or pack they used."""
     return f"{PREFIX}optout:{person}"
 
+
+def optin(person: str) -> str:
+    """When the person last opted back in (START): a journalled change older than this is stale."""
+    return f"{PREFIX}optin:{person}"
+
+
+# /healthz writes here, to know the node takes writes (a replica answers PING too).
+HEALTH = f"{PREFIX}healthz"
 
 STATS_PATTERN = f"{PREFIX}stats:*"
 
@@ -123,6 +138,13 @@ def followup_window(person: str) -> str:
 
 
 FOLLOWUP_LINE_WINDOW_KEY = f"{PREFIX}followup-window:all"
+
+
+# The follow-ups recorded as queued and not yet sent (a sorted set of follow-up ids by
+# the time they were asked for): where the sweep looks for one whose job a failover lost.
+FOLLOWUPS_WAITING = f"{PREFIX}followups-waiting"
+# Held by the worker sweeping, so that several workers sweep once between them.
+FOLLOWUP_SWEEP_LOCK = f"{PREFIX}followups-sweep"
 
 
 def followup_call_window(call: str) -> str:

@@ -33,18 +33,19 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from flows.model import Reply, Session
 from service.state import keys
-from service.state.keys import ERROR_WINDOW, REPLY_WINDOW, STATS_TTL, VOICE_REPLAY_TTL
+from service.state.keys import ERROR_WINDOW, HEALTH_TTL, OPTIN_TTL, REPLY_WINDOW, STATS_TTL, VOICE_REPLAY_TTL
 
 # The events counted per pack and day, as ``channel:event`` fields of ``keys.events``.
 # Follow-up fields add what happened after a colon: ``followup:refused:21211``.
 CONVERSATION, OPT_OUT, OPT_IN, FLOODED, FOLLOWUP = "conversation", "opt_out", "opt_in", "flooded", "followup"
 
 UK = ZoneInfo("Europe/London")
+# The longest the line waits for a replica to confirm an opt-out or a follow-up (a
+# replica answers within a round trip; one that does not is lagging or gone).
+CONFIRM_TIMEOUT_MS = 100
 
 
 def uk_today() -> dt.date:
@@ -59,19 +60,28 @@ local function count(key, field, ttl)
   redis.call('EXPIRE', key, ttl)
 end
 
+-- An opt-out holds the time it was made; an opt-in leaves the time it was made under
+-- its own key, so a change journalled earlier and replayed later cannot undo it.
+local function opt(effect, optout_key, optin_key, at, optin_ttl)
+  if effect == 'opt_out' then
+    redis.call('SET', optout_key, at)
+    redis.call('DEL', optin_key)
+  else
+    redis.call('DEL', optout_key)
+    redis.call('SET', optin_key, at, 'EX', optin_ttl)
+  end
+end
+
 local function effects(session_key, session, session_ttl, optout_key, effect, stats_key, field, stats_ttl,
-                       events_key, channel)
+                       events_key, channel, optin_key, now, optin_ttl)
   if session == '' then
     redis.call('DEL', session_key)
   else
     redis.call('SET', session_key, session, 'EX', session_ttl)
   end
-  if effect == 'opt_out' then
-    redis.call('SET', optout_key, '1')
-    count(events_key, channel .. ':opt_out', stats_ttl)
-  elseif effect == 'opt_in' then
-    redis.call('DEL', optout_key)
-    count(events_key, channel .. ':opt_in', stats_ttl)
+  if effect == 'opt_out' or effect == 'opt_in' then
+    opt(effect, optout_key, optin_key, now, optin_ttl)
+    count(events_key, channel .. ':' .. effect, stats_ttl)
   end
   if field ~= '' then
     count(stats_key, field, stats_ttl)
@@ -79,9 +89,9 @@ local function effects(session_key, session, session_ttl, optout_key, effect, st
 end
 """
 
-# KEYS: delivery, session, optout, stats, replies, events
+# KEYS: delivery, session, optout, stats, replies, events, optin
 # ARGV: has delivery, dedupe ttl, session ttl, stats ttl, reply window, reply limit,
-#       outcomes as JSON {menu: [node, session json, effect]}, channel
+#       outcomes as JSON {menu: [node, session json, effect]}, channel, now, optin ttl
 # The answer stored for a retried delivery is the node shown ('' when flooded): the
 # pages themselves are fixed for the life of the process. An outcome with no page
 # ('': Twilio answered STOP, START or HELP itself) is neither counted nor a reply.
@@ -110,7 +120,8 @@ if ARGV[1] == '1' then
 end
 local counted = ''
 if chosen[1] ~= '' then counted = ARGV[8] .. ':' .. chosen[1] end
-effects(KEYS[2], chosen[2], ARGV[3], KEYS[3], chosen[3], KEYS[4], counted, ARGV[4], KEYS[6], ARGV[8])
+effects(KEYS[2], chosen[2], ARGV[3], KEYS[3], chosen[3], KEYS[4], counted, ARGV[4], KEYS[6], ARGV[8],
+        KEYS[7], ARGV[9], ARGV[10])
 if flooded then
   count(KEYS[6], ARGV[8] .. ':flooded', ARGV[4])
   return {'flooded', node, chosen[3]}
@@ -122,6 +133,26 @@ if redis.call('INCR', KEYS[5]) == 1 then
   redis.call('EXPIRE', KEYS[5], ARGV[5])
 end
 return {'answered', node, chosen[3]}
+"""
+
+# Opt-outs and opt-ins journalled while Redis was away, in the order they came. Each is
+# applied only if it is newer than the person's last change, decided here, atomically:
+# a START journalled in an outage must not undo a STOP the person sent after it (which
+# a web process that could reach Redis applied at once).
+# KEYS: optout, optin for each change
+# ARGV: optin ttl, then effect and time for each change
+_REPLAY = _EFFECTS + """
+local applied = 0
+for i = 1, #KEYS, 2 do
+  local effect, at = ARGV[i + 1], tonumber(ARGV[i + 2])
+  local last = math.max(tonumber(redis.call('GET', KEYS[i]) or '0') or 0,
+                        tonumber(redis.call('GET', KEYS[i + 1]) or '0') or 0)
+  if at > last then
+    opt(effect, KEYS[i], KEYS[i + 1], ARGV[i + 2], ARGV[1])
+    applied = applied + 1
+  end
+end
+return applied
 """
 
 # KEYS: delivery, stats, events
@@ -154,6 +185,10 @@ UNSAFE_EVICTION = "allkeys-"
 RISKY_EVICTION = "volatile-"
 
 
+class NotKept(redis.RedisError):
+    """Written to the primary, but no replica confirmed it in time: a failover now would lose it."""
+
+
 class EvictionPolicyError(RuntimeError):
     """Redis may evict keys the line must never lose."""
 
@@ -183,16 +218,10 @@ def check_eviction_policy(client: redis.Redis, log) -> str | None:
     return policy
 
 
-def connect(url: str, timeout: float) -> redis.Redis:
-    """A client that fails fast: short timeouts and no retries on the webhook path."""
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 0),
-        retry_on_timeout=False,
-        health_check_interval=0,
-    )
+def opt_out(client: redis.Redis, person: str, at: float | None = None) -> None:
+    """Record an opt-out that did not come through a webhook's script (Twilio's 21610)."""
+    at = time.time() if at is None else at
+    client.pipeline().set(keys.optout(person), f"{at:.6f}").delete(keys.optin(person)).execute()
 
 
 def _session_json(session: Session | None) -> str:
@@ -233,15 +262,20 @@ class Answer:
     status: str
     node: str
     effect: str = ""
+    kept: bool = True  # False: a replica was asked to confirm the turn's writes, and did not
 
 
 class Store:
-    def __init__(self, client: redis.Redis, session_ttl: int, dedupe_ttl: int):
+    def __init__(self, client: redis.Redis, session_ttl: int, dedupe_ttl: int, *, replicas_to_confirm: int = 0):
         self.redis = client
         self.session_ttl = session_ttl
         self.dedupe_ttl = dedupe_ttl
+        # How many replicas must hold a write the line cannot lose (an opt-out, a queued
+        # follow-up) before it counts as kept: see ``confirm``.
+        self.replicas_to_confirm = replicas_to_confirm
         self._answer = client.register_script(_ANSWER)
         self._claim = client.register_script(_CLAIM)
+        self._replay = client.register_script(_REPLAY)
 
     @staticmethod
     def encode_outcomes(outcomes: dict[str, tuple[Reply, Session]]) -> str:
@@ -260,16 +294,23 @@ class Store:
         number_id: str,
         reply_limit: int,
         day: dt.date | None = None,
+        now: float | None = None,
+        confirm: bool = False,
     ) -> Answer:
-        """One SMS turn in one round trip (see the module docstring); ``outcomes`` encoded."""
+        """One SMS turn in one round trip (see the module docstring); ``outcomes`` encoded.
+        ``now``: the time an opt-out or opt-in is recorded at. ``confirm``: the turn may
+        change an opt-out, so say whether a replica has it (``Answer.kept``)."""
         day = day or uk_today()
-        status, node, *rest = self._answer(
+        now = time.time() if now is None else now
+        (status, node, *rest), kept = self.kept(
+            self._answer, confirm=confirm,
             keys=[turn.delivery_key, turn.session_key, keys.optout(number_id),
-                  keys.stats(turn.pack, day), turn.replies_key, keys.events(turn.pack, day)],
+                  keys.stats(turn.pack, day), turn.replies_key, keys.events(turn.pack, day),
+                  keys.optin(number_id)],
             args=["1" if turn.delivery else "0", self.dedupe_ttl, self.session_ttl, STATS_TTL,
-                  REPLY_WINDOW, reply_limit, outcomes, turn.channel],
+                  REPLY_WINDOW, reply_limit, outcomes, turn.channel, f"{now:.6f}", OPTIN_TTL],
         )
-        return Answer(status.decode(), node.decode(), *(v.decode() for v in rest))
+        return Answer(status.decode(), node.decode(), *(v.decode() for v in rest), kept=kept)
 
     def claim(self, turn: Turn, answer: str, *, counted: str = "", event: str = "",
               day: dt.date | None = None) -> str | None:
@@ -311,10 +352,72 @@ class Store:
         return int(self.redis.zcount(keys.errors(kind), since, "+inf"))
 
     def opted_out(self, number_id: str) -> bool:
+        """Present while opted out; its value is the time of the STOP."""
         return bool(self.redis.exists(keys.optout(number_id)))
 
-    def ping(self) -> bool:
+    def replay_opt_changes(self, changes: list[tuple[float, str, str]]) -> int:
+        """Apply journalled (time, effect, person) changes, each only if newer than the
+        person's last change; return how many were applied."""
+        if not changes:
+            return 0
+        script_keys, args = [], [OPTIN_TTL]
+        for at, effect, person in changes:
+            script_keys += [keys.optout(person), keys.optin(person)]
+            args += [effect, f"{at:.6f}"]
+        applied, kept = self.kept(self._replay, script_keys, args)
+        if not kept:
+            raise NotKept(f"{len(changes)} opt-out changes applied but not yet on a replica")
+        return int(applied)
+
+    def kept(self, script, keys: list, args: list, *, confirm: bool = True):
+        """Run ``script`` and return (its result, whether a replica holds what it wrote).
+
+        Replication is asynchronous: a primary that dies a millisecond after answering
+        takes what it had not yet sent with it, and the replica promoted in its place
+        never saw it. For the few writes that must not be lost (an opt-out, a queued
+        follow-up) ``WAIT`` follows the script on the same connection, in the same round
+        trip (WAIT counts the writes of its own connection only). Without replicas to
+        confirm (one Redis), or when ``confirm`` is false, the script runs alone and
+        counts as kept."""
+        if not (confirm and self.replicas_to_confirm):
+            return script(keys=keys, args=args), True
+        pipe = self.redis.pipeline(transaction=False)
+        script(keys=keys, args=args, client=pipe)
+        (result,), kept = self.confirmed(self.confirming(pipe).execute())
+        return result, kept
+
+    def confirming(self, pipe):
+        """Add to a pipeline (not a transaction: WAIT inside MULTI cannot wait) what
+        ``confirmed`` reads: the node's replicas, then WAIT for one of them."""
+        if self.replicas_to_confirm:
+            pipe.execute_command("ROLE").execute_command("WAIT", self.replicas_to_confirm, CONFIRM_TIMEOUT_MS)
+        return pipe
+
+    def confirmed(self, results: list) -> tuple[list, bool]:
+        """A ``confirming`` pipeline's results: (the rest of them, whether they are kept).
+        A primary with no replica attached has nothing to confirm with, and no replica
+        without its writes that could be promoted (a replica that attaches later copies
+        everything): kept, as with one Redis. min-replicas-to-write makes such a primary
+        refuse writes instead (see docs/deployment.md)."""
+        if not self.replicas_to_confirm:
+            return results, True
+        *results, role, acked = results
+        attached = len(role[2]) if role and role[0] in (b"master", "master") else 0
+        return results, int(acked) >= min(self.replicas_to_confirm, attached)
+
+    def health(self) -> str:
+        """``ok`` when Redis is a primary that takes a write; else what is wrong:
+        ``unreachable``, ``replica`` (demoted: PING alone would still answer) or
+        ``refusing writes`` (full, or fewer replicas than min-replicas-to-write)."""
         try:
-            return bool(self.redis.ping())
+            role, _ = (self.redis.pipeline(transaction=False).execute_command("ROLE")
+                       .set(keys.HEALTH, f"{time.time():.0f}", ex=HEALTH_TTL).execute())
+        except redis.ReadOnlyError:
+            return "replica"
+        except redis.ResponseError:
+            return "refusing writes"
+        except redis.ConnectionError as exc:
+            return "replica" if "replica" in str(exc) or "slave" in str(exc) else "unreachable"
         except redis.RedisError:
-            return False
+            return "unreachable"
+        return "ok" if role and role[0] in (b"master", "master") else "replica"

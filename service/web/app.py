@@ -46,10 +46,12 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        redis_ok = line.store.ping()
+        # A write, not a PING: a primary demoted to a replica still answers PING, and
+        # a line that cannot write cannot keep an opt-out.
+        redis = line.store.health()
         return jsonify(
-            status="ok" if redis_ok else "degraded",
-            redis="ok" if redis_ok else "unreachable",
+            status="ok" if redis == "ok" else "degraded",
+            redis=redis,
             pack=line.pack.id,
         )
 

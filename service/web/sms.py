@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
 
 import redis
 from flask import Blueprint, Response, current_app, request
@@ -133,12 +134,13 @@ def inbound() -> Response:
     fresh, encoded = decided(pack, event)
     if media_count(form):
         delete_media(line, form)
+    now = time.time()
     try:
         # Opt-outs journalled during an outage first, so none can undo a newer change.
         line.catch_up()
         answer = line.store.answer(
             Turn(channel, person, delivery_token(form, channel), pack.id, abroad=abroad), encoded,
-            number_id=person, reply_limit=limit,
+            number_id=person, reply_limit=limit, now=now, confirm=bool(fresh.effect),
         )
     except redis.RedisError as exc:
         # Stateless fallback: the turn as if from a fresh session still answers
@@ -146,10 +148,15 @@ def inbound() -> Response:
         line.redis_failed()
         REDIS_ERRORS.labels("sms").inc()
         if fresh.effect:
-            line.journal.record(person, fresh.effect)
+            line.journal.record(person, fresh.effect, now)
         log.warning("sms from=%s redis unavailable (%s): answered without a session",
                     short(person), type(exc).__name__)
         return page(line, pack, fresh.node)
+    if answer.effect and not answer.kept:
+        # Kept by a primary no replica has caught up with: if it failed now, the change
+        # would go with it. The journal keeps it too, at the same time, so replaying it
+        # changes nothing unless it was lost.
+        line.journal.record(person, answer.effect, now)
     if answer.status == "flooded":
         # An opt-out is still recorded; only the reply, which costs money, is held back.
         log.warning("sms from=%s over %d replies this hour%s: not answered", short(person), limit,

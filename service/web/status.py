@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 from service.followups.delivery import UNSUBSCRIBED, message_key
 from service.state import keys
 from service.state.keys import RECORD_TTL
-from service.state.store import FOLLOWUP
+from service.state.store import FOLLOWUP, opt_out
 from service.web.signature import require_twilio_signature
 
 log = logging.getLogger("signpost.followups")
@@ -74,7 +74,7 @@ def opt_out_recipient(client, message: str) -> bool:
     person = client.hget(keys.followup_record(followup.decode()), "person") if followup else None
     if not person:
         return False
-    client.set(keys.optout(person.decode()), "1")
+    opt_out(client, person.decode())
     return True
 
 

@@ -10,11 +10,13 @@ import threading
 import time
 
 import pytest
+from rq.job import Job
 
 from flows.model import FollowUp
 from flows.render import EMERGENCY_SMS
 from service.followups import asking as followups, delivery
 from service.followups.delivery import Delivered
+from service.followups.sweep import GRACE, sweep
 from service.state import keys
 from service.cli.worker import run_once
 from flows.model import FollowUpOutcome
@@ -307,3 +309,48 @@ def test_a_text_asked_for_on_a_partnerships_own_line_comes_from_that_line(follow
     sent = {m.form["To"]: m.form for m in fake_twilio.messages}
     assert sent[TEXTER]["From"] == second_line and sent[TEXTER]["Body"] == second.sms_page("local", dt.datetime.now(dt.timezone.utc))
     assert sent["+447400765432"]["From"] == SENDER
+
+
+def test_a_follow_up_whose_job_a_failover_lost_is_queued_again_and_sent_once(line, fake_twilio):
+    """The record said queued but RQ's job was gone (written to a primary that died before a
+    replica had it): the sweep queues it again from the record, and it is sent once."""
+    assert ask(line) == FollowUpOutcome.QUEUED
+    assert record(line)["sealed"] and TEXTER not in record(line)["sealed"]  # sealed, as in the job
+    Job.fetch(followups.followup_id("CA1:links"), connection=line.store.redis).delete()
+    assert sweep(line) == 0  # too young: its enqueue could still be on its way
+    later = time.time() + GRACE + 1
+    assert sweep(line, now=later) == 1
+    assert sweep(line, now=later) == 0  # its job exists again
+    run_followups(line)
+    assert [m.form["To"] for m in fake_twilio.messages] == [TEXTER]
+    assert sweep(line, now=later) == 0
+    run_followups(line)
+    assert len(fake_twilio.messages) == 1
+    assert record(line)["outcome"] == Delivered.SENT
+    assert "sealed" not in record(line)  # the number goes with a final outcome
+    assert not line.store.redis.zcard(keys.FOLLOWUPS_WAITING)
+
+
+def test_the_sweep_never_requeues_a_claimed_follow_up_and_gives_up_after_a_day(line, fake_twilio):
+    assert ask(line) == FollowUpOutcome.QUEUED
+    assert ask(line, job_id="CA2:links", number=OTHER) == FollowUpOutcome.QUEUED
+    redis = line.store.redis
+    for job_id in ("CA1:links", "CA2:links"):
+        Job.fetch(followups.followup_id(job_id), connection=redis).delete()
+    # A worker claimed the first and then died: it may have been sent, so it is never sent again.
+    redis.hset(followups.record_key("CA1:links"), "sending", "1")
+    assert sweep(line, now=time.time() + GRACE + 1) == 1  # the second only
+    assert sweep(line, now=time.time() + keys.JOB_TTL + GRACE) == 0
+    run_followups(line)
+    assert [m.form["To"] for m in fake_twilio.messages] == [OTHER]
+    # Past a day the first is given up, and its sealed number dropped, as the job would have expired.
+    assert (record(line)["outcome"], "sealed" in record(line)) == (Delivered.GAVE_UP, False)
+
+
+def test_one_worker_sweeps_per_interval(line):
+    assert ask(line) == FollowUpOutcome.QUEUED
+    Job.fetch(followups.followup_id("CA1:links"), connection=line.store.redis).delete()
+    line.store.redis.zadd(keys.FOLLOWUPS_WAITING, {followups.followup_id("CA1:links"): 0})
+    assert sweep(line, interval=60) == 1
+    line.store.redis.delete(f"rq:job:{followups.followup_id('CA1:links')}")
+    assert sweep(line, interval=60) == 0  # another worker's turn has not come
