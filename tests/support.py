@@ -16,7 +16,18 @@ from werkzeug.serving import make_server
 
 from rq.scheduler import RQScheduler
 
-from flows.render import EMERGENCY_VOICE, EMERGENCY_VOICE_SHORT, has_bare_999
+from flows.render import (
+    EMERGENCY_SMS, EMERGENCY_SMS_ANYONE, EMERGENCY_VOICE, EMERGENCY_VOICE_ANYONE, EMERGENCY_VOICE_SHORT,
+    has_bare_999,
+)
+
+# A text's first line: the 999 line, worded for professionals or for anyone else (a
+# page for a young person, a parent, an adult or someone at risk: flows.render).
+EMERGENCY_SMS_LINES = (EMERGENCY_SMS, EMERGENCY_SMS_ANYONE)
+
+
+def starts_with_999(text: str) -> bool:
+    return bool(text) and text.splitlines()[0] in EMERGENCY_SMS_LINES
 from service.cli.worker import run_once
 from service.followups.asking import queue
 from service.twilio.sender import sender_for
@@ -159,6 +170,9 @@ def assert_999_said(said: list[str], full_first: bool = False) -> None:
     short form straight after the turn's first sentence; "999" always as the digits."""
     assert said, "nothing said"
     assert not any(has_bare_999(line) for line in said), said
+    # A page for someone who may be the one in danger says it in full, first, worded for them.
+    if said[0] == EMERGENCY_VOICE_ANYONE:
+        return
     if full_first:
         assert said[0] == EMERGENCY_VOICE, said
     else:

@@ -216,7 +216,7 @@ def never_fail(exc: Exception) -> Response:
     try:
         line = current_app.extensions["signpost"]
         pack = line.pack_for(request.form.get("To"))
-        event = event_from(request.form, utc_now(), start=request.path.rstrip("/") == "/voice")
+        event = event_from(request.form, now(), start=request.path.rstrip("/") == "/voice")
         fernet = call_state.call_sealer(line.config.hash_key)
         return xml(stateless(pack, current_app.extensions[SPEECH][pack.id], event, step_number(), fernet,
                              line.config.allowed_regions))

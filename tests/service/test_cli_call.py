@@ -64,7 +64,7 @@ def test_out_of_hours_there_is_no_transfer():
 
 
 def test_a_withheld_caller_keys_a_number_and_the_text_is_shown():
-    result = call("4\n1\n07400123456#\n1\n", "--from", "anonymous")
+    result = call("4\n2\n1\n07400123456#\n1\n", "--from", "anonymous")
     assert "You keyed 0 7 4 0 0, 1 2 3 4 5 6." in result.stdout
     assert "[text to +44 7*** ***456, the 'followup' page:]" in result.stdout
     assert "7400123456" not in result.stdout  # masked, like the console sender

@@ -42,10 +42,10 @@ class TestCheck:
         result = signpost("check")
         assert result.returncode == 0, result.stdout
         lines = result.stdout.strip().splitlines()
-        assert lines[-1].startswith("en-GB-coventry: 19 topics, 12 links, 11 numbers, ")
+        assert lines[-1].startswith("en-GB-coventry: 19 topics, 12 links, 13 numbers, ")
         assert lines[-1].endswith(" 0 errors")
         assert not any(line.startswith("error:") for line in lines)
-        assert "Needs confirmation by a reviewer (9):" in lines
+        assert "Needs confirmation by a reviewer (11):" in lines
         assert f"  numbers.posh ({at(DEFAULT_PACK_DIR / 'numbers.toml', '[numbers.posh]')}): opening hours" in lines
         assert f"  2027-05-24  pack ({at(DEFAULT_PACK_DIR / 'pack.toml', '[pack]')})" in lines
 
@@ -84,7 +84,7 @@ class TestChat:
         out = result.stdout
         assert out.count(f"line> {EMERGENCY_SMS}") == 4
         assert "you> 1\n" in out and "Avoid blame" in out and "0344 381 4772" in out
-        assert "[2 parts, GSM-7, 304 characters]" in out  # the main menu
+        assert "[2 parts, GSM-7, 300 characters]" in out  # the main menu
         assert "you>" not in out.split("\n")[-1]  # no prompt when nothing is typed at a terminal
 
     def test_end_of_input_at_once_is_a_clean_exit(self):

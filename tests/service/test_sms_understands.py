@@ -15,7 +15,7 @@ import pytest
 
 from flows import gsm
 from flows.model import FollowUp, FollowUpOutcome
-from flows.render import EMERGENCY_SMS
+from flows.render import EMERGENCY_SMS, EMERGENCY_SMS_ANYONE
 from service.cli.stats import daily_counts
 from service.followups import asking as followups
 from service.followups.delivery import message_key
@@ -87,19 +87,20 @@ SMS_PERSON = number_id(TEXTER, SECRET_KEY.encode())
 @pytest.mark.parametrize(
     "body, says",
     [
-        ("is anyone there?", ["automated", "no one reads", "0344 381 4772", "Monday to Friday, 10am to 4pm",
-                              "0808 800 5000"]),
+        ("is anyone there?", ["automated", "no one reads", "0344 381 4772", "weekdays 10am to 4pm",
+                              "0808 800 5000", "Samaritans 116 123", "Childline 0800 1111"]),
         ("im 14 and someone has pics of me and wants money", ["nothing wrong", "Childline", "0800 1111",
                                                              "Report Remove", "adult you trust"]),
-        ("my son is being blackmailed online", ["not in trouble", "Don't pay", "0808 800 5000", "CEOP",
-                                                "Never keep the images"]),
-        ("i want to kill myself", ["999", "116 123", "0800 1111"]),
-        ("can i send you the photos", ["never opens pictures", "Never send, forward or save"]),
+        ("my son is being blackmailed online", ["Don't blame your child", "not in trouble", "Don't pay",
+                                                "0808 800 5000", "CEOP", "Don't delete anything"]),
+        ("i want to kill myself", ["999", "116 123", "0800 1111", "SHOUT to 85258", "not alone"]),
+        ("can i send you the photos", ["never opens pictures", "Don't send, forward or save"]),
     ],
 )
 def test_each_safety_page_over_http(twilio, body, says):
     text = reply_of(twilio.post("/sms", received(body)))
-    assert text.splitlines()[0] == EMERGENCY_SMS
+    # Each of these pages is for someone who may be the one in danger: its 999 line says so.
+    assert text.splitlines()[0] == EMERGENCY_SMS_ANYONE
     for words in says:
         assert words in text, (body, words)
     assert gsm.is_gsm(text)
@@ -119,7 +120,7 @@ def test_thanks_gets_one_part_never_the_menu(twilio, body):
 class TestMedia:
     def test_a_picture_gets_the_picture_page_and_is_never_fetched(self, twilio, fake_twilio):
         text = reply_of(twilio.post("/sms", with_media(fake_twilio)))
-        assert "never opens pictures" in text and "Never send, forward or save" in text
+        assert "never opens pictures" in text and "Don't send, forward or save" in text
         assert [r for r in fake_twilio.requests if r.method == "GET"] == []
 
     def test_words_sent_with_a_picture_still_get_the_picture_page(self, twilio, fake_twilio):
@@ -287,6 +288,6 @@ def test_without_a_twilio_account_the_worker_says_the_media_was_not_deleted(serv
 
 def test_a_text_the_line_is_not_sure_of_gets_a_short_question_whose_numbers_work(twilio):
     question = reply_of(twilio.post("/sms", received("do i tell his parents")))
-    assert "not sure what you need" in question and "4 If someone may harm themselves" in question
+    assert "Not sure what you need" in question and "2 Can't cope, or someone may come to harm" in question
     assert gsm.segments(question) <= 2
-    assert "116 123" in reply_of(twilio.post("/sms", received("4", sid="SM" + "6" * 32)))
+    assert "116 123" in reply_of(twilio.post("/sms", received("2", sid="SM" + "6" * 32)))

@@ -14,7 +14,7 @@ from service.state.pseudonyms import number_id
 from service.web.sms import DECIDED
 from service.state import keys
 from service.state.keys import PREFIX
-from tests.support import SECRET_KEY, TEXTER, message_text
+from tests.support import SECRET_KEY, TEXTER, message_text, starts_with_999
 
 
 def first_line(response) -> str:
@@ -25,7 +25,7 @@ def test_first_message_gets_999_then_the_menu(twilio):
     text = message_text(twilio.sms("hello"))
     lines = text.splitlines()
     assert lines[0] == EMERGENCY_SMS
-    assert "1 What to do now: 4 steps" in lines
+    assert "1 What to do now" in lines
 
 
 def test_numbers_and_keywords_walk_the_guidance(twilio):
@@ -56,7 +56,7 @@ def test_an_expired_session_still_gets_a_sensible_answer(twilio, redis_client):
 def test_any_body_gets_200_and_999_first(twilio, body, sender):
     response = twilio.sms(body, sender=f"+447400{sender:06d}")
     text = message_text(response)
-    assert text.splitlines()[0] == EMERGENCY_SMS
+    assert starts_with_999(text)
     assert gsm.is_gsm(text) and gsm.segments(text) <= 3
 
 
@@ -159,6 +159,6 @@ def test_a_worker_remembers_common_words_but_no_number_or_sentence(live, twilio)
     common = ["hi", "1", "Helpline", "steps"]
     personal = ["07400123456", "+447400123456", "call me 07400 123456", "my son is 14", "x" * 21]
     for n, body in enumerate(common + personal):
-        assert message_text(twilio.sms(body, sid=f"SM{n:032x}")).startswith(EMERGENCY_SMS)
+        assert starts_with_999(message_text(twilio.sms(body, sid=f"SM{n:032x}")))
     caches = live.app.extensions[DECIDED].values()
     assert sum(cache.cache_info().currsize for cache in caches) == len(common)

@@ -90,31 +90,39 @@ def test_the_voice_is_configurable(serve, config):
     assert {say.get("voice") for say in call.root.iter("Say")} == {"Polly.Brian-Neural"}
 
 
+# Every page by key, from the main menu and one level down: (key, words, sub-menu pages).
+MENU_TREE = [
+    ("1", "Step 1: avoid blame", None), ("2", POSH_SPOKEN, None),
+    ("3", "If this is happening to you or your child.", [
+        ("1", "Samaritans are free, day or night"), ("2", "You have done nothing wrong"),
+        ("3", "Don't blame your child"), ("4", "It is not your fault")]),
+    ("4", "More advice.", [
+        ("1", "Emotional distress"), ("2", "Report Remove"), ("3", "Never look at, copy"),
+        ("4", "The offender often poses as a child"), ("5", "Sextortion is blackmail")]),
+    ("5", "Coventry contacts, and help if you cannot speak or hear.", [
+        ("1", "0 2 4, 7 6 7 8, 8 5 5 5"), ("2", "press 5 5 on a mobile")]),
+]
+
+
 def test_walk_the_whole_menu_and_back_999_first_every_time(twilio, at):
     call = twilio.call_start()
     seen = []
-    for key, words in [("1", "Step 1: avoid blame"), ("2", POSH_SPOKEN), ("3", "Emotional distress"),
-                       ("4", "Report Remove")]:
+    for key, words, pages in MENU_TREE:
         call.press(key)
         assert_999(call.root)
         assert words in call.text
+        for page_key, page_words in pages or []:
+            call.press(page_key)
+            assert_999(call.root)
+            assert page_words in call.text
+            seen.append(page_words)
+            call.press("*")
+            assert words in call.said
         seen.append(words)
         call.press("*")
         assert_999(call.root)
         assert "Main menu." in call.said
-    call.press("5")
-    assert "More advice." in call.said
-    for key, words in [("1", "Never view, copy, print"), ("2", "The offender often poses as a child"), ("3", "Sextortion is blackmail"),
-                       ("4", "0 2 4, 7 6 7 8, 8 5 5 5"), ("5", "press 5 5 on a mobile")]:
-        call.press(key)
-        assert_999(call.root)
-        assert words in call.text
-        seen.append(words)
-        call.press("*")
-        assert "More advice." in call.said
-    call.press("*")
-    assert "Main menu." in call.said
-    assert len(seen) == 9
+    assert len(seen) == 16
 
 
 def test_step_numbers_count_up(twilio, at):
@@ -137,9 +145,10 @@ def test_silence_ends_politely_within_three_turns(twilio, at):
 def test_unknown_keys_and_words_re_prompt(twilio, at):
     call = twilio.call_start().press("7")
     assert_999(call.root)
-    assert "Sorry, that is not one of the choices." in call.said and "For helplines, press 2." in call.said
+    assert call.said[0].startswith("Sorry, that is not one of the choices.") and "For helplines, press 2." in call.said
+    assert "Samaritans are free, day or night, on 1 1 6, 1 2 3." in call.said[0]
     call.say("the weather in Leeds")
-    assert "Sorry, that is not one of the choices." in call.said
+    assert call.said[0].startswith("Sorry, that is not one of the choices.")
 
 
 def test_speech_choices_work(twilio, at):
@@ -204,7 +213,7 @@ def jobs(redis_client):
 
 class TestTexts:
     def test_a_mobile_caller_confirms_by_last_three_digits_and_the_text_is_queued(self, twilio, at, redis_client):
-        call = twilio.call_start(from_="+447400123456").press("4").press("1")
+        call = twilio.call_start(from_="+447400123456").press("1").press("1")
         assert "I can text the mobile number ending 4 5 6." in call.text
         call.press("1")
         assert_999(call.root)
@@ -228,7 +237,7 @@ class TestTexts:
         assert len(jobs(redis_client)) == 1
 
     def test_a_keyed_number_never_rests_raw_in_redis(self, twilio, at, redis_client):
-        call = twilio.call_start(from_="anonymous").press("4").press("1").press(KEYED)
+        call = twilio.call_start(from_="anonymous").press("1").press("1").press(KEYED)
         assert "You keyed 0 7 4 0 0" in call.text  # the number is now held between turns
         assert_not_stored(redis_client, KEYED_FORMS + ["0 7 4 0 0, 1 2 3 4 5 6"])
         # It travels in the step URL, which Twilio keeps, only sealed.
@@ -334,12 +343,12 @@ def test_redis_hung_mid_call_still_answers_within_a_second(serve, config, tmp_pa
     server.start()
     try:
         line = Twilio(serve(config.with_(redis_url=server.url)).url)
-        call = line.call_start().press("5")
+        call = line.call_start().press("4")
         assert "More advice." in call.said
         os.kill(server.process.pid, signal.SIGSTOP)
         try:
             started = time.monotonic()
-            call.press("3")
+            call.press("5")
             assert time.monotonic() - started < 1.0
             assert_999(call.root)
             # The state is in the step URL: the call keeps its place in "More advice".
@@ -489,8 +498,9 @@ def test_a_key_means_the_same_on_a_page_whatever_the_hour(twilio, at, when, open
     main = twilio.call_start()
     # The main menu offers the same keys, for the same choices, at any hour.
     assert offers(main.said) == {
-        "1": "For what to do now", "2": "For helplines", "3": "For warning signs",
-        "4": "For getting images removed", "5": "For more advice", "8": "For slower speech", "9": "To repeat",
+        "1": "For what to do now", "2": "For helplines", "3": "For help if this is happening to you or your child",
+        "4": "For more advice", "5": "For Coventry contacts, and help if you cannot speak or hear",
+        "8": "For slower speech", "9": "To repeat",
     }
     page = twilio.call_start().press("2")
     said = offers(page.said)
@@ -506,7 +516,7 @@ def test_a_key_means_the_same_on_a_page_whatever_the_hour(twilio, at, when, open
     if open_:
         assert through.root.find("Dial").text == "+443443814772"
     else:
-        assert through.root.find("Dial") is None and "Sorry, that is not one of the choices." in through.said
+        assert through.root.find("Dial") is None and through.said[0].startswith("Sorry, that is not one of the choices.")
         assert "ending" not in through.text
 
 
@@ -517,22 +527,24 @@ def queued_bodies(redis_client) -> list[str]:
 @pytest.mark.parametrize("node", ["steps", "links"])
 def test_the_text_key_after_a_links_offer_queues_the_links_page(twilio, at, redis_client, node):
     assert "I can send you the links by text." in PACK.voice_texts[node]
-    call = twilio.call_start(from_=TEXTER_MOBILE).press(places()[node][-1])
+    call = twilio.call_start(from_=TEXTER_MOBILE)
+    for key in places()[node]:
+        call.press(key)
     assert "To get the links by text, press 1." in call.said
     call.press("1").press("1")
     assert "The text is on its way." in call.text
     [body] = queued_bodies(redis_client)
-    assert body == PACK.sms_page("followup", dt.datetime.now(dt.timezone.utc))
+    assert body == PACK.sms_page("followup", TUESDAY_11AM)  # as it reads at the call's time
     assert PACK.links["report_remove"].url in body and PACK.links["take_it_down"].url in body
     # The turn that says so does not offer the same text again.
     assert "by text, press" not in call.text
 
 
 def test_a_page_offered_by_text_sends_that_page(twilio, at, redis_client):
-    call = twilio.call_start(from_=TEXTER_MOBILE).press("3")
+    call = twilio.call_start(from_=TEXTER_MOBILE).press("4").press("1")
     assert "To get this by text, press 1." in call.said
     call.press("1").press("1")
-    assert queued_bodies(redis_client) == [PACK.sms_page("signs", dt.datetime.now(dt.timezone.utc))]
+    assert queued_bodies(redis_client) == [PACK.sms_page("signs", TUESDAY_11AM)]
 
 
 def test_the_fastest_path_to_the_helpline_number(twilio, at):
