@@ -6,20 +6,31 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench soak check segments understanding clean voice-timing image-check capacity
+.PHONY: run test quick lint bench soak check segments understanding clean voice-timing image-check capacity review
 
 $(STAMP): pyproject.toml
+	@echo "Installing the line and its test tools into $(VENV) (first run or pyproject.toml changed: about a minute)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[local,test]'
 	touch $(STAMP)
+	@echo "Installed."
 
 run: $(STAMP)
 	$(BIN)/signpost serve
 
-test: $(STAMP)
-	$(BIN)/lint-imports
+test: lint
 	$(BIN)/python -m pytest
+
+# The conversation and the pure units: under a minute, for while you work.
+quick: lint
+	$(BIN)/python -m pytest -q tests/flows
+
+# Lint (ruff), types (mypy) and the layering (import-linter), as configured in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check flows service messages tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Speed and memory against a bare Flask app (needs wrk: installed here when missing).
 bench: $(STAMP)
@@ -58,6 +69,10 @@ understanding: $(STAMP)
 # Check a content pack before publishing it: make check, or make check PACK=path/to/pack
 check: $(STAMP)
 	$(BIN)/signpost check $(PACK)
+
+# The content review record a partnership signs: make review > review.md
+review: $(STAMP)
+	@$(BIN)/signpost review $(PACK)
 
 clean:
 	rm -rf $(VENV) .signpost *.egg-info

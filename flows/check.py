@@ -15,23 +15,21 @@ network), so it runs the same on an editor's laptop and in CI.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import textstat
-
-from flows import gsm, phones, safety, templates
+from flows import gsm, phones, safety
+from flows.readability import READING_EASE_MIN, check_reading_ease, reading_ease  # noqa: F401 (tests')
+from flows.check_voice import WORDS_PER_MINUTE, check_voice, speaking_seconds  # noqa: F401 (speaking_seconds: the console's)
 from flows.evaluation import PASS_ACCURACY, Evaluation, evaluate, load_cases
 from flows.model import Channel
 from flows.hours import Opening
 
 # The loader's own reader, so that what check finds is named by file and line as the
 # loader's problems are.
-from flows.pack import Loader, Pack, PackError, Problem, load_pack, spoken_options, spoken_title
-from flows.render import EMERGENCY_VOICE, has_bare_999
+from flows.pack import Loader, Pack, PackError, Problem, load_pack
 
 # Topics no menu offers because the service sends them itself (a caller who asks
 # for the links by text gets ``followup``; a static fallback sends ``fallback``).
@@ -50,18 +48,6 @@ RELAY = "relay"
 RELAY_PREFIXES = ("18000", "18001")
 KINDS = (*phones.STATED_TYPES, phones.SHORT_CODE, RELAY)
 
-# Flesch reading ease: 60 and above is plain English (GOV.UK aims for a reading age of 9).
-READING_EASE_MIN = 60
-WORDS_PER_MINUTE = 150
-# A menu that takes longer than this to hear loses the caller before the last choice.
-VOICE_MENU_SECONDS_MAX = 30
-# A page's first line is said before the 999 reminder (flows.voice): longer than this
-# and the reminder comes late in the turn.
-VOICE_FIRST_LINE_SECONDS_MAX = 15
-
-# A spoken promise to text something: "I can send you the links by text."
-_TEXT_OFFER = re.compile(r"\bsend you (?:the )?(.+?) by text\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 # A web address as a phone would make it a link: with a scheme or www., a bare
 # domain followed by a path, or a shortener's name on its own.
@@ -127,7 +113,8 @@ class _Checker:
         self.source = Loader(path)
         self.raw = self.source.read()
         self.source.problems.clear()
-        meta = self.raw.get("pack") if isinstance(self.raw.get("pack"), dict) else {}
+        found = self.raw.get("pack")
+        meta = found if isinstance(found, dict) else {}
         self.report = Report(pack_id=str(meta.get("id") or path.name))
 
     def _problem(self, item: str, message: str, key: str | None, file: str | None) -> Problem:
@@ -173,12 +160,12 @@ def check_pack(path: str | Path, today: dt.date | None = None, cases: str | Path
     report.pack_id, report.loaded = pack.id, True
     report.topics, report.links, report.numbers = len(pack.topics), len(pack.links), len(pack.numbers)
     _check_reachable(pack, checker)
-    _check_voice(pack, checker)
+    check_voice(pack, checker)
     _check_numbers(pack, checker)
     _check_links(pack, checker)
     _check_sources(pack, checker)
     _list_for_review(pack, checker)
-    _check_reading_ease(pack, checker)
+    check_reading_ease(pack, checker)
     _check_understanding(pack, checker, cases)
     _check_safety(pack, checker)
     return report
@@ -193,7 +180,7 @@ def _check_safety(pack: Pack, checker: _Checker) -> None:
 def _check_understanding(pack: Pack, checker: _Checker, cases: str | Path | None) -> None:
     """A pack whose pages have examples is measured on the evaluation set: below the
     pass mark, or a confident wrong page for a safety case, and it must not ship."""
-    has_examples = any(n.examples for n in [*pack.topics.values(), *pack.menus.values()])
+    has_examples = any(n.examples for n in pack.topics.values()) or any(n.examples for n in pack.menus.values())
     if not has_examples or cases is None or not Path(cases).is_file():
         return
     result = evaluate(pack, load_cases(cases))
@@ -285,112 +272,6 @@ def _voice_roots(pack: Pack) -> list[str]:
     voice = [k for k, m in pack.menus.items() if m.channel == Channel.VOICE]
     offered = {o for k in voice for o in pack.menus[k].options}
     return [k for k in voice if k not in offered]
-
-
-def _check_voice(pack: Pack, checker: _Checker) -> None:
-    """Voice menus short enough to remember; every prompt timed at the pack's speaking rate."""
-    settings = pack.voice if isinstance(pack.voice, dict) else {}
-    rate = settings.get("words_per_minute", WORDS_PER_MINUTE)
-    if not isinstance(rate, int | float) or isinstance(rate, bool) or rate <= 0:
-        checker.error("voice", "words_per_minute must be a number above 0", key="words_per_minute")
-        rate = WORDS_PER_MINUTE
-    checker.report.words_per_minute = rate
-    say = settings.get("say") if isinstance(settings.get("say"), dict) else {}
-    for key, menu in pack.menus.items():
-        if menu.channel != Channel.VOICE:
-            continue
-        ref = f"menus.{key}"
-        choices = spoken_options(pack, menu)
-        seconds = _speak(pack, checker, ref, " ".join([menu.intro, *choices, menu.outro]), rate)
-        if seconds is not None and seconds > VOICE_MENU_SECONDS_MAX:
-            checker.warn(ref, f"takes about {seconds} seconds to say; callers lose track past "
-                              f"{VOICE_MENU_SECONDS_MAX}")
-    for key, topic in pack.topics.items():
-        if topic.voice:
-            _speak(pack, checker, f"topics.{key}", topic.voice, rate, key="voice")
-    for name, text in say.items():
-        if isinstance(text, str):
-            _speak(pack, checker, "voice", text, rate, key="say", label=f"voice.say.{name}")
-    if checker.report.speech_seconds:
-        checker.report.speech_seconds["999 line"] = speaking_seconds(EMERGENCY_VOICE, rate)
-    _check_spoken_999(pack, checker)
-    _check_text_offers(pack, checker)
-    for key, parts in pack.voice_parts.items():
-        seconds = speaking_seconds(parts[0], rate)
-        if len(parts) > 1 and seconds > VOICE_FIRST_LINE_SECONDS_MAX:
-            checker.warn(f"topics.{key}", f"voice's first line takes about {seconds} seconds; the 999 "
-                                          f"reminder follows it, so keep it under "
-                                          f"{VOICE_FIRST_LINE_SECONDS_MAX}", key="voice")
-
-
-def _check_spoken_999(pack: Pack, checker: _Checker) -> None:
-    """999 is said as the digits: a voice can read "999" as "nine hundred and ninety-nine"."""
-    advice = 'a voice can read it as "nine hundred and ninety-nine": write "9 9 9" or {number.emergency}'
-    for key, text in pack.voice_texts.items():
-        if has_bare_999(text):
-            checker.error(f"topics.{key}", f"voice says 999 as a number; {advice}", key="voice")
-    for name, text in pack.voice_say.items():
-        if has_bare_999(text):
-            checker.error("voice", f"[voice.say] {name} says 999 as a number; {advice}", key="say")
-
-
-def _check_text_offers(pack: Pack, checker: _Checker) -> None:
-    """What a caller is told they can get by text is what the text has.
-
-    A topic's page by text is its ``by_text`` page, else its own. When that is another
-    page, the line offers it as "the links", so it must have links. When the voice
-    text promises links or a website by text, the page sent must have a link, and
-    every link named in the promise or the sentence before it.
-    """
-    for key, text in pack.voice_texts.items():
-        topic = pack.topics[key]
-        sent = topic.by_text or key
-        page = pack.sms_pages.get(sent, "")
-        sent_links = {name for name, link in pack.links.items() if link.url in page}
-        ref = f"topics.{key}"
-        if sent != key and not sent_links:
-            checker.error(ref, f"by_text sends {sent!r}, which the line offers as the links, "
-                               "but it has no link", key="by_text")
-        sentences = _SENTENCE_END.split(text)
-        for n, sentence in enumerate(sentences):
-            offer = _TEXT_OFFER.search(sentence)
-            if offer is None or not re.search(r"\b(links?|website|web site|address)\b", offer[1], re.I):
-                continue
-            context = " ".join(sentences[max(0, n - 1): n + 1]).lower()
-            named = {name for name, link in pack.links.items() if link.title.lower() in context}
-            if not sent_links:
-                checker.error(ref, f"voice says {sentence.strip()!r}, but the page sent by text ({sent!r}) "
-                                   "has no link", key="voice")
-            elif missing := sorted(named - sent_links):
-                checker.error(ref, f"voice says {sentence.strip()!r} after naming "
-                                   f"{', '.join(pack.links[m].title for m in missing)}, but the page "
-                                   f"sent by text ({sent!r}) does not have "
-                                   f"{'that link' if len(missing) == 1 else 'those links'}", key="voice")
-
-
-def _speak(pack: Pack, checker: _Checker, ref: str, text: str, rate: float,
-           key: str | None = None, label: str | None = None) -> int | None:
-    """Seconds ``text`` takes to say once its references are filled as they will be spoken."""
-    try:
-        spoken = templates.fill(text, pack.numbers, pack.links, "voice")
-    except templates.LinkInSpeech as exc:
-        checker.error(ref, f"{exc}: links are sent by text, never spoken", key=key)
-        return None
-    except templates.DanglingReference as exc:
-        checker.error(ref, f"dangling reference: {exc}", key=key)
-        return None
-    seconds = speaking_seconds(spoken, rate)
-    checker.report.speech_seconds[label or ref] = seconds
-    return seconds
-
-
-def speaking_seconds(spoken: str, words_per_minute: float) -> int:
-    """Whole seconds to say ``spoken``, rounded up.
-
-    Counted in words, and each digit of a spoken number is a word: "0 3 4 4, 3 8 1"
-    takes as long as seven words.
-    """
-    return math.ceil(len(spoken.split()) * 60 / words_per_minute)
 
 
 def _check_numbers(pack: Pack, checker: _Checker) -> None:
@@ -505,30 +386,3 @@ def _list_for_review(pack: Pack, checker: _Checker) -> None:
             if item.review_by < checker.today:
                 checker.warn(ref, f"review-by date {item.review_by.isoformat()} has passed", key="review_by")
     report.review_by.sort(key=lambda entry: (entry[0], entry[1].item))
-
-
-def _check_reading_ease(pack: Pack, checker: _Checker) -> None:
-    for key, topic in pack.topics.items():
-        for text_key in ("sms", "voice"):
-            text = getattr(topic, text_key)
-            if not text.strip():
-                continue
-            ref = f"topics.{key}" + ("" if text_key == "sms" else " (voice)")
-            score = reading_ease(text)
-            checker.report.reading_ease[ref] = score
-            if score < READING_EASE_MIN:
-                checker.warn(f"topics.{key}", f"{text_key} text reads at {score:.0f} on the Flesch scale; "
-                                              f"aim for {READING_EASE_MIN} or more (shorter sentences and words)",
-                             key=text_key)
-
-
-def reading_ease(text: str) -> float:
-    """Flesch reading ease of a text, scored as a reader meets it.
-
-    References are left out (a web address would score as one enormous word) and
-    every line counts as a sentence: a list of warning signs has no full stops,
-    yet nobody reads it as one long sentence.
-    """
-    lines = [templates.REFERENCE.sub("", line).strip() for line in text.splitlines()]
-    sentences = [line if line[-1] in ".!?:" else line + "." for line in lines if line]
-    return float(textstat.flesch_reading_ease(" ".join(sentences)))

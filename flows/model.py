@@ -63,7 +63,7 @@ class Event:
     (a new call), or an outcome the channel reports (``dial``).
     """
 
-    kind: EventKind
+    kind: EventKind | str  # an EventKind; plain strings ("text") read the same
     value: str = ""
     at: datetime | None = None
     caller: str = ""
@@ -78,7 +78,7 @@ class Session:
     menus to go back through.
     """
 
-    channel: Channel = Channel.SMS
+    channel: str = Channel.SMS  # a Channel
     menu: str | None = None
     node: str | None = None
     trail: list[str] = field(default_factory=list)

@@ -199,7 +199,8 @@ def _home_codes(regions: tuple[str, ...] | frozenset[str]) -> dict[str, tuple[re
     for code in sorted(codes):
         ranges = []
         for region in phonenumbers.region_codes_for_country_code(code):
-            mobile = phonenumbers.PhoneMetadata.metadata_for_region(region).mobile
+            metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+            mobile = metadata.mobile if metadata else None
             if region not in regions and mobile and mobile.national_number_pattern:
                 ranges.append(re.compile(mobile.national_number_pattern))
         others[f"+{code}"] = tuple(ranges)

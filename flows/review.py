@@ -67,8 +67,10 @@ def _topic(pack: Pack, topic, pages: list[safety.Page], broken: dict) -> list[st
     # number and link it names that is marked (hours decide what "Open now" names).
     unconfirmed = [f"this page: {topic.confirm}"] if topic.confirm else []
     for kind, name in templates.references(f"{topic.sms}\n{topic.voice}"):
-        item = pack.numbers.get(name) if kind in ("number", "hours", "email") else pack.links.get(name)
-        note = f"{item.name if kind != 'link' else item.title}: {item.confirm}" if item and item.confirm else ""
+        number, link = pack.numbers.get(name), pack.links.get(name)
+        named, confirm = (link.title, link.confirm) if kind == "link" and link else \
+            (number.name, number.confirm) if kind != "link" and number else ("", "")
+        note = f"{named}: {confirm}" if confirm else ""
         if note and note not in unconfirmed:
             unconfirmed.append(note)
     if unconfirmed:

@@ -47,7 +47,7 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
         # Whatever words came with it: the line never opens it, and says so.
         return show(pack, session, event.at, PICTURE if PICTURE in pack.sms_pages else pack.main_menu)
     understood = pack.understanding.match(text)
-    if understood.sure:
+    if understood.sure and understood.node:
         return show(pack, session, event.at, understood.node)
     if understood.node is None:
         # Nothing the pack knows (a greeting, junk, an emoji): the main menu.

@@ -1,42 +1,21 @@
 """The voice conversation: a spoken menu a caller answers with a key or in words.
 
-Fast to the number. A caller who presses the helpline key as soon as it is offered
-hears the Professionals Online Safety Helpline number within 20 seconds of the
-call's start, and within 8 seconds of the key press (``make voice-timing`` measures
-it; the tests assert the shape that makes it so). Every page says its most useful
-thing first, not its title: the caller chose it and knows what it is.
+Fast to the number: every page says its most useful thing first, not its title (the
+caller chose it). The 999 instruction is added by ``flows.render``: in full at the
+start of every call, goodbye and fallback; in short after the first sentence of every
+other turn; in full and first, worded for them, on a page for someone who may be the
+one in danger. Why each of these: docs/how-it-works.md, "Why the voice line is built
+this way".
 
-The 999 instruction (the words are in ``flows.render``, which adds them, so no
-content edit can drop them) is said in full as the first words of every call,
-every goodbye and every fallback: those are the moments a caller may be leaving
-the line. Every other turn says the short form, "In an emergency, call 9 9 9.",
-straight after the turn's first sentence. Why a short form, and why there: the
-caller heard the whole sentence a few seconds ago, at the top of the call; said
-in full and first again on every turn it would put 5 seconds between every key
-press and what the caller asked for, and the helpline number could not come
-within 8 seconds of its key. Said first in short, it would run straight into a
-phone number ("call 9 9 9. 0 3 4 4 ..."), which a listener can hear as one number.
-After the first sentence, it is still in every turn, within its first seconds.
+Keys. Each option is said before its key. 9 repeats, star goes back, 0 is the main
+menu, 8 slows the speech: said only where they do something. On a page, 1 is always
+"text me" and 2 "put me through" (offered only while the helpline is open and the call
+has put-throughs left). What the caller said, in words, is read by ``flows.heard``.
 
-Keys. Each option is said before its key ("For helplines, press 2"). The common
-keys work everywhere (9 repeats, star goes back, 0 is the main menu, 8 slows the
-speech) but are said briefly and only where they do something: the main menu
-does not offer back or main menu, a page whose way back is the main menu offers
-back only, and slower speech is offered on the first turn, straight after the
-options, and on menus until it is on. On a page, a key means the same whatever the
-hour: 1 is always "text me"; 2 is "put me through", offered only while the
-helpline is open. What is offered by text is what is sent: a page whose ``by_text``
-names another page (the links) offers "the links"; any other offers "this". The
-turn that says how a text went does not offer the same text again.
-
-Silence gets a shorter prompt twice, then the helpline number and goodbye: a
-caller who has walked away must not keep a line open, and one who cannot find the
-keypad must still leave with a number to call.
-
-Pure, like the SMS flow: the time arrives in the event (``Event.at``), the caller's
-number too (``Event.caller``), and the reply says what to do, not how in TwiML.
-When a caller confirms a text, the flow asks the shell's follow-up service
-(``flows.services``) and says how it went in the same turn.
+Silence gets a shorter prompt twice, then goodbye with a number to call (and one open
+now). Pure, like the SMS flow: the time and the caller's number arrive in the event,
+and the reply says what to do, not how in TwiML. A text asked for is handed to the
+shell's follow-up service (``flows.services``), and the same turn says how it went.
 """
 
 from __future__ import annotations
@@ -44,17 +23,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from flows.heard import heard, reachable
 from flows.hours import spoken_when
-from flows.keywords import spoken_digits, spoken_key
+from flows.keywords import spoken_digits
 from flows.model import Channel, Event, EventKind, FollowUp, FollowUpOutcome, Listen, Session, VoiceReply
 from flows.pack import Menu, Pack, Phrase, open_now, spoken_options
 from flows.phones import classify, e164, national
 from flows.render import PROFESSIONAL
+from flows.services import NONE, Services
+from flows.templates import spoken_number
 
 # Who a goodbye is for: a caller who has said nothing may be anyone.
 ANYONE = "anyone"
-from flows.services import NONE, Services
-from flows.templates import spoken_number
 
 REPEAT, MAIN, BACK, SLOWER = "9", "0", "*", "8"
 # After a page: the same keys whatever the hour, so a caller who learnt them keeps them.
@@ -84,11 +64,6 @@ OUTCOMES = {
 # Put-throughs to a helpline in one call: each is a call the line pays for.
 TRANSFERS_PER_CALL = 2
 _DIAL_ANSWERED = ("completed", "answered")
-# Up to this many words, what a caller said and the line could not understand may
-# still hold a command or a page's keyword; in a longer story a keyword misleads.
-SHORT_REQUEST = 4
-# A command ("text me", "put me through") inside a request this short is the command.
-COMMAND_WORDS = 6
 _TRAIL_MAX = 5
 
 
@@ -121,63 +96,6 @@ def _known(pack: Pack, node: str | None) -> bool:
         node in pack.menus and pack.menus[node].channel == Channel.VOICE))
 
 
-# --- understanding the caller ---------------------------------------------------
-
-def _understand(pack: Pack, event: Event) -> str:
-    """A key (``"1"``, ``"*"``), a command (``"#repeat"``), a node id, or ``""``."""
-    if event.kind == EventKind.DIGITS:
-        return event.value.strip().rstrip("#")
-    if event.kind != EventKind.SPEECH:
-        return ""
-    heard = event.value
-    understanding = pack.understanding
-    # Risk first: words of crisis anywhere in what was said go to the page for someone
-    # at risk, whatever else was said ("I want to die, text me the links" included).
-    if understanding and understanding.speaks_of_risk(heard) and _reachable(pack, understanding.risk_page):
-        return understanding.risk_page
-    key = spoken_key(heard)
-    if key is not None:
-        return key
-    # A command or a page's name said on its own ("go back", "helplines") is that; any
-    # other words are understood as a text is ("what do I do" is the steps, never the
-    # page whose keyword is "what"), and only then searched for a keyword.
-    exact = pack.voice_keywords.exact(heard)
-    if exact:
-        return exact
-    said = pack.voice_keywords.match(heard) or ""
-    if said.startswith("#") and len(heard.split()) <= COMMAND_WORDS:
-        return said  # "could you text me the links please"
-    if understanding:
-        understood = understanding.match(heard)
-        page = _spoken_page(pack, understood.node)
-        if page and understood.sure:
-            return page
-        if page:
-            # Not sure: the menu that offers the likely page asks between it and its
-            # neighbours (for "my son ... pictures": under 18, parent, adult), never a guess.
-            asking = next((m.id for m in pack.menus.values() if m.channel == Channel.VOICE
-                           and m.id != pack.voice_main and page in m.options), None)
-            if asking:
-                return asking
-    if len(heard.split()) <= SHORT_REQUEST:
-        return pack.voice_keywords.match(heard) or ""
-    return ""
-
-
-def _reachable(pack: Pack, node: str | None) -> bool:
-    return node is not None and (node in pack.voice_texts or (
-        node in pack.menus and pack.menus[node].channel == Channel.VOICE))
-
-
-def _spoken_page(pack: Pack, node: str | None) -> str | None:
-    """The page a caller gets for ``node``: itself, the page it names for callers
-    (``by_voice``: "is anyone there?" is the helplines), or none by voice."""
-    topic = pack.topics.get(node or "")
-    if topic is not None and topic.by_voice:
-        node = topic.by_voice
-    return node if _reachable(pack, node) else None
-
-
 def _choice(said: str) -> int:
     """The number of a content choice, or 0: only keypad digits count ("\u00b2" is not 2)."""
     return int(said) if said.isascii() and said.isdigit() and len(said) <= 2 else 0
@@ -185,11 +103,11 @@ def _choice(said: str) -> int:
 
 def _choose(pack: Pack, session: Session, event: Event, services: Services) -> tuple[VoiceReply, Session]:
     """The caller is on a menu or has just heard a topic: do what they chose."""
-    said = _understand(pack, event)
+    said = heard(pack, event)
     common = _common(pack, session, event, said)
     if common is not None:
         return common
-    node = session.node
+    node = session.node or pack.voice_main or ""  # known here: step() starts afresh otherwise
     if node in pack.menus:
         options = pack.menus[node].options
         if 1 <= _choice(said) <= len(options):
@@ -201,7 +119,7 @@ def _choose(pack: Pack, session: Session, event: Event, services: Services) -> t
             return _transfer(pack, session, node)
     if said == "#transfer" and node in pack.menus:
         # "Put me through to someone" at a menu: the page that can, with its numbers.
-        page = next((t.id for t in pack.topics.values() if t.transfer and _reachable(pack, t.id)), None)
+        page = next((t.id for t in pack.topics.values() if t.transfer and reachable(pack, t.id)), None)
         if page:
             return _go(pack, session, page, event)
     if said in ("#text", "#links"):
@@ -337,16 +255,16 @@ def _hints(pack: Pack, node: str) -> tuple[str, ...]:
     return tuple(own) + tuple(pack.voice_setting("hints") or ())
 
 
-def _present(pack: Pack, session: Session, node: str, event: Event, before=(), full=True,
+def _present(pack: Pack, session: Session, node: str | None, event: Event, before=(), full=True,
              offer_text=True):
     """Say ``node`` (its content, unless ``full`` is false) and its choices; listen.
 
     ``offer_text`` false: a text has just been asked for, so it is not offered again.
     """
     if node in TEXT_STEPS:
-        return _text_prompt(pack, session, node, event, before)
-    if not _known(pack, node):
-        node = pack.voice_main
+        return _text_prompt(pack, session, node or "", event, before)
+    if node is None or not _known(pack, node):
+        node = pack.voice_main or ""
     if node in pack.menus:
         session = replace(session, menu=node)
     session = replace(session, node=node, pending=None)
@@ -426,10 +344,10 @@ def _text_prompt(pack: Pack, session: Session, node: str, event: Event, before):
 
 
 def _text_step(pack: Pack, session: Session, event: Event, services: Services) -> tuple[VoiceReply, Session]:
-    node, pending = session.node, dict(session.pending or {})
+    node, pending = session.node or ENTER_NUMBER, dict(session.pending or {})
     if node == ENTER_NUMBER:
         return _keyed_number(pack, session, event, pending, services)
-    said = _understand(pack, event)
+    said = heard(pack, event)
     if said in ("1", "#yes"):
         if node == CONFIRM_CALLER:
             number = classify(event.caller, pack.region).e164

@@ -150,10 +150,10 @@ def load_pack(path: str | Path) -> Pack:
     for table in SINGLE_TABLES:
         if table not in data:
             loader.problems.append(Problem(str(path), table, f"missing table [{table}]"))
-    if loader.problems or None in settings.values():
+    meta, sms = settings.get("pack"), settings.get("sms")
+    if loader.problems or meta is None or sms is None:
         raise PackError(loader.problems)
 
-    meta, sms = settings["pack"], settings["sms"]
     pack = Pack(
         id=meta["id"], name=meta["name"], locale=meta["locale"], region=meta["region"],
         path=Path(path), sms_segments=meta.get("sms_segments", 3),
@@ -245,7 +245,8 @@ def check_references(pack: Pack, loader: Loader) -> None:
     if pack.unsure_menu and (unsure is None or unsure.channel != "sms"):
         loader.problem("sms", f"unsure_menu {pack.unsure_menu!r} is not an SMS menu", key="unsure_menu")
     seen: dict[str, str] = {}
-    for node in [*pack.topics.values(), *(m for m in pack.menus.values() if m.channel == "sms")]:
+    nodes: list[Topic | Menu] = [*pack.topics.values(), *(m for m in pack.menus.values() if m.channel == "sms")]
+    for node in nodes:
         kind = "topics" if node.id in pack.topics else "menus"
         for word in node.keywords:
             if not isinstance(word, str) or not compact(word):

@@ -128,9 +128,9 @@ class Pack:
     safety: dict = field(default_factory=dict)
     # Filled by the loader: node id -> the whole SMS, 999 line first.
     sms_pages: dict[str, str] = field(default_factory=dict)
-    keywords: KeywordIndex | None = None
+    keywords: KeywordIndex = field(default_factory=lambda: KeywordIndex({}))
     # Free text to pages, from each page's examples and keywords (flows.understand).
-    understanding: Understanding | None = None
+    understanding: Understanding = field(default_factory=lambda: Understanding({}))
     # Where each item was defined: "topics.steps" -> "topics.toml".
     origins: dict[str, str] = field(default_factory=dict)
     # Filled by the loader when the pack has a [voice] table: topic id -> what is
@@ -140,7 +140,7 @@ class Pack:
     # reminder between them, so the first line is what the page is most for.
     voice_parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     voice_say: dict[str, str] = field(default_factory=dict)
-    voice_keywords: KeywordIndex | None = None
+    voice_keywords: KeywordIndex = field(default_factory=lambda: KeywordIndex({}))
     openings: dict[str, Opening] = field(default_factory=dict)
     # reader -> the numbers to name, first choice first, when a page's helplines are
     # closed; and how a text introduces them ("Open now:").

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flows import gsm, templates
 from flows.keywords import KeywordIndex
 from flows.pack import open_now
-from flows.pack.model import Menu, Pack
+from flows.pack.model import Menu, Pack, Topic
 from flows.pack.schema import OPTED_OUT
 from flows.render import sms_page
 from flows.understand import Understanding
@@ -17,7 +17,8 @@ MESSAGE_MAX = 1600
 
 def sms_menu_page(pack: Pack, menu: Menu) -> str:
     lines = [menu.intro] if menu.intro else []
-    lines += [f"{n} {pack.node(o).title}" for n, o in enumerate(menu.options, 1)]
+    # Every option names a node: check_references has made sure before rendering.
+    lines += [f"{n} {node.title}" for n, o in enumerate(menu.options, 1) if (node := pack.node(o))]
     if menu.outro:
         lines.append(menu.outro)
     footer = "" if menu.id == pack.main_menu else pack.footer
@@ -66,13 +67,14 @@ def render_sms(pack: Pack, loader) -> None:
         if "+" not in node_id:
             pack.sms_pages[node_id] = page
     keywords = {}
-    for node in [*pack.topics.values(), *pack.menus.values()]:
+    nodes: list[Topic | Menu] = [*pack.topics.values(), *pack.menus.values()]
+    for node in nodes:
         if node.id in pack.sms_pages:
             keywords.update({word: node.id for word in node.keywords})
     pack.keywords = KeywordIndex(keywords)
     pack.understanding = Understanding(
         {node.id: [*node.examples, *node.keywords]
-         for node in [*pack.topics.values(), *pack.menus.values()]
+         for node in nodes
          if node.id in pack.sms_pages and (node.examples or node.keywords)},
         keywords,
         # The short question's pages: who is texting, and someone at risk.

@@ -11,7 +11,8 @@ from flows import Event, Session, step
 from flows.evaluation import PASS_ACCURACY, evaluate, load_cases
 from flows.keywords import compact, normalise
 from flows.pack import load_pack
-from flows.understand import STOP_WORDS, Understanding, words
+from flows.understand import Understanding
+from flows.words import STOP_WORDS, words
 from messages import DEFAULT_PACK_DIR, EVALUATION_SET
 
 PACK = load_pack(DEFAULT_PACK_DIR)
@@ -240,3 +241,15 @@ def test_between_who_is_texting_pages_the_line_must_be_surer():
     assert (plain.node, careful.node) == ("young_person", "young_person")
     assert Understanding.CAREFUL_RATIO < plain.runner_up / plain.score <= Understanding.MAX_RATIO
     assert plain.sure and not careful.sure
+
+
+def test_the_stem_cache_is_bounded_and_never_holds_a_number():
+    from flows import understand
+    assert understand._stem_word.cache_info().maxsize == 8192
+    before = understand._stem_word.cache_info()
+    for word in ("07400123456", "447400123456", "500pounds", "yr10"):
+        assert Understanding._stem(word)  # stemmed, and not remembered
+    assert understand._stem_word.cache_info() == before
+    Understanding._stem("blackmailed")
+    after = understand._stem_word.cache_info()
+    assert after.hits + after.misses == before.hits + before.misses + 1

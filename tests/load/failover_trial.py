@@ -271,7 +271,7 @@ class Trial:
                 return at - killed
         return None
 
-    def _settle(self, timeout: float = 15.0) -> None:
+    def _settle(self, timeout: float = 30.0) -> None:
         """Let the line catch up (a journal replays on the next text each web process
         takes; the worker sends what is queued, the sweep what lost its job), then count."""
         twilio = Twilio(self.url)

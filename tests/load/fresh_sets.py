@@ -1,0 +1,87 @@
+"""How the line answers texts and spoken requests written blind, by people who never saw
+the pack's examples or the tests: right, a question (the menu that asks), or a
+confident wrong page (the worst answer).
+
+    .venv/bin/python tests/load/fresh_sets.py [--texts FILE] [--speech FILE]
+
+Texts are answered as a first text (the SMS flow from a fresh session); spoken
+requests as said at the first menu of a call (the voice flow, after the greeting).
+The files are TOML: ``[[case]]`` tables of ``text`` and ``page``. The shipped ones,
+``tests/flows/fresh_texts.toml`` and ``tests/flows/fresh_speech.toml``, were scored
+once when they were written and are never tuned against: add new examples from other
+texts, and keep these as the line's honest figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from flows import Event, Session, step  # noqa: E402
+from flows.pack import load_pack  # noqa: E402
+from messages import DEFAULT_PACK_DIR  # noqa: E402
+
+HERE = Path(__file__).resolve().parents[1] / "flows"
+TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, tzinfo=dt.timezone.utc)
+
+
+def cases(path: Path) -> list[tuple[str, str]]:
+    return [(c["text"], c["page"]) for c in tomllib.loads(path.read_text(encoding="utf-8"))["case"]]
+
+
+def text_answer(pack, text: str) -> str:
+    return step(pack, Session(channel="sms"), Event("text", text, at=TUESDAY_11AM))[0].node
+
+
+def spoken_answer(pack, words: str) -> str:
+    _, session = step(pack, Session(channel="voice"), Event("start", at=TUESDAY_11AM))
+    return step(pack, session, Event("speech", words, at=TUESDAY_11AM))[0].node
+
+
+def score(name: str, found: list[tuple[str, str]], answer, asking: set[str]) -> None:
+    right = asked = 0
+    wrong: Counter = Counter()
+    risk_missed = []
+    for text, page in found:
+        got = answer(text)
+        if got == page or (page == "main" and got in asking):
+            right += 1
+        elif got in asking:
+            asked += 1
+            wrong[(page, "a question")] += 1
+        else:
+            wrong[(page, got)] += 1
+        if page == "self_harm" and got != "self_harm":
+            risk_missed.append(text)
+    total = len(found)
+    confident = total - right - asked
+    print(f"{name}: {right} of {total} right ({right / total:.1%}), {asked} a question, "
+          f"{confident} confident wrong pages; at risk sent elsewhere: {len(risk_missed)}")
+    for (want, got), n in wrong.most_common(12):
+        print(f"  {n:3d} x expected {want}, got {got}")
+    for text in risk_missed:
+        print(f"  AT RISK MISSED: {text!r}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=Path, default=HERE / "fresh_texts.toml")
+    parser.add_argument("--speech", type=Path, default=HERE / "fresh_speech.toml")
+    parser.add_argument("--pack", default=str(DEFAULT_PACK_DIR))
+    args = parser.parse_args()
+    pack = load_pack(args.pack)
+    sms_menus = {pack.main_menu, pack.unsure_menu or pack.main_menu}
+    voice_menus = {m.id for m in pack.menus.values() if m.channel == "voice"}
+    score("texts", cases(args.texts), lambda t: text_answer(pack, t), sms_menus)
+    score("spoken", cases(args.speech), lambda t: spoken_answer(pack, t), voice_menus)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
