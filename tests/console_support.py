@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from service.line import Line
-from tests.support import TEXTER, Twilio, run_followups
+from tests.support import Twilio, run_followups
 
 OTHER_TEXTER = "+447400765432"
 FLOODER = "+447400111222"

@@ -20,6 +20,9 @@ from flows.render import (
     EMERGENCY_SMS, EMERGENCY_SMS_ANYONE, EMERGENCY_VOICE, EMERGENCY_VOICE_ANYONE, EMERGENCY_VOICE_SHORT,
     has_bare_999,
 )
+from service.cli.worker import run_once
+from service.followups.asking import queue
+from service.twilio.sender import sender_for
 
 # A text's first line: the 999 line, worded for professionals or for anyone else (a
 # page for a young person, a parent, an adult or someone at risk: flows.render).
@@ -28,9 +31,6 @@ EMERGENCY_SMS_LINES = (EMERGENCY_SMS, EMERGENCY_SMS_ANYONE)
 
 def starts_with_999(text: str) -> bool:
     return bool(text) and text.splitlines()[0] in EMERGENCY_SMS_LINES
-from service.cli.worker import run_once
-from service.followups.asking import queue
-from service.twilio.sender import sender_for
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"

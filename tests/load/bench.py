@@ -110,7 +110,7 @@ def wrk(port: int, lua_requests: Path, connections: int, seconds: int) -> dict:
          "-s", str(ROOT / "tests/load/requests.lua"), f"http://127.0.0.1:{port}"],
         env=env, capture_output=True, text=True, check=True,
     ).stdout
-    line = next(l for l in out.splitlines() if l.startswith("JSON "))
+    line = next(row for row in out.splitlines() if row.startswith("JSON "))
     result = json.loads(line[5:])
     result["rps"] = result["requests"] / result["seconds"]
     return result
@@ -148,7 +148,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="signpost-bench-"))
     redis_server = EmbeddedRedis(work / "redis", persist=False)
     redis_server.start()
-    procfile = dict(l.split(":", 1) for l in (ROOT / "Procfile").read_text().splitlines() if ":" in l)
+    procfile = dict(row.split(":", 1) for row in (ROOT / "Procfile").read_text().splitlines() if ":" in row)
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
            "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN, "SIGNPOST_SECRET_KEY": "bench-secret-key-0123456789abcdef-0123",

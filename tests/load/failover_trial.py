@@ -277,7 +277,6 @@ class Trial:
         twilio = Twilio(self.url)
         journal = self.folder / "state" / "optout-journal.log"
         deadline = time.monotonic() + timeout
-        primary = None
         while time.monotonic() < deadline:
             self._post(twilio, "/sms", {"From": "+447400999999", "To": FROM_NUMBER, "Body": "hi"}, sms=True)
             sent = Counter(m.form.get("To") for m in self.api.messages)

@@ -38,7 +38,7 @@ SECRET = "slow-clients-secret-key-0123456789abcdef"
 
 
 def procfile_web() -> str:
-    procfile = dict(l.split(":", 1) for l in (ROOT / "Procfile").read_text().splitlines() if ":" in l)
+    procfile = dict(row.split(":", 1) for row in (ROOT / "Procfile").read_text().splitlines() if ":" in row)
     return procfile["web"].strip()
 
 

@@ -62,7 +62,7 @@ def revision_command(revision: str, work: Path) -> str:
     subprocess.run([sys.executable, "-m", "venv", str(tree / ".venv")], check=True)
     subprocess.run([str(tree / ".venv/bin/python"), "-m", "pip", "install", "--quiet", "-e", f"{tree}[local]"],
                    check=True)
-    web = dict(l.split(":", 1) for l in (tree / "Procfile").read_text().splitlines() if ":" in l)["web"].strip()
+    web = dict(row.split(":", 1) for row in (tree / "Procfile").read_text().splitlines() if ":" in row)["web"].strip()
     inner = (f"cd {shlex.quote(str(tree))} && PATH={shlex.quote(str(tree / '.venv/bin'))}:$PATH "
              f"exec {web} --bind 127.0.0.1:$PORT")
     return f"sh -c {shlex.quote(inner)}"

@@ -57,7 +57,7 @@ def test_a_calling_number_gets_three_texts_a_day_over_many_calls(twilio, redis_c
 
 def test_an_opted_out_number_gets_the_same_answer_as_any_refusal(serve, config, redis_client):
     twilio = Twilio(serve(config.with_(followups_per_number_per_day=1)).url)
-    opted_out, used_up = "+447400550000", "+447400550001"
+    opted_out = "+447400550000"
     message_text(twilio.sms("STOP", sender=opted_out))
     assert "on its way" in key_and_confirm(twilio.call_start(from_="anonymous"), "07400550001")
     told = {

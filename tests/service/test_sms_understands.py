@@ -287,7 +287,7 @@ def test_without_a_twilio_account_the_worker_says_the_media_was_not_deleted(serv
 
 
 def test_a_text_the_line_is_not_sure_of_gets_a_short_question_whose_numbers_work(twilio):
-    question = reply_of(twilio.post("/sms", received("do i tell his parents")))
+    question = reply_of(twilio.post("/sms", received("something happened with pictures")))
     assert "Not sure what you need" in question and "2 Can't cope, or someone may come to harm" in question
     assert gsm.segments(question) <= 2
     assert "116 123" in reply_of(twilio.post("/sms", received("2", sid="SM" + "6" * 32)))

@@ -24,7 +24,6 @@ from rq import Queue
 from flows.pack import load_pack
 from flows.render import EMERGENCY_VOICE, EMERGENCY_VOICE_SHORT
 from messages import DEFAULT_PACK_DIR
-from service.followups import asking as followups
 from service.state.embedded_redis import EmbeddedRedis
 from service.state import keys
 from service.state.keys import PREFIX
@@ -464,9 +463,9 @@ def assert_all_999_digits(root):
 def test_999_is_said_as_digits_on_every_turn_of_every_path(twilio, at):
     start = twilio.call_start()
     assert_999_first(start.root)
-    for node, keys in places().items():
+    for node, path in places().items():
         call = twilio.call_start()
-        for key in keys:
+        for key in path:
             call.press(key)
             assert_999(call.root)
             assert_all_999_digits(call.root)
