@@ -33,7 +33,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from flows.keywords import compact
-from flows.words import RISK, STOP_WORDS, WEAK_WORDS, words
+from flows.words import RISK, SELF_AGES, STOP_WORDS, WEAK_WORDS, words
 
 # Phrases weigh this much more than a single word of the same rarity.
 PHRASE_WEIGHT = 1.5
@@ -92,6 +92,14 @@ class Understanding:
         # The page whose examples speak of risk most often (the self-harm page), if any.
         risky = {node: sum(self._stem(RISK) in fs for fs in feature_sets) for node, feature_sets in raw.items()}
         self._risk_page = max(risky, key=lambda node: risky[node]) if any(risky.values()) else None
+        # Whose page an age said outright rules out: the pages whose examples say "I'm 30"
+        # more than "I'm 15" are an adult's, and a texter who says they are 15 is not on one.
+        said = {age: {node: sum(self._stem(age) in fs for fs in feature_sets) for node, feature_sets in raw.items()}
+                for age in SELF_AGES}
+        self._ruled_out = {
+            age: frozenset(node for node in raw if said[other][node] > said[age][node])
+            for age, other in zip(SELF_AGES, reversed(SELF_AGES))
+        }
         pages_with: dict[str, int] = {}
         for node, feature_sets in raw.items():
             for feature in set().union(*feature_sets) if feature_sets else ():
@@ -182,6 +190,9 @@ class Understanding:
                 score = shared / (norm * example_norm)
                 if score > best.get(node, 0.0):
                     best[node] = score
+        for age, ruled_out in self._ruled_out.items():
+            if self._stem(age) in features:
+                best = {node: score for node, score in best.items() if node not in ruled_out}
         if not best:
             return Match(None)
         for node, nearest in best.items():

@@ -213,11 +213,19 @@ def _phrases(said: list[str]) -> list[str]:
     return out
 
 
+# A texter's own age said outright, as a word: under 18, then 18 or over.
+SELF_AGES = ("iamchild", "iamadult")
+
+
 def _age(said: list[str], i: int) -> str:
     """An age said in a message ("I'm 15", "my 15 year old") as the word for who
     that is: a child is one page, an adult another, whatever the number."""
     before, after = said[max(i - 2, 0):i], said[i + 1:i + 2]
-    if before[-2:] == ["i", "am"] or before[-1:] == ["aged"] or after[:1] in (["year"], ["years"], ["yo"]):
+    if before[-2:] == ["i", "am"]:
+        # Who is texting, said outright ("I'm 15"): rarer, and so weightier, than an age
+        # of someone else ("my 15 year old"), and the surest sign of whose page it is.
+        return "iamchild" if int(said[i]) < 18 else "iamadult"
+    if before[-1:] == ["aged"] or after[:1] in (["year"], ["years"], ["yo"]):
         return "child" if int(said[i]) < 18 else "adult"
     if before[-1:] == ["year"] and 1 <= int(said[i]) <= 13:
         # A school year ("in year 11", "yr 9") is a child's.

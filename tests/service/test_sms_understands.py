@@ -107,7 +107,7 @@ def test_each_safety_page_over_http(twilio, body, says):
 
 
 def test_the_young_persons_page_has_no_professional_menu(twilio):
-    text = reply_of(twilio.post("/sms", received("someone is threatening to send my nudes to my friends")))
+    text = reply_of(twilio.post("/sms", received("im 15 and someone is threatening to send my nudes to my friends")))
     assert "DSL" not in text and "Reply with a number" not in text
 
 
