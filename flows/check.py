@@ -181,7 +181,11 @@ def _check_understanding(pack: Pack, checker: _Checker, cases: str | Path | None
     """A pack whose pages have examples is measured on the evaluation set: below the
     pass mark, or a confident wrong page for a safety case, and it must not ship."""
     has_examples = any(n.examples for n in pack.topics.values()) or any(n.examples for n in pack.menus.values())
-    if not has_examples or cases is None or not Path(cases).is_file():
+    if not has_examples or cases is None:
+        return
+    if not Path(cases).is_file():
+        # Never silently: an editor must know the gate did not run.
+        checker.warn("pack", f"understanding not measured: no evaluation set at {cases}")
         return
     result = evaluate(pack, load_cases(cases))
     checker.report.understanding = result

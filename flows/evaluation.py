@@ -1,7 +1,7 @@
 """How well a pack understands what people text: an evaluation set, run through the line.
 
 An evaluation set is a TOML file of realistic first texts, each labelled with the
-page a person would expect (``tests/flows/understand_cases.toml`` is the shipped
+page a person would expect (``messages/understand_cases.toml`` is the shipped
 one; its header says how it is kept). Each text is answered as the line would
 answer it from a fresh session, so opt-out phrases, keywords, numbers and the
 menu for "unsure" all count, not only the matcher.

@@ -9,6 +9,6 @@ from pathlib import Path
 PACKS_DIR = Path(__file__).resolve().parent
 DEFAULT_PACK = "en-GB-coventry"
 DEFAULT_PACK_DIR = PACKS_DIR / DEFAULT_PACK
-# The texts every pack with example phrasings is measured against (``signpost check``).
-# It lives with the tests: in an installed copy without them, check skips the measure.
-EVALUATION_SET = PACKS_DIR.parent / "tests" / "flows" / "understand_cases.toml"
+# The texts every pack with example phrasings is measured against (``signpost check``),
+# shipped with the packs so that an installed copy measures them too.
+EVALUATION_SET = PACKS_DIR / "understand_cases.toml"

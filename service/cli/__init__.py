@@ -8,14 +8,41 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+# Where ``signpost serve`` (make run) says which Redis it started, so that the other
+# commands use that one rather than a default nobody started.
+LOCAL_REDIS_FILE = "local-redis.url"
+# The commands that read or write Redis.
+USES_REDIS = frozenset(["stats", "users", "worker"])
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def say(message: str) -> None:
     print(f"signpost: {message}", file=sys.stderr, flush=True)
+
+
+def state_dir() -> Path:
+    """The state folder: SIGNPOST_STATE_DIR, else .signpost where the command runs
+    (make run runs in the checkout; an installed copy has no checkout to use)."""
+    return Path(os.environ.get("SIGNPOST_STATE_DIR", ".signpost"))
+
+
+def choose_redis() -> None:
+    """REDIS_URL, else the Redis ``signpost serve`` started (if it is still written down),
+    else the default; said on stderr, so an operator never acts on the wrong Redis."""
+    if os.environ.get("REDIS_URL") or os.environ.get("REDIS_SENTINELS"):
+        return
+    written = state_dir() / LOCAL_REDIS_FILE
+    url = written.read_text(encoding="utf-8").strip() if written.is_file() else ""
+    if url:
+        os.environ["REDIS_URL"] = url
+        say(f"no REDIS_URL: using the Redis that signpost serve (make run) started, {url}")
+    else:
+        say(f"no REDIS_URL, and no Redis started by signpost serve in {state_dir()}: using {DEFAULT_REDIS_URL}")
 
 
 SUBCOMMAND_MODULES = [
@@ -45,4 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in USES_REDIS:
+        choose_redis()
     return args.handler(args)

@@ -5,7 +5,8 @@ number's SMS and voice URLs, fallbacks and methods to what the line expects
 (see :mod:`service.twilio.numbers`) and prints what it changed; ``--dry-run``
 prints what it would change and changes nothing. ``doctor`` reads every number
 back and exits 1 when any differs, when a number on the account sends to this
-line but is in no pack, or when a static fallback file is missing or stale. Both
+line but is in no pack, or when a static fallback file is missing or stale; 2 when a
+setting is missing or wrong (naming every one), and 3 when Twilio cannot be reached. Both
 use twilio's REST client (IncomingPhoneNumbers), so a test can point them at a
 fake API through TWILIO_API_BASE_URL.
 """
@@ -16,6 +17,7 @@ import argparse
 import sys
 import urllib.request
 
+import requests
 from twilio.base.exceptions import TwilioException
 
 from flows.pack import PackError
@@ -29,17 +31,27 @@ from service.twilio.sender import rest_client
 
 # An operator waits for these; Twilio usually answers well within it.
 TIMEOUT = 15.0
+# Exit codes: 1 something to fix on the account, 2 a setting to fix here, 3 Twilio not reached.
+UNREACHABLE = 3
+
+
+def _unreachable(exc: Exception) -> int:
+    """No network, DNS or Twilio down: one line, and an exit code of its own, never a traceback."""
+    reason = type(exc).__name__
+    say(f"could not reach Twilio's API ({reason}); check the network and TWILIO_API_BASE_URL, then try again")
+    return UNREACHABLE
 
 
 class Setup:
     """The configuration, packs and REST client both commands need, checked first."""
 
     def __init__(self, config: Config, fallback_base: str | None):
-        for name, value in (("TWILIO_ACCOUNT_SID", config.account_sid),
-                            ("TWILIO_AUTH_TOKEN", config.auth_token),
-                            ("PUBLIC_BASE_URL", config.public_base_url)):
-            if not value:
-                raise ConfigError(f"{name} must be set")
+        # Every missing setting at once: an operator fixes them in one go, not one per run.
+        missing = [name for name, value in (("TWILIO_ACCOUNT_SID", config.account_sid),
+                                            ("TWILIO_AUTH_TOKEN", config.auth_token),
+                                            ("PUBLIC_BASE_URL", config.public_base_url)) if not value]
+        if missing:
+            raise ConfigError(f"{', '.join(missing)} must be set")
         self.fallback_base = config.fallback_base_url if fallback_base is None else fallback_base
         for name, url in (("PUBLIC_BASE_URL", config.public_base_url),
                           ("the fallback base URL", self.fallback_base)):
@@ -84,6 +96,8 @@ def cmd_connect(args: argparse.Namespace) -> int:
     except TwilioException as exc:
         say(f"Twilio refused: {exc}")
         return 1
+    except requests.RequestException as exc:
+        return _unreachable(exc)
     return status
 
 
@@ -130,6 +144,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     except TwilioException as exc:
         say(f"Twilio refused: {exc}")
         return 1
+    except requests.RequestException as exc:
+        return _unreachable(exc)
     problems = _diagnose(setup, account, listed)
     if setup.fallback_base:
         problems += _static_fallbacks(setup)

@@ -1,4 +1,4 @@
-"""Understanding free text: the evaluation set (tests/flows/understand_cases.toml) and
+"""Understanding free text: the evaluation set (messages/understand_cases.toml) and
 the matcher's promises, each as a table or a property."""
 
 from pathlib import Path

@@ -2,7 +2,7 @@
 
     make understanding    (or: .venv/bin/python tests/load/understanding.py [PACK_DIR])
 
-Runs the evaluation set (tests/flows/understand_cases.toml) through the SMS flow
+Runs the evaluation set (messages/understand_cases.toml) through the SMS flow
 and prints accuracy, held-out accuracy and the confusions (as ``signpost check``
 does), then the time one match takes on this machine: the matcher runs on the
 webhook path, once per texted message that is not a number or a carrier keyword.
