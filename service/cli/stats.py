@@ -45,7 +45,7 @@ def daily_counts(client: redis.Redis, days: int, today: dt.date, pack: str | Non
         if day not in wanted or (pack and pack_id != pack):
             continue
         for field, value in client.hgetall(raw_key).items():
-            channel, _, item = field.decode().partition(":")
+            channel, _, item = (field.decode() if isinstance(field, bytes) else field).partition(":")
             counts.append(Count(day, pack_id, channel, item, int(value)))
     return sorted(counts)
 

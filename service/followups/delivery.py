@@ -195,7 +195,7 @@ class Outbox:
             message, RECORD_TTL).execute()
         return self._record(key, who, Delivered.SENT, message=message.rsplit(":", 1)[1])
 
-    def _refused(self, key, who, status, code, person, last_try) -> str:
+    def _refused(self, key, who, status, code, person, last_try) -> Delivered:
         status, code = int(status or 0), int(code or 0)
         if status == 429 or code == TOO_MANY_REQUESTS:
             return self._try_again(key, who, f"{status}/{code}", last_try)
@@ -206,14 +206,14 @@ class Outbox:
             return self._record(key, who, Delivered.OPTED_OUT, str(code))
         return self._record(key, who, Delivered.REFUSED, f"{status}/{code}")
 
-    def _try_again(self, key, who, reason, last_try) -> str:
+    def _try_again(self, key, who, reason, last_try) -> Delivered:
         self.redis.hdel(key, "sending")
         if last_try:
             return self._record(key, who, Delivered.GAVE_UP, reason)
         log.info("follow-up to=%s: not sent (%s), will try again", who, reason)
         raise TryAgain(reason)
 
-    def _record(self, key, who, outcome, why: str = "", message: str = "") -> str:
+    def _record(self, key, who, outcome: Delivered, why: str = "", message: str = "") -> Delivered:
         fields = {"outcome": outcome, "why": why, "at": f"{time.time():.0f}"}
         if message:
             fields["message"] = message
@@ -258,4 +258,6 @@ def send(sealed: str, body: str, from_number: str = "") -> str:
     """The RQ job. Its id names the follow-up; its retries say if this is the last try.
     ``from_number``: the line that was called, when it is not the default one."""
     job = get_current_job()
+    if job is None:
+        raise RuntimeError("send runs as an RQ job")
     return current_outbox().deliver(job.id, sealed, body, from_number, last_try=not job.retries_left)

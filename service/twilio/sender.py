@@ -21,8 +21,9 @@ STATUS_PATH = "/sms/status"
 
 
 class Sender(Protocol):
-    def send(self, to: str, body: str) -> str:
-        """Send one SMS; return the message's SID. Twilio's errors are raised as they come."""
+    def send(self, to: str, body: str, from_number: str = "") -> str:
+        """Send one SMS (from ``from_number``, the line that was called, when given); return
+        the message's SID. Twilio's errors are raised as they come."""
 
     def delete_media(self, message_sid: str, media_sid: str) -> bool:
         """Delete one media item of a message from the account: True when deleted, False

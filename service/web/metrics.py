@@ -120,7 +120,8 @@ def install(app: Flask) -> None:
             registry.register(collector)
     registry.register(DailyCounts(line))
 
-    app.wsgi_app = WebhookCounts(app.wsgi_app)
+    # Flask's documented way to wrap the WSGI app; its stubs declare it a method.
+    app.wsgi_app = WebhookCounts(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.get("/metrics")
     def metrics():

@@ -148,7 +148,8 @@ def require_twilio_signature() -> None:
     """
     line = current_app.extensions["signpost"]
     validator = current_app.extensions[VALIDATOR]
-    req = request._get_current_object()  # once, not through the proxy for every attribute
+    # Once, not through the proxy for every attribute (a LocalProxy method the stubs lack).
+    req = request._get_current_object()  # type: ignore[attr-defined]
     if validator is None:
         if not from_loopback(req):
             current_app.logger.warning("rejected %s: no TWILIO_AUTH_TOKEN, and not from loopback", req.path)

@@ -90,7 +90,7 @@ def decided(pack, event: Event) -> tuple[Reply, str]:
     return _decide(pack, event.value, event.kind)
 
 
-def _decide(pack, body: str, kind: EventKind = EventKind.TEXT) -> tuple[Reply, str]:
+def _decide(pack, body: str, kind: EventKind | str = EventKind.TEXT) -> tuple[Reply, str]:
     outcomes = sms_flow.outcomes(pack, Event(kind, body))
     fresh, _ = outcomes[""]
     return fresh, Store.encode_outcomes(outcomes)
@@ -179,7 +179,7 @@ def fallback() -> Response:
 
 
 @bp.errorhandler(Exception)
-def never_fail(exc: Exception) -> Response:
+def never_fail(exc: Exception) -> Response | HTTPException:
     """A bug must not become a 5xx: Twilio would play its error message to the texter."""
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
         return exc

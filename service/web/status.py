@@ -90,7 +90,7 @@ def count(line, key: str, status: str, code: str) -> None:
 
 
 @bp.errorhandler(Exception)
-def always_200(exc: Exception) -> Response:
+def always_200(exc: Exception) -> Response | HTTPException:
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
         return exc
     log.warning("delivery status not recorded (%s)", type(exc).__name__)

@@ -207,7 +207,7 @@ def fallback() -> Response:
 
 
 @bp.errorhandler(Exception)
-def never_fail(exc: Exception) -> Response:
+def never_fail(exc: Exception) -> Response | HTTPException:
     """A bug must not become a 5xx: Twilio would play its own error message to the caller."""
     if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
         return exc

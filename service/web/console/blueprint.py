@@ -30,8 +30,8 @@ class ConsoleSessions(SecureCookieSessionInterface):
     """
 
     def open_session(self, app, request):
-        path = request.path
-        if path == bp.url_prefix or path.startswith(bp.url_prefix + "/"):
+        path, prefix = request.path, bp.url_prefix or ""
+        if path == prefix or path.startswith(prefix + "/"):
             return super().open_session(app, request)
         return None
 

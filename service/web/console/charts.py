@@ -44,8 +44,8 @@ def bar_chart(id: str, title: str, rows: list[tuple[str, int]] | list[tuple[str,
     """``rows``: (label, value) or (label, value, series), drawn top to bottom."""
     most = max((row[1] for row in rows), default=0) or 1
     bars = tuple(
-        Bar(label=row[0], value=row[1], y=n * ROW, width=round(BAR_SPACE * row[1] / most, 1),
-            series=row[2] if len(row) > 2 else 0)
+        Bar(label=str(row[0]), value=int(row[1]), y=n * ROW, width=round(BAR_SPACE * int(row[1]) / most, 1),
+            series=int(row[2]) if len(row) > 2 else 0)
         for n, row in enumerate(rows)
     )
     return Chart(id, title, bars, LABEL_WIDTH + BAR_SPACE + NUMBER_SPACE, max(ROW, len(bars) * ROW))

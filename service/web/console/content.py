@@ -69,7 +69,8 @@ def voice_pages(pack: Pack) -> list[VoicePage]:
     for menu in pack.menus.values():
         if menu.channel != "voice":
             continue
-        options = [f"{n} {pack.node(o).spoken_title or pack.node(o).title}" for n, o in enumerate(menu.options, 1)]
+        options = [f"{n} {node.spoken_title or node.title}" for n, o in enumerate(menu.options, 1)
+                   if (node := pack.node(o))]
         spoken = " ".join([menu.intro, *options]) if menu.intro else " ".join(options)
         pages.append(VoicePage(menu.id, menu.spoken_title or menu.title, "menu", spoken,
                                speaking_seconds(spoken, rate), ", ".join(options) + "; " + COMMON_KEYS))

@@ -221,7 +221,7 @@ def _context():
     line = current_app.extensions["signpost"]
     packs = [p.id for p in line.every_pack]
     wanted, problems = Filter.from_args(request.args, packs, uk_today())
-    titles = {}
+    titles: dict[str, str] = {}
     for pack in line.every_pack:
         for node_id in [*pack.topics, *pack.menus]:
             titles.setdefault(node_id, pack.node(node_id).title)
