@@ -1,4 +1,4 @@
-"""``signpost users add|list|remove``: the accounts that may log in to the console.
+"""``signpost users add|list|password|remove``: the accounts that may log in to the console.
 
 The password is read from standard input (hidden at a terminal, the first line of
 a pipe), never from the command line, where other users of the machine and the
@@ -40,6 +40,9 @@ def cmd_users(args: argparse.Namespace) -> int:
         if args.action == "add":
             name = accounts.add(args.name, read_password())
             print(f"Added {name}: they can log in at /console/login.")
+        elif args.action == "password":
+            accounts.change_password(args.name, read_password())
+            print(f"Changed the password of {args.name.strip().lower()}; every session they had has ended.")
         elif args.action == "remove":
             if not accounts.remove(args.name):
                 print(f"signpost: no account called {args.name}", file=sys.stderr)
@@ -63,6 +66,9 @@ def register(commands) -> None:
     add = actions.add_parser("add", help="add an account; the password is read from standard input")
     add.add_argument("name")
     actions.add_parser("list", help="the accounts' names")
+    password = actions.add_parser("password", help="a new password, read from standard input "
+                                  "(every open session of the account ends)")
+    password.add_argument("name")
     remove = actions.add_parser("remove", help="remove an account (its open sessions end at their next page)")
     remove.add_argument("name")
     users.set_defaults(handler=cmd_users)

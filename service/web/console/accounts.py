@@ -5,10 +5,19 @@ recommended parameters, which it can raise later: ``check_needs_rehash``). The
 accounts are one Redis hash, so every web process sees an account added or
 removed at once.
 
+A login is a signed cookie naming the account and the account's session generation
+(``keys.CONSOLE_SESSIONS``), a random token kept in Redis. Logging out, changing the
+password and removing the account each give the account a new generation (or none),
+so every cookie issued before it, on any browser, stops opening the console at its
+next page: a cookie copied before a logout is worth nothing after it.
+
 Guessing is slowed at two places: after ``ATTEMPTS`` failed logins an account
 waits ``LOGIN_WAIT``, and so does the address they came from (so one address
 cannot try many accounts, nor many addresses one account). Counted in one script
 so racing guesses cannot slip past the limit. The address is kept as an HMAC only.
+While either waits, a login is refused before its password is looked at: an Argon2
+check is tens of milliseconds of the web process's CPU, and a guess that cannot
+succeed must not cost it (nor the webhooks that share the process).
 """
 
 from __future__ import annotations
@@ -17,6 +26,8 @@ import functools
 import hashlib
 import hmac
 import re
+import secrets
+import time
 from dataclasses import dataclass
 
 import redis
@@ -59,6 +70,9 @@ class AccountError(ValueError):
 class Login:
     ok: bool
     name: str = ""
+    # While logging in waits (too many failures from the address or for the account,
+    # never saying which): when it may be tried again, as a Unix time.
+    waits_until: float | None = None
 
 
 class Accounts:
@@ -83,7 +97,47 @@ class Accounts:
         return name
 
     def remove(self, name: str) -> bool:
-        return bool(self.redis.hdel(keys.CONSOLE_USERS, name.strip().lower()))
+        """Remove the account; every session of it ends with it."""
+        name = name.strip().lower()
+        pipe = self.redis.pipeline()
+        pipe.hdel(keys.CONSOLE_USERS, name)
+        pipe.hdel(keys.CONSOLE_SESSIONS, name)
+        removed, _ = pipe.execute()
+        return bool(removed)
+
+    def change_password(self, name: str, password: str) -> None:
+        """A new password, and every session opened with the old one ends."""
+        name = name.strip().lower()
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+        if not self.exists(name):
+            raise AccountError(f"there is no account called {name}")
+        pipe = self.redis.pipeline()
+        pipe.hset(keys.CONSOLE_USERS, name, self.hasher.hash(password))
+        pipe.hset(keys.CONSOLE_SESSIONS, name, secrets.token_hex(16))
+        pipe.execute()
+
+    def session_generation(self, name: str) -> str:
+        """The account's current session generation, made on its first login."""
+        pipe = self.redis.pipeline()
+        pipe.hsetnx(keys.CONSOLE_SESSIONS, name, secrets.token_hex(16))
+        pipe.hget(keys.CONSOLE_SESSIONS, name)
+        _, generation = pipe.execute()
+        return generation.decode()
+
+    def session_valid(self, name: str, generation: str) -> bool:
+        """Whether a cookie of ``generation`` still opens the account: the account
+        exists and has not logged out, changed password or been removed since."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hexists(keys.CONSOLE_USERS, name)
+        pipe.hget(keys.CONSOLE_SESSIONS, name)
+        exists, current = pipe.execute()
+        return bool(exists) and current is not None and hmac.compare_digest(current, generation.encode())
+
+    def end_sessions(self, name: str) -> None:
+        """Log the account out everywhere: every cookie issued so far stops working."""
+        if self.exists(name):
+            self.redis.hset(keys.CONSOLE_SESSIONS, name, secrets.token_hex(16))
 
     def names(self) -> list[str]:
         return sorted(n.decode() for n in self.redis.hkeys(keys.CONSOLE_USERS))
@@ -99,23 +153,37 @@ class Accounts:
         who = hashlib.sha256(name.encode()).hexdigest()[:32]
         return [keys.login_failures("account", who), keys.login_failures("address", where)]
 
+    def waiting(self, name: str, address: str) -> Login | None:
+        """A refusal saying until when, if the account or the address waits; else None.
+        One round trip, and no password hashing."""
+        name = name.strip().lower()[:64]
+        pipe = self.redis.pipeline(transaction=False)
+        for key in self._keys(name, address):
+            pipe.get(key)
+            pipe.pttl(key)
+        fails = pipe.execute()
+        waits = [ttl for count, ttl in zip(fails[::2], fails[1::2]) if int(count or 0) >= ATTEMPTS]
+        if not waits:
+            return None
+        return Login(False, waits_until=time.time() + max(max(waits), 0) / 1000)
+
     def log_in(self, name: str, password: str, address: str) -> Login:
-        """Check a login; a refusal says nothing of why (wrong name, password, or waiting)."""
+        """Check a login; a refusal says nothing of why (wrong name or password), and a
+        wait says until when, not whether the account or the address is waiting."""
+        if (refused := self.waiting(name, address)) is not None:
+            return refused
         name = name.strip().lower()[:64]
         failures = self._keys(name, address)
-        account_fails, address_fails, stored = (
-            self.redis.pipeline(transaction=False).get(failures[0]).get(failures[1]).hget(keys.CONSOLE_USERS, name).execute())
-        waiting = any(int(n or 0) >= ATTEMPTS for n in (account_fails, address_fails))
+        stored: bytes | None = self.redis.hget(keys.CONSOLE_USERS, name)  # type: ignore[assignment]
         try:
             self.hasher.verify(stored.decode() if stored else decoy(), password)
             good = stored is not None
         except (VerificationError, InvalidHashError):
             good = False
-        if good and not waiting:
+        if good and stored is not None:
             self.redis.delete(failures[0])
             if self.hasher.check_needs_rehash(stored.decode()):
                 self.redis.hset(keys.CONSOLE_USERS, name, self.hasher.hash(password))
             return Login(True, name)
-        if not waiting:
-            self.redis.eval(_FAILED, 2, *failures, LOGIN_WAIT, ATTEMPTS)
+        self.redis.eval(_FAILED, 2, *failures, LOGIN_WAIT, ATTEMPTS)
         return Login(False)

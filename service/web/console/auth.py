@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+from zoneinfo import ZoneInfo
 
 import redis
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
@@ -18,10 +20,16 @@ REFUSED = (f"Those details did not work. After {ATTEMPTS} failed tries, logging 
            f"{LOGIN_WAIT // 60} minutes.")
 OPEN = {"console.login", "console.static", "console.index"}
 BUSY = "Another login is being checked. Try again in a moment."
+# Said while logging in waits: until when, and not whether the account or the address
+# waits (which would tell a guesser an account's name, or that others guess too).
+WAITING = "Too many failed tries: logging in here waits until {until}. Try again after that."
+UK = ZoneInfo("Europe/London")
 # One password check at a time in a web process. An Argon2 check holds the worker's
 # event loop (gevent) for tens of milliseconds, and the webhooks share it: logins
 # posted side by side would keep a texter or caller waiting past Twilio's timeout.
+# A login waits its turn for this long (a few dozen checks) before being told to try again.
 CHECKING = threading.BoundedSemaphore(1)
+TURN_SECONDS = 2.0
 
 
 def accounts() -> Accounts:
@@ -40,8 +48,9 @@ def gate():
     g.user = session.get("user")
     if g.user and request.endpoint != "console.static":
         try:
-            if not accounts().exists(g.user):
-                # Removed by `signpost users remove`: the session ends at its next page.
+            if not accounts().session_valid(g.user, session.get("generation", "")):
+                # Logged out, password changed or account removed since this cookie was
+                # issued (here or on another browser): the session is over.
                 session.clear()
                 g.user = None
         except redis.RedisError:
@@ -68,18 +77,30 @@ def index():
 def login():
     message, status = "", 200
     if request.method == "POST":
-        if not CHECKING.acquire(blocking=False):
+        name, address = request.form.get("username", ""), request.remote_addr or ""
+        try:
+            # Refused while waiting before it queues for a password check: a guess that
+            # cannot succeed costs one Redis round trip, never a hash.
+            result = accounts().waiting(name, address)
+        except redis.RedisError:
+            result = None  # log_in will say Redis is unreachable
+        if result is not None:
+            return waiting(result)
+        if not CHECKING.acquire(timeout=TURN_SECONDS):
             return render_template("console/login.html", message=BUSY), 503
         try:
-            result = accounts().log_in(request.form.get("username", ""), request.form.get("password", ""),
-                                       request.remote_addr or "")
+            result = accounts().log_in(name, request.form.get("password", ""), address)
         except redis.RedisError:
             message, status = "Accounts cannot be checked now (Redis is unreachable). Try again soon.", 503
         else:
+            if result.waits_until is not None:
+                return waiting(result)
             if result.ok:
+                generation = accounts().session_generation(result.name)
                 session.clear()
                 session.permanent = True
                 session["user"] = result.name
+                session["generation"] = generation
                 return redirect(url_for("console.usage"))
             message, status = REFUSED, 401
         finally:
@@ -87,7 +108,22 @@ def login():
     return render_template("console/login.html", message=message), status
 
 
+def waiting(result):
+    until = dt.datetime.fromtimestamp(result.waits_until, UK)
+    page = render_template("console/login.html", message=WAITING.format(until=until.strftime("%H:%M")))
+    seconds = max(1, int(result.waits_until - dt.datetime.now(UK).timestamp()) + 1)
+    return page, 429, {"Retry-After": str(seconds)}
+
+
 @bp.post("/logout")
 def logout():
+    """Ends every session of the account, not only this browser's: a cookie copied
+    before the logout must not open the console after it."""
+    if g.user:
+        try:
+            accounts().end_sessions(g.user)
+        except redis.RedisError:
+            current_app.logger.warning("console logout: sessions not ended in Redis (unreachable); "
+                                       "this browser's is")
     session.clear()
     return redirect(url_for("console.login"))
