@@ -33,11 +33,13 @@ from cryptography.fernet import Fernet
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from flows import Event, Services, Session, step
+from flows import Event, EventKind, Services, Session, step
 from flows.model import FollowUp, FollowUpOutcome
-from flows.voice import SILENCES_BEFORE_GOODBYE
+from flows.phones import classify
+from flows.voice import SILENCES_BEFORE_GOODBYE, TRANSFERS_PER_CALL
 from service.followups import asking as followups
 from service.twilio import call_state
+from service.state import put_throughs
 from service.state.pseudonyms import call_id, short, token_id
 from service.twilio.events import event_from
 from service.web.clock import CLOCK, now  # noqa: F401 (CLOCK: tests set it here)
@@ -111,6 +113,12 @@ def answer(n: int, start: bool) -> Response:
 
     regions = line.config.allowed_regions
     reply, session = step(pack, before, event, Services(request_followup=ask, text_regions=regions))
+    if reply.dial and not may_put_through(line, pack, form.get("From"), turn, n):
+        # Past a cap: the caller hears the helpline could not be reached and is back at
+        # the menu, where the page names its number; it is not offered again this call.
+        before = replace(before, transfers=TRANSFERS_PER_CALL)
+        reply, session = step(pack, before, replace(event, kind=EventKind.DIAL, value="busy"),
+                              Services(request_followup=ask, text_regions=regions))
     twiml = render_step(reply, speech, n + 1, call_state.encode(session, fernet))
     counted = reply.node if reply.node in pack.topics or reply.node in pack.menus else ""
     try:
@@ -136,6 +144,22 @@ def answer(n: int, start: bool) -> Response:
     # Every answer is in the access log already; this is for following one call.
     log.debug("voice call=%s step=%s event=%s node=%s", short(call), n, event.kind, reply.node)
     return xml(twiml)
+
+
+def may_put_through(line, pack, caller: str | None, turn: Turn, n: int) -> bool:
+    """Whether the caps on put-throughs (``put_throughs``) let this step ring a helpline.
+    Redis away or refusing: no, and the call goes on without it."""
+    calling = classify(caller, pack.region)
+    try:
+        allowed = put_throughs.allowed(line.store, line.config, step=f"{turn.person}:{n}",
+                                       caller=line.person(calling.e164) if calling.e164 else None)
+    except redis.RedisError as exc:
+        log.warning("voice call=%s step=%s put-through not made: redis unavailable (%s)",
+                    short(turn.person), n, type(exc).__name__)
+        return False
+    if not allowed:
+        log.warning("voice call=%s step=%s put-through not made: over a cap", short(turn.person), n)
+    return allowed
 
 
 def replay_record(event: Event, asked: list[FollowUpOutcome]) -> str:
