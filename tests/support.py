@@ -21,6 +21,7 @@ from flows.render import (
     has_bare_999,
 )
 from service.cli.worker import run_once
+from service.followups import media
 from service.followups.asking import queue
 from service.twilio.sender import sender_for
 
@@ -203,17 +204,17 @@ def run_followups(line, sender=None, timeout: float = 60.0) -> None:
     queues them again once it has passed, so this keeps working until both are empty.
     """
     sender = sender or sender_for(line.config)
-    followups = queue(line)
+    queues = [queue(line), media.queue(line.store.redis)]
     # Retries whose gap has passed are queued here too, not only by the worker's
     # scheduler: that needs RQ's scheduler lock, which a loaded machine can leave
     # with a worker that has not yet let go of it.
-    due = RQScheduler([followups], connection=followups.connection)
-    due.prepare_registries([followups.name])
+    due = RQScheduler(queues, connection=queues[0].connection)
+    due.prepare_registries([q.name for q in queues])
     deadline = time.monotonic() + timeout
     while True:
         due.enqueue_scheduled_jobs()
         run_once(line, sender)
-        if not followups.count and not followups.scheduled_job_registry.count:
+        if not any(q.count or q.scheduled_job_registry.count for q in queues):
             return
         assert time.monotonic() < deadline, "follow-ups still waiting after the timeout"
         time.sleep(0.1)

@@ -1,4 +1,5 @@
-"""``signpost worker``: sends the follow-up texts the webhooks queue (the Procfile's ``worker:``)."""
+"""``signpost worker``: sends the follow-up texts the webhooks queue, and deletes the
+pictures sent to the line when no text is waiting (the Procfile's ``worker:``)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from service.web.app import configure_logging
 from service.cli import say
 from service.config import Config, ConfigError
 from service.state import connection
-from service.state.keys import FOLLOWUP_QUEUE
+from service.state.keys import FOLLOWUP_QUEUE, MEDIA_QUEUE
 from service.twilio.sender import ConsoleSender, Sender
 
 log = logging.getLogger("signpost.worker")
@@ -59,7 +60,9 @@ def followup_worker(outbox: delivery.Outbox, worker_class: type[SimpleWorker] = 
     # The description never holds the number (see delivery.enqueue); not logging
     # it at all keeps it that way if that ever changes. RQ runs its maintenance, and so
     # the sweep, when it wakes from the queue: a TTL this short wakes it in time.
-    worker = worker_class([FOLLOWUP_QUEUE], connection=redis, log_job_description=False,
+    # RQ takes a job from the first of its queues that has one: a follow-up text always
+    # goes before a picture's deletion, however many deletions wait (see followups.media).
+    worker = worker_class([FOLLOWUP_QUEUE, MEDIA_QUEUE], connection=redis, log_job_description=False,
                           maintenance_interval=interval, worker_ttl=interval + RQ_TTL_MARGIN)
     if isinstance(worker, FollowUpWorker):
         worker.sweep_line = outbox.line

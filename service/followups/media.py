@@ -3,7 +3,7 @@
 Twilio keeps the media of a message (MMS, WhatsApp) in the account until it is
 deleted. The line never fetches it: the webhook reads only ``NumMedia`` and the
 text of each ``MediaUrlN``, whose last part is the Media SID, and queues one job
-an item. The worker then asks Twilio's REST API to delete it (the Message Media
+a message. The worker then asks Twilio's REST API to delete each item (the Message Media
 resource: ``DELETE /2010-04-01/Accounts/{AccountSid}/Messages/{MessageSid}/Media/{MediaSid}.json``),
 with the follow-up job's retry rules (see ``delivery``): throttled (429) or not
 answered, it tries again on the same schedule, for up to ``followup_retry_seconds``;
@@ -11,6 +11,14 @@ answered, it tries again on the same schedule, for up to ``followup_retry_second
 again, and is logged. Unlike a text, a delete is safe to repeat, so a request that
 may have reached Twilio is tried again too, and a retried webhook that queues the
 same items again costs a request each, nothing else.
+
+Deletions wait in a queue of their own (``keys.MEDIA_QUEUE``), which the worker takes
+from only when no follow-up text is waiting (RQ takes from its queues in order): a
+flood of pictures can delay other pictures' deletion, never a text someone asked
+for. And one sender's messages are deleted ``media_deletions_per_sender_per_hour`` in
+an hour at most: a number sending picture after picture cannot fill the queue.
+Past that their pictures stay in the account (the count is logged), as they would
+have while the queue was full: deletion is housekeeping, a text is help.
 
 Only counts are logged: never a SID or a URL.
 """
@@ -25,7 +33,8 @@ from twilio.base.exceptions import TwilioRestException
 
 from service.config import Config
 from service.followups import delivery
-from service.state.keys import FAILURE_TTL, JOB_TTL
+from service.state import keys
+from service.state.keys import FAILURE_TTL, JOB_TTL, MEDIA_WINDOW
 from service.state.pseudonyms import token_id
 
 log = logging.getLogger("signpost.media")
@@ -33,28 +42,47 @@ log = logging.getLogger("signpost.media")
 NOT_FOUND = 404
 
 
-def enqueue(queue: Queue, message_sid: str, media_sids: list[str], config: Config) -> None:
-    """Queue the deletion of each of a message's media (the webhook calls this; nothing
-    is asked of Twilio here). One job an item, so each is retried on its own."""
+def queue(connection) -> Queue:
+    return Queue(keys.MEDIA_QUEUE, connection=connection)
+
+
+def enqueue(queue: Queue, message_sid: str, media_sids: list[str], config: Config, sender: str) -> bool:
+    """Queue the deletion of a message's media (the webhook calls this; nothing is asked
+    of Twilio here), unless ``sender`` (a pseudonym) has had its hour's deletions.
+    Returns whether it was queued. A retried webhook queues the same job id again,
+    which RQ keeps as one job, but counts once more: a cap errs that way."""
+    window = keys.media_window(sender)
+    pipe = queue.connection.pipeline()
+    pipe.set(window, 0, ex=MEDIA_WINDOW, nx=True)
+    pipe.incr(window)
+    _, sent = pipe.execute()
+    if sent > config.media_deletions_per_sender_per_hour:
+        return False
     gaps = (delivery.retry_schedule(config.followup_retry_seconds)
             if config.followup_retry_seconds > 0 else [])
-    for media_sid in media_sids:
-        queue.enqueue(
-            delete, message_sid, media_sid,
-            job_id=token_id("media", message_sid, media_sid),
-            description="delete media",
-            ttl=JOB_TTL,
-            result_ttl=0,
-            failure_ttl=FAILURE_TTL,
-            retry=Retry(max=len(gaps), interval=gaps) if gaps else None,
-        )
+    queue.enqueue(
+        delete_all, message_sid, media_sids,
+        job_id=token_id("media", message_sid),
+        description="delete media",
+        ttl=JOB_TTL,
+        result_ttl=0,
+        failure_ttl=FAILURE_TTL,
+        retry=Retry(max=len(gaps), interval=gaps) if gaps else None,
+    )
+    return True
 
 
-def delete(message_sid: str, media_sid: str) -> str:
-    """The RQ job: delete one item. Raises ``TryAgain`` (RQ tries again after a gap)
-    while Twilio throttles or does not answer, but for the last try."""
+def delete_all(message_sid: str, media_sids: list[str]) -> list[str]:
+    """The RQ job: delete each item of one message, in order. Tried again whole (items
+    already deleted answer 404, and are passed) while Twilio throttles or does not answer."""
     job = get_current_job()
     last_try = not job.retries_left if job else True
+    return [delete(message_sid, media_sid, last_try=last_try) for media_sid in media_sids]
+
+
+def delete(message_sid: str, media_sid: str, *, last_try: bool = True) -> str:
+    """Delete one item. Raises ``TryAgain`` (RQ tries again after a gap) while Twilio
+    throttles or does not answer, but for the last try."""
     try:
         deleted = delivery.current_outbox().sender.delete_media(message_sid, media_sid)
         outcome = "deleted" if deleted else "not deleted (no Twilio account configured)"
