@@ -22,7 +22,15 @@ Twilio's (``could_be_twilios``):
   not checked against a list of Twilio's, which grows without notice and would make
   the line fall silent; the shape is enough to stop a name being made of what was
   a neighbour's value, since numbers carry ``+``, bodies and speech spaces and
-  punctuation, and the SIDs, the one alphanumeric kind of value, are checked above.
+  punctuation, and the SIDs, the one alphanumeric kind of value, are checked above;
+- a field name begins with the name of a field the line reads (``READ_FIELDS``) and
+  is not one of Twilio's (``TWILIO_FIELDS_LIKE_READ``): the value swallowed into the
+  name. ``Body=STOP`` signs exactly as ``BodySTOP=``, and ``Digits=1`` as
+  ``Digits1=``; unrefused, the STOP would be answered with the menu and the key
+  with silence. Only these few prefixes are listed, so a field Twilio adds later is
+  still let through unless it begins with one of them;
+- ``/sms`` has no ``Body``: Twilio always sends one (empty with a picture alone), so
+  a form without it had its body moved into a name.
 
 The form itself is capped at ``MAX_FORM_FIELDS`` fields (413) before it is parsed:
 Twilio sends a few dozen, and every field costs the signature check a sort and a
@@ -43,6 +51,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 # Twilio's webhooks carry 20 to 40 fields (more with media and add-ons).
 MAX_FORM_FIELDS = 100
+# The fields the line acts on, and Twilio's fields whose names begin with one of them
+# (the caller's and the line's place, in voice and messaging webhooks).
+READ_FIELDS = ("Body", "Digits", "SpeechResult", "From", "To", "OptOutType")
+TWILIO_FIELDS_LIKE_READ = frozenset([
+    *READ_FIELDS,
+    "FromCity", "FromState", "FromZip", "FromCountry",
+    "ToCity", "ToState", "ToZip", "ToCountry",
+])
+# The field each webhook always carries, which a reshaped form may have moved into a name.
+NEEDED_FIELDS = {"/sms": "Body"}
 TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 TWILIO_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 # The SID that names each webhook's delivery: it decides what is a retry.
@@ -123,10 +141,14 @@ def could_be_twilios(form, path: str, account_sid: str) -> bool:
     for name, value in form.items(multi=True):
         if not TWILIO_FIELD_NAME.fullmatch(name):
             return False
+        if name not in TWILIO_FIELDS_LIKE_READ and name.startswith(READ_FIELDS):
+            return False
         # Empty is let pass (a SID Twilio has none for); it swallowed nothing.
         if name.endswith("Sid") and value and not TWILIO_SID.fullmatch(value):
             return False
     if (needed := DELIVERY_SID.get(path.rstrip("/"))) and not form.get(needed):
+        return False
+    if (body := NEEDED_FIELDS.get(path.rstrip("/"))) and body not in form:
         return False
     return not account_sid or form.get("AccountSid") == account_sid
 

@@ -86,6 +86,42 @@ def test_a_field_name_made_of_a_neighbours_value_gets_403(twilio):
     assert twilio.post("/sms", swallowed, signature=signature).status_code == 403
 
 
+def test_a_stop_whose_value_became_its_name_gets_403_not_the_menu(twilio, redis_client):
+    """``Body=STOP`` and ``BodySTOP=`` sign the same: unrefused, the STOP would be
+    answered with the menu and the texter never opted out."""
+    genuine = captured_text("STOP")
+    renamed = reshaped(genuine, Body=None, BodySTOP="")
+    signature = same_signature(twilio, "/sms", genuine, renamed)
+    assert twilio.post("/sms", renamed, signature=signature).status_code == 403
+    assert "START" in message_text(twilio.post("/sms", genuine, signature=signature))
+
+
+def test_a_key_whose_value_became_its_name_gets_403_not_silence(twilio):
+    call = twilio.call_start()
+    action = call.root.find("Gather").get("action")
+    genuine = MultiDict([("AccountSid", ACCOUNT_SID), ("CallSid", call.sid), ("Digits", "1"),
+                         ("From", TEXTER), ("To", LINE_NUMBER)])
+    renamed = reshaped(genuine, Digits=None, Digits1="")
+    signature = same_signature(twilio, action, genuine, renamed)
+    assert twilio.post(action, renamed, signature=signature).status_code == 403
+    voice_twiml(twilio.post(action, genuine, signature=signature))
+
+
+@pytest.mark.parametrize("name", ["SpeechResulthelp", "FromX", "To447400", "OptOutTypeSTOP", "Bodyhi"])
+def test_any_field_named_like_one_the_line_reads_and_not_twilios_gets_403(twilio, name):
+    assert twilio.post("/sms", {"From": TEXTER, "Body": "hi", name: ""}).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["FromCity", "FromZip", "ToCountry", "ToState"])
+def test_twilios_own_fields_beginning_so_are_answered(twilio, name):
+    assert message_text(twilio.post("/sms", {"From": TEXTER, "Body": "hi", name: "x"}))
+
+
+def test_a_text_without_a_body_gets_403(twilio):
+    assert twilio.post("/sms", {"From": TEXTER, "To": LINE_NUMBER}).status_code == 403
+    assert message_text(twilio.post("/sms", {"From": TEXTER, "To": LINE_NUMBER, "Body": ""}))
+
+
 @pytest.mark.parametrize("path", ["/sms", "/sms/", "/voice", "/voice/", "/sms/status"])
 def test_a_sid_not_of_twilios_form_gets_403(twilio, path):
     field = "CallSid" if path.startswith("/voice") else "MessageSid"
