@@ -106,6 +106,21 @@ class Config:
     # Replies in an hour, for each pack's line, to texters outside allowed_regions all
     # together: a text abroad costs more, and numbers abroad are how SMS pumping is done.
     sms_replies_abroad_per_hour: int = 20
+    # Replies with a page, by text and WhatsApp together, that the whole line sends in an
+    # hour: many numbers, each within its own allowance, cannot run up more than this.
+    # Past it a texter is told once that the line is busy (with the 999 line).
+    sms_replies_line_per_hour: int = 500
+    # Web processes (gunicorn's WEB_CONCURRENCY): while Redis refuses writes each process
+    # keeps the line's ceiling alone, so each takes this share of it.
+    web_processes: int = 2
+    # The longest a client may take to send a request's body (408 after it); its
+    # headers are held to the same by gunicorn (see gunicorn_conf).
+    request_read_seconds: float = 5.0
+    # Put-throughs (a paid call to a helpline), besides flows.voice's 2 a call.
+    put_throughs_per_caller_per_day: int = 4
+    put_throughs_per_hour: int = 30
+    # Messages whose pictures one sender may have deleted in an hour (a job a message).
+    media_deletions_per_sender_per_hour: int = 10
     # Local disk for what must survive a Redis outage (the opt-out journal).
     state_dir: str = ".signpost"
     # The text-to-speech voice for calls; empty: the pack's choice.
@@ -173,6 +188,12 @@ class Config:
         positive = {
             "SIGNPOST_SMS_REPLIES_PER_HOUR": self.sms_replies_per_hour,
             "SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR": self.sms_replies_abroad_per_hour,
+            "SIGNPOST_SMS_REPLIES_LINE_PER_HOUR": self.sms_replies_line_per_hour,
+            "WEB_CONCURRENCY": self.web_processes,
+            "SIGNPOST_REQUEST_READ_SECONDS": self.request_read_seconds,
+            "SIGNPOST_PUT_THROUGHS_PER_CALLER_PER_DAY": self.put_throughs_per_caller_per_day,
+            "SIGNPOST_PUT_THROUGHS_PER_HOUR": self.put_throughs_per_hour,
+            "SIGNPOST_MEDIA_DELETIONS_PER_SENDER_PER_HOUR": self.media_deletions_per_sender_per_hour,
             "SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY": self.followups_per_number_per_day,
             "SIGNPOST_FOLLOWUPS_PER_CALL": self.followups_per_call,
             "SIGNPOST_FOLLOWUPS_PER_CALLER_PER_DAY": self.followups_per_caller_per_day,
@@ -247,6 +268,16 @@ class Config:
             sms_replies_per_hour=number("SIGNPOST_SMS_REPLIES_PER_HOUR", defaults.sms_replies_per_hour),
             sms_replies_abroad_per_hour=number(
                 "SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR", defaults.sms_replies_abroad_per_hour),
+            sms_replies_line_per_hour=number(
+                "SIGNPOST_SMS_REPLIES_LINE_PER_HOUR", defaults.sms_replies_line_per_hour),
+            web_processes=number("WEB_CONCURRENCY", defaults.web_processes),
+            request_read_seconds=number(
+                "SIGNPOST_REQUEST_READ_SECONDS", defaults.request_read_seconds, float),
+            put_throughs_per_caller_per_day=number(
+                "SIGNPOST_PUT_THROUGHS_PER_CALLER_PER_DAY", defaults.put_throughs_per_caller_per_day),
+            put_throughs_per_hour=number("SIGNPOST_PUT_THROUGHS_PER_HOUR", defaults.put_throughs_per_hour),
+            media_deletions_per_sender_per_hour=number(
+                "SIGNPOST_MEDIA_DELETIONS_PER_SENDER_PER_HOUR", defaults.media_deletions_per_sender_per_hour),
             state_dir=env.get("SIGNPOST_STATE_DIR") or defaults.state_dir,
             voice=env.get("SIGNPOST_VOICE", ""),
             followups_per_number_per_day=number(

@@ -13,6 +13,7 @@ from service.config import Config, ConfigError
 from service.state.journal import OptOutJournal
 from service.state.pseudonyms import address_id, number_id
 from service.state import connection
+from service.state.local_caps import LocalCaps
 from service.state.store import EvictionPolicyError, Store, check_eviction_policy
 
 log = logging.getLogger("signpost")
@@ -29,6 +30,13 @@ class Line:
     def __post_init__(self):
         self.journal = OptOutJournal(Path(self.config.state_dir) / "optout-journal.log")
         self._journal_checked = float("-inf")
+        # The caps this process keeps while Redis cannot (see local_caps): its share of
+        # the line's ceiling, since every web process keeps one of its own.
+        config = self.config
+        self.local_caps = LocalCaps(config.sms_replies_per_hour,
+                                    config.sms_replies_line_per_hour // config.web_processes)
+        # Whether this process's last SMS turn found Redis refusing or away.
+        self.webhook_writes_failing = False
 
     @property
     def every_pack(self) -> list[Pack]:
@@ -50,6 +58,10 @@ class Line:
 
     def redis_failed(self) -> None:
         self._journal_checked = float("-inf")
+        self.webhook_writes_failing = True
+
+    def redis_answered(self) -> None:
+        self.webhook_writes_failing = False
 
     @classmethod
     def start(cls, config: Config) -> Line:

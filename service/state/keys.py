@@ -18,14 +18,18 @@ How long things live, and why:
 - recent errors, for the console's health page: ``ERROR_WINDOW`` and as long again;
 - a console login's failures: ``LOGIN_WAIT`` (15 minutes) from the first, or from
   the one that reached the limit;
-- a console account: until ``signpost users remove``;
-- the flood limit's count: ``REPLY_WINDOW``, an hour from the first reply;
+- a console account and its session generation: until ``signpost users remove``;
+- the flood limit's count, the line's count of pages, and that a person was told the
+  line is busy: ``REPLY_WINDOW``, an hour from the first;
 - an opt-out: for ever, until the person opts back in; it holds when it was made;
 - when a person opted back in: ``OPTIN_TTL``, long enough that an opt-out journalled
   before it, in an outage, and replayed late cannot undo it;
 - the health check's write: ``HEALTH_TTL``;
 - a follow-up's record and its message's delivery status: ``RECORD_TTL``, a week;
-- a queued follow-up job (holding the sealed number): ``JOB_TTL``, a day at most.
+- a queued follow-up job (holding the sealed number): ``JOB_TTL``, a day at most;
+- a sender's count of picture deletions: ``MEDIA_WINDOW``, an hour from the first;
+- put-throughs, by calling number and for the line: ``PUT_THROUGH_CALLER_WINDOW`` (a
+  day) and ``PUT_THROUGH_LINE_WINDOW`` (an hour).
 """
 
 from __future__ import annotations
@@ -51,6 +55,12 @@ LOGIN_WAIT = 15 * MINUTE  # how long a console account or address waits after to
 
 # The RQ queue follow-up texts wait in (RQ names its own keys under ``rq:``).
 FOLLOWUP_QUEUE = "followups"
+# The RQ queue picture deletions wait in: the worker takes from it only when no
+# follow-up text is waiting (see followups.media).
+MEDIA_QUEUE = "media-deletions"
+MEDIA_WINDOW = HOUR  # one sender's picture deletions are counted by the hour
+PUT_THROUGH_CALLER_WINDOW = DAY  # a calling number's put-throughs: the last 24 hours
+PUT_THROUGH_LINE_WINDOW = HOUR  # the line's put-throughs: the last hour
 
 
 def session(channel: str, pack: str, person: str) -> str:
@@ -72,6 +82,16 @@ def replies_abroad(channel: str, pack: str) -> str:
     """Replies a pack's line sent this hour to every texter outside the regions the line
     texts: one count for them all, so that many senders abroad cannot each run up a bill."""
     return f"{PREFIX}replies:{channel}:abroad:{pack}"
+
+
+# Pages the whole line sent this hour, by text and WhatsApp, at home and abroad: the
+# ceiling no number of senders can pass together.
+LINE_REPLIES = f"{PREFIX}replies:line"
+
+
+def busy_notice(person: str) -> str:
+    """Present for an hour once a person has been told the line is busy: told once only."""
+    return f"{PREFIX}busy-notice:{person}"
 
 
 def optout(person: str) -> str:
@@ -119,12 +139,28 @@ def errors(kind: str) -> str:
 # The console's accounts: a hash of name -> Argon2id hash of the password. Names are
 # chosen by operators and hold no texter's data.
 CONSOLE_USERS = f"{PREFIX}console:users"
+# Each account's session generation: a random token its login cookies carry. A new one
+# (logout, password change) or none (account removed) ends every session it had.
+CONSOLE_SESSIONS = f"{PREFIX}console:sessions"
 
 
 def login_failures(kind: str, who: str) -> str:
     """Failed console logins of one account (``account``: a hash of its name) or from one
     address (``address``: an HMAC of it, never the address itself)."""
     return f"{PREFIX}console:login-failures:{kind}:{who}"
+
+
+def put_through_caller(person: str) -> str:
+    """The put-throughs one calling number had in the last day (steps by time)."""
+    return f"{PREFIX}put-through-caller:{person}"
+
+
+PUT_THROUGH_LINE = f"{PREFIX}put-through-line"
+
+
+def media_window(person: str) -> str:
+    """Messages whose pictures were queued for deletion for one sender this hour."""
+    return f"{PREFIX}media-window:{person}"
 
 
 def followup_record(followup: str) -> str:

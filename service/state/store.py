@@ -41,6 +41,7 @@ from service.state.keys import ERROR_WINDOW, HEALTH_TTL, OPTIN_TTL, REPLY_WINDOW
 # The events counted per pack and day, as ``channel:event`` fields of ``keys.events``.
 # Follow-up fields add what happened after a colon: ``followup:refused:21211``.
 CONVERSATION, OPT_OUT, OPT_IN, FLOODED, FOLLOWUP = "conversation", "opt_out", "opt_in", "flooded", "followup"
+BUSY = "busy"  # a page held back by the line's hourly ceiling
 
 UK = ZoneInfo("Europe/London")
 # The longest the line waits for a replica to confirm an opt-out or a follow-up (a
@@ -89,12 +90,20 @@ local function effects(session_key, session, session_ttl, optout_key, effect, st
 end
 """
 
-# KEYS: delivery, session, optout, stats, replies, events, optin
+# KEYS: delivery, session, optout, stats, replies, events, optin, line replies, busy notice
 # ARGV: has delivery, dedupe ttl, session ttl, stats ttl, reply window, reply limit,
-#       outcomes as JSON {menu: [node, session json, effect]}, channel, now, optin ttl
-# The answer stored for a retried delivery is the node shown ('' when flooded): the
+#       outcomes as JSON {menu: [node, session json, effect]}, channel, now, optin ttl,
+#       line ceiling, busy node
+# The answer stored for a retried delivery is the node shown ('' when none): the
 # pages themselves are fixed for the life of the process. An outcome with no page
 # ('': Twilio answered STOP, START or HELP itself) is neither counted nor a reply.
+#
+# A reply is held back when the texter (or, abroad, all texters abroad together) has
+# had their hour's replies ('flooded'), or when the whole line has sent its hour's
+# pages ('busy': the texter is told once in the hour that the line is busy). A texter
+# held back saw no page, so their session stays where it was and no page is counted:
+# their next number must pick from the menu they last saw. An opt-out or opt-in is
+# recorded whatever, and its confirmation is not held back by the line's ceiling.
 _ANSWER = _EFFECTS + """
 if ARGV[1] == '1' then
   local earlier = redis.call('GET', KEYS[1])
@@ -112,27 +121,36 @@ if raw then
 end
 local outcomes = cjson.decode(ARGV[7])
 local chosen = outcomes[menu] or outcomes['']
-local flooded = tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[6])
+local status = 'answered'
 local node = chosen[1]
-if flooded then node = '' end
+if tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[6]) then
+  status, node = 'flooded', ''
+elseif node ~= '' and chosen[3] == '' and tonumber(redis.call('GET', KEYS[8]) or '0') >= tonumber(ARGV[11]) then
+  status, node = 'busy', ''
+  if redis.call('SET', KEYS[9], '1', 'NX', 'EX', ARGV[5]) then node = ARGV[12] end
+end
 if ARGV[1] == '1' then
   redis.call('SET', KEYS[1], node, 'EX', ARGV[2])
 end
-local counted = ''
-if chosen[1] ~= '' then counted = ARGV[8] .. ':' .. chosen[1] end
-effects(KEYS[2], chosen[2], ARGV[3], KEYS[3], chosen[3], KEYS[4], counted, ARGV[4], KEYS[6], ARGV[8],
-        KEYS[7], ARGV[9], ARGV[10])
-if flooded then
-  count(KEYS[6], ARGV[8] .. ':flooded', ARGV[4])
-  return {'flooded', node, chosen[3]}
+if status == 'answered' then
+  local counted = ''
+  if node ~= '' then counted = ARGV[8] .. ':' .. node end
+  effects(KEYS[2], chosen[2], ARGV[3], KEYS[3], chosen[3], KEYS[4], counted, ARGV[4], KEYS[6], ARGV[8],
+          KEYS[7], ARGV[9], ARGV[10])
+else
+  count(KEYS[6], ARGV[8] .. ':' .. status, ARGV[4])
+  if chosen[3] == 'opt_out' or chosen[3] == 'opt_in' then
+    opt(chosen[3], KEYS[3], KEYS[7], ARGV[9], ARGV[10])
+    count(KEYS[6], ARGV[8] .. ':' .. chosen[3], ARGV[4])
+  end
 end
-if chosen[1] == '' then
-  return {'answered', node, chosen[3]}
+if node ~= '' then
+  if redis.call('INCR', KEYS[5]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[5]) end
 end
-if redis.call('INCR', KEYS[5]) == 1 then
-  redis.call('EXPIRE', KEYS[5], ARGV[5])
+if status == 'answered' and node ~= '' then
+  if redis.call('INCR', KEYS[8]) == 1 then redis.call('EXPIRE', KEYS[8], ARGV[5]) end
 end
-return {'answered', node, chosen[3]}
+return {status, node, chosen[3]}
 """
 
 # Opt-outs and opt-ins journalled while Redis was away, in the order they came. Each is
@@ -256,7 +274,8 @@ class Answer:
     """What an SMS turn came to.
 
     status: ``answered``, ``repeat`` (a retried delivery: ``node`` is what it was
-    given) or ``flooded`` (no reply). node: the page to send, ``""`` for none.
+    given), ``flooded`` (no reply) or ``busy`` (the line's hourly ceiling: ``node`` says
+    so once an hour, else is empty). node: the page to send, ``""`` for none.
     """
 
     status: str
@@ -293,22 +312,26 @@ class Store:
         *,
         number_id: str,
         reply_limit: int,
+        line_limit: int,
+        busy: str,
         day: dt.date | None = None,
         now: float | None = None,
         confirm: bool = False,
     ) -> Answer:
         """One SMS turn in one round trip (see the module docstring); ``outcomes`` encoded.
         ``now``: the time an opt-out or opt-in is recorded at. ``confirm``: the turn may
-        change an opt-out, so say whether a replica has it (``Answer.kept``)."""
+        change an opt-out, so say whether a replica has it (``Answer.kept``). ``line_limit``:
+        the pages the whole line may send in the hour; ``busy``: the node that says so."""
         day = day or uk_today()
         now = time.time() if now is None else now
         (status, node, *rest), kept = self.kept(
             self._answer, confirm=confirm,
             keys=[turn.delivery_key, turn.session_key, keys.optout(number_id),
                   keys.stats(turn.pack, day), turn.replies_key, keys.events(turn.pack, day),
-                  keys.optin(number_id)],
+                  keys.optin(number_id), keys.LINE_REPLIES, keys.busy_notice(turn.person)],
             args=["1" if turn.delivery else "0", self.dedupe_ttl, self.session_ttl, STATS_TTL,
-                  REPLY_WINDOW, reply_limit, outcomes, turn.channel, f"{now:.6f}", OPTIN_TTL],
+                  REPLY_WINDOW, reply_limit, outcomes, turn.channel, f"{now:.6f}", OPTIN_TTL,
+                  line_limit, busy],
         )
         return Answer(status.decode(), node.decode(), *(v.decode() for v in rest), kept=kept)
 

@@ -12,6 +12,8 @@ from service.line import Line
 from service.web import console, metrics, signature, sms, status, voice
 from service.web.signature import WebhookRequest
 
+HSTS_SECONDS = 365 * 24 * 60 * 60  # a year: what the HSTS preload list asks as a floor
+
 
 def configure_logging() -> None:
     logger = logging.getLogger("signpost")
@@ -43,12 +45,26 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(status.bp)
     metrics.install(app)
     console.install(app)
+    if config.public_base_url.startswith("https://"):
+        @app.after_request
+        def strict_transport(response):
+            # The public origin is https: a browser that has been there once must never
+            # try it over plain http, where the console's login could be read or changed
+            # on the way (and a proxy would answer a webhook's http with a redirect
+            # Twilio does not sign again). Not for subdomains: those are the partnership's.
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
+            return response
 
     @app.get("/healthz")
     def healthz():
         # A write, not a PING: a primary demoted to a replica still answers PING, and
         # a line that cannot write cannot keep an opt-out.
         redis = line.store.health()
+        if redis == "ok" and line.webhook_writes_failing:
+            # Its own write went through, but a webhook's did not a moment ago (a Redis
+            # near its maxmemory takes a small write and refuses the next): the caps are
+            # this process's own until the webhooks' writes go through again.
+            redis = "refusing webhook writes"
         return jsonify(
             status="ok" if redis == "ok" else "degraded",
             redis=redis,

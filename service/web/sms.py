@@ -19,12 +19,13 @@ from flows import Event, EventKind
 from flows import sms as sms_flow
 from flows.model import Reply
 from flows.pack.open_now import page_key
-from flows.phones import sent_from_home
+from flows.phones import sender
 from service.followups import media
-from service.followups.asking import queue
 from service.state.pseudonyms import short, token_id
+from service.state.local_caps import Decision
 from service.state.store import Store, Turn
 from service.twilio import twiml_sms
+from service.twilio.texters import texts_from_home
 from service.twilio.events import media_count, media_sids, message_event
 from service.web.clock import now
 from service.web.metrics import REDIS_ERRORS, note_error
@@ -67,6 +68,8 @@ def prerender(state) -> None:
     """Every pack's SMS pages as TwiML, made at start-up: a turn only picks one."""
     line = state.app.extensions["signpost"]
     state.app.extensions[PAGES] = {pack.id: twiml_sms.rendered_pages(pack) for pack in line.every_pack}
+    for pages in state.app.extensions[PAGES].values():
+        pages[twiml_sms.LINE_BUSY] = twiml_sms.render(twiml_sms.LINE_BUSY_TEXT)
 
 
 @bp.record_once
@@ -102,15 +105,18 @@ def delivery_token(form, channel: str) -> str | None:
     return token_id(channel, token) if token else None
 
 
-def delete_media(line, form) -> None:
+def delete_media(line, form, person: str) -> None:
     """Queue the deletion of what was sent, never opening it; log how many items only.
     A failure to queue must not cost the person their answer."""
     sids, message_sid = media_sids(form), form.get("MessageSid", "")
     if not (sids and message_sid):
         return
     try:
-        media.enqueue(queue(line), message_sid, sids, line.config)
-        log.info("media received: %d item(s), deletion queued", len(sids))
+        if media.enqueue(media.queue(line.store.redis), message_sid, sids, line.config, person):
+            log.info("media received: %d item(s), deletion queued", len(sids))
+        else:
+            log.warning("media received: %d item(s), NOT queued for deletion: the sender's "
+                        "deletions this hour are used up", len(sids))
     except redis.RedisError as exc:
         log.warning("media received: %d item(s), deletion NOT queued (%s)", len(sids), type(exc).__name__)
 
@@ -125,33 +131,38 @@ def inbound() -> Response:
     # SMS or WhatsApp: the same pages, a session, opt-out and count of their own.
     channel, person = line.texter(form.get("From"))
     # A text to a number abroad costs more, and such numbers are how SMS pumping is
-    # done: texters outside the regions the line texts share one hourly allowance of
-    # replies. Texts only: a WhatsApp reply, in the conversation the texter opened, is
-    # no text abroad and shares no charge with anyone to pump.
-    abroad = channel == "sms" and not sent_from_home(form.get("From"), line.config.allowed_regions)
+    # done: texters who are not at home (see texters) share one hourly allowance of
+    # replies for each channel, WhatsApp's senders counted the same way as texts.
+    abroad = not texts_from_home(sender(form.get("From")), line.config.allowed_regions)
     limit = line.config.sms_replies_abroad_per_hour if abroad else line.config.sms_replies_per_hour
     event = message_event(form)
     fresh, encoded = decided(pack, event)
     if media_count(form):
-        delete_media(line, form)
+        delete_media(line, form, person)
     now = time.time()
     try:
         # Opt-outs journalled during an outage first, so none can undo a newer change.
         line.catch_up()
         answer = line.store.answer(
             Turn(channel, person, delivery_token(form, channel), pack.id, abroad=abroad), encoded,
-            number_id=person, reply_limit=limit, now=now, confirm=bool(fresh.effect),
+            number_id=person, reply_limit=limit, line_limit=line.config.sms_replies_line_per_hour,
+            busy=twiml_sms.LINE_BUSY, now=now, confirm=bool(fresh.effect),
         )
     except redis.RedisError as exc:
         # Stateless fallback: the turn as if from a fresh session still answers
-        # keywords and gives the menu; an opt-out goes to the journal.
+        # keywords and gives the menu; an opt-out goes to the journal. The caps fail
+        # closed: this process's own (local_caps) decide, and nothing goes abroad.
         line.redis_failed()
         REDIS_ERRORS.labels("sms").inc()
         if fresh.effect:
             line.journal.record(person, fresh.effect, now)
-        log.warning("sms from=%s redis unavailable (%s): answered without a session",
-                    short(person), type(exc).__name__)
-        return page(line, pack, fresh.node)
+        decision = line.local_caps.decide(person, abroad=abroad, page=bool(fresh.node),
+                                          confirms_opt_change=bool(fresh.effect))
+        log.warning("sms from=%s redis unavailable (%s): %s without a session, by this process's caps",
+                    short(person), type(exc).__name__, decision)
+        node = {Decision.ANSWER: fresh.node, Decision.BUSY: twiml_sms.LINE_BUSY}.get(decision, twiml_sms.NO_REPLY)
+        return page(line, pack, node)
+    line.redis_answered()
     if answer.effect and not answer.kept:
         # Kept by a primary no replica has caught up with: if it failed now, the change
         # would go with it. The journal keeps it too, at the same time, so replaying it
@@ -161,6 +172,9 @@ def inbound() -> Response:
         # An opt-out is still recorded; only the reply, which costs money, is held back.
         log.warning("sms from=%s over %d replies this hour%s: not answered", short(person), limit,
                     " to all texters abroad" if abroad else "")
+    elif answer.status == "busy":
+        log.warning("sms from=%s: the line has sent its %d pages this hour; %s", short(person),
+                    line.config.sms_replies_line_per_hour, "told it is busy" if answer.node else "not answered")
     elif answer.effect:
         log.info("%s from=%s %s%s", channel, short(person), answer.effect,
                  " (Twilio answered)" if event.kind == EventKind.CARRIER else "")
@@ -172,9 +186,14 @@ def inbound() -> Response:
 
 @bp.post("/sms/fallback")
 def fallback() -> Response:
-    """Twilio's "primary handler fails" URL: the main menu, no Redis, nothing computed."""
+    """Twilio's "primary handler fails" URL: the main menu, no Redis, nothing computed.
+    Nothing at all for a message Twilio has answered itself (``OptOutType``: a STOP,
+    with a picture or without): the texter has their confirmation, and a menu after a
+    STOP is a text to someone who asked for none."""
     line = current_app.extensions["signpost"]
     pack = line.pack_for(request.form.get("To"))
+    if message_event(request.form).kind == EventKind.CARRIER:
+        return page(line, pack, twiml_sms.NO_REPLY)
     return page(line, pack, pack.main_menu)
 
 

@@ -1,0 +1,154 @@
+"""What the whole line may be made to send: the ceiling on pages in an hour, who counts
+as texting from home, and caps that hold when Redis refuses writes.
+
+Each attack is sent as Twilio would deliver it, signed, to the app over real HTTP with a
+real Redis; a reply is what the TwiML would have Twilio send.
+"""
+
+import xml.etree.ElementTree as ET
+
+import phonenumbers
+import pytest
+import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from phonenumbers import PhoneNumberType
+
+from flows.phones import Kind, classify
+from service.state import keys
+from service.state.pseudonyms import number_id
+from service.twilio.texters import number_at_home
+from tests.support import SECRET_KEY, TEXTER, Twilio, message_text, starts_with_999
+
+
+def example(kind: PhoneNumberType, region: str = "GB") -> str:
+    number = phonenumbers.example_number_for_type(region, kind)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+PREMIUM, PERSONAL, PAGER = example(PhoneNumberType.PREMIUM_RATE), example(PhoneNumberType.PERSONAL_NUMBER), \
+    example(PhoneNumberType.PAGER)
+INVALID = "+4420"  # +44, and no number at all
+MOBILES = [f"+4474001234{n:02d}" for n in range(10)]
+
+
+def replied(response) -> bool:
+    assert response.status_code == 200, response.text
+    return ET.fromstring(response.content).find("Message") is not None
+
+
+def test_the_examples_are_what_they_say():
+    assert PREMIUM.startswith("+449") and PERSONAL.startswith("+4470") and PAGER.startswith("+4476")
+    assert all(classify(m).kind == Kind.MOBILE for m in MOBILES)
+
+
+def test_premium_personal_pager_and_invalid_plus_44_senders_share_the_allowance_abroad(serve, config):
+    twilio = Twilio(serve(config.with_(sms_replies_abroad_per_hour=2)).url)
+    answered = [replied(twilio.sms("hi", sender=number)) for number in (PREMIUM, PERSONAL, PAGER, INVALID)]
+    assert answered == [True, True, False, False]
+    assert replied(twilio.sms("hi", sender=TEXTER))  # a UK mobile has its own allowance
+
+
+def test_whatsapp_senders_of_any_country_share_the_allowance_abroad(serve, config):
+    twilio = Twilio(serve(config.with_(sms_replies_abroad_per_hour=2)).url)
+    abroad = ["whatsapp:+14155550100", "whatsapp:+33612345678", "whatsapp:US.12345", "whatsapp:+4916012345678"]
+    assert [replied(twilio.sms("hi", sender=number)) for number in abroad] == [True, True, False, False]
+    assert replied(twilio.sms("hi", sender=f"whatsapp:{TEXTER}"))
+
+
+def test_the_line_sends_its_ceiling_of_pages_then_tells_each_texter_once_it_is_busy(serve, config, redis_client):
+    twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=3)).url)
+    assert all(replied(twilio.sms("hi", sender=number)) for number in MOBILES[:3])
+    busy = message_text(twilio.sms("hi", sender=MOBILES[3]))
+    assert starts_with_999(busy) and "busy" in busy
+    assert not replied(twilio.sms("helpline", sender=MOBILES[3]))  # told once in the hour
+    assert "busy" in message_text(twilio.sms("hi", sender=MOBILES[4]))
+    # A STOP is still recorded and confirmed.
+    stop = message_text(twilio.sms("STOP", sender=MOBILES[5]))
+    assert "START" in stop
+    assert redis_client.exists(keys.optout(number_id(MOBILES[5], SECRET_KEY.encode())))
+    assert int(redis_client.get(keys.LINE_REPLIES)) == 4  # three pages and the confirmation
+    assert 3500 < redis_client.ttl(keys.LINE_REPLIES) <= 3600
+
+
+def test_a_thousand_spoofed_senders_get_no_more_than_the_ceiling(serve, config):
+    """The attack scaled down: 40 senders at home and 40 abroad, 3 texts each, against a
+    ceiling of 10 pages: 10 pages, one busy notice per sender at home, and abroad no
+    more replies of either kind than its allowance."""
+    twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=10, sms_replies_abroad_per_hour=5)).url)
+    home = [f"+4474009{n:05d}" for n in range(40)]
+    abroad = [f"+4470{n:08d}" for n in range(40)]  # personal numbers
+    pages = busy = 0
+    for _ in range(3):
+        for number in home + abroad:
+            response = twilio.sms("hi", sender=number)
+            if replied(response):
+                text = message_text(response)
+                busy += "very busy" in text
+                pages += "very busy" not in text
+    assert pages == 10 and busy <= len(home) + 5
+
+
+def test_a_texter_held_back_keeps_their_place_and_the_page_is_not_counted(serve, config, redis_client):
+    twilio = Twilio(serve(config.with_(sms_replies_per_hour=1)).url)
+    assert "Reply with a number" in message_text(twilio.sms("hi"))
+    me = number_id(TEXTER, SECRET_KEY.encode())
+    [session_key] = redis_client.keys(f"{keys.PREFIX}session:sms:*:{me}")
+    before = redis_client.get(session_key)
+    [stats_key] = redis_client.keys(f"{keys.PREFIX}stats:*")
+    counted = redis_client.hgetall(stats_key)
+    assert not replied(twilio.sms("you"))  # flooded: they never see where this would lead
+    assert not replied(twilio.sms("3"))
+    assert redis_client.get(session_key) == before
+    assert redis_client.hgetall(stats_key) == counted
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789", min_size=4, max_size=12), st.sampled_from(["44", "1", "353", "33"]))
+def test_at_home_is_a_valid_mobile_of_an_allowed_region_as_phonenumbers_says(digits, code):
+    number = f"+{code}{digits}"
+    parsed = phonenumbers.parse(number)
+    textable = (phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed)
+                in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE))
+    region = phonenumbers.region_code_for_number(parsed)
+    for regions in (("GB",), ("GB", "IE"), ("US",)):
+        assert number_at_home(number, regions) == (textable and region in regions), number
+
+
+def test_a_message_twilio_answered_gets_nothing_from_the_fallback_either(serve, config):
+    twilio = Twilio(serve(config).url)
+    stop = {"From": TEXTER, "To": "+441234567890", "Body": "STOP", "OptOutType": "STOP", "NumMedia": "1",
+            "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC/Messages/SM/Media/ME" + "1" * 32}
+    assert not replied(twilio.post("/sms", stop))
+    assert not replied(twilio.post("/sms/fallback", stop))
+    assert replied(twilio.post("/sms/fallback", {**stop, "OptOutType": ""}))
+
+
+class TestRedisRefusingWrites:
+    """maxmemory reached under noeviction: every write refused, reads still answered."""
+
+    @pytest.fixture
+    def full_redis(self, redis_client):
+        redis_client.config_set("maxmemory", "1")
+        try:
+            with pytest.raises(Exception, match="maxmemory"):
+                redis_client.set("probe", "x")
+            yield redis_client
+        finally:
+            redis_client.config_set("maxmemory", "0")
+
+    def test_caps_fail_closed_and_healthz_says_degraded(self, serve, config, full_redis):
+        live = serve(config.with_(sms_replies_per_hour=3, sms_replies_line_per_hour=8, web_processes=2))
+        twilio = Twilio(live.url)
+        mine = [replied(twilio.sms("hi")) for _ in range(5)]
+        assert mine == [True, True, True, False, False]  # a number's own cap, kept by the process
+        assert not replied(twilio.sms("hi", sender="+14155550100"))  # nothing abroad
+        assert not replied(twilio.sms("hi", sender=PREMIUM))
+        # The process's share of the line's ceiling (8 over 2 processes), then busy once each.
+        others = [twilio.sms("hi", sender=number) for number in MOBILES[:3]]
+        assert [replied(r) for r in others] == [True, True, True]
+        assert "very busy" in message_text(others[-1])
+        assert not replied(twilio.sms("hi", sender=MOBILES[2]))
+        health = requests.get(live.url + "/healthz", timeout=5).json()
+        assert health["status"] == "degraded", health
+        assert health["redis"] in ("refusing writes", "refusing webhook writes"), health
