@@ -1,0 +1,45 @@
+"""Pictures sent to the line are deleted from their own queue, capped per sender, and
+never before a follow-up text: 150 messages of 10 pictures from one flooding number
+once queued 1,500 jobs ahead of a caller's text."""
+
+import pytest
+from rq import Queue
+
+from flows.model import FollowUp, FollowUpOutcome
+from service.followups import asking as followups
+from service.line import Line
+from service.state import keys
+from tests.support import LINE_NUMBER, TEXTER, Twilio, run_followups
+
+ACCOUNT = "AC" + "0" * 32
+
+
+@pytest.fixture
+def line_config(config, fake_twilio):
+    return config.with_(account_sid=ACCOUNT, from_number="+447700900100", public_base_url="",
+                        api_base_url=fake_twilio.url, followup_retry_seconds=3, followup_send_timeout=0.5,
+                        sms_replies_per_hour=2, media_deletions_per_sender_per_hour=4)
+
+
+def mms(twilio: Twilio, fake_twilio, n: int, pictures: int = 10):
+    message = f"MM{n:032x}"
+    urls = {f"MediaUrl{i}": f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{message}/Media/ME{n:028x}{i:04x}"
+            for i in range(pictures)}
+    return twilio.post("/sms", {"From": TEXTER, "To": LINE_NUMBER, "Body": "", "MessageSid": message,
+                                "AccountSid": ACCOUNT, "NumMedia": str(pictures), **urls})
+
+
+def test_a_flooding_sender_queues_its_hours_deletions_and_no_more_and_a_text_goes_first(
+        serve, line_config, fake_twilio, redis_client):
+    twilio = Twilio(serve(line_config).url)
+    for n in range(15):
+        assert mms(twilio, fake_twilio, n).status_code == 200
+    media = Queue(keys.MEDIA_QUEUE, connection=redis_client)
+    assert len(media.job_ids) == 4  # a job a message, four messages an hour
+    assert Queue(keys.FOLLOWUP_QUEUE, connection=redis_client).count == 0
+    line = Line.start(line_config)
+    assert followups.request(line, FollowUp("followup", "+447400765432"), job_id="CA1:links") == FollowUpOutcome.QUEUED
+    run_followups(line)
+    done = [r for r in fake_twilio.requests if r.method in ("POST", "DELETE")]
+    assert done[0].path.endswith("/Messages.json")  # the text, before any deletion
+    assert len(fake_twilio.deleted) == 40
