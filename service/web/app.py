@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 from service.config import Config
 from service.line import Line
 from service.web import console, metrics, signature, sms, status, voice
+from service.web.deadlines import BodyDeadline
 from service.web.signature import WebhookRequest
 
 HSTS_SECONDS = 365 * 24 * 60 * 60  # a year: what the HSTS preload list asks as a floor
@@ -40,6 +41,9 @@ def create_app(config: Config | None = None) -> Flask:
             "Serve on loopback only, for local trials."
         )
 
+    # Outermost, so that a slow body is cut off before anything waits on it.
+    app.wsgi_app = BodyDeadline(app.wsgi_app, config.request_read_seconds,  # type: ignore[method-assign]
+                                config.max_request_bytes)
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(status.bp)

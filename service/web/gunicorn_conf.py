@@ -5,6 +5,7 @@ server binds loopback only and refuses any other address.
 """
 
 import os
+import resource
 import sys
 import tempfile
 
@@ -26,11 +27,23 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # A worker answers other webhooks while one waits on Redis or on a slow client.
 worker_class = "gevent"
 # Open connections a worker holds at once, slow ones included; past this it stops
-# accepting until one closes.
-worker_connections = int(os.environ.get("SIGNPOST_WEB_CONNECTIONS", "1000"))
-# gevent workers give each request's headers this long to arrive (gunicorn's
-# keep-alive setting does both jobs): a client still sending them after it is cut off.
-keepalive = 5
+# accepting until one closes, and every webhook waits behind the slow. A connection
+# waiting on a slow client is a parked greenlet (a few KB), so there is room for many
+# more than any flood of slow clients is likely to open, and each is cut off within
+# the read deadlines below. 2,500 slow clients filled the old 1,000 a worker.
+worker_connections = int(os.environ.get("SIGNPOST_WEB_CONNECTIONS", "5000"))
+# Each connection is a file descriptor: raise this process's soft limit (the workers
+# inherit it) as far as the hard limit allows, towards what the workers may hold.
+_soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+_wanted = int(os.environ.get("WEB_CONCURRENCY", "2")) * worker_connections + 256
+if _soft != resource.RLIM_INFINITY and _soft < _wanted:
+    resource.setrlimit(resource.RLIMIT_NOFILE,
+                       (_wanted if _hard == resource.RLIM_INFINITY else min(_wanted, _hard), _hard))
+# The read deadlines: a request's headers must arrive within this many seconds (gevent
+# workers hold the whole header read to gunicorn's keep-alive setting, which also ends
+# an idle connection), and its body within as long again after them (service.web.deadlines,
+# SIGNPOST_REQUEST_READ_SECONDS, 408 after it). A client still sending is cut off.
+keepalive = max(1, round(float(os.environ.get("SIGNPOST_REQUEST_READ_SECONDS", "5"))))
 # Load the pack once, before forking: a broken pack stops start-up, and the
 # workers share its memory.
 preload_app = True
