@@ -35,8 +35,6 @@ class Line:
         config = self.config
         self.local_caps = LocalCaps(config.sms_replies_per_hour,
                                     config.sms_replies_line_per_hour // config.web_processes)
-        # Whether this process's last SMS turn found Redis refusing or away.
-        self.webhook_writes_failing = False
 
     @property
     def every_pack(self) -> list[Pack]:
@@ -58,10 +56,6 @@ class Line:
 
     def redis_failed(self) -> None:
         self._journal_checked = float("-inf")
-        self.webhook_writes_failing = True
-
-    def redis_answered(self) -> None:
-        self.webhook_writes_failing = False
 
     @classmethod
     def start(cls, config: Config) -> Line:

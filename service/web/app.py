@@ -63,12 +63,9 @@ def create_app(config: Config | None = None) -> Flask:
     def healthz():
         # A write, not a PING: a primary demoted to a replica still answers PING, and
         # a line that cannot write cannot keep an opt-out.
+        # A write refused (full under noeviction, or short of replicas) says "refusing
+        # writes": the webhooks' caps are then each process's own (service.state.local_caps).
         redis = line.store.health()
-        if redis == "ok" and line.webhook_writes_failing:
-            # Its own write went through, but a webhook's did not a moment ago (a Redis
-            # near its maxmemory takes a small write and refuses the next): the caps are
-            # this process's own until the webhooks' writes go through again.
-            redis = "refusing webhook writes"
         return jsonify(
             status="ok" if redis == "ok" else "degraded",
             redis=redis,

@@ -162,7 +162,6 @@ def inbound() -> Response:
                     short(person), type(exc).__name__, decision)
         node = {Decision.ANSWER: fresh.node, Decision.BUSY: twiml_sms.LINE_BUSY}.get(decision, twiml_sms.NO_REPLY)
         return page(line, pack, node)
-    line.redis_answered()
     if answer.effect and not answer.kept:
         # Kept by a primary no replica has caught up with: if it failed now, the change
         # would go with it. The journal keeps it too, at the same time, so replaying it
