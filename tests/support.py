@@ -200,20 +200,20 @@ def call_state_in(action: str) -> str:
 def run_followups(line, sender=None, timeout: float = 60.0) -> None:
     """Run the follow-up worker in this process until nothing is queued or waiting to retry.
 
-    Retries wait in RQ's scheduled registry for their gap; the worker's scheduler
-    queues them again once it has passed, so this keeps working until both are empty.
+    Retries wait in RQ's scheduled registry for their gap; they are queued again here
+    once it has passed, so this keeps working until both are empty.
     """
     sender = sender or sender_for(line.config)
     queues = [queue(line), media.queue(line.store.redis)]
-    # Retries whose gap has passed are queued here too, not only by the worker's
-    # scheduler: that needs RQ's scheduler lock, which a loaded machine can leave
-    # with a worker that has not yet let go of it.
+    # Retries whose gap has passed are queued here, not by the worker's scheduler: that
+    # takes and gives back RQ's scheduler lock on every pass, and on a loaded machine a
+    # pass could wait on it for a minute.
     due = RQScheduler(queues, connection=queues[0].connection)
     due.prepare_registries([q.name for q in queues])
     deadline = time.monotonic() + timeout
     while True:
         due.enqueue_scheduled_jobs()
-        run_once(line, sender)
+        run_once(line, sender, with_scheduler=False)
         if not any(q.count or q.scheduled_job_registry.count for q in queues):
             return
         assert time.monotonic() < deadline, "follow-ups still waiting after the timeout"
