@@ -15,13 +15,6 @@ EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "packs" / "en-GB-example
 
 
 @pytest.fixture
-def pack_copy(tmp_path):
-    target = tmp_path / "pack"
-    shutil.copytree(DEFAULT_PACK_DIR, target)
-    return target
-
-
-@pytest.fixture
 def example_copy(tmp_path):
     target = tmp_path / "example"
     shutil.copytree(EXAMPLE_PACK, target)

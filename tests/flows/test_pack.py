@@ -1,6 +1,5 @@
 """The shipped pack holds the guidance of FACTS.md; a broken pack never loads."""
 
-import shutil
 
 import pytest
 
@@ -89,13 +88,6 @@ def test_every_item_names_a_known_source():
     for items in (PACK.topics, PACK.numbers, PACK.links):
         for item in items.values():
             assert item.source and all(s in PACK.sources for s in item.source), item.id
-
-
-@pytest.fixture
-def pack_copy(tmp_path):
-    target = tmp_path / "pack"
-    shutil.copytree(DEFAULT_PACK_DIR, target)
-    return target
 
 
 def edit(path, old, new):

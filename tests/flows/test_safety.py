@@ -5,7 +5,6 @@ the shipped pack passes. And what the line says now, page by page, for each find
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pytest
 
@@ -15,23 +14,11 @@ from flows.pack import load_pack
 from flows.pack.open_now import added_numbers
 from flows.render import EMERGENCY_SMS_ANYONE
 from messages import DEFAULT_PACK_DIR
+from tests.flows.test_check import edit
 
 TODAY = dt.date(2026, 11, 24)
 PACK = load_pack(DEFAULT_PACK_DIR)
 UTC = dt.timezone.utc
-
-
-@pytest.fixture
-def pack_copy(tmp_path):
-    target = tmp_path / "pack"
-    shutil.copytree(DEFAULT_PACK_DIR, target)
-    return target
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def unsafe(path) -> list[str]:
