@@ -51,14 +51,16 @@ SILENCES_BEFORE_GOODBYE = 3
 NUMBER_TRIES = 3
 # What the line sends when the caller asks from a menu rather than from a topic.
 FOLLOWUP_TOPIC = "followup"
-# How asking for a follow-up went, and what the caller is told. Opted out, over an
-# allowance and "may not be texted" all get the one neutral answer: a different one
-# would tell anyone who keys a number whether its owner texted STOP. Only the line's
-# own ceiling is worded as what it is, the line being busy.
+# How asking for a follow-up went, and what the caller is told. Queued, opted out and
+# over an allowance all get the one neutral answer ("if that number can get texts from
+# this line..."): any difference would tell whoever keys a number whether its owner
+# texted STOP, or has been texted today. "Not allowed" is about the number itself (not a
+# mobile of a region the line serves), which anyone can see, so it is said plainly; the
+# line's own ceiling is worded as what it is, the line being busy.
 OUTCOMES = {
     FollowUpOutcome.QUEUED: Phrase.SENT, FollowUpOutcome.DUPLICATE: Phrase.SENT,
-    FollowUpOutcome.NOT_ALLOWED: Phrase.CANNOT_TEXT, FollowUpOutcome.OPTED_OUT: Phrase.CANNOT_TEXT,
-    FollowUpOutcome.CAPPED: Phrase.CANNOT_TEXT, FollowUpOutcome.BUSY: Phrase.LINE_BUSY,
+    FollowUpOutcome.OPTED_OUT: Phrase.SENT, FollowUpOutcome.CAPPED: Phrase.SENT,
+    FollowUpOutcome.NOT_ALLOWED: Phrase.CANNOT_TEXT, FollowUpOutcome.BUSY: Phrase.LINE_BUSY,
     FollowUpOutcome.UNAVAILABLE: Phrase.SEND_FAILED,
 }
 # Put-throughs to a helpline in one call: each is a call the line pays for.

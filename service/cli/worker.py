@@ -25,7 +25,23 @@ RQ_TTL_MARGIN = 15
 RESTART_PAUSE = 1.0
 
 
-class FollowUpWorker(SimpleWorker):
+class PromptWorker(SimpleWorker):
+    """RQ's in-process worker, able to stop at once.
+
+    RQ listens for its commands (stop, kill) on a thread that waits up to 60 s for each
+    message, and redis-py's ``stop()`` waits for that thread: a worker ending (a burst
+    run that found nothing to do, a deploy's SIGTERM) could hang for a minute in its
+    teardown. Waiting a second at a time costs one idle read a second.
+    """
+
+    def subscribe(self):
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler)
+
+
+class FollowUpWorker(PromptWorker):
     """RQ's worker, running each job in the worker's own process, with the follow-up sweep among
     its maintenance tasks.
 
@@ -47,7 +63,7 @@ class FollowUpWorker(SimpleWorker):
                             exc_info=True)
 
 
-def followup_worker(outbox: delivery.Outbox, worker_class: type[SimpleWorker] = FollowUpWorker) -> SimpleWorker:
+def followup_worker(outbox: delivery.Outbox, worker_class: type[PromptWorker] = FollowUpWorker) -> PromptWorker:
     """An RQ worker on the follow-up queue whose jobs use ``outbox``.
 
     Its own Redis connection, from the same factory as every other: RQ blocks on the
@@ -77,7 +93,7 @@ def run_once(line, sender: Sender, *, with_scheduler: bool = True) -> bool:
 
     With the scheduler, retries whose gap has passed are queued again first.
     """
-    worker = followup_worker(delivery.Outbox(line, sender), SimpleWorker)
+    worker = followup_worker(delivery.Outbox(line, sender), PromptWorker)
     # A thread timer, not SIGALRM, bounds each job: the process hosting this may use the alarm.
     worker.death_penalty_class = TimerDeathPenalty
     return worker.work(burst=True, with_scheduler=with_scheduler, logging_level="WARNING")

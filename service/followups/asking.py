@@ -19,8 +19,8 @@ passable by racing webhooks:
 - the whole line: ``followups_per_hour`` (100): past it the caller hears the line is busy.
 
 Windows are sorted sets of follow-up ids by time, so no burst at a window's edge
-doubles them. The caller hears one neutral answer for opted out, over an allowance
-and "cannot be texted" alike (see ``flows.voice.OUTCOMES``).
+doubles them. The caller hears one neutral answer for queued, opted out and over an
+allowance alike (see ``flows.voice.OUTCOMES``).
 
 Everything kept is keyed by hash: the record of a follow-up by a hash of its job
 id, the per-number window by the number's HMAC. The number is only in the queued job

@@ -46,7 +46,7 @@ from tests.support import AUTH_TOKEN, SECRET_KEY, Twilio, spoken  # noqa: E402
 
 BIN = Path(sys.executable).parent
 FROM_NUMBER = "+441234567890"
-ON_ITS_WAY = "The text is on its way."
+ON_ITS_WAY = "If that number can get texts from this line, the text will be there in a minute or two."
 START_TIMEOUT = 30.0
 
 
@@ -58,7 +58,7 @@ class Figures:
     stops: int = 0  # STOPs answered
     optouts_lost: int = 0  # neither in Redis once the line has caught up, nor in the journal
     journalled: int = 0  # not in Redis yet, waiting in the journal (Redis not taking writes)
-    promised: int = 0  # calls told "the text is on its way"
+    promised: int = 0  # calls told the text will be there
     promised_before_kill: int = 0
     promised_after_kill: int = 0
     sent: Counter = field(default_factory=Counter)  # texts sent to each number asked for

@@ -3,10 +3,13 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from flows.model import FollowUp, FollowUpOutcome
-from service.followups import asking as followups
+from service.followups import asking as followups, delivery
+from service.cli.worker import followup_worker
+from service.twilio.sender import ConsoleSender
 from service.cli import build_parser
 from service.line import Line
 from tests.support import TEXTER
@@ -34,3 +37,22 @@ def test_signpost_worker_without_twilio_prints_the_text_masked(config, redis_ser
     for form in [TEXTER, TEXTER[1:], "0" + TEXTER[3:]]:
         assert form not in result.stdout + result.stderr
     assert line.store.redis.hget(followups.record_key("CA1:links"), "outcome") == b"sent"
+
+
+def test_a_worker_stops_listening_for_commands_at_once(config, redis_server):
+    """RQ's command listener waits 60 s a read, and stopping it waits for that read. On a
+    busy machine the listener can take the "unsubscribed" reply and start its next wait
+    before the stop comes: a burst run or a deploy's stop then hung for a minute. Here
+    that unlucky order is made certain; the stop must still be prompt."""
+    line = Line.start(config)
+    worker = followup_worker(delivery.Outbox(line, ConsoleSender()))
+    took = []
+    for _ in range(3):
+        worker.subscribe()
+        time.sleep(0.1)
+        worker.pubsub.unsubscribe()
+        time.sleep(0.2)  # the listener has the reply and waits again
+        started = time.monotonic()
+        worker.unsubscribe()
+        took.append(time.monotonic() - started)
+    assert max(took) < 5, took
