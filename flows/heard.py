@@ -31,10 +31,8 @@ def heard(pack: Pack, event: Event) -> str:
         return ""
     heard = event.value
     understanding = pack.understanding
-    # Risk first: words of crisis anywhere in what was said go to the page for someone
-    # at risk, whatever else was said ("I want to die, text me the links" included).
-    risk_page = understanding.risk_page
-    if risk_page and reachable(pack, risk_page) and understanding.speaks_of_risk(heard):
+    risk_page = crisis_page(pack, event)
+    if risk_page:
         return risk_page
     key = spoken_key(heard)
     if key is not None:
@@ -63,6 +61,18 @@ def heard(pack: Pack, event: Event) -> str:
     if len(heard.split()) <= SHORT_REQUEST:
         return pack.voice_keywords.match(heard) or ""
     return ""
+
+
+def crisis_page(pack: Pack, event: Event) -> str | None:
+    """Risk first: the page for someone at risk when words of crisis are anywhere in what
+    was said, whatever else was ("I want to die, text me the links"), at any step of a
+    call, a number being keyed included."""
+    understanding = pack.understanding
+    page = understanding.risk_page if understanding else None
+    if (event.kind == EventKind.SPEECH and page and reachable(pack, page)
+            and understanding.speaks_of_risk(event.value)):
+        return page
+    return None
 
 
 def reachable(pack: Pack, node: str | None) -> bool:

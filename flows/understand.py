@@ -33,7 +33,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from flows.keywords import compact
-from flows.words import RISK, SELF_AGES, STOP_WORDS, WEAK_WORDS, words
+from flows.words import FIRST_PERSON, RISK, SELF_AGES, STOP_WORDS, THIRD_PERSON, WEAK_WORDS, words
 
 # Phrases weigh this much more than a single word of the same rarity.
 PHRASE_WEIGHT = 1.5
@@ -75,6 +75,8 @@ class Understanding:
     # Between two of the ``careful`` pages (who is texting: a professional, a young
     # person, a parent) a wrong answer does the most harm, so the line must be surer.
     CAREFUL_RATIO = 0.7
+    # A page is the texter's own when this share of its examples or more speak of "I".
+    OWN_PAGE_SHARE = 0.9
 
     def __init__(self, examples: dict[str, list[str]], keywords: dict[str, str] | None = None,
                  careful: frozenset[str] = frozenset()):
@@ -100,6 +102,11 @@ class Understanding:
             age: frozenset(node for node in raw if said[other][node] > said[age][node])
             for age, other in zip(SELF_AGES, reversed(SELF_AGES))
         }
+        # A page whose examples nearly all speak of the texter ("I", "me", "my": the young
+        # person's own page) is not for a message that speaks only of someone else.
+        in_first_person = {node: sum(bool(FIRST_PERSON & set(words(p))) for p in phrases) / len(phrases)
+                           for node, phrases in examples.items() if phrases}
+        self._own_pages = frozenset(node for node, share in in_first_person.items() if share >= self.OWN_PAGE_SHARE)
         pages_with: dict[str, int] = {}
         for node, feature_sets in raw.items():
             for feature in set().union(*feature_sets) if feature_sets else ():
@@ -193,6 +200,9 @@ class Understanding:
         for age, ruled_out in self._ruled_out.items():
             if self._stem(age) in features:
                 best = {node: score for node, score in best.items() if node not in ruled_out}
+        said = set(words(text))
+        if said & THIRD_PERSON and not said & FIRST_PERSON:
+            best = {node: score for node, score in best.items() if node not in self._own_pages}
         if not best:
             return Match(None)
         for node, nearest in best.items():

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from flows.heard import heard, reachable
+from flows.heard import crisis_page, heard, reachable
 from flows.hours import spoken_when
 from flows.keywords import spoken_digits
 from flows.model import Channel, Event, EventKind, FollowUp, FollowUpOutcome, Listen, Session, VoiceReply
@@ -89,6 +89,9 @@ def step(pack: Pack, session: Session, event: Event,
         said = Phrase.DIAL_ENDED if event.value in _DIAL_ANSWERED else Phrase.DIAL_FAILED
         return _present(pack, session, session.menu or main, event, before=(pack.voice_say[said],))
     if session.node in TEXT_STEPS:
+        at_risk = crisis_page(pack, event)
+        if at_risk:
+            return _go(pack, replace(session, pending=None), at_risk, event)
         return _text_step(pack, session, event, services)
     return _choose(pack, session, event, services)
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flows.crisis import CRISIS_PHRASES, EMOJI, NOT_CRISIS, RISK, joined, near
+
 # Words that carry no meaning of their own here: never a feature alone (they still
 # make phrases: "what to do", "how it happens").
 STOP_WORDS = frozenset("""
@@ -52,6 +54,12 @@ TEXT_SPEAK = {
     "gr8": "great", "num": "number", "numbr": "number", "tel": "phone",
     "dsl": "designated safeguarding lead", "yr10": "year 10", "k": "ok",
     "kms": "kill myself", "wanna": "want to", "gonna": "going to", "imma": "i am going to",
+    "b": "be", "tonite": "tonight", "2day": "today", "2nite": "tonight", "aint": "am not",
+    "wats": "what is", "rlly": "really", "idk": "i do not know", "easyest": "easiest",
+    # Words written without their last "g" ("cuttin", "jumpin"): the ones that matter here.
+    **{word[:-1]: word for word in ["cutting", "jumping", "trying", "thinking", "saying", "seeing",
+                                    "taking", "going", "doing", "nothing", "something", "hurting",
+                                    "killing", "ending", "living", "dying", "feeling", "talking"]},
 }
 
 # Words that mean the same here, as one word, so an example written with "photos"
@@ -92,60 +100,9 @@ CONCEPTS = {
 # an example needs writing once: every way of speaking of suicide or self-harm is
 # "suicide" (and that word decides the page, see RISK), every way of asking for images
 # to go is "remove". Matched on whole words after text-speak is spelled out.
-_SELVES = ["myself", "himself", "herself", "themselves", "themself", "yourself", "ourselves"]
-_OWNERS = ["my", "his", "her", "their", "your", "our"]
 PHRASES: dict[tuple[str, ...], str] = {
-    **{(verb, self): "suicide" for verb in ["kill", "killing", "killed", "kills", "hurt", "hurting",
-                                            "hurts", "harm", "harming", "harms", "cut", "cutting",
-                                            "cuts", "injure", "injuring", "hang", "hanging"]
-       for self in _SELVES},
-    **{(verb, owner, *noun): "suicide" for verb in ["end", "ending", "ended", "ends", "take",
-                                                    "taking", "took", "takes"]
-       for owner in _OWNERS for noun in [("life",), ("lives",), ("own", "life"), ("own", "lives")]},
-    **dict.fromkeys([("end", "it", "all"), ("ending", "it", "all"), ("ended", "it", "all"),
-                     ("want", "to", "die"), ("wants", "to", "die"), ("wanted", "to", "die"),
-                     ("wanna", "die"), ("better", "off", "dead"), ("rather", "be", "dead"),
-                     ("wish", "i", "was", "dead"), ("wish", "i", "were", "dead"),
-                     ("self", "harm"), ("self", "harming"), ("self", "harmed"),
-                     ("selfharm",), ("selfharming",), ("overdose",), ("overdosed",),
-                     ("want", "to", "live"), ("wants", "to", "live"), ("worth", "living"),
-                     ("reason", "to", "live"), ("point", "living"), ("point", "in", "living"),
-                     ("can", "not", "go", "on"), ("not", "be", "alive"), ("to", "be", "alive"),
-                     ("not", "be", "here", "anymore"), ("no", "longer", "be", "here"),
-                     *[("can", "not", "take", it, *more) for it in ["it", "this", "any"]
-                       for more in [("anymore",), ("any", "more")]],
-                     # Said indirectly (a safeguarding read of the line found each missed):
-                     # an overdose, not coping, wanting it to stop, not waking up, danger now.
-                     *[(verb, *what) for verb in ["taken", "took", "take", "swallowed", "had"]
-                       for what in [("pills",), ("tablets",), ("too", "many", "pills"),
-                                    ("too", "many", "tablets"), ("something",), ("an", "overdose")]],
-                     ("can", "not", "cope"), ("not", "coping"), ("cope", "anymore"), ("cope", "any", "more"),
-                     *[("can", "not", "do", it, *more) for it in ["this", "it"]
-                       for more in [("anymore",), ("any", "more"), ()]],
-                     ("unalive",), ("unaliving",), ("no", "point", "anymore"), ("no", "point", "any", "more"),
-                     ("no", "point", "in", "anything"), ("no", "point", "in", "life"),
-                     ("want", "it", "to", "stop"), ("want", "it", "all", "to", "stop"),
-                     ("want", "it", "all", "to", "end"), ("want", "everything", "to", "stop"),
-                     ("never", "wake", "up"), ("not", "wake", "up"), ("sleep", "forever"),
-                     ("rather", "die"), ("rather", "not", "be", "here"), ("disappear", "forever"),
-                     ("better", "off", "without", "me"), ("if", "i", "was", "gone"),
-                     ("if", "i", "were", "gone"), ("no", "one", "would", "care"), ("no", "one", "would", "miss"),
-                     ("goodbye", "note"), ("suicide", "note"), ("written", "a", "note"),
-                     ("not", "safe"), ("in", "danger"), ("sos",), ("outside", "my", "house"),
-                     ("outside", "my", "door"), ("shout",),
-                     # Self-harm, the means, and goodbyes, as any risk assessment lists them.
-                     ("cutting", "again"), ("fresh", "cuts"), ("cutting", "myself"), ("been", "cutting"),
-                     ("started", "cutting"), ("self", "injury"), ("paracetamol",), ("rope",), ("noose",),
-                     ("on", "the", "bridge"), ("train", "tracks"), ("railway", "line"), ("in", "front", "of", "a", "train"),
-                     ("jump", "off"), ("jumping", "off"), ("jumping", "in", "front"), ("jump", "in", "front"),
-                     *[("how", "many", what) for what in ["tablets", "pills", "paracetamol"]],
-                     *[(verb, "some", what) for verb in ["taken", "took", "had", "swallowed"]
-                       for what in ["tablets", "pills"]],
-                     ("goodbye", "message"), ("goodbye", "letter"), ("writing", "a", "note"), ("left", "a", "note"),
-                     ("will", "not", "be", "around"), ("not", "be", "around"), ("do", "something", "stupid"),
-                     ("disappeared", "forever"), ("just", "disappear"), ("not", "want", "to", "be", "here"),
-                     ("samaritans",), ("sam", "aritans"), ("end", "my", "life"), ("end", "it")],
-                    "suicide"),
+    **CRISIS_PHRASES,
+    **NOT_CRISIS,
     **dict.fromkeys([("sexual", "extortion"), ("sexually", "extorted"), ("sex", "extortion"),
                      ("sexual", "blackmail"), ("sexually", "coerced", "extortion"),
                      ("financially", "motivated", "sexual", "extortion")], "sextortion"),
@@ -160,10 +117,6 @@ PHRASES: dict[tuple[str, ...], str] = {
                     "remove"),
 }
 _LONGEST_PHRASE = max(len(k) for k in PHRASES)
-# The concept that decides the page by itself: a message that speaks of suicide or
-# self-harm gets the page for someone at risk, whatever else it says (risk first; the
-# page gives 999 before anything else), never the steps or a parent's page.
-RISK = "suicide"
 
 ACKNOWLEDGEMENTS = frozenset(["ok", "okay", "thanks", "thank", "you", "cheers", "right",
                               "great", "brilliant", "lovely", "cool", "yeah", "yes", "fine",
@@ -173,18 +126,28 @@ QUESTION = frozenset(["what", "how", "who", "where", "when", "why", "which", "ca
 
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
-# Past this many words a message is an essay: the rest is not read (and stays cheap).
+# Past this many words a message is an essay: the rest is not matched (and stays
+# cheap), though it is still read for words of crisis: risk may come last ("...and I
+# want to kill myself"). Past READ_AT_MOST words nothing is read at all (a text is at
+# most 1,600 characters, so only a forged request gets there).
 MAX_WORDS = 60
+READ_AT_MOST = 600
 
 
 def words(text: str) -> list[str]:
     """The message as plain lower-case words, text-speak spelled out."""
+    for emoji, word in EMOJI.items():
+        text = text.replace(emoji, f" {word} ")
     folded = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", text.casefold()))
     plain = _NOT_WORD.sub(" ", folded.encode("ascii", "ignore").decode()).split()
     out: list[str] = []
-    for word in plain[:MAX_WORDS]:
+    for word in plain[:READ_AT_MOST]:
         out.extend(TEXT_SPEAK.get(word, word).split())
+    out = joined(out)
+    at_risk = near(out)
     out = _phrases(out)
+    at_risk = at_risk or RISK in out[MAX_WORDS:]
+    out = out[:MAX_WORDS] + ([RISK] if at_risk and RISK not in out[:MAX_WORDS] else [])
     # "ok", "thanks" before a question are manners, not the message ("ok so who do I
     # tell"): dropped when a question of three words or more follows, so "thanks so much"
 # and "thanks for your help" stay thanks.
@@ -215,6 +178,10 @@ def _phrases(said: list[str]) -> list[str]:
 
 # A texter's own age said outright, as a word: under 18, then 18 or over.
 SELF_AGES = ("iamchild", "iamadult")
+# Whether a message speaks of the texter, or only of someone else ("year 9 boy says
+# someone has nudes of him" is a professional or a parent, not the boy).
+FIRST_PERSON = frozenset(["i", "me", "my", "mine", "myself", *SELF_AGES])
+THIRD_PERSON = frozenset(["he", "him", "his", "himself", "she", "her", "hers", "herself"])
 
 
 def _age(said: list[str], i: int) -> str:

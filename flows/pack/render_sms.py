@@ -43,7 +43,13 @@ def render_sms(pack: Pack, loader) -> None:
     for key, menu in pack.menus.items():
         if menu.channel == "sms":
             pages[key] = (f"menus.{key}", sms_menu_page(pack, menu))
-    pages[OPTED_OUT] = ("sms", sms_page(pack.opted_out))
+    try:
+        # Anyone may text STOP, a young person who means the blackmail included: its
+        # reply may name the 24-hour lines, from the pack's numbers like any page.
+        opted_out = templates.fill(pack.opted_out, pack.numbers, pack.links, "sms")
+        pages[OPTED_OUT] = ("sms", sms_page(opted_out, reader="anyone"))
+    except templates.DanglingReference as exc:
+        loader.problem("sms", f"dangling reference: {exc}", key="opted_out")
 
     for node_id, (ref, page) in pages.items():
         bad = gsm.non_gsm(page)

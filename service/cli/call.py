@@ -64,7 +64,7 @@ def cmd_call(args: argparse.Namespace) -> int:
         regions = Config.from_env().allowed_regions
     except ConfigError:
         regions = DEFAULT_TEXT_REGIONS
-    services = Services(request_followup=lambda followup: _text(pack, followup, regions, out),
+    services = Services(request_followup=lambda followup: _text(pack, followup, regions, out, clock()),
                         text_regions=regions)
     reply, session = step(pack, Session(channel="voice"), Event(EventKind.START, at=clock(), caller=caller), services)
     show(reply, out)
@@ -85,13 +85,13 @@ def cmd_call(args: argparse.Namespace) -> int:
     return 0
 
 
-def _text(pack, followup: FollowUp, regions: tuple[str, ...], out) -> FollowUpOutcome:
+def _text(pack, followup: FollowUp, regions: tuple[str, ...], out, at: dt.datetime) -> FollowUpOutcome:
     """The flow's follow-up service here: show the text that would be sent."""
     if not classify(followup.number, pack.region).textable(regions):
         print(f"  [no text: {mask(followup.number)} cannot get texts from this line]", file=out)
         return FollowUpOutcome.NOT_ALLOWED
     print(f"  [text to {mask(followup.number)}, the {followup.topic!r} page:]", file=out)
-    for text in pack.sms_pages[followup.topic].splitlines():
+    for text in pack.sms_page(followup.topic, at).splitlines():  # as it reads at the call's time
         print(f"    | {text}", file=out)
     return FollowUpOutcome.QUEUED
 

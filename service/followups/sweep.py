@@ -16,6 +16,8 @@ is given up, and the sealed number dropped, as the job itself would have expired
 
 from __future__ import annotations
 
+import datetime as dt
+
 import logging
 import time
 
@@ -62,7 +64,9 @@ def sweep(line, *, interval: float | None = None, now: float | None = None) -> i
 
 def requeue(line, followups, followup: str, record: dict[str, str]) -> bool:
     pack = next((p for p in line.every_pack if p.id == record.get("pack")), None)
-    body = pack.sms_pages.get(record.get("topic", "")) if pack else None
+    topic = record.get("topic", "")
+    # As it reads now, naming a helpline open now when those it names are closed.
+    body = pack.sms_page(topic, dt.datetime.now(dt.timezone.utc)) if pack and topic in pack.sms_pages else None
     if body is None:
         give_up(line.store.redis, followup, "pack changed")  # the page it asked for is no more
         return False

@@ -41,10 +41,10 @@ PLANTED = [
     # Parents told to get rid of the images.
     ("Don't delete anything: keep messages and usernames.", "Keep messages and usernames. Never keep the images.",
      "topics.parent", "never keep the images"),
-    ("Don't delete anything: keep messages and usernames.", "Don't delete anything: keep messages. Get rid of the images.",
+    ("Don't delete anything: keep messages and usernames.", "Keep messages. Get rid of the images.",
      "topics.parent", "get rid of the images"),
     # "Illegal" on a page a child may read.
-    ("Please don't send them.", "Please don't send them: it is illegal.", "topics.picture", "illegal"),
+    ("Please don't send them here.", "Please don't send them here: it is illegal.", "topics.picture", "illegal"),
     # Overpromising removal, and parents "must" be told.
     ("Report Remove, from Childline, can help get images taken down.", "Report Remove, from Childline, can get your images taken down.",
      "topics.young_person", "can get your images taken down"),
@@ -67,7 +67,8 @@ def test_illegal_is_for_professionals_pages_only(pack_copy):
 
 def test_a_young_persons_page_without_childline_or_no_one_reads_fails(pack_copy):
     edit(pack_copy / "topics.toml", "Childline, free, 24 hours: {number.childline}\n", "")
-    edit(pack_copy / "topics.toml", "Tell an adult you trust. No one reads this.", "Tell an adult you trust.")
+    edit(pack_copy / "topics.toml", "Tell an adult you trust. This line is automated: no one reads this.",
+         "Tell an adult you trust.")
     found = unsafe(pack_copy)
     assert any("topics.young_person" in e and "must name childline" in e for e in found), found
     assert any("topics.young_person" in e and "'no one reads'" in e for e in found), found
@@ -123,7 +124,7 @@ def test_parents_are_told_not_to_delete_and_not_to_blame():
     parent = sms("my son is being blackmailed")
     assert parent.splitlines()[0] == EMERGENCY_SMS_ANYONE
     assert "Don't blame your child" in parent and "Don't delete anything" in parent
-    assert "never keep" not in parent.lower() and "Stop contact and block" in parent
+    assert "never keep" not in parent.lower() and "Stop contact: block" in parent
 
 
 def test_the_at_risk_page_has_a_text_service_and_what_a_teacher_does():
@@ -136,7 +137,8 @@ def test_the_at_risk_page_has_a_text_service_and_what_a_teacher_does():
 def test_the_picture_page_does_not_say_illegal_and_the_young_persons_page_says_automated():
     assert "illegal" not in sms("here is the screenshot").lower()
     young = sms("im 15 and being blackmailed")
-    assert "No one reads this" in young and "0800 1111" in young and "illegal" not in young.lower()
+    assert "This line is automated: no one reads this." in young
+    assert "0800 1111" in young and "illegal" not in young.lower()
 
 
 def test_the_adult_page_has_a_number_not_your_fault_and_101():

@@ -35,8 +35,9 @@ def test_opt_out_confirmation_is_one_line_after_the_999_line():
     reply, _ = step(PACK, Session(), Event("text", "STOP"))
     assert reply.node == OPTED_OUT
     lines = reply.text.splitlines()
-    assert lines[0] == EMERGENCY_SMS
-    assert len(lines) == 2 and "START" in lines[1]
+    # Anyone may text STOP, a young person who means the blackmail included.
+    assert lines[0] == EMERGENCY_SMS_ANYONE
+    assert len(lines) == 2 and "START" in lines[1] and "Samaritans 116 123" in lines[1]
 
 
 @settings(max_examples=500)

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from flows.render import EMERGENCY_SMS, EMERGENCY_VOICE, EMERGENCY_VOICE_SHORT  # noqa: E402
+from flows.render import EMERGENCY_SMS, EMERGENCY_SMS_ANYONE, EMERGENCY_VOICE, EMERGENCY_VOICE_SHORT  # noqa: E402
 from service.state import keys  # noqa: E402
 from service.state.embedded_redis import free_port  # noqa: E402
 from service.state.pseudonyms import number_id  # noqa: E402
@@ -175,7 +175,7 @@ class Trial:
             if sms:
                 messages = root.findall("Message")
                 first = (messages[0].text or "").splitlines()[0] if messages else ""
-                ok = first == EMERGENCY_SMS
+                ok = first in (EMERGENCY_SMS, EMERGENCY_SMS_ANYONE)  # STOP is answered for anyone
             else:
                 said = spoken(root)
                 ok = bool(said) and (said[0] == EMERGENCY_VOICE or EMERGENCY_VOICE_SHORT in said[:2])

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.render import EMERGENCY_SMS, EMERGENCY_VOICE
+from flows.render import EMERGENCY_SMS, EMERGENCY_SMS_ANYONE, EMERGENCY_VOICE
 from tests.support import LINE_NUMBER, TEXTER, assert_999_said, spoken
 
 EXAMPLES = int(os.environ.get("SIGNPOST_FUZZ_EXAMPLES", "350"))
@@ -35,12 +35,15 @@ forms = st.lists(
     max_size=12,
 )
 
-# path -> the first thing said or sent must be this; None: a later turn of a call,
+# A text is answered with the 999 line for its reader: a professional, or anyone (STOP,
+# or words of crisis, which any text may hold).
+SMS_999 = (EMERGENCY_SMS, EMERGENCY_SMS_ANYONE)
+# path -> the first thing said or sent must be this (or one of these); None: a later turn of a call,
 # which says the short 999 form after its first sentence (flows.render.voice_turn).
 ENDPOINTS = {
-    "/sms": EMERGENCY_SMS,
-    "/sms/": EMERGENCY_SMS,
-    "/sms/fallback": EMERGENCY_SMS,
+    "/sms": SMS_999,
+    "/sms/": SMS_999,
+    "/sms/fallback": SMS_999,
     "/voice": EMERGENCY_VOICE,
     "/voice/": EMERGENCY_VOICE,
     "/voice/step?n=1": None,

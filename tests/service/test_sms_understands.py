@@ -94,7 +94,7 @@ SMS_PERSON = number_id(TEXTER, SECRET_KEY.encode())
         ("my son is being blackmailed online", ["Don't blame your child", "not in trouble", "Don't pay",
                                                 "0808 800 5000", "CEOP", "Don't delete anything"]),
         ("i want to kill myself", ["999", "116 123", "0800 1111", "SHOUT to 85258", "not alone"]),
-        ("can i send you the photos", ["never opens pictures", "Don't send, forward or save"]),
+        ("can i send you the photos", ["never opens pictures", "never copy, save or forward", "not in trouble"]),
     ],
 )
 def test_each_safety_page_over_http(twilio, body, says):
@@ -120,7 +120,7 @@ def test_thanks_gets_one_part_never_the_menu(twilio, body):
 class TestMedia:
     def test_a_picture_gets_the_picture_page_and_is_never_fetched(self, twilio, fake_twilio):
         text = reply_of(twilio.post("/sms", with_media(fake_twilio)))
-        assert "never opens pictures" in text and "Don't send, forward or save" in text
+        assert "never opens pictures" in text and "never copy, save or forward" in text
         assert [r for r in fake_twilio.requests if r.method == "GET"] == []
 
     def test_words_sent_with_a_picture_still_get_the_picture_page(self, twilio, fake_twilio):

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows import gsm
-from flows.render import EMERGENCY_SMS
+from flows.render import EMERGENCY_SMS, EMERGENCY_SMS_ANYONE
 from service.state.pseudonyms import number_id
 from service.web.sms import DECIDED
 from service.state import keys
@@ -119,7 +119,7 @@ class TestOptOut:
     def test_stop_family_records_a_hashed_opt_out(self, twilio, redis_client, word):
         text = message_text(twilio.sms(word))
         lines = text.splitlines()
-        assert lines[0] == EMERGENCY_SMS and len(lines) == 2 and "START" in lines[1]
+        assert lines[0] == EMERGENCY_SMS_ANYONE and len(lines) == 2 and "START" in lines[1]
         assert redis_client.exists(self.optout_key())
 
     @pytest.mark.parametrize("word", ["START", "yes", "Unstop"])

@@ -99,7 +99,7 @@ MENU_TREE = [
         ("1", "Emotional distress"), ("2", "Report Remove"), ("3", "Never look at, copy"),
         ("4", "The offender often poses as a child"), ("5", "Sextortion is blackmail")]),
     ("5", "Coventry contacts, and help if you cannot speak or hear.", [
-        ("1", "0 2 4, 7 6 7 8, 8 5 5 5"), ("2", "press 5 5 on a mobile")]),
+        ("1", "0 2 4, 7 6 7 8, 8 5 5 5"), ("2", "from a mobile press 5 5")]),
 ]
 
 

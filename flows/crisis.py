@@ -1,0 +1,194 @@
+"""Words of crisis: every way the line knows of speaking of suicide or self-harm, made
+the one word RISK, which decides the page by itself (risk first: the page for someone
+at risk, whatever else the message says, by text and by voice).
+
+People in crisis rarely say "suicide". They say it sideways ("I want to go to sleep and
+not wake up", "this is my last message", "goodbye everyone"), in text-speak ("kms",
+"want 2 die", "kill my self"), or by the means ("I'm going to take all my pills"). So the
+lexicon is built from parts, not listed phrase by phrase: each family below crosses
+its verbs with its objects, and ``near`` pairs a verb and a means wherever they fall a
+few words apart. A wrong "at risk" costs a professional or a parent one page that
+still has 999, the 24-hour numbers and what to do for a child at risk; a missed one
+may cost a life. So the families lean wide, and only the idioms of everyday speech
+that are not about harm ("dead worried", "my phone died") are kept out.
+
+Kept as tables an editor can read and extend (a safeguarding read of the line found
+each family missed at least once); ``tests/flows/crisis_cases.toml`` holds ways of
+saying each, and near misses that must not count.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+RISK = "suicide"
+# Emoji that stand for a means: read as the word before anything else.
+EMOJI = {"\U0001f52a": "knife", "\U0001f48a": "pills", "\U0001faa2": "rope", "\U0001fa78": "bleeding"}
+
+SELVES = ("myself", "himself", "herself", "themselves", "themself", "yourself", "ourselves")
+_OWNERS = ("my", "his", "her", "their", "your", "our")
+# "kill my self", "hurt him self": written apart, read as one word.
+SPLIT_SELVES = {(owner, part): owner + part for owner, part in [
+    ("my", "self"), ("him", "self"), ("her", "self"), ("them", "selves"), ("them", "self"),
+    ("your", "self"), ("our", "selves")]}
+# "want 2 die", "going 2 end it": "2" after these is "to", never a number.
+TO_AFTER = frozenset(["want", "wants", "wanted", "going", "need", "needs", "got", "have", "has",
+                      "trying", "try", "about", "ready", "deserve", "like"])
+
+_HARM_VERBS = ("kill", "killing", "killed", "kills", "hurt", "hurting", "hurts", "harm", "harming",
+               "harms", "cut", "cutting", "cuts", "injure", "injuring", "hang", "hanging", "burn",
+               "burning", "starve", "starving", "drown", "hit", "hitting", "punch", "punching", "scratch",
+               "scratching", "bang", "banging", "poison", "poisoning")
+_END_VERBS = ("end", "ending", "ended", "ends", "take", "taking", "took", "takes")
+_LIVES = (("life",), ("lives",), ("own", "life"), ("own", "lives"))
+_WANT = (("want", "to"), ("wants", "to"), ("wanted", "to"), ("going", "to"), ("wanna",),
+         ("would", "rather"), ("rather",), ("ready", "to"), ("about", "to"), ("gonna",), ("deserve", "to"))
+_BE = ("be", "am", "was", "were", "is", "are")
+# Not living: "can't live like this", "don't want to live", "nothing to live for".
+_NOT_LIVING = [
+    *[(*neg, "live", *more) for neg in [("can", "not"), ("not", "want", "to"), ("not", "wanna"),
+                                         ("not", "going", "to"), ("no", "reason", "to"), ("nothing", "to")]
+      for more in [(), ("anymore",), ("any", "more"), ("with", "this"), ("like", "this"), ("for",)]],
+    ("worth", "living"), ("point", "living"), ("point", "in", "living"), ("not", "be", "alive"),
+    ("to", "be", "alive"), ("not", "be", "here", "anymore"), ("no", "longer", "be", "here"),
+    ("not", "want", "to", "be", "here"), ("not", "wanna", "be", "here"), ("not", "be", "around"),
+    ("will", "not", "be", "around"), ("want", "to", "live"), ("wants", "to", "live"),
+    ("reason", "to", "live"), ("rather", "not", "be", "here"),
+]
+# Dying, wished for or planned: "want to die", "better off dead", "might as well be dead".
+_DYING = [
+    ("die",), ("unalive",), ("unaliving",), ("suicide",), ("suicidal",), ("suicides",),
+    *[(*want, "die") for want in _WANT], *[(*want, "be", "dead") for want in _WANT],
+    *[(be, "better", "off", "dead") for be in _BE], ("better", "off", "dead"),
+    *[(*wish, be, "dead") for wish in [("wish", "i"), ("as", "well")] for be in ("was", "were", "be")],
+    ("rather", "be", "dead"), ("be", "dead"), ("better", "off", "without", "me"),
+    ("if", "i", "was", "gone"), ("if", "i", "were", "gone"), ("no", "one", "would", "care"),
+    ("no", "one", "would", "miss"), ("no", "one", "will", "miss"), ("sleep", "forever"),
+    ("never", "wake", "up"), ("not", "wake", "up"), ("disappear", "forever"), ("disappeared", "forever"),
+    ("just", "disappear"),
+]
+# Not coping, wanting it over: "can't take it anymore", "I'm done with life".
+_OVER = [
+    *[("can", "not", verb, it, *more) for verb in ("take", "do", "handle") for it in ("it", "this", "any")
+      for more in [("anymore",), ("any", "more"), ()] if it != "any" or more],
+    ("can", "not", "go", "on"), ("can", "not", "cope"), ("not", "coping"), ("cope", "anymore"),
+    ("cope", "any", "more"), ("no", "point", "anymore"), ("no", "point", "any", "more"),
+    ("no", "point", "in", "anything"), ("no", "point", "in", "life"),
+    *[("want", it, "to", end) for it in ("it", "it all", "everything") for end in ("stop", "end")],
+    ("end", "it"), ("end", "it", "all"), ("ending", "it", "all"), ("ended", "it", "all"),
+    ("end", "things"), ("end", "everything"),
+    *[(done, "with", what) for done in ("done", "finished") for what in ("life", "living", "everything")],
+    ("had", "enough", "of", "life"), ("had", "enough", "of", "living"), ("do", "something", "stupid"),
+]
+# Goodbyes and last words: "goodbye everyone", "this is my last message".
+_GOODBYES = [
+    *[(bye, who) for bye in ("goodbye", "bye", "farewell") for who in ("everyone", "everybody", "all", "world", "forever")],
+    *[(note, kind) for note in ("goodbye", "suicide") for kind in ("note", "message", "letter", "text")],
+    ("written", "a", "note"), ("writing", "a", "note"), ("left", "a", "note"),
+    *[("my", "last", what) for what in ("message", "text", "call", "night", "day", "words", "goodbye")],
+    ("last", "time", "you", "hear"), ("last", "time", "anyone", "hears"),
+]
+# Hopelessness, being a burden, plans, and giving things away: the warning signs any
+# suicide risk assessment lists.
+_SIGNS = [
+    ("burden",), ("no", "way", "out"), ("see", "a", "way", "out"), ("way", "back", "from", "this"),
+    ("me", "dead"), ("happier", "if", "i"), ("happier", "without", "me"),
+    *[("if", "i", be, "not", where) for be in ("was", "were") for where in ("here", "around")],
+    *[(*will, "not", "matter", when) for will in [("will",), ("does",), ()] for when in ("soon", "anymore", "any", "more")],
+    ("problem", "for", "anyone"), ("around", "much", "longer"), ("here", "much", "longer"),
+    ("be", "here", "anymore"), ("can", "not", "be", "here"), ("not", "trust", "myself"),
+    ("easiest", "way"), ("painless",), ("way", "to", "do", "it"), ("planned", "how"), ("plan", "to", "end"),
+    ("worked", "out", "a", "way"), ("way", "to", "make", "it", "stop"), ("do", "it", "tonight"),
+    ("going", "to", "do", "it", "when"), ("going", "to", "do", "it", "tonight"), ("ending", "it"),
+    ("life", "insurance"), ("can", "not", "face", "any", "of", "it"), ("can", "not", "face", "anyone"),
+    *[(give, "away") for give in ("gave", "given", "giving", "give")],
+    *[(give, *mine, what) for give in ("gave", "given", "giving") for mine in [("my",), ("all", "my"), ()]
+      for what in ("stuff", "things", "belongings", "possessions", "cat", "dog", "pet", "pets")],
+    ("will", "not", "need", "them"), ("will", "not", "need", "it"), ("nothing", "left", "to", "sort"),
+    ("has", "to", "sort", "it", "after"), ("for", "after"),
+]
+# Farewells and last notes.
+_FAREWELLS = [
+    ("nice", "knowing", "you"), ("this", "is", "goodbye"), ("goodbye", "really"), ("say", "goodbye"),
+    ("look", "after", "the", "kids"), ("look", "after", "mum"), ("look", "after", "my"),
+    ("thanks", "for", "trying"), ("thank", "you", "for", "trying"), ("was", "not", "their", "fault"),
+    *[(wrote, *mine, note) for wrote in ("wrote", "written", "writing", "left") for mine in [("my",), ()]
+      for note in ("notes", "letters")],
+    ("my", "notes"),
+]
+# Self-harm, the means, and danger now, as any risk assessment lists them.
+_MEANS = [
+    # Single words that, in a message to this line, are about harm or danger now.
+    ("wrist",), ("wrists",), ("knife",), ("knives",), ("razor",), ("razors",), ("blade",), ("blades",),
+    ("hosepipe",), ("ligature",), ("fatal",), ("lethal",), ("bleach",), ("bleeding",), ("bleed",),
+    ("ledge",), ("cliff",), ("rooftop",), ("multi", "storey"), ("train", "platform"),
+    ("self", "arm"), ("self", "arming"), ("self", "armed"),  # as the recogniser hears "harm"
+    *[(cut, where) for cut in ("cut", "cutting", "cuts") for where in
+      ("my", "again", "arms", "arm", "legs", "thighs", "deep", "deeper", "tonight")],
+    ("fresh", "marks"), ("cuts", "on"),
+    *[(hit, "my", "head") for hit in ("hitting", "hit", "banging", "bang", "smashing")],
+    ("drive", "into"), ("driving", "into"), ("crash", "my", "car"), ("drive", "off"),
+    *[(step, "in", "front") for step in ("step", "stepping", "walk", "walking", "run", "lie")],
+    ("a", "and", "e"), ("a", "e"),
+    ("self", "harm"), ("self", "harming"), ("self", "harmed"), ("selfharm",), ("selfharming",),
+    ("self", "injury"), ("taken", "something"), ("took", "something"), ("swallowed", "something"),
+    *[(*had, dose) for had in [("had",), ("had", "too", "many"), ("had", "some"), ("how", "many")]
+      for dose in ("pills", "tablets", "paracetamol")],
+    ("overdose",), ("overdosed",), ("cutting", "again"), ("fresh", "cuts"),
+    ("been", "cutting"), ("started", "cutting"), ("paracetamol",), ("rope",), ("noose",),
+    ("on", "the", "bridge"), ("train", "tracks"), ("railway", "line"), ("in", "front", "of", "a", "train"),
+    *[(*want, "jump") for want in _WANT], ("jump", "off"), ("jumping", "off"), ("jump", "from"),
+    ("jumping", "in", "front"), ("jump", "in", "front"),
+    ("not", "safe"), ("in", "danger"), ("sos",), ("outside", "my", "house"), ("outside", "my", "door"),
+    ("shout",), ("samaritans",), ("sam", "aritans"),
+]
+
+CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
+    *[(verb, self) for verb, self in product(_HARM_VERBS, SELVES)],
+    *[(verb, owner, *life) for verb, owner, life in product(_END_VERBS, _OWNERS, _LIVES)],
+    *[tuple(" ".join(p).split()) for p in [*_NOT_LIVING, *_DYING, *_OVER, *_GOODBYES, *_SIGNS, *_FAREWELLS,
+                                           *_MEANS]],
+], RISK)
+# Everyday words that only sound like dying: a phone or a battery that dies.
+NOT_CRISIS: dict[tuple[str, ...], str] = {
+    (device, *about, die): "device"
+    for device in ("battery", "batterys", "phone", "phones", "charge", "laptop")
+    for about in [("is", "about", "to"), ("about", "to"), ("is", "going", "to"), ("going", "to"), ("is",), ()]
+    for die in ("die", "died", "dying", "dead")
+}
+
+# A means taken, or a leap, wherever the words fall a few apart ("take all my pills",
+# "my dad's pills here and I keep thinking about taking them all", "thinking about
+# jumping in front of a bus"): a word of each set of a pair, within NEAR words either
+# way, is RISK.
+NEAR = 8
+_TAKE = frozenset(["take", "taken", "took", "taking", "swallow", "swallowed", "swallowing", "downed",
+                   "necked", "eat", "ate", "overdose", "od", "lined", "drunk", "drank", "all"])
+_DOSES = frozenset(["pills", "pill", "tablets", "tablet", "paracetamol", "painkillers", "ibuprofen",
+                    "antidepressants", "sleeping", "co", "codeine"])
+_LEAP = frozenset(["jump", "jumping", "jumped", "leap", "throw", "throwing"])
+_FROM = frozenset(["off", "front", "bridge", "platform", "train", "bus", "building", "roof", "window",
+                   "ledge", "cliff", "car", "storey", "tracks", "motorway", "lorry"])
+NEAR_PAIRS = ((_TAKE, _DOSES), (_LEAP, _FROM))
+
+
+def near(said: list[str]) -> bool:
+    """Whether words of a pair of NEAR_PAIRS fall within NEAR words of each other."""
+    for first, second in NEAR_PAIRS:
+        for i, word in enumerate(said):
+            if word in first and not second.isdisjoint(said[max(i - NEAR, 0):i + 1 + NEAR]):
+                return True
+    return False
+
+
+def joined(said: list[str]) -> list[str]:
+    """"my self" as "myself", and "2" as "to" after a verb of wanting ("want 2 die")."""
+    out: list[str] = []
+    for word in said:
+        if out and (out[-1], word) in SPLIT_SELVES:
+            out[-1] = SPLIT_SELVES[(out[-1], word)]
+        elif word == "2" and out and out[-1] in TO_AFTER:
+            out.append("to")
+        else:
+            out.append(word)
+    return out
