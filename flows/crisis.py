@@ -14,7 +14,9 @@ that are not about harm ("dead worried", "my phone died") are kept out.
 
 Kept as tables an editor can read and extend (a safeguarding read of the line found
 each family missed at least once); ``tests/flows/crisis_cases.toml`` holds ways of
-saying each, and near misses that must not count.
+saying each, and near misses that must not count; ``tests/flows/crisis_written.toml``
+ways written by someone who had not seen these tables (``tests/load/crisis_sets.py``
+scores any such set).
 """
 
 from __future__ import annotations
