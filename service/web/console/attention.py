@@ -52,8 +52,8 @@ def line_problems(line) -> list[Item]:
         policy, saves = "", "managed"
     aof = client.info("persistence").get("aof_enabled")
     if not saves and not aof:
-        found.append(Item("Redis saves nothing to disk: after a restart every opt-out and count would be lost.",
-                          "console.health", "redis-h"))
+        found.append(Item("The line's store (Redis) saves nothing to disk: after a restart every opt-out "
+                          "and count would be lost.", "console.health", "redis-h"))
     if policy and policy not in KEEPS_OPT_OUTS:
         found.append(Item("Redis may delete opt-outs when its memory is full.", "console.health", "redis-h"))
     queue = Queue(FOLLOWUP_QUEUE, connection=client)

@@ -26,7 +26,7 @@ def page_titles(line) -> dict[str, str]:
         for node_id in pack.topics:
             titles.setdefault(node_id, pack.node(node_id).title)
         for node_id, menu in pack.menus.items():
-            titles.setdefault(node_id, f"{menu.title} ({'phone' if menu.channel == 'voice' else 'text'} menu)")
+            titles.setdefault(node_id, f"{menu.title} (by {'phone' if menu.channel == 'voice' else 'text'})")
     return titles
 
 
