@@ -54,3 +54,43 @@ def make_traffic(twilio: Twilio, line: Line, fake_twilio) -> Traffic:
 
 def csrf_token(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+# A week as the line might see it: per day, people by channel, pages read, and what
+# became of the follow-up texts asked for (half of them not delivered).
+WEEK_PEOPLE = {"sms": (22, 25, 19, 30, 27, 14, 9), "whatsapp": (5, 6, 4, 7, 6, 3, 2), "voice": (6, 7, 5, 8, 7, 4, 3)}
+WEEK_PAGES = {"sms:main": 60, "sms:steps": 48, "sms:helplines": 35, "sms:signs": 22, "sms:links": 18,
+              "whatsapp:main": 20, "whatsapp:steps": 14, "voice:voice_main": 40, "voice:steps": 25,
+              "voice:helplines": 12}
+WEEK_FOLLOWUPS = {"followup:queued": 12, "followup:sent": 12, "followup:delivered": 6,
+                  "followup:undelivered:30003": 4, "followup:undelivered:30005": 1, "followup:failed:30008": 1}
+WEEK_EVENTS = {"sms:opt_out": 3, "sms:opt_in": 1, "sms:flooded": 15}
+
+
+def seed_weeks(client, pack: str, today, weeks: int = 2) -> dict:
+    """Counts for the ``weeks`` weeks before today, written to the keys the line's own
+    counters use, the week before a little quieter. Returns this week's totals."""
+    import datetime as dt
+
+    from service.state import keys
+
+    totals: dict = {}
+    pipe = client.pipeline(transaction=False)
+    for week in range(weeks):
+        share = 1.0 if week == 0 else 0.8
+        for n in range(7):
+            day = today - dt.timedelta(days=1 + n + 7 * week)
+            events = {f"{c}:conversation": round(v[n] * share) for c, v in WEEK_PEOPLE.items()}
+            if n == 0:  # the whole week's follow-ups, opt-outs and floods on one day
+                events |= {k: round(v * share) for k, v in {**WEEK_FOLLOWUPS, **WEEK_EVENTS}.items()}
+            pages = {k: max(1, round(v * share / 7)) for k, v in WEEK_PAGES.items()}
+            for field, count in events.items():
+                if count:
+                    pipe.hincrby(keys.events(pack, day), field, count)
+            for field, count in pages.items():
+                pipe.hincrby(keys.stats(pack, day), field, count)
+            if week == 0 and n < 6:  # this week is today and the six days before it
+                for field, count in events.items():
+                    totals[field] = totals.get(field, 0) + count
+    pipe.execute()
+    return totals

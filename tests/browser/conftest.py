@@ -27,6 +27,7 @@ AXE_DIR = Path(__file__).parent / ".axe"
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 AXE_VERSION = "4.10"
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "console"
+DESKTOP, PHONE = 1200, 375
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
@@ -105,17 +106,29 @@ class Console:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def sideways(self) -> int:
+        """How far the page scrolls sideways: 0 when nothing is wider than the window."""
+        return self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+    def smallest_text(self, selector: str) -> float:
+        """The smallest text in ``selector`` as drawn, in CSS px (an SVG scaled down shrinks it)."""
+        return self.page.evaluate(
+            """(sel) => Math.min(...Array.from(document.querySelectorAll(sel + ' text')).map(t => {
+                 const svg = t.ownerSVGElement; const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+                 return parseFloat(getComputedStyle(t).fontSize) * scale; }))""", selector)
+
     def hosts(self) -> set[str]:
         return {urlsplit(url).netloc for url in self.requested if not url.startswith(("data:", "about:"))}
 
 
 @pytest.fixture
 def console_tab(browser, axe_source):
-    """console_tab(base_url) -> a Console; after the test, no request may have left the app."""
+    """console_tab(base_url, width=1200) -> a Console; after the test, no request may have
+    left the app. ``width=PHONE`` is a phone held upright."""
     contexts, tabs = [], []
 
-    def open_tab(base: str) -> Console:
-        context = browser.new_context(viewport={"width": 1200, "height": 900})
+    def open_tab(base: str, width: int = DESKTOP) -> Console:
+        context = browser.new_context(viewport={"width": width, "height": 900 if width == DESKTOP else 740})
         contexts.append(context)
         tab = Console(context.new_page(), base, axe_source)
         tabs.append(tab)

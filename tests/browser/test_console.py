@@ -16,6 +16,7 @@ from service.state.embedded_redis import EmbeddedRedis
 from service.followups.asking import queue
 from service.line import Line
 from service.state.store import uk_today
+from service.web.console.counts import day_name
 from tests.console_support import PASSWORD, followup_config, make_traffic
 from tests.support import Twilio
 
@@ -53,41 +54,46 @@ def test_usage_charts_and_csv_come_from_what_real_webhooks_counted(serve, config
 
     tab = console_tab(server.url)
     tab.login("dana", PASSWORD)
-    assert tab.page.url.endswith("/console/usage")
+    assert tab.page.url.endswith("/console/summary")
+    tab.open("/console/usage")
     page = tab.page
-    today = uk_today().isoformat()
+    today = day_name(uk_today())
 
     conversations = {row[0]: row[1:] for row in table(page, "#conversations table")[1:]}
-    assert conversations[today] == [str(expected.sms_conversations), str(expected.voice_conversations)]
+    assert table(page, "#conversations table")[0] == ["Day", "SMS", "WhatsApp", "Calls", "All"]
+    assert conversations[today] == [str(expected.sms_conversations), "0", str(expected.voice_conversations),
+                                    str(expected.sms_conversations + expected.voice_conversations)]
     opt = {row[0]: row[1:] for row in table(page, "#optouts table")[1:]}
     assert opt[today] == [str(expected.opt_outs), str(expected.opt_ins)]
     flooded = {row[0]: row[1:] for row in table(page, "#flooded table")[1:]}
     assert flooded[today] == [str(expected.flooded)]
     followups = {row[0]: row[1] for row in table(page, "#followups table")[1:]}
-    assert followups == {"asked for and queued": "1", "sent to Twilio": "1", "delivered": "1"}
+    assert followups == {"Asked for": "1", "Sent to Twilio": "1", "Delivered": "1"}
     pages = {row[0]: row[1:] for row in table(page, "#pages table")[1:]}
     assert pages["Helplines"][0] == "2"  # "helpline" texted, and "3" from the main menu by the flooder
 
-    # The charts are drawn from the same numbers, each bar labelled in text.
-    svg = page.inner_html("#conversations svg")
-    assert f">{expected.sms_conversations}</text>" in svg and ", SMS</text>" in svg and ", Voice</text>" in svg
+    # The charts are drawn from the same numbers, each bar labelled in text: one row a
+    # day, the channels stacked in it.
+    labels = page.locator("#conversations svg text.label").all_text_contents()
+    assert labels.count(today) == 1 and {"SMS", "WhatsApp", "Calls"} <= set(labels)
     assert page.locator("#followups svg text.value").all_text_contents() == ["1", "1", "1"]
 
-    # The CSV is the table the page ends with.
+    # The CSV holds every count.
     download = page.request.get(server.url + page.get_attribute("#csv", "href"))
     assert download.ok and download.headers["content-type"].startswith("text/csv")
     exported = list(csv.reader(io.StringIO(download.text())))
-    assert exported[1:] == table(page, "#all-counts")[1:]
     assert ["day", "pack", "measure", "channel", "item", "count"] == exported[0]
-    assert [today, "en-GB-coventry", "conversations", "sms", "", str(expected.sms_conversations)] in exported
+    iso = uk_today().isoformat()
+    assert [iso, "en-GB-coventry", "conversations", "sms", "", str(expected.sms_conversations)] in exported
+    assert [iso, "en-GB-coventry", "follow-ups", "sms", "delivered", "1"] in exported
 
-    assert_accessible(tab, "usage")  # docs/console-usage.png is a copy of this screenshot
+    assert_accessible(tab, "usage")
 
-    # A range with nothing in it, one pack.
+    # A range with nothing in it, one pack: one message, no rows of zeros.
     tab.open(f"/console/usage?from=2020-01-01&to=2020-01-03&pack={line.pack.id}")
-    assert table(page, "#conversations table")[1:] == [
-        ["2020-01-01", "0", "0"], ["2020-01-02", "0", "0"], ["2020-01-03", "0", "0"]]
-    assert "Nothing counted in these days" in page.inner_text("#all-heading + p")
+    for chart in ("conversations", "pages", "followups", "optouts", "flooded"):
+        assert "Nothing was counted in these days" in page.inner_text(f"#{chart}")
+        assert page.locator(f"#{chart} table, #{chart} svg").count() == 0
 
 
 def test_content_and_review_pages_show_the_pack_as_sent(app_server, console_tab):
@@ -112,12 +118,12 @@ def test_content_and_review_pages_show_the_pack_as_sent(app_server, console_tab)
 
     report = check_pack(pack.path, uk_today())
     tab.open("/console/review")
-    assert len(table(page, "#to-confirm")) - 1 == len(report.to_confirm)
-    dates = [row[0] for row in table(page, "#review-by")[1:]]
-    past = [d for d in dates if d < uk_today().isoformat()]
-    assert dates[:len(past)] == past  # past dates first
-    if report.warnings:
-        assert page.locator("#warnings li").count() == len(report.warnings)
+    assert page.locator("#review-items > li").count() == len(report.to_confirm) + len(report.review_by)
+    overdue = page.locator("#review-items > li.overdue").count()
+    assert page.locator(f"#review-items > li:nth-child(-n+{overdue or 1})").first.get_attribute("class") \
+        == ("review-item overdue" if overdue else "review-item")  # overdue ones first
+    readable = [w for w in report.warnings if "has passed" not in w.message]
+    assert page.locator("#warnings li").count() == len(readable)
     assert_accessible(tab, "review")
 
 

@@ -80,12 +80,12 @@ def test_with_no_accounts_the_console_says_how_to_add_one(live):
 def test_login_sets_a_strict_httponly_cookie_and_opens_the_pages(live, accounts):
     accounts.add("dana", PASSWORD)
     browser = Browser(live.url)
-    assert browser.get("/console/usage").headers["Location"].endswith("/console/login")
+    assert browser.get("/console/usage").headers["Location"].endswith("/console/login?next=/console/usage")
     answer = browser.login()
-    assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/usage")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/summary")
     cookie = answer.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
-    for path in ("/console/usage", "/console/content", "/console/review", "/console/simulator/sms",
+    for path in ("/console/summary", "/console/usage", "/console/content", "/console/review", "/console/simulator/sms",
                  "/console/simulator/call", "/console/health"):
         page = browser.get(path)
         assert page.status_code == 200, path
@@ -148,7 +148,7 @@ def test_while_redis_is_down_login_says_so_and_refuses(serve, config):
     browser = Browser(server.url)
     assert browser.get("/console/").headers["Location"].endswith("/console/login")
     answer = browser.login()
-    assert answer.status_code == 503 and "Redis is unreachable" in answer.text
+    assert answer.status_code == 503 and "Redis, cannot be reached" in answer.text
     assert browser.get("/console/usage").status_code == 302
 
 
@@ -157,7 +157,7 @@ def test_while_redis_is_down_login_says_so_and_refuses(serve, config):
 def test_any_login_attempt_is_refused_with_the_one_message(live, accounts, name, password):
     answer = Browser(live.url).login(name=name, password=password)
     # Five examples in, the address waits: a refusal that says until when, and no more.
-    assert (answer.status_code, "Those details did not work" in answer.text) in ((401, True), (429, False))
+    assert (answer.status_code, "The name or password is not right" in answer.text) in ((401, True), (429, False))
     assert answer.status_code == 401 or "waits until" in answer.text
 
 

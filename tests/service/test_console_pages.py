@@ -139,11 +139,11 @@ def test_no_page_of_the_console_shows_a_texters_or_callers_number(serve, config,
     browser = Browser(server.url)
     browser.login()
     pages = [browser.get(path).text for path in (
-        "/console/usage", "/console/usage.csv", "/console/content", "/console/review", "/console/health",
+        "/console/summary", "/console/usage", "/console/usage.csv", "/console/content", "/console/review", "/console/health",
         "/console/simulator/sms", "/console/simulator/call")]
     pages.append(browser.post("/console/simulator/call", {"action": "press", "keys": "1", "did": ["key:1"]}).text)
     everything = "\n".join(pages)
-    assert "Conversations begun per day" in everything  # the pages are there to search
+    assert "People who texted or called, each day" in everything  # the pages are there to search
     for number in (TEXTER, OTHER_TEXTER, FLOODER):
         for form in forms_of(number):
             assert form not in everything, form

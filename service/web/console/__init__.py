@@ -25,7 +25,8 @@ import hmac
 from flask import Flask
 
 # Each page module registers its routes on the blueprint as it is imported.
-from service.web.console import auth, content, health, simulator, usage  # noqa: F401
+from service.web.console import auth, content, health, review, simulator, summary, usage  # noqa: F401
+from service.web.console import errors, reviews
 from service.web.console.blueprint import SESSION_HOURS, ConsoleSessions, bp, csrf
 
 
@@ -50,3 +51,6 @@ def install(app: Flask) -> None:
     )
     csrf.init_app(app)
     app.register_blueprint(bp)
+    errors.install(app)
+    # The review page's report, made now rather than in a request (see reviews).
+    reviews.prepare(line.every_pack)

@@ -9,20 +9,26 @@ from zoneinfo import ZoneInfo
 import redis
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
-from service.web.console.blueprint import bp, csrf
-from service.web.console.accounts import ATTEMPTS, Accounts
 from service.state.keys import LOGIN_WAIT
+from service.state.store import uk_today
+from service.web.console.accounts import ATTEMPTS, Accounts
+from service.web.console.attention import needs_attention
+from service.web.console.blueprint import bp, csrf
 from service.web.signature import VALIDATOR, from_loopback
 
 # One message for every refusal: it must not tell a guesser which part was wrong,
 # nor that an account exists.
-REFUSED = (f"Those details did not work. After {ATTEMPTS} failed tries, logging in waits "
-           f"{LOGIN_WAIT // 60} minutes.")
+REFUSED = (f"The name or password is not right. Check them and try again: after {ATTEMPTS} failed "
+           f"tries, logging in waits {LOGIN_WAIT // 60} minutes.")
 OPEN = {"console.login", "console.static", "console.index"}
 BUSY = "Another login is being checked. Try again in a moment."
 # Said while logging in waits: until when, and not whether the account or the address
 # waits (which would tell a guesser an account's name, or that others guess too).
-WAITING = "Too many failed tries: logging in here waits until {until}. Try again after that."
+# Behind a proxy every colleague comes from one address, so it says that others may be
+# waiting too, and what to do meanwhile.
+WAITING = ("There have been too many failed tries, so logging in waits until {until} (UK time), for "
+           "everyone logging in from the same place. Try again after that; if it keeps happening, ask "
+           "whoever runs the line.")
 UK = ZoneInfo("Europe/London")
 # One password check at a time in a web process. An Argon2 check holds the worker's
 # event loop (gevent) for tens of milliseconds, and the webhooks share it: logins
@@ -56,14 +62,27 @@ def gate():
         except redis.RedisError:
             pass  # the signed cookie stands until it expires, so health opens while Redis is down
     if not g.user and request.endpoint not in OPEN:
-        return redirect(url_for("console.login"))
+        # Back to the page asked for once logged in (a deep link from a colleague).
+        wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("console.login", next=wanted) if wanted else url_for("console.login"))
+    g.attention = []
+    if g.user and request.endpoint != "console.static":
+        g.attention = needs_attention(current_app.extensions["signpost"], uk_today())
     return None
+
+
+def safe_next(wanted: str) -> str:
+    """A page of the console to go on to after logging in; anything else is not followed."""
+    prefix = bp.url_prefix or ""
+    if wanted.startswith(prefix + "/") and not wanted.startswith("//") and "\\" not in wanted:
+        return wanted
+    return url_for("console.summary")
 
 
 @bp.get("/")
 def index():
     if g.user:
-        return redirect(url_for("console.usage"))
+        return redirect(url_for("console.summary"))
     try:
         anyone = accounts().any()
     except redis.RedisError:
@@ -76,8 +95,9 @@ def index():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     message, status = "", 200
+    name, wanted = request.form.get("username", "")[:64], request.values.get("next", "")
     if request.method == "POST":
-        name, address = request.form.get("username", ""), request.remote_addr or ""
+        address = request.remote_addr or ""
         try:
             # Refused while waiting before it queues for a password check: a guess that
             # cannot succeed costs one Redis round trip, never a hash.
@@ -85,32 +105,34 @@ def login():
         except redis.RedisError:
             result = None  # log_in will say Redis is unreachable
         if result is not None:
-            return waiting(result)
+            return waiting(result, name, wanted)
         if not CHECKING.acquire(timeout=TURN_SECONDS):
-            return render_template("console/login.html", message=BUSY), 503
+            return render_template("console/login.html", message=BUSY, name=name, next=wanted), 503
         try:
             result = accounts().log_in(name, request.form.get("password", ""), address)
         except redis.RedisError:
-            message, status = "Accounts cannot be checked now (Redis is unreachable). Try again soon.", 503
+            message, status = ("Logging in cannot be checked just now (the line's store, Redis, cannot be "
+                               "reached). Try again in a few minutes."), 503
         else:
             if result.waits_until is not None:
-                return waiting(result)
+                return waiting(result, name, wanted)
             if result.ok:
                 generation = accounts().session_generation(result.name)
                 session.clear()
                 session.permanent = True
                 session["user"] = result.name
                 session["generation"] = generation
-                return redirect(url_for("console.usage"))
+                return redirect(safe_next(wanted))
             message, status = REFUSED, 401
         finally:
             CHECKING.release()
-    return render_template("console/login.html", message=message), status
+    return render_template("console/login.html", message=message, name=name, next=wanted), status
 
 
-def waiting(result):
+def waiting(result, name: str, wanted: str):
     until = dt.datetime.fromtimestamp(result.waits_until, UK)
-    page = render_template("console/login.html", message=WAITING.format(until=until.strftime("%H:%M")))
+    page = render_template("console/login.html", message=WAITING.format(until=until.strftime("%H:%M")),
+                           name=name, next=wanted)
     seconds = max(1, int(result.waits_until - dt.datetime.now(UK).timestamp()) + 1)
     return page, 429, {"Retry-After": str(seconds)}
 

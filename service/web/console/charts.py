@@ -2,6 +2,12 @@
 carries its label and its number in text, so nothing depends on telling colours
 apart. Each chart on a page also has the table it was drawn from.
 
+One row a period or item, its series stacked in one bar (each series its own fill
+and pattern, named in a legend), all against one axis with its scale written on it,
+so bars can be compared within a chart. Labels sit above their bars rather than
+beside them: the chart is narrow enough for a phone at its natural size, so its text
+is never shrunk below what can be read (a wide chart scaled to 375 px drew 7 px text).
+
 Hand-written rather than a plotting library: a horizontal bar chart is a few
 rectangles, and the libraries that draw SVG (matplotlib, pygal) would bring far
 more than they save, pygal's interactive charts also wanting script.
@@ -9,21 +15,51 @@ more than they save, pygal's interactive charts also wanting script.
 
 from __future__ import annotations
 
+import math
+import textwrap
 from dataclasses import dataclass
 
-ROW = 26  # px per bar
-LABEL_WIDTH = 230
-BAR_SPACE = 320
-NUMBER_SPACE = 60
+WIDTH = 336  # fits a 375 px screen beside the page's margins, unscaled
+PLOT = 264  # px for the longest bar; the rest is for its number
+LEFT = 2
+LINE = 17  # px per line of label
+BAR = 18
+GAP = 10
+LABEL_CHARS = 44  # a longer label wraps onto a second line, never cut off
+LEGEND = 26
+AXIS = 30
+
+
+@dataclass(frozen=True)
+class Segment:
+    series: int
+    value: int
+    x: float
+    width: float
 
 
 @dataclass(frozen=True)
 class Bar:
     label: str
+    lines: tuple[str, ...]  # the label, wrapped
+    total: int
+    y: int  # top of the label
+    segments: tuple[Segment, ...]
+    failed: bool = False  # a failure: red and cross-hatched, and its label says so
+
+    @property
+    def bar_y(self) -> int:
+        return self.y + LINE * len(self.lines) + 2
+
+    @property
+    def end(self) -> float:
+        return LEFT + sum(s.width for s in self.segments)
+
+
+@dataclass(frozen=True)
+class Tick:
     value: int
-    y: int
-    width: float
-    series: int  # 0, 1, ...: a second pattern for the second series, besides the label
+    x: float
 
 
 @dataclass(frozen=True)
@@ -31,21 +67,66 @@ class Chart:
     id: str
     title: str
     bars: tuple[Bar, ...]
+    series: tuple[str, ...]  # the legend; one name for a single-series chart
+    ticks: tuple[Tick, ...]
+    top: int  # where the first bar's label starts (below the legend)
+    axis_y: int
     width: int
     height: int
-    label_width: int = LABEL_WIDTH
+    plot_left: int = LEFT
 
     @property
     def empty(self) -> bool:
-        return not self.bars
+        return not any(b.total for b in self.bars)
+
+    @property
+    def failed_labels(self) -> frozenset[str]:
+        return frozenset(b.label for b in self.bars if b.failed)
+
+    @property
+    def legend(self) -> tuple[tuple[str, int, int], ...]:
+        """(name, series, x) for each series, on one line."""
+        out, x = [], LEFT
+        for n, name in enumerate(self.series):
+            out.append((name, n, x))
+            x += 24 + 8 * len(name) + 14
+        return tuple(out) if len(self.series) > 1 else ()
 
 
-def bar_chart(id: str, title: str, rows: list[tuple[str, int]] | list[tuple[str, int, int]]) -> Chart:
-    """``rows``: (label, value) or (label, value, series), drawn top to bottom."""
-    most = max((row[1] for row in rows), default=0) or 1
-    bars = tuple(
-        Bar(label=str(row[0]), value=int(row[1]), y=n * ROW, width=round(BAR_SPACE * int(row[1]) / most, 1),
-            series=int(row[2]) if len(row) > 2 else 0)
-        for n, row in enumerate(rows)
-    )
-    return Chart(id, title, bars, LABEL_WIDTH + BAR_SPACE + NUMBER_SPACE, max(ROW, len(bars) * ROW))
+def scale(most: int) -> tuple[int, int]:
+    """The axis's end and its step: a round number at or above the largest value."""
+    if most <= 4:
+        return max(most, 1), 1
+    magnitude = 10 ** int(math.floor(math.log10(most)))
+    for step in (magnitude // 5 or 1, magnitude // 2 or 1, magnitude, 2 * magnitude, 5 * magnitude):
+        if math.ceil(most / step) <= 5:
+            return math.ceil(most / step) * step, step
+    return most, most
+
+
+def stacked_chart(id: str, title: str, series: tuple[str, ...],
+                  rows: list[tuple[str, tuple[int, ...]]], failed: frozenset[str] = frozenset()) -> Chart:
+    """``rows``: (label, a value for each series), drawn top to bottom. A row whose label
+    is in ``failed`` is drawn as a failure."""
+    most = max((sum(values) for _, values in rows), default=0)
+    end, step = scale(most)
+    top = LEGEND if len(series) > 1 else 4
+    bars, y = [], top
+    for label, values in rows:
+        lines = tuple(textwrap.wrap(label, LABEL_CHARS) or [""])
+        x, segments = float(LEFT), []
+        for n, value in enumerate(values):
+            width = round(PLOT * value / end, 1)
+            if value:
+                segments.append(Segment(n, value, x, width))
+            x += width
+        bars.append(Bar(label, lines, sum(values), y, tuple(segments), label in failed))
+        y += LINE * len(lines) + BAR + GAP
+    ticks = tuple(Tick(v, round(LEFT + PLOT * v / end, 1)) for v in range(0, end + 1, step))
+    return Chart(id, title, tuple(bars), series, ticks, top, y, WIDTH, y + AXIS)
+
+
+def bar_chart(id: str, title: str, rows: list[tuple[str, int]], failed: frozenset[str] = frozenset(),
+              name: str = "") -> Chart:
+    """One series: (label, value) rows."""
+    return stacked_chart(id, title, (name,), [(label, (value,)) for label, value in rows], failed)

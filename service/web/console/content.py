@@ -7,17 +7,15 @@ check`` or with the line itself.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app, render_template, request
 
 from flows import gsm
-from flows.check import WORDS_PER_MINUTE, check_pack, speaking_seconds
+from flows.check import WORDS_PER_MINUTE, speaking_seconds
 from flows.pack import Pack
 from flows.voice import BACK, MAIN, REPEAT, SLOWER, TEXT_KEY, TRANSFER_KEY
 from service.web.console.blueprint import bp
-from service.state.store import uk_today
 
 COMMON_KEYS = f"{REPEAT} repeat, {MAIN} main menu, {'star' if BACK == '*' else BACK} back, {SLOWER} slower"
 
@@ -116,25 +114,3 @@ def content():
         sms_tree=menu_tree(pack, pack.main_menu),
         voice_tree=menu_tree(pack, pack.voice_main),
     )
-
-
-_reports: dict = {}
-
-
-def report_for(pack: Pack, today: dt.date):
-    """``signpost check``'s report, made once a day per pack: packs change only on a restart."""
-    key = (pack.id, today)
-    if key not in _reports:
-        _reports.clear()
-        _reports[key] = check_pack(pack.path, today)
-    return _reports[key]
-
-
-@bp.get("/review")
-def review():
-    pack, packs = chosen_pack()
-    today = uk_today()
-    report = report_for(pack, today)
-    dates = sorted(report.review_by, key=lambda entry: (entry[0] >= today, entry[0], entry[1].item))
-    return render_template("console/review.html", pack=pack, packs=packs, report=report, dates=dates,
-                           today=today)

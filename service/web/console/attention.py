@@ -1,0 +1,110 @@
+"""What needs someone to act: the health page's problems and the review page's items,
+as short sentences, shown on the summary and in every page's header while any stands.
+
+Made for every page, so it is a handful of quick Redis reads (the web process's own
+short-timeout client) and the review report made at start-up (``reviews``): never
+the pack check itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+import redis
+from rq import Queue, Worker
+
+from service.state.keys import FOLLOWUP_QUEUE
+from service.web.console import reviews
+
+HOUR = 60 * 60
+QUEUE_LATE = 5 * 60  # a follow-up waiting longer than this is late: the caller expects it in seconds
+# Eviction policies that never evict a key without a TTL (opt-outs have none).
+KEEPS_OPT_OUTS = ("noeviction", "volatile-lru", "volatile-lfu", "volatile-ttl", "volatile-random")
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    endpoint: str  # the page that says more
+    anchor: str = ""
+    urgent: bool = True  # the line is failing people now, rather than something to plan for
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def line_problems(line) -> list[Item]:
+    """From Redis and the follow-up queue: what the health page would flag."""
+    client = line.store.redis
+    try:
+        client.ping()
+    except redis.RedisError:
+        return [Item("The line's store (Redis) cannot be reached: counts cannot be read, and opt-outs "
+                     "are kept on disk until it is back.", "console.health", "redis-h")]
+    found = []
+    try:
+        policy = client.config_get("maxmemory-policy").get("maxmemory-policy", "")
+        saves = client.config_get("save").get("save") or ""
+    except redis.ResponseError:  # managed Redis often disables CONFIG: it persists on its own terms
+        policy, saves = "", "managed"
+    aof = client.info("persistence").get("aof_enabled")
+    if not saves and not aof:
+        found.append(Item("The line's store (Redis) saves nothing to disk: after a restart every opt-out "
+                          "and count would be lost.", "console.health", "redis-h"))
+    if policy and policy not in KEEPS_OPT_OUTS:
+        found.append(Item("Redis may delete opt-outs when its memory is full.", "console.health", "redis-h"))
+    queue = Queue(FOLLOWUP_QUEUE, connection=client)
+    waiting = queue.count
+    if not Worker.count(connection=client, queue=queue):
+        found.append(Item("Nothing is sending the follow-up texts callers ask for"
+                          + (f": {plural(waiting, 'text')} waiting." if waiting else "."),
+                          "console.health", "queue-h"))
+    elif waiting:
+        oldest = queue.get_jobs(0, 1)
+        if oldest and oldest[0].enqueued_at:
+            enqueued = oldest[0].enqueued_at.replace(tzinfo=dt.timezone.utc)
+            late = (dt.datetime.now(dt.timezone.utc) - enqueued).total_seconds()
+            if late > QUEUE_LATE:
+                found.append(Item(f"Follow-up texts are late: the oldest has waited {int(late // 60)} minutes.",
+                                  "console.health", "queue-h"))
+    since = time.time() - HOUR
+    delivery = line.store.errors_since("delivery", since)
+    if delivery:
+        found.append(Item(f"{plural(delivery, 'follow-up text')} could not be delivered in the last hour.",
+                          "console.usage", "followups"))
+    webhook = line.store.errors_since("webhook", since)
+    if webhook:
+        found.append(Item(f"The line met {plural(webhook, 'error')} answering texts or calls in the last hour "
+                          "(each still got the 999 line and the menu).", "console.health", "queue-h"))
+    return found
+
+
+def content_items(line, today: dt.date) -> list[Item]:
+    """From each pack's review report: what a person must check."""
+    found = []
+    for pack in line.every_pack:
+        report = reviews.report(pack)
+        if report is None:
+            continue
+        overdue = [day for day, _ in report.review_by if day < today]
+        if overdue:
+            found.append(Item(f"{pack.name}: {plural(len(overdue), 'review date')} passed, the first on "
+                              f"{min(overdue):%d %B %Y}.", "console.review", "dates-h"))
+        if report.to_confirm:
+            found.append(Item(f"{pack.name}: {plural(len(report.to_confirm), 'detail')} to confirm against "
+                              "their source.", "console.review", "confirm-h", urgent=False))
+        if report.errors:
+            found.append(Item(f"{pack.name}: {plural(len(report.errors), 'mistake')} in the content.",
+                              "console.review", "warnings-h"))
+    return found
+
+
+def needs_attention(line, today: dt.date) -> list[Item]:
+    try:
+        problems = line_problems(line)
+    except redis.RedisError:
+        problems = [Item("The line's store (Redis) did not answer in time.", "console.health", "redis-h")]
+    return problems + content_items(line, today)

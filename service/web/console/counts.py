@@ -1,0 +1,151 @@
+"""The counts the console reads: what the webhooks, the worker and the delivery reports
+counted, per pack and UK day, and the periods and dates they are shown by.
+
+Two hashes a pack a day (see ``service.state.store``): ``stats`` (pages shown, by
+channel and item) and ``events`` (conversations begun, opt-outs and opt-ins, texts held
+back by the flood limit, follow-up outcomes). Counts only: nothing here can identify
+anyone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import redis
+
+from service.state import keys
+from service.state.store import CONVERSATION, FLOODED, FOLLOWUP, OPT_IN, OPT_OUT
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 400  # the counters are kept about this long
+YEARS = (2000, 2099)  # the days a filter may name (the simulator's clock keeps to these too)
+# Every channel a person can reach the line by. WhatsApp shares the text flows
+# (``flows.model.Channel`` has no member for it) but counts under its own name, so it
+# is listed here: a channel left out of this list would vanish from every chart.
+CHANNELS = ("sms", "whatsapp", "voice")
+CHANNEL_NAMES = {"sms": "SMS", "whatsapp": "WhatsApp", "voice": "Calls"}
+# What a field of the events hash counts, as the CSV names it.
+MEASURES = {CONVERSATION: "conversations", OPT_OUT: "opt-outs", OPT_IN: "opt-ins", FLOODED: "flood-limited"}
+
+
+def day_name(day: dt.date) -> str:
+    """Every date the console shows is written this one way (the CSV keeps ISO dates)."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+@dataclass(frozen=True, order=True)
+class Row:
+    day: dt.date
+    pack: str
+    measure: str  # pages, conversations, opt-outs, opt-ins, flood-limited, follow-ups
+    channel: str
+    item: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Filter:
+    start: dt.date
+    end: dt.date
+    pack: str  # "" for every pack
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    @classmethod
+    def from_args(cls, args, packs: list[str], today: dt.date) -> tuple[Filter, list[str]]:
+        """The filter the query asks for, and what was wrong with it (corrected)."""
+        problems = []
+
+        def day(name: str, default: dt.date) -> dt.date:
+            raw = args.get(name, "")
+            if not raw:
+                return default
+            try:
+                chosen = dt.date.fromisoformat(raw)
+            except ValueError:
+                problems.append(f"'{raw}' is not a date (written as 2026-12-05); showing {day_name(default)}.")
+                return default
+            # Counters exist for years near ours; and a week before year 1 there is no day.
+            if not YEARS[0] <= chosen.year <= YEARS[1]:
+                problems.append(f"'{raw}' is outside {YEARS[0]} to {YEARS[1]}; showing {day_name(default)}.")
+                return default
+            return chosen
+
+        end = day("to", today)
+        start = day("from", end - dt.timedelta(days=DEFAULT_DAYS - 1))
+        if start > end:
+            problems.append("The first day was after the last: they have been swapped.")
+            start, end = end, start
+        if (end - start).days >= MAX_DAYS:
+            start = end - dt.timedelta(days=MAX_DAYS - 1)
+            problems.append(f"At most {MAX_DAYS} days at a time: showing the last {MAX_DAYS}.")
+        pack = args.get("pack", "")
+        if pack and pack not in packs:
+            problems.append("That partnership's content is not served here: showing all of it.")
+            pack = ""
+        return cls(start, end, pack), problems
+
+
+def read_rows(client: redis.Redis, wanted: Filter, packs: list[str]) -> list[Row]:
+    """Every count in the filter's days and packs, in one round trip."""
+    chosen = [wanted.pack] if wanted.pack else packs
+    asked = [(day, pack) for day in wanted.days for pack in chosen]
+    pipe = client.pipeline(transaction=False)
+    for day, pack in asked:
+        pipe.hgetall(keys.stats(pack, day))
+        pipe.hgetall(keys.events(pack, day))
+    answers = pipe.execute()
+    rows = []
+    for n, (day, pack) in enumerate(asked):
+        for field, value in answers[2 * n].items():
+            channel, _, item = field.decode().partition(":")
+            rows.append(Row(day, pack, "pages", channel, item, int(value)))
+        for field, value in answers[2 * n + 1].items():
+            channel, _, event = field.decode().partition(":")
+            if channel == FOLLOWUP:
+                rows.append(Row(day, pack, "follow-ups", "sms", event, int(value)))
+            elif event in MEASURES:
+                rows.append(Row(day, pack, MEASURES[event], channel, "", int(value)))
+    return sorted(rows)
+
+
+def summed(rows: list[Row], key) -> dict:
+    totals: dict = defaultdict(int)
+    for row in rows:
+        totals[key(row)] += row.count
+    return totals
+
+
+@dataclass(frozen=True)
+class Periods:
+    """What the charts over time count by: days for a month or so, then weeks, then
+    months, so that a year is twelve bars rather than four hundred."""
+
+    unit: str  # day, week or month
+
+    @classmethod
+    def for_range(cls, wanted: Filter) -> Periods:
+        days = len(wanted.days)
+        return cls("day" if days <= 31 else "week" if days <= 26 * 7 else "month")
+
+    def start(self, day: dt.date) -> dt.date:
+        if self.unit == "week":
+            return day - dt.timedelta(days=day.weekday())
+        if self.unit == "month":
+            return day.replace(day=1)
+        return day
+
+    def of(self, wanted: Filter) -> list[dt.date]:
+        return sorted({self.start(d) for d in wanted.days})
+
+    def label(self, start: dt.date) -> str:
+        """One way for the chart and its table alike."""
+        if self.unit == "week":
+            return f"Week of {day_name(start)}"
+        if self.unit == "month":
+            return f"{start:%B %Y}"
+        return day_name(start)

@@ -1,0 +1,122 @@
+"""The review page, written for the partnership rather than for whoever edits the files.
+
+Each item to check is shown as the page or detail people get (its words, or the
+number or address), where its facts come from, why it is listed, and when it is due,
+in plain English; the file and line it lives in is kept for the editor, below.
+The report itself was made at start-up (``reviews``), never in this request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from flask import abort, current_app, render_template
+
+from flows.check import Listed, Problem
+from flows.pack import Pack
+from service.state.store import uk_today
+from service.web.console import reviews
+from service.web.console.blueprint import bp
+from service.web.console.content import chosen_pack
+from service.web.console.counts import day_name
+
+SOON = 31  # days: a review date this close is due soon; further off it is only the next one
+PASSED = re.compile(r"review-by date \S+ has passed")
+FLESCH = re.compile(r"(sms|voice) text reads at (\d+) on the Flesch scale.*")
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    kind: str  # "Page", "Phone number", "Web address", "All the content"
+    name: str
+    words: str  # what people get: the page's text, the number and hours, the address
+    anchor: str  # on the content page, for a page
+    sources: tuple[Source, ...]
+    why: str
+    when: str
+    overdue: bool
+    where: str  # the file and line, for whoever edits the content
+
+
+def describe(pack: Pack, ref: str) -> tuple[str, str, str, str, tuple[str, ...]]:
+    """(kind, name, words, anchor, source ids) of an item the report names as ``kind.key``."""
+    group, _, key = ref.partition(".")
+    if group == "topics" and key in pack.topics:
+        topic = pack.topics[key]
+        return "Page", topic.title, topic.sms, f"sms-{key}" if key in pack.sms_variants else "", topic.source
+    if group == "numbers" and key in pack.numbers:
+        number = pack.numbers[key]
+        words = number.number + (f", {number.hours}" if number.hours else "")
+        return "Phone number", number.name, words, "", number.source
+    if group == "links" and key in pack.links:
+        link = pack.links[key]
+        return "Web address", link.title, link.url, "", link.source
+    return "All the content", pack.name, f"Owned by {pack.owner}" if pack.owner else "", "", ()
+
+
+def sources(pack: Pack, ids: tuple[str, ...]) -> tuple[Source, ...]:
+    return tuple(Source(pack.sources.get(s, {}).get("title", s), pack.sources.get(s, {}).get("url", ""))
+                 for s in ids)
+
+
+def due(day: dt.date, today: dt.date) -> tuple[str, bool]:
+    days = (day - today).days
+    if days < 0:
+        return f"Overdue: it was due {day_name(day)}", True
+    if days <= SOON:
+        return f"Due soon: by {day_name(day)}", False
+    return f"Next review by {day_name(day)}, in {round(days / 30.4)} months" if days > 45 else \
+        f"Next review by {day_name(day)}", False
+
+
+def items(pack: Pack, listed: list[Listed], review_by: list[tuple[dt.date, Listed]],
+          today: dt.date) -> list[ReviewItem]:
+    dates = {entry.item: day for day, entry in review_by}
+    found = []
+    for entry in listed:
+        kind, name, words, anchor, ids = describe(pack, entry.item)
+        why = "Marked to be confirmed against its source" + (f": {entry.note}" if entry.note else "")
+        when, overdue = due(dates[entry.item], today) if entry.item in dates else ("As soon as you can", False)
+        found.append(ReviewItem(kind, name, words, anchor, sources(pack, ids), why, when, overdue, entry.where))
+    for day, entry in review_by:
+        kind, name, words, anchor, ids = describe(pack, entry.item)
+        when, overdue = due(day, today)
+        found.append(ReviewItem(kind, name, words, anchor, sources(pack, ids),
+                                "Everything it says should be checked by this date", when, overdue, entry.where))
+    return sorted(found, key=lambda i: (not i.overdue, i.kind == "All the content", i.name))
+
+
+def plain(pack: Pack, problem: Problem) -> tuple[str, str]:
+    """(what it is about, what to do) for a warning or error of the check."""
+    kind, name, *_ = describe(pack, problem.item)
+    about = f"{kind}: {name}" if kind != "All the content" else name
+    if m := FLESCH.fullmatch(problem.message):
+        said = "text" if m.group(1) == "sms" else "spoken version"
+        return about, (f"The {said} is harder to read than it should be ({m.group(2)} out of 100 for ease "
+                       "of reading; 60 or more is plain English). Use shorter sentences and words.")
+    return about, problem.message
+
+
+@bp.get("/review")
+def review():
+    pack, packs = chosen_pack()
+    report = reviews.report(pack)
+    if report is None:  # a pack not loaded at start-up: not served here
+        abort(404)
+    today = uk_today()
+    # Whether a date has passed is today's question; the cached report's own
+    # "has passed" warnings are as of start-up, so they are left to the list above.
+    warnings = [plain(pack, p) for p in report.warnings if not PASSED.fullmatch(p.message)]
+    return render_template("console/review.html", pack=pack, packs=packs,
+                           names={p.id: p.name for p in current_app.extensions["signpost"].every_pack},
+                           today=today,
+                           items=items(pack, report.to_confirm, report.review_by, today),
+                           warnings=warnings, errors=[plain(pack, p) for p in report.errors])

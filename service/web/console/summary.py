@@ -1,0 +1,75 @@
+"""The summary: the first page after logging in, read at a glance.
+
+People who texted or called this week and the week before, by channel; the pages
+most asked for; the follow-up texts delivered of those asked for; opt-outs; and
+what needs attention. "This week" is the last seven UK days, today included, so the
+numbers do not fall to nothing every Monday.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import redis
+from flask import current_app, g, render_template
+
+from service.state.store import uk_today
+from service.web.console.blueprint import bp
+from service.web.console.counts import CHANNEL_NAMES, CHANNELS, Filter, Row, read_rows, summed
+from service.web.console.outcomes import funnel
+from service.web.console.usage import page_titles
+
+WEEK = 7
+TOP_PAGES = 5
+
+
+@dataclass(frozen=True)
+class Change:
+    name: str
+    now: int
+    before: int
+
+    @property
+    def words(self) -> str:
+        if self.now == self.before:
+            return "the same as the week before"
+        return f"{abs(self.now - self.before)} {'more' if self.now > self.before else 'fewer'} than the week before"
+
+
+def week_summary(rows: list[Row], this_week: Filter, titles: dict[str, str]) -> dict:
+    now = [r for r in rows if r.day >= this_week.start]
+    before = [r for r in rows if r.day < this_week.start]
+
+    def people(which: list[Row]) -> dict:
+        return summed([r for r in which if r.measure == "conversations"], lambda r: r.channel)
+
+    people_now, people_before = people(now), people(before)
+    channels = [Change(CHANNEL_NAMES[c], people_now.get(c, 0), people_before.get(c, 0)) for c in CHANNELS]
+    pages = summed([r for r in now if r.measure == "pages" and r.item in titles], lambda r: titles[r.item])
+    top = sorted(pages.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PAGES]
+    opted = summed([r for r in now if r.measure in ("opt-outs", "opt-ins")], lambda r: r.measure)
+    return {
+        "people": Change("Everyone", sum(people_now.values()), sum(people_before.values())),
+        "channels": channels,
+        "top_pages": top,
+        "followups": funnel(summed([r for r in now if r.measure == "follow-ups"], lambda r: r.item)),
+        "opt_outs": opted.get("opt-outs", 0),
+        "opt_ins": opted.get("opt-ins", 0),
+        "unanswered": sum(r.count for r in now if r.measure == "flood-limited"),
+    }
+
+
+@bp.get("/summary")
+def summary():
+    line = current_app.extensions["signpost"]
+    today = uk_today()
+    this_week = Filter(today - dt.timedelta(days=WEEK - 1), today, "")
+    both = Filter(today - dt.timedelta(days=2 * WEEK - 1), today, "")
+    packs = [p.id for p in line.every_pack]
+    try:
+        week = week_summary(read_rows(line.store.redis, both, packs), this_week, page_titles(line))
+    except redis.RedisError:
+        week = None
+    return render_template("console/summary.html", week=week, this_week=this_week,
+                           attention=g.attention), 200 if week else 503

@@ -1,0 +1,139 @@
+"""A safeguarding manager's first look, in real Chromium on a desktop and a phone: a week of
+traffic, what needs attention, the follow-ups that failed, charts that can be read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from service.state.store import uk_today
+from service.web.console.accounts import Accounts
+from service.web.console.counts import day_name
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.console_support import PASSWORD, seed_weeks
+from tests.support import Twilio
+
+WIDTHS = pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
+WHATSAPP_TEXTERS = [f"whatsapp:+4474001000{n:02d}" for n in range(5)]
+
+
+@pytest.fixture
+def week(serve, config):
+    """A server with two weeks of counts before today and, today, real webhooks: an SMS
+    and five WhatsApp conversations."""
+    server = serve(config)
+    line = server.app.extensions["signpost"]
+    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+    totals = seed_weeks(line.store.redis, line.pack.id, uk_today())
+    twilio = Twilio(server.url)
+    twilio.sms("hi")
+    for sender in WHATSAPP_TEXTERS:
+        twilio.sms("hi", sender=sender)
+    return server, totals
+
+
+def text_of(tab, selector: str) -> str:
+    return " ".join(tab.page.inner_text(selector).split())
+
+
+def rows(page, selector: str) -> dict[str, list[str]]:
+    found = page.eval_on_selector_all(
+        f"{selector} tr", "rows => rows.map(r => Array.from(r.children).map(c => c.innerText.trim()))")
+    return {row[0]: row[1:] for row in found[1:]}
+
+
+@WIDTHS
+def test_the_summary_gives_the_week_at_a_glance_and_what_needs_attention(week, console_tab, width):
+    server, totals = week
+    tab = console_tab(server.url, width)
+    tab.login("dana", PASSWORD)
+    assert tab.page.url.endswith("/console/summary")
+
+    by_channel = rows(tab.page, "#channels")
+    people = {c: totals[f"{c}:conversation"] for c in ("sms", "whatsapp", "voice")}
+    assert by_channel["SMS"][0] == str(people["sms"] + 1)  # today's text too
+    assert by_channel["WhatsApp"][0] == str(people["whatsapp"] + 5)
+    assert by_channel["Calls"][0] == str(people["voice"])
+    everyone = sum(people.values()) + 6
+    assert by_channel["All"][0] == str(everyone)
+    assert int(by_channel["All"][1]) < everyone and "more than the week before" in by_channel["All"][2]
+    assert text_of(tab, "#people .big") == str(everyone)
+    assert text_of(tab, "#delivered .big") == "6 of 12"
+    assert "6 failed" in text_of(tab, "#delivered")
+    assert text_of(tab, "#opt-outs .big") == "3"
+    assert tab.page.locator("#top-pages li").count() == 5
+    assert tab.page.locator("#top-pages li").first.inner_text().startswith("Main menu (by text)")
+
+    # The health page's problems and the review's items, each a link to the page that says more.
+    attention = text_of(tab, "#attention")
+    assert "Nothing is sending the follow-up texts" in attention  # no worker runs in this test
+    assert "(Redis) saves nothing to disk" in attention  # the tests' Redis keeps nothing
+    assert "to confirm against their source" in attention
+    assert tab.page.locator("#attention a[href$='#queue-h']").count() >= 1
+    assert tab.page.locator("#attention a[href$='#confirm-h']").count() == 1
+    assert tab.sideways() == 0
+    tab.screenshot(f"summary-{width}")
+    assert tab.accessible() == []
+
+    # Every other page carries the list in its header while anything stands.
+    for path in ("/console/usage", "/console/health", "/console/review", "/console/content"):
+        tab.open(path)
+        assert "Nothing is sending the follow-up texts" in text_of(tab, "#attention-banner"), path
+
+
+@WIDTHS
+def test_failed_follow_ups_are_told_apart_and_explained(week, console_tab, width):
+    server, _ = week
+    tab = console_tab(server.url, width)
+    tab.login("dana", PASSWORD)
+    tab.open("/console/usage")
+    outcomes = rows(tab.page, "#followups table")
+    assert outcomes["Asked for"] == ["12"] and outcomes["Delivered"] == ["6"]
+    failed = "Not delivered: Twilio could not deliver it: the phone was switched off or out of signal"
+    assert outcomes[failed] == ["4"]
+    # Told apart by words, a cross-hatched red bar and a red row, not colour alone.
+    assert tab.page.locator("#followups svg rect.failed").count() == 3
+    assert tab.page.locator("#followups tr.failed").count() == 3
+    assert tab.page.locator("#followups svg text.label.failed").first.text_content().startswith("Not delivered")
+    # Each Twilio code in plain words, with Twilio's page for it.
+    codes = tab.page.locator("#followup-codes a")
+    assert codes.count() == 3
+    assert codes.first.get_attribute("href") == "https://www.twilio.com/docs/api/errors/30003"
+    assert "30003" in codes.first.inner_text() and "switched off" in text_of(tab, "#followup-codes li:first-child")
+    # No label is cut off: each ends inside the chart.
+    assert tab.page.evaluate("""() => Array.from(document.querySelectorAll('#followups svg text')).every(t =>
+        t.getBBox().x + t.getBBox().width <= t.ownerSVGElement.viewBox.baseVal.width)""")
+    tab.screenshot(f"usage-week-{width}")
+    assert tab.accessible() == []
+
+
+@WIDTHS
+def test_charts_share_one_axis_a_row_a_day_dates_one_way_and_readable_on_a_phone(week, console_tab, width):
+    server, _ = week
+    tab = console_tab(server.url, width)
+    tab.login("dana", PASSWORD)
+    tab.open("/console/usage")
+    today = uk_today()
+    days = [day_name(today - dt.timedelta(days=n)) for n in range(6, -1, -1)]
+    labels = tab.page.locator("#conversations svg text.label").all_text_contents()
+    assert [label for label in labels if label not in ("SMS", "WhatsApp", "Calls")] == days  # a row a day
+    assert list(rows(tab.page, "#conversations table")) == days  # written the same way in the table
+    ticks = tab.page.locator("#conversations svg text.tick").all_text_contents()
+    assert ticks[0] == "0" and len(ticks) >= 3  # an axis with its scale written on it
+    # WhatsApp is drawn: today's bar has three segments' worth (SMS and WhatsApp).
+    assert rows(tab.page, "#conversations table")[days[-1]][:2] == ["1", "5"]
+    assert tab.smallest_text("#conversations svg") >= 12
+    assert tab.smallest_text("#followups svg") >= 12
+    assert tab.sideways() == 0
+
+
+@WIDTHS
+@pytest.mark.parametrize("path", ["/console/usage", "/console/review", "/console/health", "/console/content",
+                                  "/console/summary", "/console/simulator/sms", "/console/simulator/call"])
+def test_no_page_scrolls_sideways(week, console_tab, width, path):
+    server, _ = week
+    tab = console_tab(server.url, width)
+    tab.login("dana", PASSWORD)
+    tab.open(path)
+    assert tab.sideways() == 0, path
