@@ -117,6 +117,11 @@ _FAREWELLS = [
     *[(wrote, *mine, note) for wrote in ("wrote", "written", "writing", "left") for mine in [("my",), ()]
       for note in ("notes", "letters")],
     ("my", "notes"),
+    ("sorry", "for", "everything"), ("love", "you", "all"), ("wasting", "everyones", "time"),
+    ("last", "message"), ("last", "msg"), ("last", "text"), ("said", "bye"), ("saying", "goodbye"),
+    ("texted", "me", "saying", "goodbye"), ("goodbye", "letters"), ("a", "note", "on"),
+    ("left", "his", "phone"), ("left", "her", "phone"), ("deleted", "all", "my", "socials"),
+    ("hanging",), ("how", "much", "longer", "i", "can"),
 ]
 # Self-harm, the means, and danger now, as any risk assessment lists them.
 _MEANS = [
@@ -132,6 +137,21 @@ _MEANS = [
     ("drive", "into"), ("driving", "into"), ("crash", "my", "car"), ("drive", "off"),
     *[(step, "in", "front") for step in ("step", "stepping", "walk", "walking", "run", "lie")],
     ("a", "and", "e"), ("a", "e"),
+    # Means, by the kinds any suicide risk assessment asks about: ligatures, firearms,
+    # drowning, heights, roads and railways, fumes, burning, insulin, not eating.
+    ("belt", "tied"), ("tied", "a", "belt"), ("tied", "to"), ("scarf", "round"), ("cord", "round"),
+    ("shotgun",), ("gun",), ("cartridges",), ("rifle",),
+    ("into", "the", "sea"), ("into", "the", "river"), ("into", "the", "canal"), ("under", "the", "water"),
+    ("under", "the", "bath"), ("not", "want", "to", "come", "up"), ("drown",), ("drowning",),
+    ("beachy", "head"), ("to", "the", "bridge"), ("edge", "of", "the"), ("roof", "of"), ("top", "of", "the", "car", "park"),
+    ("carriageway",), ("motorway",), ("lorries",), ("train", "times"), ("railway",), ("level", "crossing"),
+    ("engine", "running"), ("exhaust",), ("fumes",),
+    ("burnt", "my"), ("burned", "my"), ("burning", "my"), ("lighter", "again"),
+    ("insulin",), ("co", "codamol"), ("codamol",), ("counted", "out"), ("is", "that", "enough"),
+    ("not", "eaten"), ("have", "not", "eaten"), ("stopped", "eating"), ("making", "myself", "sick"),
+    ("not", "deserve", "to"), ("not", "deserve", "food"), ("look", "like", "an", "accident"),
+    ("sort", "it", "permanently"), ("permanently",), ("easier", "this", "way"), ("get", "to", "choose"),
+    ("i", "have", "decided"), ("decided", "i", "am"),
     ("self", "harm"), ("self", "harming"), ("self", "harmed"), ("selfharm",), ("selfharming",),
     ("self", "injury"), ("taken", "something"), ("took", "something"), ("swallowed", "something"),
     *[(*had, dose) for had in [("had",), ("had", "too", "many"), ("had", "some"), ("how", "many")]
@@ -151,12 +171,16 @@ CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
     *[tuple(" ".join(p).split()) for p in [*_NOT_LIVING, *_DYING, *_OVER, *_GOODBYES, *_SIGNS, *_FAREWELLS,
                                            *_MEANS]],
 ], RISK)
-# Everyday words that only sound like dying: a phone or a battery that dies.
+# Everyday words that only sound like crisis: a phone or a battery that dies, a knife
+# in the kitchen, an overdose of screen time.
 NOT_CRISIS: dict[tuple[str, ...], str] = {
-    (device, *about, die): "device"
-    for device in ("battery", "batterys", "phone", "phones", "charge", "laptop")
-    for about in [("is", "about", "to"), ("about", "to"), ("is", "going", "to"), ("going", "to"), ("is",), ()]
-    for die in ("die", "died", "dying", "dead")
+    **dict.fromkeys([("kitchen", "knife"), ("bread", "knife"), ("butter", "knife"), ("overdose", "of", "screen"),
+                     ("hanging", "out"), ("hanging", "around"), ("hanging", "on"),
+                     ("left", "his", "phone", "at"), ("left", "her", "phone", "at")], "everyday"),
+    **{(device, *about, die): "device"
+       for device in ("battery", "batterys", "phone", "phones", "charge", "laptop")
+       for about in [("is", "about", "to"), ("about", "to"), ("is", "going", "to"), ("going", "to"), ("is",), ()]
+       for die in ("die", "died", "dying", "dead")},
 }
 
 # A means taken, or a leap, wherever the words fall a few apart ("take all my pills",
@@ -165,9 +189,10 @@ NOT_CRISIS: dict[tuple[str, ...], str] = {
 # way, is RISK.
 NEAR = 8
 _TAKE = frozenset(["take", "taken", "took", "taking", "swallow", "swallowed", "swallowing", "downed",
-                   "necked", "eat", "ate", "overdose", "od", "lined", "drunk", "drank", "all"])
+                   "necked", "eat", "ate", "overdose", "od", "lined", "drunk", "drank", "all", "hand",
+                   "holding", "counted"])
 _DOSES = frozenset(["pills", "pill", "tablets", "tablet", "paracetamol", "painkillers", "ibuprofen",
-                    "antidepressants", "sleeping", "co", "codeine"])
+                    "antidepressants", "sleeping", "co", "codeine", "parasite"])
 _LEAP = frozenset(["jump", "jumping", "jumped", "leap", "throw", "throwing"])
 _FROM = frozenset(["off", "front", "bridge", "platform", "train", "bus", "building", "roof", "window",
                    "ledge", "cliff", "car", "storey", "tracks", "motorway", "lorry"])

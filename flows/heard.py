@@ -21,6 +21,10 @@ from flows.pack import Pack
 SHORT_REQUEST = 4
 # A command ("text me", "put me through") inside a request this short is the command.
 COMMAND_WORDS = 6
+# Below this, the recogniser doubts its own words: a page understood from them is asked
+# about (the menu that offers it), never given outright. Words of crisis are acted on
+# whatever the confidence: a wrong at-risk page costs less than a missed one.
+LOW_CONFIDENCE = 0.5
 
 
 def heard(pack: Pack, event: Event) -> str:
@@ -49,7 +53,8 @@ def heard(pack: Pack, event: Event) -> str:
     if understanding:
         understood = understanding.match(heard)
         page = spoken_page(pack, understood.node)
-        if page and understood.sure:
+        doubted = event.confidence is not None and event.confidence < LOW_CONFIDENCE
+        if page and understood.sure and not doubted:
             return page
         if page:
             # Not sure: the menu that offers the likely page asks between it and its

@@ -67,6 +67,9 @@ class Event:
     value: str = ""
     at: datetime | None = None
     caller: str = ""
+    # Speech only: how sure the recogniser was of its words, 0 to 1 (Twilio's
+    # ``Confidence``); None when it did not say.
+    confidence: float | None = None
 
 
 @dataclass

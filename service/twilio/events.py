@@ -33,8 +33,19 @@ def event_from(form, at: dt.datetime, start: bool) -> Event:
     if form.get("Digits", "").strip():
         return Event(EventKind.DIGITS, form["Digits"].strip()[:MAX_DIGITS], at=at, caller=caller)
     if form.get("SpeechResult", "").strip():
-        return Event(EventKind.SPEECH, form["SpeechResult"][:MAX_SPEECH], at=at, caller=caller)
+        return Event(EventKind.SPEECH, form["SpeechResult"][:MAX_SPEECH], at=at, caller=caller,
+                     confidence=_confidence(form.get("Confidence", "")))
     return Event(EventKind.SILENCE, at=at, caller=caller)
+
+
+def _confidence(given: str) -> float | None:
+    """Twilio's ``Confidence``, 0 to 1; None when absent, unreadable or 0 (its recogniser
+    gives 0 when it has no estimate, not when it is sure it is wrong)."""
+    try:
+        value = float(given)
+    except ValueError:
+        return None
+    return value if 0 < value <= 1 else None
 
 
 def message_event(form) -> Event:

@@ -15,7 +15,10 @@ from messages import DEFAULT_PACK_DIR
 PACK = load_pack(DEFAULT_PACK_DIR)
 HERE = Path(__file__).parent
 CASES = tomllib.loads((HERE / "crisis_cases.toml").read_text())
-WRITTEN = tomllib.loads((HERE / "crisis_written.toml").read_text())
+# Sets written by people who had not seen the line's crisis tables.
+WRITTEN = {name: [case for file in ("crisis_written.toml", "crisis_written_2.toml")
+                  for case in tomllib.loads((HERE / file).read_text())[name]]
+           for name in ("at_risk_texts", "at_risk_speech", "not_at_risk")}
 RISK_PAGE = PACK.understanding.risk_page
 CALLER = "+447400123456"
 

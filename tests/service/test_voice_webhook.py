@@ -562,3 +562,15 @@ def test_the_fastest_path_to_the_helpline_number(twilio, at):
     assert page.said[1] == EMERGENCY_VOICE_SHORT
     to_number = Turn(page.root, clock).until_words(POSH_SPOKEN)
     assert to_number <= 8 and offered + to_number <= 20, (offered, to_number)
+
+
+@pytest.mark.parametrize("confidence, heard", [("0.92", "parent"), ("0.3", "voice_you"), ("0", "parent"),
+                                               ("", "parent"), ("high", "parent"), ("7", "parent")])
+def test_words_the_recogniser_doubts_are_asked_about(twilio, confidence, heard):
+    """Twilio's Confidence below a half: the menu that offers the page asks, rather than
+    a page given on words that may be misheard. 0, absent or junk: no estimate."""
+    call = twilio.call_start()
+    call.post(gather(call.root).get("action"), SpeechResult="my son is being blackmailed", Confidence=confidence)
+    said = call.text
+    assert ("Don't blame your child" in said) == (heard == "parent")
+    assert ("For parents and carers, press 3." in said) == (heard == "voice_you")
