@@ -40,7 +40,7 @@ TO_AFTER = frozenset(["want", "wants", "wanted", "going", "need", "needs", "got"
 _HARM_VERBS = ("kill", "killing", "killed", "kills", "hurt", "hurting", "hurts", "harm", "harming",
                "harms", "cut", "cutting", "cuts", "injure", "injuring", "hang", "hanging", "burn",
                "burning", "starve", "starving", "drown", "hit", "hitting", "punch", "punching", "scratch",
-               "scratching", "bang", "banging", "poison", "poisoning")
+               "scratching", "bang", "banging", "poison", "poisoning", "top", "topping")
 _END_VERBS = ("end", "ending", "ended", "ends", "take", "taking", "took", "takes")
 _LIVES = (("life",), ("lives",), ("own", "life"), ("own", "lives"))
 _WANT = (("want", "to"), ("wants", "to"), ("wanted", "to"), ("going", "to"), ("wanna",),
@@ -95,7 +95,20 @@ _GOODBYES = [
 _SIGNS = [
     ("burden",), ("no", "way", "out"), ("see", "a", "way", "out"), ("way", "back", "from", "this"),
     ("me", "dead"), ("happier", "if", "i"), ("happier", "without", "me"),
-    *[("if", "i", be, "not", where) for be in ("was", "were") for where in ("here", "around")],
+    *[("if", "i", *just, be, "not", where) for just in [(), ("just",)] for be in ("was", "were")
+      for where in ("here", "around")],
+    ("will", "not", "be", "here"), ("not", "be", "here", "for"), ("not", "coming", "back"), ("ending", "things"),
+    ("drag", "it", "out"), ("life", "is", "ruined"), ("life", "is", "over"), ("better", "off", "without"),
+    ("can", "not", "keep", "going"), ("do", "not", "see", "how", "i", "get"), ("tonights", "the", "night"),
+    ("tonight", "is", "the", "night"), ("will", "all", "be", "over"), ("made", "a", "plan"),
+    ("had", "the", "right", "idea"), ("getting", "out", "of", "it", "for", "good"), ("ways", "to", "make", "it", "quick"),
+    ("make", "it", "quick"), ("i", "can", "keep", "going"), ("last", "thing", "i", "will"),
+    ("not", "have", "to", "deal", "with", "it", "after"), ("looking", "up", "how"), ("googling", "how"),
+    ("searched", "how"), ("searched", "for", "how"), ("searching", "how"),
+    *[("locked", self, "in") for self in SELVES],
+    *[(save, *up, mine, dose) for save in ("saving", "saved", "stockpiling", "stockpiled", "collecting")
+      for up in [(), ("up",)] for mine in ("my", "his", "her") for dose in
+      ("meds", "medication", "pills", "tablets", "medicine", "prescription")],
     *[(*will, "not", "matter", when) for will in [("will",), ("does",), ()] for when in ("soon", "anymore", "any", "more")],
     ("problem", "for", "anyone"), ("around", "much", "longer"), ("here", "much", "longer"),
     ("be", "here", "anymore"), ("can", "not", "be", "here"), ("not", "trust", "myself"),
@@ -104,7 +117,8 @@ _SIGNS = [
     ("going", "to", "do", "it", "when"), ("going", "to", "do", "it", "tonight"), ("ending", "it"),
     ("life", "insurance"), ("can", "not", "face", "any", "of", "it"), ("can", "not", "face", "anyone"),
     *[(give, "away") for give in ("gave", "given", "giving", "give")],
-    *[(give, *mine, what) for give in ("gave", "given", "giving") for mine in [("my",), ("all", "my"), ()]
+    *[(give, *mine, what) for give in ("gave", "given", "giving")
+      for mine in [("my",), ("all", "my"), ("his",), ("her",), ("their",), ("all", "his"), ("all", "her"), ()]
       for what in ("stuff", "things", "belongings", "possessions", "cat", "dog", "pet", "pets")],
     ("will", "not", "need", "them"), ("will", "not", "need", "it"), ("nothing", "left", "to", "sort"),
     ("has", "to", "sort", "it", "after"), ("for", "after"),
@@ -117,7 +131,9 @@ _FAREWELLS = [
     *[(wrote, *mine, note) for wrote in ("wrote", "written", "writing", "left") for mine in [("my",), ()]
       for note in ("notes", "letters")],
     ("my", "notes"),
-    ("sorry", "for", "everything"), ("love", "you", "all"), ("wasting", "everyones", "time"),
+    ("sorry", "for", "everything"), ("love", "you", "all"), ("thanks", "for", "being", "a", "good"),
+    ("thank", "you", "for", "being", "a", "good"), ("bye", "x"), ("said", "goodbye"), ("says", "goodbye"),
+    ("look", "after", "her", "cat"), ("look", "after", "his"), ("look", "after", "her"), ("the", "best", "friend", "ever"), ("wasting", "everyones", "time"),
     ("last", "message"), ("last", "msg"), ("last", "text"), ("said", "bye"), ("saying", "goodbye"),
     ("texted", "me", "saying", "goodbye"), ("goodbye", "letters"), ("a", "note", "on"),
     ("left", "his", "phone"), ("left", "her", "phone"), ("deleted", "all", "my", "socials"),
@@ -131,7 +147,10 @@ _MEANS = [
     ("ledge",), ("cliff",), ("rooftop",), ("multi", "storey"), ("train", "platform"),
     ("self", "arm"), ("self", "arming"), ("self", "armed"),  # as the recogniser hears "harm"
     *[(cut, where) for cut in ("cut", "cutting", "cuts") for where in
-      ("my", "again", "arms", "arm", "legs", "thighs", "deep", "deeper", "tonight")],
+      ("again", "arms", "arm", "legs", "thighs", "deep", "deeper", "tonight")],
+    *[(cut, "my", part) for cut in ("cut", "cutting", "scratched", "scratching", "scratches")
+      for part in ("arm", "arms", "wrist", "wrists", "legs", "leg", "thighs", "stomach", "skin")],
+    ("scratches", "on"), ("marks", "on", "my"), ("wounds",), ("fresh", "wounds"),
     ("fresh", "marks"), ("cuts", "on"),
     *[(hit, "my", "head") for hit in ("hitting", "hit", "banging", "bang", "smashing")],
     ("drive", "into"), ("driving", "into"), ("crash", "my", "car"), ("drive", "off"),
@@ -174,7 +193,11 @@ CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
 # Everyday words that only sound like crisis: a phone or a battery that dies, a knife
 # in the kitchen, an overdose of screen time.
 NOT_CRISIS: dict[tuple[str, ...], str] = {
-    **dict.fromkeys([("kitchen", "knife"), ("bread", "knife"), ("butter", "knife"), ("overdose", "of", "screen"),
+    **dict.fromkeys([("knife", "crime"), ("warning", "signs", "of", "self", "harm"), ("literally", "going", "to", "die"), ("cut", "my", "hair"),
+                     *[("self", "harm", what) for what in ("awareness", "training", "policy", "leaflet", "briefing")],
+                     *[(dose, "for", "my", pain) for dose in ("paracetamol", "ibuprofen", "tablets", "pills")
+                       for pain in ("headache", "head", "period", "back", "cold", "tooth", "toothache")],
+                     ("kitchen", "knife"), ("bread", "knife"), ("butter", "knife"), ("overdose", "of", "screen"),
                      ("hanging", "out"), ("hanging", "around"), ("hanging", "on"),
                      ("left", "his", "phone", "at"), ("left", "her", "phone", "at")], "everyday"),
     **{(device, *about, die): "device"
@@ -196,7 +219,10 @@ _DOSES = frozenset(["pills", "pill", "tablets", "tablet", "paracetamol", "painki
 _LEAP = frozenset(["jump", "jumping", "jumped", "leap", "throw", "throwing"])
 _FROM = frozenset(["off", "front", "bridge", "platform", "train", "bus", "building", "roof", "window",
                    "ledge", "cliff", "car", "storey", "tracks", "motorway", "lorry"])
-NEAR_PAIRS = ((_TAKE, _DOSES), (_LEAP, _FROM))
+# "tell everyone I'm sorry", "tell my mum I'm sorry": an apology passed on is a farewell.
+_TELL = frozenset(["tell", "telling", "tel"])
+_SORRY = frozenset(["sorry"])
+NEAR_PAIRS = ((_TAKE, _DOSES), (_LEAP, _FROM), (_TELL, _SORRY))
 
 
 def near(said: list[str]) -> bool:

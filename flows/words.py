@@ -42,6 +42,8 @@ TEXT_SPEAK = {
     "shes": "she is", "theyre": "they are", "theyll": "they will", "theyve": "they have",
     "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not",
     "cannot": "can not", "wont": "will not", "isnt": "is not", "shouldnt": "should not",
+    "wasnt": "was not", "werent": "were not", "couldnt": "could not", "wouldnt": "would not",
+    "havent": "have not", "hasnt": "has not", "arent": "are not",
     "pic": "picture", "pics": "pictures", "pix": "pictures", "piccy": "picture",
     "piccies": "pictures", "vid": "video", "vids": "videos",
     "txt": "text", "txts": "texts", "msg": "message",
@@ -59,7 +61,9 @@ TEXT_SPEAK = {
     # Words written without their last "g" ("cuttin", "jumpin"): the ones that matter here.
     **{word[:-1]: word for word in ["cutting", "jumping", "trying", "thinking", "saying", "seeing",
                                     "taking", "going", "doing", "nothing", "something", "hurting",
-                                    "killing", "ending", "living", "dying", "feeling", "talking"]},
+                                    "killing", "ending", "living", "dying", "feeling", "talking",
+                                    "walking", "getting", "keeping", "saving"]},
+    "skl": "school",
 }
 
 # Words that mean the same here, as one word, so an example written with "photos"
@@ -143,10 +147,9 @@ def words(text: str) -> list[str]:
     out: list[str] = []
     for word in plain[:READ_AT_MOST]:
         out.extend(TEXT_SPEAK.get(word, word).split())
-    out = joined(out)
-    at_risk = near(out)
-    out = _phrases(out)
-    at_risk = at_risk or RISK in out[MAX_WORDS:]
+    out = _phrases(joined(out))
+    # After the phrases, so that "paracetamol for my headache" is no longer a dose.
+    at_risk = near(out) or RISK in out[MAX_WORDS:]
     out = out[:MAX_WORDS] + ([RISK] if at_risk and RISK not in out[:MAX_WORDS] else [])
     # "ok", "thanks" before a question are manners, not the message ("ok so who do I
     # tell"): dropped when a question of three words or more follows, so "thanks so much"
