@@ -133,7 +133,8 @@ _FAREWELLS = [
     ("my", "notes"),
     ("sorry", "for", "everything"), ("love", "you", "all"), ("thanks", "for", "being", "a", "good"),
     ("thank", "you", "for", "being", "a", "good"), ("bye", "x"), ("said", "goodbye"), ("says", "goodbye"),
-    ("look", "after", "her", "cat"), ("look", "after", "his"), ("look", "after", "her"), ("the", "best", "friend", "ever"), ("wasting", "everyones", "time"),
+    ("look", "after", "her", "cat"), ("look", "after", "his"), ("look", "after", "her"),
+    ("the", "best", "friend", "ever"), ("wasting", "everyones", "time"),
     ("last", "message"), ("last", "msg"), ("last", "text"), ("said", "bye"), ("saying", "goodbye"),
     ("texted", "me", "saying", "goodbye"), ("goodbye", "letters"), ("a", "note", "on"),
     ("left", "his", "phone"), ("left", "her", "phone"), ("deleted", "all", "my", "socials"),
@@ -193,7 +194,8 @@ CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
 # Everyday words that only sound like crisis: a phone or a battery that dies, a knife
 # in the kitchen, an overdose of screen time.
 NOT_CRISIS: dict[tuple[str, ...], str] = {
-    **dict.fromkeys([("knife", "crime"), ("warning", "signs", "of", "self", "harm"), ("literally", "going", "to", "die"), ("cut", "my", "hair"),
+    **dict.fromkeys([("knife", "crime"), ("warning", "signs", "of", "self", "harm"),
+    ("literally", "going", "to", "die"), ("cut", "my", "hair"),
                      *[("self", "harm", what) for what in ("awareness", "training", "policy", "leaflet", "briefing")],
                      *[(dose, "for", "my", pain) for dose in ("paracetamol", "ibuprofen", "tablets", "pills")
                        for pain in ("headache", "head", "period", "back", "cold", "tooth", "toothache")],
