@@ -35,7 +35,7 @@ SPLIT_SELVES = {(owner, part): owner + part for owner, part in [
     ("your", "self"), ("our", "selves")]}
 # "want 2 die", "going 2 end it": "2" after these is "to", never a number.
 TO_AFTER = frozenset(["want", "wants", "wanted", "going", "need", "needs", "got", "have", "has",
-                      "trying", "try", "about", "ready", "deserve", "like"])
+                      "trying", "try", "about", "ready", "deserve", "like", "way"])
 
 _HARM_VERBS = ("kill", "killing", "killed", "kills", "hurt", "hurting", "hurts", "harm", "harming",
                "harms", "cut", "cutting", "cuts", "injure", "injuring", "hang", "hanging", "burn",
@@ -112,25 +112,29 @@ _SIGNS = [
     *[(*will, "not", "matter", when) for will in [("will",), ("does",), ()] for when in ("soon", "anymore", "any", "more")],
     ("problem", "for", "anyone"), ("around", "much", "longer"), ("here", "much", "longer"),
     ("be", "here", "anymore"), ("can", "not", "be", "here"), ("not", "trust", "myself"),
-    ("easiest", "way"), ("painless",), ("way", "to", "do", "it"), ("planned", "how"), ("plan", "to", "end"),
+    ("easiest", "way", "to", "die"), ("easiest", "way", "to", "do", "it", "that"), ("painless",),
+    ("planned", "how"), ("plan", "to", "end"),
     ("worked", "out", "a", "way"), ("way", "to", "make", "it", "stop"), ("do", "it", "tonight"),
     ("going", "to", "do", "it", "when"), ("going", "to", "do", "it", "tonight"), ("ending", "it"),
-    ("life", "insurance"), ("can", "not", "face", "any", "of", "it"), ("can", "not", "face", "anyone"),
-    *[(give, "away") for give in ("gave", "given", "giving", "give")],
+    ("life", "insurance"), ("point", "of", "carrying", "on"), ("point", "in", "carrying", "on"),
+    ("relapsed",), ("on", "sh"), ("not", "exist"), ("hate", "myself"), ("had", "enough"),
+    ("k", "m", "s"), ("ok", "m", "s"), ("k", "y", "s"), ("ok", "y", "s"), ("had", "enough", "of", "it", "all"), ("kys",), ("not", "going", "to", "be", "here"), ("bothered", "to", "live"),
+    ("done", "goodbye"), ("everything", "is", "too", "much"), ("any", "way", "out"), ("i", "will", "jump"),
+    ("come", "to", "harm"), ("coming", "to", "harm"),
+    *[("do", self, "in") for self in SELVES], ("can", "not", "face", "any", "of", "it"), ("can", "not", "face", "anyone"),
     *[(give, *mine, what) for give in ("gave", "given", "giving")
       for mine in [("my",), ("all", "my"), ("his",), ("her",), ("their",), ("all", "his"), ("all", "her"), ()]
       for what in ("stuff", "things", "belongings", "possessions", "cat", "dog", "pet", "pets")],
     ("will", "not", "need", "them"), ("will", "not", "need", "it"), ("nothing", "left", "to", "sort"),
-    ("has", "to", "sort", "it", "after"), ("for", "after"),
+    ("has", "to", "sort", "it", "after"), ("have", "it", "for", "after"),
 ]
 # Farewells and last notes.
 _FAREWELLS = [
     ("nice", "knowing", "you"), ("this", "is", "goodbye"), ("goodbye", "really"), ("say", "goodbye"),
-    ("look", "after", "the", "kids"), ("look", "after", "mum"), ("look", "after", "my"),
+    ("look", "after", "the", "kids"), ("look", "after", "mum"),
     ("thanks", "for", "trying"), ("thank", "you", "for", "trying"), ("was", "not", "their", "fault"),
     *[(wrote, *mine, note) for wrote in ("wrote", "written", "writing", "left") for mine in [("my",), ()]
       for note in ("notes", "letters")],
-    ("my", "notes"),
     ("sorry", "for", "everything"), ("love", "you", "all"), ("thanks", "for", "being", "a", "good"),
     ("thank", "you", "for", "being", "a", "good"), ("bye", "x"), ("said", "goodbye"), ("says", "goodbye"),
     ("look", "after", "her", "cat"), ("look", "after", "his"), ("look", "after", "her"),
@@ -181,8 +185,13 @@ _MEANS = [
     ("on", "the", "bridge"), ("train", "tracks"), ("railway", "line"), ("in", "front", "of", "a", "train"),
     *[(*want, "jump") for want in _WANT], ("jump", "off"), ("jumping", "off"), ("jump", "from"),
     ("jumping", "in", "front"), ("jump", "in", "front"),
-    ("not", "safe"), ("in", "danger"), ("sos",), ("outside", "my", "house"), ("outside", "my", "door"),
-    ("shout",), ("samaritans",), ("sam", "aritans"),
+    ("not", "safe"), ("in", "danger"), ("sos",), ("not", "feel", "safe"), ("scared", "for", "my", "life"),
+    ("fear", "for", "my", "life"), ("knows", "where", "i", "live"), ("coming", "round", "to", "my"),
+    ("coming", "to", "my", "house"),
+    *[(threat, "to", harm, "me") for threat in ("threatening", "threatened", "going", "said", "says")
+      for harm in ("kill", "hurt", "stab", "beat")],
+    *[(will, harm, "me") for will in ("will", "would", "gonna") for harm in ("kill", "hurt", "stab")], ("outside", "my", "house"), ("outside", "my", "door"),
+    ("samaritans",), ("sam", "aritans"),
 ]
 
 CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
@@ -194,7 +203,11 @@ CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
 # Everyday words that only sound like crisis: a phone or a battery that dies, a knife
 # in the kitchen, an overdose of screen time.
 NOT_CRISIS: dict[tuple[str, ...], str] = {
-    **dict.fromkeys([("knife", "crime"), ("warning", "signs", "of", "self", "harm"),
+    **dict.fromkeys([("had", "enough", "of", "it"),
+                     *[(who, *will, "kill", "me") for who in ("mum", "mam", "dad", "parents", "nan", "mom")
+                       for will in [("will",), ("would",), ("is", "going", "to"), ("are", "going", "to"),
+                                    ("going", "to")]],
+                     ("knife", "crime"), ("end", "it", "with"), ("ending", "it", "with"), ("warning", "signs", "of", "self", "harm"),
     ("literally", "going", "to", "die"), ("cut", "my", "hair"),
                      *[("self", "harm", what) for what in ("awareness", "training", "policy", "leaflet", "briefing")],
                      *[(dose, "for", "my", pain) for dose in ("paracetamol", "ibuprofen", "tablets", "pills")
@@ -222,7 +235,7 @@ _LEAP = frozenset(["jump", "jumping", "jumped", "leap", "throw", "throwing"])
 _FROM = frozenset(["off", "front", "bridge", "platform", "train", "bus", "building", "roof", "window",
                    "ledge", "cliff", "car", "storey", "tracks", "motorway", "lorry"])
 # "tell everyone I'm sorry", "tell my mum I'm sorry": an apology passed on is a farewell.
-_TELL = frozenset(["tell", "telling", "tel"])
+_TELL = frozenset(["tell", "telling", "tel", "love"])
 _SORRY = frozenset(["sorry"])
 NEAR_PAIRS = ((_TAKE, _DOSES), (_LEAP, _FROM), (_TELL, _SORRY))
 

@@ -15,7 +15,9 @@ import re
 from flows import Event, EventKind
 
 MAX_DIGITS = 64
-MAX_SPEECH = 500
+# Long enough for any story a caller tells in one breath (Twilio ends a <Gather> after a
+# minute): the whole of it is read for words of crisis, which may come last.
+MAX_SPEECH = 4000
 # An SMS or WhatsApp body longer than this is not read further (Twilio's own limit
 # for a message is 1,600 characters).
 MAX_BODY = 1600

@@ -108,8 +108,11 @@ def fallback(pack: Pack, speech: Speech) -> str:
 
 def _listening(reply: VoiceReply, speech: Speech) -> dict:
     if reply.listen == Listen.NUMBER:
-        # A phone number is keyed, not said: speech would mishear it, and # ends it.
-        return {"input": "dtmf", "finish_on_key": "#", "timeout": speech.timeout}
+        # A phone number is keyed, ended by #. Speech is still heard: a caller who says
+        # words of crisis while asked for a number must reach the page for them, and a
+        # number said aloud is read as its digits (flows.keywords.spoken_digits).
+        return {"input": "dtmf speech", "finish_on_key": "#", "timeout": speech.timeout,
+                "speech_timeout": "auto", "language": speech.language}
     listen = {
         "input": "dtmf speech", "num_digits": 1, "timeout": speech.timeout,
         "speech_timeout": "auto", "language": speech.language,

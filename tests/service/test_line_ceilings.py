@@ -108,7 +108,10 @@ def test_a_texter_held_back_keeps_their_place_and_the_page_is_not_counted(serve,
 def test_at_home_is_a_valid_mobile_of_an_allowed_region_as_phonenumbers_says(digits, code):
     number = f"+{code}{digits}"
     parsed = phonenumbers.parse(number)
-    textable = (phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed)
+    # Twilio sends From in canonical E.164; a form phonenumbers has to tidy first
+    # ("+1" then a national "1": +112012000000) is not a home texter's number.
+    canonical = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == number
+    textable = (canonical and phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed)
                 in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE))
     region = phonenumbers.region_code_for_number(parsed)
     for regions in (("GB",), ("GB", "IE"), ("US",)):

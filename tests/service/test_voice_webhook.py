@@ -225,7 +225,7 @@ class TestTexts:
     def test_withheld_landline_or_foreign_callers_key_a_mobile_hear_it_back_and_confirm(self, twilio, at, redis_client, caller):
         call = twilio.call_start(from_=caller).say("text me the links")
         listen = gather(call.root)
-        assert listen.get("input") == "dtmf" and listen.get("finishOnKey") == "#"
+        assert listen.get("input") == "dtmf speech" and listen.get("finishOnKey") == "#"
         assert "Please key in a UK mobile number, starting 0 7, then press the hash key." in call.said
         call.press("01234567890")
         assert "Sorry, that is not a UK mobile number." in call.said
@@ -574,3 +574,25 @@ def test_words_the_recogniser_doubts_are_asked_about(twilio, confidence, heard):
     said = call.text
     assert ("Don't blame your child" in said) == (heard == "parent")
     assert ("For parents and carers, press 3." in said) == (heard == "voice_you")
+
+
+def test_words_of_crisis_while_keying_a_number_reach_the_page_for_them(twilio):
+    """Asked for a number, the line still listens for words: "I want to die" said there
+    reaches the at-risk page, as at any menu."""
+    call = twilio.call_start(from_="anonymous").say("text me the links")
+    assert gather(call.root).get("input") == "dtmf speech"
+    call.say("i can't do this anymore i want to die")
+    assert "Samaritans are free, day or night, on 1 1 6, 1 2 3." in call.text
+
+
+def test_a_long_spoken_story_is_read_to_its_end_for_words_of_crisis(twilio):
+    story = ("so um basically i met this girl online and we were talking for weeks and she asked for pictures "
+             "and i sent them and now it is not even a girl it is some man and he says he will send them to "
+             "everyone at my school and my family unless i pay him and i have already paid fifty pounds and he "
+             "wants more and i do not have any more money and i cannot tell my mum or my dad because they "
+             "would be so disappointed in me and everyone is going to see them and i just keep thinking about "
+             "it all day and all night and i cannot sleep and i cannot eat and i have not been to school ") * 2
+    call = twilio.call_start().say(story + "and i am going to kill myself tonight")
+    assert len(story) > 1000
+    assert "Samaritans are free, day or night, on 1 1 6, 1 2 3." in call.text
+
