@@ -118,7 +118,8 @@ _SIGNS = [
     ("going", "to", "do", "it", "when"), ("going", "to", "do", "it", "tonight"), ("ending", "it"),
     ("life", "insurance"), ("point", "of", "carrying", "on"), ("point", "in", "carrying", "on"),
     ("relapsed",), ("on", "sh"), ("not", "exist"), ("hate", "myself"), ("had", "enough"),
-    ("k", "m", "s"), ("ok", "m", "s"), ("k", "y", "s"), ("ok", "y", "s"), ("had", "enough", "of", "it", "all"), ("kys",), ("not", "going", "to", "be", "here"), ("bothered", "to", "live"),
+    ("k", "m", "s"), ("ok", "m", "s"), ("k", "y", "s"), ("ok", "y", "s"), ("had", "enough", "of", "it", "all"),
+    ("kys",), ("not", "going", "to", "be", "here"), ("bothered", "to", "live"),
     ("done", "goodbye"), ("everything", "is", "too", "much"), ("any", "way", "out"), ("i", "will", "jump"),
     ("come", "to", "harm"), ("coming", "to", "harm"),
     *[("do", self, "in") for self in SELVES], ("can", "not", "face", "any", "of", "it"), ("can", "not", "face", "anyone"),
@@ -207,7 +208,8 @@ NOT_CRISIS: dict[tuple[str, ...], str] = {
                      *[(who, *will, "kill", "me") for who in ("mum", "mam", "dad", "parents", "nan", "mom")
                        for will in [("will",), ("would",), ("is", "going", "to"), ("are", "going", "to"),
                                     ("going", "to")]],
-                     ("knife", "crime"), ("end", "it", "with"), ("ending", "it", "with"), ("warning", "signs", "of", "self", "harm"),
+                     ("knife", "crime"), ("end", "it", "with"), ("ending", "it", "with"),
+                     ("warning", "signs", "of", "self", "harm"),
     ("literally", "going", "to", "die"), ("cut", "my", "hair"),
                      *[("self", "harm", what) for what in ("awareness", "training", "policy", "leaflet", "briefing")],
                      *[(dose, "for", "my", pain) for dose in ("paracetamol", "ibuprofen", "tablets", "pills")
