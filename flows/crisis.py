@@ -191,7 +191,8 @@ _MEANS = [
     ("coming", "to", "my", "house"),
     *[(threat, "to", harm, "me") for threat in ("threatening", "threatened", "going", "said", "says")
       for harm in ("kill", "hurt", "stab", "beat")],
-    *[(will, harm, "me") for will in ("will", "would", "gonna") for harm in ("kill", "hurt", "stab")], ("outside", "my", "house"), ("outside", "my", "door"),
+    *[(will, harm, "me") for will in ("will", "would", "gonna") for harm in ("kill", "hurt", "stab")],
+    ("outside", "my", "house"), ("outside", "my", "door"),
     ("samaritans",), ("sam", "aritans"),
 ]
 
