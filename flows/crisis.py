@@ -66,7 +66,8 @@ _DYING = [
     ("rather", "be", "dead"), ("be", "dead"), ("better", "off", "without", "me"),
     ("if", "i", "was", "gone"), ("if", "i", "were", "gone"), ("no", "one", "would", "care"),
     ("no", "one", "would", "miss"), ("no", "one", "will", "miss"), ("sleep", "forever"),
-    ("never", "wake", "up"), ("not", "wake", "up"), ("disappear", "forever"), ("disappeared", "forever"),
+    ("never", "wake", "up"), ("not", "wake", "up"), ("not", "want", "to", "wake", "up"),
+    ("not", "wanna", "wake", "up"), ("disappear", "forever"), ("disappeared", "forever"),
     ("just", "disappear"),
 ]
 # Not coping, wanting it over: "can't take it anymore", "I'm done with life".

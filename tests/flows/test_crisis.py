@@ -16,7 +16,8 @@ PACK = load_pack(DEFAULT_PACK_DIR)
 HERE = Path(__file__).parent
 CASES = tomllib.loads((HERE / "crisis_cases.toml").read_text())
 # Sets written by people who had not seen the line's crisis tables.
-WRITTEN = {name: [case for file in ("crisis_written.toml", "crisis_written_2.toml", "crisis_written_3.toml")
+WRITTEN = {name: [case for file in ("crisis_written.toml", "crisis_written_2.toml", "crisis_written_3.toml",
+                                  "crisis_written_4.toml")
                   for case in tomllib.loads((HERE / file).read_text())[name]]
            for name in ("at_risk_texts", "at_risk_speech", "not_at_risk")}
 RISK_PAGE = PACK.understanding.risk_page
