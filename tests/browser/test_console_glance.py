@@ -73,7 +73,7 @@ def test_the_summary_gives_the_week_at_a_glance_and_what_needs_attention(week, c
     assert tab.page.locator("#attention a[href$='#queue-h']").count() >= 1
     assert tab.page.locator("#attention a[href$='#confirm-h']").count() == 1
     assert tab.sideways() == 0
-    tab.screenshot(f"summary-{width}")
+    tab.screenshot(f"summary-{width}")  # docs/console-summary.png is the desktop one
     assert tab.accessible() == []
 
     # Every other page carries the list in its header while anything stands.
