@@ -147,6 +147,8 @@ def test_simulated_text_and_call_write_nothing_and_queue_nothing(app_server, con
 
     tab.open("/console/simulator/call")
     page.fill("#at", "2026-12-25T11:00")  # Christmas Day: the helpline is closed
+    with page.expect_navigation():
+        page.click("button[value=settings]")
     for key in ("1", "1", "1"):  # what to do now; by text; yes, my mobile
         page.fill("#keys", key)
         with page.expect_navigation():

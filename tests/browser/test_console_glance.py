@@ -73,7 +73,7 @@ def test_the_summary_gives_the_week_at_a_glance_and_what_needs_attention(week, c
     assert tab.page.locator("#attention a[href$='#queue-h']").count() >= 1
     assert tab.page.locator("#attention a[href$='#confirm-h']").count() == 1
     assert tab.sideways() == 0
-    tab.screenshot(f"summary-{width}")
+    tab.screenshot(f"summary-{width}")  # docs/console-summary.png is the desktop one
     assert tab.accessible() == []
 
     # Every other page carries the list in its header while anything stands.
@@ -137,3 +137,27 @@ def test_no_page_scrolls_sideways(week, console_tab, width, path):
     tab.login("dana", PASSWORD)
     tab.open(path)
     assert tab.sideways() == 0, path
+
+
+@WIDTHS
+def test_call_paths_show_what_callers_chose_in_each_phone_menu(week, console_tab, width):
+    server, _ = week
+    pack = server.app.extensions["signpost"].pack
+    tab = console_tab(server.url, width)
+    tab.login("dana", PASSWORD)
+    tab.open("/console/calls")
+    main = rows(tab.page, f"#menu-{pack.voice_main} table")
+    steps, helplines = pack.topics["steps"], pack.topics["helplines"]
+    by_title = {title: counts for title, counts in
+                ((row[0], row[1:]) for row in tab.page.eval_on_selector_all(
+                    f"#menu-{pack.voice_main} tbody tr",
+                    "rows => rows.map(r => [r.querySelector('th').innerText, r.cells[0].innerText, "
+                    "r.cells[2].innerText])"))}
+    assert by_title[steps.spoken_title or steps.title] == ["1", str(6 * 4)]  # 25 a week: 4 a day, six days before today
+    assert by_title[helplines.spoken_title or helplines.title] == ["2", str(6 * 2)]
+    assert main  # the table is there, one row an option
+    assert "12 follow-up texts" in tab.page.inner_text("#texts-asked")
+    assert "+44" not in tab.page.inner_text("main")
+    assert tab.sideways() == 0
+    tab.screenshot(f"calls-{width}")
+    assert tab.accessible() == []

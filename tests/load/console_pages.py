@@ -77,7 +77,7 @@ def main() -> int:
             pages = {
                 f"usage, {args.days} days": f"/console/usage?from={start}",
                 f"usage CSV, {args.days} days": f"/console/usage.csv?from={start}",
-                "usage, 7 days": "/console/usage",
+                "summary": "/console/summary", "usage, 7 days": "/console/usage",
                 "content": "/console/content", "review": "/console/review",
                 "text simulator": "/console/simulator/sms", "call simulator": "/console/simulator/call",
                 "health": "/console/health",

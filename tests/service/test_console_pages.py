@@ -185,3 +185,29 @@ def test_long_ranges_are_charted_by_week_or_month_and_add_up(logged_in, live, da
     counts = [int(c) for c in re.findall(r"<tr><th scope=\"row\">[^<]*</th><td>(\d+)</td>", section)]
     assert sum(counts) == len(range(0, days, 3))
     assert most - 1 <= len(counts) <= most
+
+
+def test_the_review_page_never_runs_the_pack_check_in_a_request(logged_in, live, monkeypatch):
+    """The check is a second of CPU in the process that answers the webhooks: it is made
+    when the app starts, and a review page (here, ten of them side by side) only reads it."""
+    import threading
+    import time
+
+    from service.web.console import reviews
+
+    def no_check(*args, **kwargs):
+        raise AssertionError("the pack check ran inside a request")
+
+    monkeypatch.setattr(reviews, "check_pack", no_check)
+    twilio = Twilio(live.url)
+    loads = [threading.Thread(target=lambda: logged_in.get("/console/review")) for _ in range(10)]
+    for load in loads:
+        load.start()
+    started = time.perf_counter()
+    twilio.sms("hi")
+    took = time.perf_counter() - started
+    for load in loads:
+        load.join()
+    page = logged_in.get("/console/review")
+    assert page.status_code == 200 and "Marked to be confirmed" in page.text
+    assert took < 0.3, took

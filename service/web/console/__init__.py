@@ -25,7 +25,7 @@ import hmac
 from flask import Flask
 
 # Each page module registers its routes on the blueprint as it is imported.
-from service.web.console import auth, content, health, review, simulator, summary, usage  # noqa: F401
+from service.web.console import auth, callpaths, content, health, review, simulator, summary, usage  # noqa: F401
 from service.web.console import errors, reviews
 from service.web.console.blueprint import SESSION_HOURS, ConsoleSessions, bp, csrf
 

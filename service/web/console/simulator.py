@@ -75,8 +75,12 @@ def simulate_sms():
     at, at_field = clock(request.form.get("at", ""))
     did = history()
     message = request.form.get("message", "").strip()
-    if request.method == "POST" and request.form.get("action") == "send" and message:
-        did = (did + [message[:500]])[-MAX_TURNS:]
+    problem = ""
+    if request.method == "POST" and request.form.get("action") == "send":
+        if message:
+            did = (did + [message[:500]])[-MAX_TURNS:]
+        else:
+            problem = "Type a text in the box, then press Send."
     session, turns = Session(channel="sms"), []
     for text in did:
         reply, session = step(pack, session, Event("text", text, at=at, caller=FICTIONAL_MOBILE))
@@ -89,7 +93,7 @@ def simulate_sms():
             notes.append("The line would record an opt-in (the simulator records nothing).")
         turns.append(Turn(text, reply.text.splitlines(), notes))
     return render_template("console/simulator_sms.html", pack=pack, packs=packs, turns=turns, did=did,
-                           at=at_field)
+                           at=at_field, problem=problem)
 
 
 def _call_event(action: str, at: dt.datetime, caller: str) -> tuple[Event, str]:
@@ -113,10 +117,17 @@ def simulate_call():
     action = request.form.get("action", "")
     keys = "".join(c for c in request.form.get("keys", "") if c in "0123456789*#")[:20]
     words = request.form.get("words", "").strip()[:200]
-    if action == "press" and keys:
-        did.append(f"key:{keys}")
-    elif action == "say" and words:
-        did.append(f"say:{words}")
+    problem, focus = "", "words" if action == "say" else "keys"
+    if action == "press":
+        if keys:
+            did.append(f"key:{keys}")
+        else:
+            problem = "Type a key (1 to 9, 0, * or #) in the keys box, then press Press."
+    elif action == "say":
+        if words:
+            did.append(f"say:{words}")
+        else:
+            problem = "Type the words the caller says, then press Say."
     elif action == "silence":
         did.append("silence")
     elif action in ("completed", "busy", "no-answer"):
@@ -143,7 +154,7 @@ def simulate_call():
         turns.append(_call_turn(pack, shown, reply, asked, at))
     return render_template("console/simulator_call.html", pack=pack, packs=packs, turns=turns, did=did,
                            at=at_field, caller=caller_kind, ended=reply.hangup, dialling=bool(reply.dial),
-                           listen=reply.listen)
+                           listen=reply.listen, problem=problem, focus=focus)
 
 
 def _call_turn(pack, shown: str, reply, asked: list[FollowUp], at) -> Turn:

@@ -1,0 +1,67 @@
+"""Call paths: for each phone menu, how often callers chose each of its options, from the
+counts of the pages they then heard.
+
+Every page a caller hears is counted (``voice:<page>`` in the day's stats), and a page
+is reached from its menu by pressing its key, so a menu's options with their counts are
+the paths callers took through it. Counts only: no call is followed, and no number kept.
+Where callers hung up, and which menu a follow-up text was asked for from, are not
+counted yet, so this page does not guess at them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import redis
+from flask import current_app, render_template, request
+
+from service.state.store import uk_today
+from service.web.console.blueprint import bp
+from service.web.console.counts import Filter, read_rows, summed
+from service.web.console.outcomes import funnel
+
+
+@dataclass(frozen=True)
+class Path:
+    key: str
+    title: str
+    heard: int
+
+
+@dataclass(frozen=True)
+class MenuPaths:
+    id: str
+    title: str
+    heard: int  # times the menu itself was heard (repeats included)
+    paths: tuple[Path, ...]
+
+
+def menu_paths(pack, heard: dict[str, int]) -> list[MenuPaths]:
+    found = []
+    for menu in pack.menus.values():
+        if menu.channel != "voice":
+            continue
+        paths = tuple(Path(str(n), (node.spoken_title or node.title) if (node := pack.node(o)) else o,
+                           heard.get(o, 0)) for n, o in enumerate(menu.options, 1))
+        found.append(MenuPaths(menu.id, menu.spoken_title or menu.title, heard.get(menu.id, 0), paths))
+    # The main menu first, then in the order the pack lists them.
+    return sorted(found, key=lambda m: m.id != pack.voice_main)
+
+
+@bp.get("/calls")
+def call_paths():
+    line = current_app.extensions["signpost"]
+    packs = [p.id for p in line.every_pack]
+    wanted, problems = Filter.from_args(request.args, packs, uk_today())
+    pack = next((p for p in line.every_pack if p.id == wanted.pack), line.pack)
+    try:
+        rows = read_rows(line.store.redis, Filter(wanted.start, wanted.end, pack.id), packs)
+    except redis.RedisError:
+        return render_template("console/calls.html", unreachable=True, wanted=wanted, problems=problems,
+                               menus=[], asked=None, pack=pack), 503
+    heard = summed([r for r in rows if r.measure == "pages" and r.channel == "voice"], lambda r: r.item)
+    asked = funnel(summed([r for r in rows if r.measure == "follow-ups"], lambda r: r.item))
+    return render_template("console/calls.html", unreachable=False, wanted=wanted, problems=problems,
+                           menus=menu_paths(pack, heard), asked=asked, pack=pack,
+                           days=(wanted.end - wanted.start + dt.timedelta(days=1)).days)

@@ -1,0 +1,202 @@
+"""Ordinary use of the console, in real Chromium on a desktop and a phone: two tabs, an old
+link, a lockout, the simulators by keyboard, a deep link through the login."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.check import check_pack
+from service.state.store import uk_today
+from service.web.console.accounts import ATTEMPTS, Accounts
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.console_support import PASSWORD
+
+WIDTHS = pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
+
+
+@pytest.fixture
+def app_server(serve, config):
+    server = serve(config)
+    line = server.app.extensions["signpost"]
+    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+    return server
+
+
+def styled_error(tab) -> str:
+    """The page is in the console's frame, titled as an error, saying what happened."""
+    page = tab.page
+    assert page.title().startswith("Error: "), page.title()
+    assert page.locator("link[rel=stylesheet]").count() == 1 and page.locator(".error-summary").count() == 1
+    assert "CSRF" not in page.inner_text("body") and "Bad Request" not in page.inner_text("body")
+    return " ".join(page.inner_text("main").split())
+
+
+@WIDTHS
+def test_a_second_login_tab_and_a_logout_elsewhere_get_pages_that_say_what_to_do(app_server, console_tab, width):
+    first = console_tab(app_server.url, width)
+    first.open("/console/login")
+    second = first.page.context.new_page()
+    second.goto(app_server.url + "/console/login")  # same browser, a second tab
+    second.fill("#username", "dana")
+    second.fill("#password", PASSWORD)
+    with second.expect_navigation():
+        second.click("button[type=submit]")
+    # The first tab's form is now out of date: it is shown again, the name kept, to try again.
+    first.page.fill("#username", "dana")
+    first.page.fill("#password", PASSWORD)
+    with first.page.expect_navigation():
+        first.page.click("button[type=submit]")
+    said = styled_error(first)
+    assert "logged in or out in another tab" in said and "Enter your name and password again" in said
+    assert first.page.input_value("#username") == "dana"
+    assert first.accessible() == []
+    first.page.fill("#password", PASSWORD)
+    with first.page.expect_navigation():
+        first.page.click("button[type=submit]")
+    assert first.page.url.endswith("/console/summary")
+
+    # Log out in one tab, then use a form in the other.
+    first.open("/console/simulator/sms")
+    second.goto(app_server.url + "/console/summary")
+    with second.expect_navigation():
+        second.click("button:text('Log out')")
+    first.page.fill("#message", "hi")
+    with first.page.expect_navigation():
+        first.page.click("button[value=send]")
+    said = styled_error(first)
+    assert "out of date" in said and "Nothing was changed" in said
+    assert first.page.locator("main a[href$='/console/login']").count() == 1
+    first.screenshot(f"error-stale-{width}")
+    assert first.accessible() == []
+
+
+@WIDTHS
+def test_an_unknown_console_address_gets_the_consoles_own_not_found_page(app_server, console_tab, width):
+    tab = console_tab(app_server.url, width)
+    tab.login("dana", PASSWORD)
+    response = tab.open("/console/no-such-page")
+    assert response.status == 404
+    said = styled_error(tab)
+    assert "Page not found" in said and "start from the summary" in said
+    assert tab.page.locator("main a[href$='/console/summary']").count() == 1
+    assert tab.accessible() == []
+    assert tab.open("/sms/nothing").status == 404  # outside the console, nothing changes
+
+
+@WIDTHS
+def test_a_lockout_says_so_and_until_when_and_keeps_the_name(app_server, console_tab, width):
+    tab = console_tab(app_server.url, width)
+    for n in range(ATTEMPTS):
+        tab.login("dana", f"not the password {n}")
+        assert tab.page.input_value("#username") == "dana"  # kept after each failure
+    assert "The name or password is not right" in tab.page.inner_text("#login-problem")
+    tab.login("dana", PASSWORD)
+    said = styled_error(tab)
+    assert "too many failed tries" in said and "waits until" in said and "(UK time)" in said
+    assert "everyone logging in from the same place" in said  # colleagues behind one proxy
+    assert tab.page.input_value("#username") == "dana"
+    tab.screenshot(f"login-locked-{width}")
+    assert tab.accessible() == []
+
+
+@WIDTHS
+def test_the_text_simulator_keeps_the_reply_and_the_box_in_view_and_says_when_empty(app_server, console_tab, width):
+    tab = console_tab(app_server.url, width)
+    tab.login("dana", PASSWORD)
+    tab.open("/console/simulator/sms")
+    page = tab.page
+    for text in ("hi", "1", "2"):
+        focused(page, "message")  # focus starts in the box (autofocus lands just after the load)
+        page.keyboard.type(text)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        focused(page, "message")
+        assert in_view(page, "#message") and in_view(page, "#latest", bottom_only=True)
+    page.click("#message")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # nothing typed
+    assert "Type a text in the box" in page.inner_text("#sim-problem")
+    assert page.title().startswith("Error: ") and page.locator("#transcript > li").count() == 3
+    tab.screenshot(f"simulator-sms-{width}")
+    assert tab.accessible() == []
+
+
+@WIDTHS
+def test_in_the_call_simulator_enter_does_what_the_box_is_for(app_server, console_tab, width):
+    tab = console_tab(app_server.url, width)
+    tab.login("dana", PASSWORD)
+    tab.open("/console/simulator/call")
+    page = tab.page
+    focused(page, "keys")
+    page.keyboard.type("2")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Pressed 2" in page.inner_text("#latest")
+    page.click("#words")
+    page.keyboard.type("helplines")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # says the words, rather than pressing an empty key
+    assert 'Said "helplines"' in page.inner_text("#latest")
+    focused(page, "words")
+    assert in_view(page, "#words") and in_view(page, "#latest", bottom_only=True)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # nothing typed
+    assert "Type the words the caller says" in page.inner_text("#sim-problem")
+    page.click("#keys")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Type a key" in page.inner_text("#sim-problem")
+    tab.screenshot(f"simulator-call-{width}")
+    assert tab.accessible() == []
+
+
+def focused(page, id: str) -> None:
+    """Wait (up to 5 s) for the field to have focus; fails the test if it never does."""
+    page.wait_for_function("(id) => document.activeElement && document.activeElement.id === id", arg=id,
+                           timeout=5000)
+
+
+def in_view(page, selector: str, bottom_only: bool = False) -> bool:
+    box = page.evaluate("(sel) => { const r = document.querySelector(sel).getBoundingClientRect();"
+                        " return [r.top, r.bottom, window.innerHeight]; }", selector)
+    top, bottom, height = box
+    return (bottom_only or top >= 0) and 0 < bottom <= height
+
+
+@WIDTHS
+def test_a_deep_link_survives_the_login_and_the_login_asks_for_no_command(app_server, console_tab, width):
+    tab = console_tab(app_server.url, width)
+    tab.open("/console/health")
+    assert "/console/login" in tab.page.url
+    login = tab.page.inner_text("main")
+    assert "signpost" not in login and "Ask whoever runs the line" in login
+    tab.page.fill("#username", "dana")
+    tab.page.fill("#password", PASSWORD)
+    with tab.page.expect_navigation():
+        tab.page.click("button[type=submit]")
+    assert tab.page.url.endswith("/console/health")
+
+
+@WIDTHS
+def test_the_review_page_is_written_for_the_partnership(app_server, console_tab, width):
+    pack = app_server.app.extensions["signpost"].pack
+    report = check_pack(pack.path, uk_today())
+    tab = console_tab(app_server.url, width)
+    tab.login("dana", PASSWORD)
+    tab.open("/console/review")
+    page = tab.page
+    text = page.inner_text("main")
+    assert "Flesch" not in text and "signpost check" not in text
+    first = page.locator("#review-items > li").first
+    assert first.locator(".why").inner_text().startswith("Marked to be confirmed")
+    assert first.locator(".when").inner_text()
+    # Each page listed links to it as people get it.
+    confirm_pages = [c for c in report.to_confirm if c.item.startswith("topics.")]
+    assert page.locator("#review-items h3 a[href*='/console/content']").count() == len(confirm_pages)
+    # A date months away is the next review, not "due".
+    far = [day for day, _ in report.review_by if (day - uk_today()).days > 45]
+    if far:
+        assert "Next review by" in text and "months" in text
+    assert tab.sideways() == 0
+    tab.screenshot(f"review-{width}")
+    assert tab.accessible() == []
