@@ -101,12 +101,20 @@ _SIGNS = [
     ("will", "not", "be", "here"), ("not", "be", "here", "for"), ("not", "coming", "back"), ("ending", "things"),
     ("drag", "it", "out"), ("life", "is", "ruined"), ("life", "is", "over"), ("better", "off", "without"),
     ("can", "not", "keep", "going"), ("do", "not", "see", "how", "i", "get"), ("tonights", "the", "night"),
-    ("tonight", "is", "the", "night"), ("will", "all", "be", "over"), ("made", "a", "plan"),
-    ("had", "the", "right", "idea"), ("getting", "out", "of", "it", "for", "good"), ("ways", "to", "make", "it", "quick"),
+    ("tonight", "is", "the", "night"), ("will", "all", "be", "over"),     ("had", "the", "right", "idea"),
+    ("getting", "out", "of", "it", "for", "good"), ("ways", "to", "make", "it", "quick"),
     ("make", "it", "quick"), ("i", "can", "keep", "going"), ("last", "thing", "i", "will"),
-    ("not", "have", "to", "deal", "with", "it", "after"), ("looking", "up", "how"), ("googling", "how"),
-    ("searched", "how"), ("searched", "for", "how"), ("searching", "how"),
-    *[("locked", self, "in") for self in SELVES],
+    ("not", "have", "to", "deal", "with", "it", "after"), ("looking", "up", "how", "many"),
+    ("searched", "how", "many"), ("searched", "for", "how", "many"),
+    ("at", "least", "i", "will", "get", "to", "choose"), ("made", "a", "plan", "and"), ("well", "not", "exist"),
+    ("want", "to", "not", "exist"), ("wish", "i", "did", "not", "exist"), ("loads", "of", "pills"),
+    ("load", "of", "pills"), ("left", "a", "note", "on"), ("note", "on", "the", "kitchen"),
+    ("tired", "of", "living"), ("decided", "what", "i", "am", "going", "to", "do"), ("it", "is", "final"),
+    ("not", "going", "to", "be", "around"), ("not", "be", "needing"), ("tired", "of", "life"),
+    ("sick", "of", "living"), ("no", "future"),
+    ("point", "of", "me"), ("heaven",), ("something", "to", "myself"), ("has", "to", "deal", "with", "me"),
+    ("deal", "with", "me", "again"), ("googling", "how", "many"),
+        *[("locked", self, "in") for self in SELVES],
     *[(save, *up, mine, dose) for save in ("saving", "saved", "stockpiling", "stockpiled", "collecting")
       for up in [(), ("up",)] for mine in ("my", "his", "her") for dose in
       ("meds", "medication", "pills", "tablets", "medicine", "prescription")],
@@ -118,7 +126,7 @@ _SIGNS = [
     ("worked", "out", "a", "way"), ("way", "to", "make", "it", "stop"), ("do", "it", "tonight"),
     ("going", "to", "do", "it", "when"), ("going", "to", "do", "it", "tonight"), ("ending", "it"),
     ("life", "insurance"), ("point", "of", "carrying", "on"), ("point", "in", "carrying", "on"),
-    ("relapsed",), ("on", "sh"), ("not", "exist"), ("hate", "myself"), ("had", "enough"),
+    ("relapsed",), ("on", "sh"), ("hate", "myself"), ("had", "enough"),
     ("k", "m", "s"), ("ok", "m", "s"), ("k", "y", "s"), ("ok", "y", "s"), ("had", "enough", "of", "it", "all"),
     ("kys",), ("not", "going", "to", "be", "here"), ("bothered", "to", "live"),
     ("done", "goodbye"), ("everything", "is", "too", "much"), ("any", "way", "out"), ("i", "will", "jump"),
@@ -138,12 +146,12 @@ _FAREWELLS = [
     *[(wrote, *mine, note) for wrote in ("wrote", "written", "writing", "left") for mine in [("my",), ()]
       for note in ("notes", "letters")],
     ("sorry", "for", "everything"), ("love", "you", "all"), ("thanks", "for", "being", "a", "good"),
-    ("thank", "you", "for", "being", "a", "good"), ("bye", "x"), ("said", "goodbye"), ("says", "goodbye"),
+    ("thank", "you", "for", "being", "a", "good"), ("said", "goodbye"), ("says", "goodbye"),
     ("look", "after", "her", "cat"), ("look", "after", "his"), ("look", "after", "her"),
     ("the", "best", "friend", "ever"), ("wasting", "everyones", "time"),
     ("last", "message"), ("last", "msg"), ("last", "text"), ("said", "bye"), ("saying", "goodbye"),
-    ("texted", "me", "saying", "goodbye"), ("goodbye", "letters"), ("a", "note", "on"),
-    ("left", "his", "phone"), ("left", "her", "phone"), ("deleted", "all", "my", "socials"),
+    ("texted", "me", "saying", "goodbye"), ("goodbye", "letters"),     ("left", "his", "phone"),
+    ("left", "her", "phone"), ("deleted", "all", "my", "socials"),
     ("hanging",), ("how", "much", "longer", "i", "can"),
 ]
 # Self-harm, the means, and danger now, as any risk assessment lists them.
@@ -165,7 +173,7 @@ _MEANS = [
     ("a", "and", "e"), ("a", "e"),
     # Means, by the kinds any suicide risk assessment asks about: ligatures, firearms,
     # drowning, heights, roads and railways, fumes, burning, insulin, not eating.
-    ("belt", "tied"), ("tied", "a", "belt"), ("tied", "to"), ("scarf", "round"), ("cord", "round"),
+    ("belt", "tied"), ("tied", "a", "belt"), ("scarf", "round"), ("cord", "round"),
     ("shotgun",), ("gun",), ("cartridges",), ("rifle",),
     ("into", "the", "sea"), ("into", "the", "river"), ("into", "the", "canal"), ("under", "the", "water"),
     ("under", "the", "bath"), ("not", "want", "to", "come", "up"), ("drown",), ("drowning",),
@@ -173,11 +181,10 @@ _MEANS = [
     ("carriageway",), ("motorway",), ("lorries",), ("train", "times"), ("railway",), ("level", "crossing"),
     ("engine", "running"), ("exhaust",), ("fumes",),
     ("burnt", "my"), ("burned", "my"), ("burning", "my"), ("lighter", "again"),
-    ("insulin",), ("co", "codamol"), ("codamol",), ("counted", "out"), ("is", "that", "enough"),
-    ("not", "eaten"), ("have", "not", "eaten"), ("stopped", "eating"), ("making", "myself", "sick"),
+    ("insulin",), ("co", "codamol"), ("codamol",), ("counted", "out"),     ("not", "eaten"), ("have", "not", "eaten"),
+    ("stopped", "eating"), ("making", "myself", "sick"),
     ("not", "deserve", "to"), ("not", "deserve", "food"), ("look", "like", "an", "accident"),
-    ("sort", "it", "permanently"), ("permanently",), ("easier", "this", "way"), ("get", "to", "choose"),
-    ("i", "have", "decided"), ("decided", "i", "am"),
+    ("sort", "it", "permanently"), ("easier", "this", "way"),     ("decided", "i", "am"),
     ("self", "harm"), ("self", "harming"), ("self", "harmed"), ("selfharm",), ("selfharming",),
     ("self", "injury"), ("taken", "something"), ("took", "something"), ("swallowed", "something"),
     *[(*had, dose) for had in [("had",), ("had", "too", "many"), ("had", "some"), ("how", "many")]
@@ -206,7 +213,7 @@ CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
 # Everyday words that only sound like crisis: a phone or a battery that dies, a knife
 # in the kitchen, an overdose of screen time.
 NOT_CRISIS: dict[tuple[str, ...], str] = {
-    **dict.fromkeys([("had", "enough", "of", "it"),
+    **dict.fromkeys([("had", "enough", "of", "it"), ("not", "safe", "to"), ("sorry", "to", "bother"),
                      *[(who, *will, "kill", "me") for who in ("mum", "mam", "dad", "parents", "nan", "mom")
                        for will in [("will",), ("would",), ("is", "going", "to"), ("are", "going", "to"),
                                     ("going", "to")]],
@@ -232,9 +239,9 @@ NOT_CRISIS: dict[tuple[str, ...], str] = {
 NEAR = 8
 _TAKE = frozenset(["take", "taken", "took", "taking", "swallow", "swallowed", "swallowing", "downed",
                    "necked", "eat", "ate", "overdose", "od", "lined", "drunk", "drank", "all", "hand",
-                   "holding", "counted"])
-_DOSES = frozenset(["pills", "pill", "tablets", "tablet", "paracetamol", "painkillers", "ibuprofen",
-                    "antidepressants", "sleeping", "co", "codeine", "parasite"])
+                   "holding", "counted", "saved"])
+_DOSES = frozenset(["pills", "tablets", "paracetamol", "painkillers", "ibuprofen",
+                    "antidepressants", "co", "codeine", "parasite"])
 _LEAP = frozenset(["jump", "jumping", "jumped", "leap", "throw", "throwing"])
 _FROM = frozenset(["off", "front", "bridge", "platform", "train", "bus", "building", "roof", "window",
                    "ledge", "cliff", "car", "storey", "tracks", "motorway", "lorry"])

@@ -63,7 +63,7 @@ TEXT_SPEAK = {
                                     "taking", "going", "doing", "nothing", "something", "hurting",
                                     "killing", "ending", "living", "dying", "feeling", "talking",
                                     "walking", "getting", "keeping", "saving"]},
-    "skl": "school",
+    "skl": "school", "d1e": "die", "kil": "kill", "myslf": "myself", "mysef": "myself",
 }
 
 # Words that mean the same here, as one word, so an example written with "photos"
