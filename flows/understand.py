@@ -151,9 +151,10 @@ class Understanding:
             return word
         return found[0]
 
-    def _features(self, text: str) -> dict[str, float]:
-        """Content words and neighbouring pairs, each counted once; weights come later."""
-        plain = [self._correct(w) for w in words(text)]
+    def _features(self, text: str, said: list[str] | None = None) -> dict[str, float]:
+        """Content words and neighbouring pairs, each counted once; weights come later.
+        ``said``: the text's words (``flows.words.words``), when already made."""
+        plain = [self._correct(w) for w in (words(text) if said is None else said)]
         # Whether a word is a stop-word is decided before stemming ("does" stems to "doe").
         stop = [w in STOP_WORDS for w in plain]
         tokens = [self._stem(w) for w in plain]
@@ -179,10 +180,11 @@ class Understanding:
         return self._stem(RISK) in self._features(text)
 
     def match(self, text: str) -> Match:
-        exact = self._keywords.get(compact(text)) or self._keywords.get("".join(words(text)))
+        said = words(text)  # once: the keyword, the features and who is texting all read it
+        exact = self._keywords.get(compact(text)) or self._keywords.get("".join(said))
         if exact:
             return Match(exact, 1.0, 0.0, True)
-        features = self._features(text)
+        features = self._features(text, said)
         if self._risk_page and self._stem(RISK) in features:
             return Match(self._risk_page, 1.0, 0.0, True)
         vector = self._weigh(features)
@@ -200,8 +202,8 @@ class Understanding:
         for age, ruled_out in self._ruled_out.items():
             if self._stem(age) in features:
                 best = {node: score for node, score in best.items() if node not in ruled_out}
-        said = set(words(text))
-        if said & THIRD_PERSON and not said & FIRST_PERSON:
+        persons = set(said)
+        if persons & THIRD_PERSON and not persons & FIRST_PERSON:
             best = {node: score for node, score in best.items() if node not in self._own_pages}
         if not best:
             return Match(None)

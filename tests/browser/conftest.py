@@ -20,6 +20,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from service.web.console.accounts import Accounts
+from tests.console_support import PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -140,3 +143,13 @@ def console_tab(browser, axe_source):
         assert not tab.csp_violations, tab.csp_violations
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def app_server(serve, config):
+    """The line with one console account, dana."""
+    server = serve(config)
+    line = server.app.extensions["signpost"]
+    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+    return server
+

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 
-import pytest
 
 from flows.check import check_pack
 from flows.render import EMERGENCY_SMS, EMERGENCY_SMS_ANYONE, EMERGENCY_VOICE, EMERGENCY_VOICE_SHORT
@@ -19,14 +18,6 @@ from service.state.store import uk_today
 from service.web.console.counts import day_name
 from tests.console_support import PASSWORD, followup_config, make_traffic
 from tests.support import Twilio
-
-@pytest.fixture
-def app_server(serve, config):
-    server = serve(config)
-    line = server.app.extensions["signpost"]
-    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
-    return server
-
 
 def table(page, selector: str) -> list[list[str]]:
     return page.eval_on_selector_all(

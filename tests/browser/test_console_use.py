@@ -7,19 +7,11 @@ import pytest
 
 from flows.check import check_pack
 from service.state.store import uk_today
-from service.web.console.accounts import ATTEMPTS, Accounts
+from service.web.console.accounts import ATTEMPTS
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.console_support import PASSWORD
 
 WIDTHS = pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
-
-
-@pytest.fixture
-def app_server(serve, config):
-    server = serve(config)
-    line = server.app.extensions["signpost"]
-    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
-    return server
 
 
 def styled_error(tab) -> str:
