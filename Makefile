@@ -62,9 +62,11 @@ capacity: $(STAMP)
 segments: $(STAMP)
 	$(BIN)/python tests/load/segments.py $(PACK)
 
-# How well (evaluation set) and how fast the SMS line understands free text.
+# How well (evaluation set) and how fast the SMS line understands free text, and how
+# many crises on the held-out set reach the at-risk page.
 understanding: $(STAMP)
 	$(BIN)/python tests/load/understanding.py $(PACK)
+	$(BIN)/python tests/load/crisis_sets.py
 
 # Check a content pack before publishing it: make check, or make check PACK=path/to/pack
 check: $(STAMP)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flows import gsm, phones, safety
+from flows import gsm, phones, risk_model, safety
 from flows.readability import READING_EASE_MIN, check_reading_ease, reading_ease  # noqa: F401 (tests')
 from flows.check_voice import WORDS_PER_MINUTE, check_voice, speaking_seconds  # noqa: F401 (speaking_seconds: the console's)
 from flows.evaluation import PASS_ACCURACY, Evaluation, evaluate, load_cases
@@ -30,6 +30,7 @@ from flows.hours import Opening
 # The loader's own reader, so that what check finds is named by file and line as the
 # loader's problems are.
 from flows.pack import Loader, Pack, PackError, Problem, load_pack
+from flows.pack.render_sms import page_examples
 
 # Topics no menu offers because the service sends them itself (a caller who asks
 # for the links by text gets ``followup``; a static fallback sends ``fallback``).
@@ -167,8 +168,24 @@ def check_pack(path: str | Path, today: dt.date | None = None, cases: str | Path
     _list_for_review(pack, checker)
     check_reading_ease(pack, checker)
     _check_understanding(pack, checker, cases)
+    _check_risk_model(pack, path, checker)
     _check_safety(pack, checker)
     return report
+
+
+def _check_risk_model(pack: Pack, path: Path, checker: _Checker) -> None:
+    """A pack that writes examples for the risk model must carry a model trained on its
+    examples as they are now: an editor's new example does nothing until it is learnt."""
+    if not risk_model.example_files(path):
+        return
+    model = risk_model.RiskModel.read(path / risk_model.FILE)
+    examples = risk_model.training_examples(page_examples(pack), pack.understanding.risk_page, path)
+    if model is None:
+        checker.error("risk model", f"the pack has {risk_model.EXAMPLES}/ examples but no {risk_model.FILE}: "
+                                    "run signpost train-risk", file=risk_model.FILE)
+    elif model.trained_on != risk_model.fingerprint(examples):
+        checker.error("risk model", "the examples changed since the risk model was trained: run "
+                                    "signpost train-risk (it lists what the change does)", file=risk_model.FILE)
 
 
 def _check_safety(pack: Pack, checker: _Checker) -> None:

@@ -106,6 +106,9 @@ def evaluate(pack: Pack, cases: list[Case]) -> Evaluation:
             result.held_out_right += right
         if not right:
             result.confusions[(case.page, answered)] += 1
-            if case.safety and answered not in menus:
+            # Not the page for someone at risk either: risk is read generously (a
+            # miss may cost a life), and an at-risk page given where it was not needed
+            # is a longer reply, not a harmful one. It still counts as wrong.
+            if case.safety and answered not in menus and answered != pack.understanding.risk_page:
                 result.confident_wrong.append((case.text, case.page, answered))
     return result

@@ -12,8 +12,9 @@ taken down", "is anyone there?". Each page of a pack lists example phrasings
   neighbouring words, weighted by inverse page frequency; a stop-word is never a
   feature alone. A page's score blends the similarity to its nearest example with the
   similarity to all its examples together.
-- Risk first: a message that speaks of suicide or self-harm anywhere is the page for
-  someone at risk, surely, whatever else it says.
+- Risk first: a message that speaks of crisis anywhere, in words the tables know
+  (``flows.crisis``) or as the risk model reads it (``flows.risk_model``), is the page
+  for someone at risk, surely, whatever else it says.
 - The line is *sure* only when the best page scores at least ``MIN_SCORE`` and the
   next at most ``MAX_RATIO`` of it (``CAREFUL_RATIO`` between the pages of the short
   question, where a wrong guess hurts most); otherwise the SMS flow asks a short
@@ -33,6 +34,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from flows.keywords import compact
+from flows.risk_model import RiskModel
 from flows.words import FIRST_PERSON, RISK, SELF_AGES, STOP_WORDS, THIRD_PERSON, WEAK_WORDS, words
 
 # Phrases weigh this much more than a single word of the same rarity.
@@ -79,8 +81,9 @@ class Understanding:
     OWN_PAGE_SHARE = 0.9
 
     def __init__(self, examples: dict[str, list[str]], keywords: dict[str, str] | None = None,
-                 careful: frozenset[str] = frozenset()):
+                 careful: frozenset[str] = frozenset(), risk_model: RiskModel | None = None):
         self._careful = careful
+        self._risk_model = risk_model
         # A keyword sent as the whole message is a choice, made on purpose: exact, and
         # sure, even a keyword made of common words ("how", "what is it"). Inside a
         # sentence those words never count alone (see _features).
@@ -175,9 +178,12 @@ class Understanding:
         """The page for someone at risk (the one whose examples speak of risk most)."""
         return self._risk_page
 
-    def speaks_of_risk(self, text: str) -> bool:
-        """Whether ``text`` speaks of suicide or self-harm anywhere (risk first, by voice too)."""
-        return self._stem(RISK) in self._features(text)
+    def speaks_of_risk(self, text: str, features: dict[str, float] | None = None) -> bool:
+        """Whether ``text`` speaks of crisis anywhere (risk first, by voice too): in words
+        the tables know (flows.crisis), or as the model reads it (flows.risk_model)."""
+        if self._stem(RISK) in (self._features(text) if features is None else features):
+            return True
+        return self._risk_model is not None and self._risk_model.at_risk(text)
 
     def match(self, text: str) -> Match:
         said = words(text)  # once: the keyword, the features and who is texting all read it
@@ -185,7 +191,7 @@ class Understanding:
         if exact:
             return Match(exact, 1.0, 0.0, True)
         features = self._features(text, said)
-        if self._risk_page and self._stem(RISK) in features:
+        if self._risk_page and self.speaks_of_risk(text, features):
             return Match(self._risk_page, 1.0, 0.0, True)
         vector = self._weigh(features)
         if not any(f in self._idf for f in vector if " " not in f):

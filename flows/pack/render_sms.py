@@ -3,12 +3,13 @@ within its segment budget, or the load fails naming the item."""
 
 from __future__ import annotations
 
-from flows import gsm, templates
+from flows import gsm, risk_model, templates
 from flows.keywords import KeywordIndex
 from flows.pack import open_now
 from flows.pack.model import Menu, Pack, Topic
 from flows.pack.schema import OPTED_OUT
 from flows.render import sms_page
+from flows.risk_model import RiskModel
 from flows.understand import Understanding
 
 # Twilio's limit for one message body; WhatsApp replies, which have no parts, are held to it.
@@ -79,10 +80,17 @@ def render_sms(pack: Pack, loader) -> None:
             keywords.update({word: node.id for word in node.keywords})
     pack.keywords = KeywordIndex(keywords)
     pack.understanding = Understanding(
-        {node.id: [*node.examples, *node.keywords]
-         for node in nodes
-         if node.id in pack.sms_pages and (node.examples or node.keywords)},
+        page_examples(pack, with_keywords=True),
         keywords,
         # The short question's pages: who is texting, and someone at risk.
         frozenset(pack.menus[pack.unsure_menu].options) if pack.unsure_menu in pack.menus else frozenset(),
+        RiskModel.read(loader.path / risk_model.FILE),
     )
+
+
+def page_examples(pack: Pack, with_keywords: bool = False) -> dict[str, list[str]]:
+    """Each texted page's example phrasings (and keywords): what free text is matched to."""
+    nodes: list[Topic | Menu] = [*pack.topics.values(), *pack.menus.values()]
+    found = {node.id: [*node.examples, *(node.keywords if with_keywords else ())]
+             for node in nodes if node.id in pack.sms_pages}
+    return {node: texts for node, texts in found.items() if texts}

@@ -51,6 +51,7 @@ SUBCOMMAND_MODULES = [
     "service.cli.call",
     "service.cli.worker",
     "service.cli.check",
+    "service.cli.train_risk",
     "service.cli.review",
     "service.cli.chat",
     "service.cli.stats",

@@ -66,7 +66,9 @@ def message_event(form) -> Event:
 def media_count(form) -> int:
     """How many pictures or videos came with a message (``NumMedia``; junk counts as none)."""
     value = form.get("NumMedia", "0").strip()
-    return min(int(value), 10) if value.isdigit() else 0
+    # Twilio sends at most 10; a longer run of digits is junk (and Python refuses to turn
+    # more than 4,300 digits into a number, which would make the reply an error).
+    return min(int(value), 10) if value.isdigit() and len(value) <= 4 else 0
 
 
 def media_sids(form) -> list[str]:

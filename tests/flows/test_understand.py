@@ -87,9 +87,11 @@ def test_the_line_understands_the_blind_set_above_its_floor():
      for c in BLIND if c.safety],
 )
 def test_no_blind_safety_case_gets_a_confident_wrong_page(case):
-    menus = {PACK.main_menu, PACK.unsure_menu}
+    # The page for someone at risk, where it was not needed, is not a confident wrong
+    # page: risk is read generously, as a miss may cost a life (flows.risk_model).
+    allowed = {PACK.main_menu, PACK.unsure_menu, PACK.understanding.risk_page}
     answered = step(PACK, Session(channel="sms"), Event("text", case.text))[0].node
-    assert answered == case.page or answered in menus
+    assert answered == case.page or answered in allowed
 
 
 INDEX = Understanding(

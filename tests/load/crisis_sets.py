@@ -6,9 +6,10 @@ crisis tables:
 
 A file is TOML with ``at_risk_texts`` (answered as a first text), ``at_risk_speech``
 (said at the first menu of a call) and ``not_at_risk`` (as a first text and said at the
-first menu). By default: ``tests/flows/crisis_held_out.toml``, never tuned against, so
-its score is the honest figure for words no one here has seen. Score a new set once,
-before changing anything for it.
+first menu). By default: ``tests/flows/crisis_held_out.toml``, never tuned against nor
+trained on, so its score is the honest figure for words no one here has seen. Score a new
+set once, before changing anything for it; then it may join the pack's examples for the
+risk model (``messages/<pack>/risk/``) and a new one be written to hold out.
 """
 
 from __future__ import annotations

@@ -43,3 +43,11 @@ def test_a_flooding_sender_queues_its_hours_deletions_and_no_more_and_a_text_goe
     done = [r for r in fake_twilio.requests if r.method in ("POST", "DELETE")]
     assert done[0].path.endswith("/Messages.json")  # the text, before any deletion
     assert len(fake_twilio.deleted) == 40
+
+
+@pytest.mark.parametrize("path", ["/sms", "/sms/fallback"])
+def test_a_count_of_pictures_too_long_to_be_a_number_is_read_as_none_not_an_error(serve, line_config, path):
+    twilio = Twilio(serve(line_config).url)
+    answer = twilio.post(path, {"From": TEXTER, "To": LINE_NUMBER, "Body": "hi", "MessageSid": "MM" + "1" * 32,
+                                "AccountSid": ACCOUNT, "NumMedia": "9" * 5000})
+    assert answer.status_code == 200

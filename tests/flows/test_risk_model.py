@@ -1,0 +1,84 @@
+"""The risk model: the line's own scorer agrees with the library that trained it, and an
+editor's new example does nothing until the model has learnt it, which check says."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flows import Event, Session, step
+from flows.check import check_pack
+from flows.pack import load_pack
+from flows.risk_model import FILE, RiskModel, features
+from service.cli import main as signpost
+from tests.flows.test_check import append
+
+sklearn = pytest.importorskip("sklearn")
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+TAUGHT = tomllib.loads("""
+at_risk = ["i want to die", "i have taken all my pills", "i am on the bridge and going to jump",
+           "she said goodbye and her phone is off", "he has a rope in his room", "cut myself again tonight"]
+everyday = ["what do i do", "how do i report it", "my phone is dying", "who do i tell",
+            "he is threatening to post the pictures", "can i talk to a person"]
+""")
+
+
+@pytest.fixture(scope="module")
+def trained():
+    texts = TAUGHT["at_risk"] + TAUGHT["everyday"]
+    labels = [True] * len(TAUGHT["at_risk"]) + [False] * len(TAUGHT["everyday"])
+    vectoriser = TfidfVectorizer(analyzer=features, sublinear_tf=True)
+    classifier = LogisticRegression(C=4).fit(vectoriser.fit_transform(texts), labels)
+    model = RiskModel({f: (float(vectoriser.idf_[i]), float(classifier.coef_[0][i]))
+                       for f, i in vectoriser.vocabulary_.items()}, float(classifier.intercept_[0]), 0.5)
+    return vectoriser, classifier, model
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300) | st.sampled_from(TAUGHT["at_risk"] + TAUGHT["everyday"]))
+def test_the_lines_scorer_gives_what_scikit_learn_gives_for_any_text(trained, text):
+    vectoriser, classifier, model = trained
+    expected = classifier.predict_proba(vectoriser.transform([text]))[0][1]
+    assert math.isclose(model.probability(text), expected, abs_tol=1e-9)
+
+
+def test_a_model_survives_its_file(trained, tmp_path):
+    _, _, model = trained
+    (tmp_path / FILE).write_text(model.to_json(), encoding="utf-8")
+    read = RiskModel.read(tmp_path / FILE)
+    for text in TAUGHT["at_risk"] + TAUGHT["everyday"]:
+        assert math.isclose(read.probability(text), model.probability(text), abs_tol=1e-3)
+
+
+def test_no_model_file_reads_as_none(tmp_path):
+    assert RiskModel.read(tmp_path / FILE) is None
+
+
+def first_page(pack_dir, text: str) -> str:
+    pack = load_pack(pack_dir)
+    return step(pack, Session(), Event("text", text))[0].node
+
+
+def test_an_added_example_fails_check_until_trained_and_then_is_learnt(pack_copy, capsys):
+    new = "nobody will have to put up with me after friday, I've sorted it"
+    assert not check_pack(pack_copy).errors
+    append(pack_copy / "risk" / "written_1.toml", f'\nat_risk = ["{new}"]\n')
+    stale = [str(p) for p in check_pack(pack_copy).errors]
+    assert any("examples changed since the risk model was trained" in p for p in stale), stale
+
+    assert signpost(["train-risk", str(pack_copy)]) == 0
+    printed = capsys.readouterr().out
+    assert "Cross-validated" in printed and "known texts now read differently" in printed
+    assert not check_pack(pack_copy).errors
+    assert first_page(pack_copy, new) == load_pack(pack_copy).understanding.risk_page
+
+
+def test_a_pack_with_risk_examples_and_no_model_fails_check(pack_copy):
+    (pack_copy / FILE).unlink()
+    assert any("no risk_model.json" in str(p) for p in check_pack(pack_copy).errors)
