@@ -7,6 +7,8 @@ import argparse
 import logging
 import time
 
+import redis
+
 from rq import SimpleWorker
 from rq.timeouts import TimerDeathPenalty
 
@@ -114,8 +116,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
         )
     while True:
         worker = followup_worker(outbox)
-        # The scheduler brings back jobs whose retry gap has passed (see delivery).
-        worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+        try:
+            # The scheduler brings back jobs whose retry gap has passed (see delivery).
+            worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
+        except redis.exceptions.RedisError as exc:
+            # Redis refusing writes (full, or a replica after a failover) raises out of
+            # RQ's heartbeat, its birth or its death record: wait and start again, for a
+            # worker that exits leaves every queued follow-up unsent until a person notices.
+            log.warning("the worker stopped: Redis said %s; starting again in %.0fs", exc, RESTART_PAUSE)
+            time.sleep(RESTART_PAUSE)
+            continue
         # RQ leaves its loop when asked to stop, and also on a Redis error outside its
         # wait for a job (a heartbeat during a failover): then it starts again.
         # (RQ keeps no public record of a stop being asked for, idle or busy.)

@@ -6,12 +6,15 @@ import sys
 import time
 from pathlib import Path
 
+import redis
+
 from flows.model import FollowUp, FollowUpOutcome
 from service.followups import asking as followups, delivery
 from service.cli.worker import followup_worker
 from service.twilio.sender import ConsoleSender
 from service.cli import build_parser
 from service.line import Line
+from service.state.embedded_redis import EmbeddedRedis
 from tests.support import TEXTER
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -56,3 +59,33 @@ def test_a_worker_stops_listening_for_commands_at_once(config, redis_server):
         worker.unsubscribe()
         took.append(time.monotonic() - started)
     assert max(took) < 5, took
+
+
+def test_a_worker_outlives_a_redis_that_refuses_writes_and_then_sends(config, tmp_path):
+    """A full Redis (maxmemory, noeviction) made RQ's heartbeat raise out of the worker,
+    which exited: every queued follow-up waited for a person to notice."""
+    own = EmbeddedRedis(tmp_path, persist=False)
+    own.start()
+    try:
+        line = Line.start(config.with_(redis_url=own.url, auth_token="", secret_key=""))
+        assert followups.request(line, FollowUp("followup", TEXTER), job_id="CA2:links") == FollowUpOutcome.QUEUED
+        admin = redis.Redis.from_url(own.url)
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", 1)  # every write refused from now on
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_"))}
+        env["REDIS_URL"] = own.url
+        worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], cwd=PROJECT, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(4)
+            assert worker.poll() is None, worker.communicate()[1][-2000:]
+            admin.config_set("maxmemory", 0)
+            deadline = time.monotonic() + 30
+            while admin.hget(followups.record_key("CA2:links"), "outcome") != b"sent":
+                assert time.monotonic() < deadline, "the follow-up was never sent"
+                time.sleep(0.2)
+        finally:
+            worker.terminate()
+            worker.communicate(timeout=30)
+    finally:
+        own.stop()
