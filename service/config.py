@@ -121,6 +121,8 @@ class Config:
     put_throughs_per_hour: int = 30
     # Messages whose pictures one sender may have deleted in an hour (a job a message).
     media_deletions_per_sender_per_hour: int = 10
+    # ... and the whole line: many senders of one picture each cannot fill Redis either.
+    media_deletions_per_hour: int = 300
     # Local disk for what must survive a Redis outage (the opt-out journal).
     state_dir: str = ".signpost"
     # The text-to-speech voice for calls; empty: the pack's choice.
@@ -194,6 +196,7 @@ class Config:
             "SIGNPOST_PUT_THROUGHS_PER_CALLER_PER_DAY": self.put_throughs_per_caller_per_day,
             "SIGNPOST_PUT_THROUGHS_PER_HOUR": self.put_throughs_per_hour,
             "SIGNPOST_MEDIA_DELETIONS_PER_SENDER_PER_HOUR": self.media_deletions_per_sender_per_hour,
+            "SIGNPOST_MEDIA_DELETIONS_PER_HOUR": self.media_deletions_per_hour,
             "SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY": self.followups_per_number_per_day,
             "SIGNPOST_FOLLOWUPS_PER_CALL": self.followups_per_call,
             "SIGNPOST_FOLLOWUPS_PER_CALLER_PER_DAY": self.followups_per_caller_per_day,
@@ -278,6 +281,8 @@ class Config:
             put_throughs_per_hour=number("SIGNPOST_PUT_THROUGHS_PER_HOUR", defaults.put_throughs_per_hour),
             media_deletions_per_sender_per_hour=number(
                 "SIGNPOST_MEDIA_DELETIONS_PER_SENDER_PER_HOUR", defaults.media_deletions_per_sender_per_hour),
+            media_deletions_per_hour=number(
+                "SIGNPOST_MEDIA_DELETIONS_PER_HOUR", defaults.media_deletions_per_hour),
             state_dir=env.get("SIGNPOST_STATE_DIR") or defaults.state_dir,
             voice=env.get("SIGNPOST_VOICE", ""),
             followups_per_number_per_day=number(

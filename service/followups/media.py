@@ -16,7 +16,8 @@ Deletions wait in a queue of their own (``keys.MEDIA_QUEUE``), which the worker 
 from only when no follow-up text is waiting (RQ takes from its queues in order): a
 flood of pictures can delay other pictures' deletion, never a text someone asked
 for. And one sender's messages are deleted ``media_deletions_per_sender_per_hour`` in
-an hour at most: a number sending picture after picture cannot fill the queue.
+an hour at most, and the whole line's ``media_deletions_per_hour``: neither a number
+sending picture after picture nor many numbers sending one each can fill the queue.
 Past that their pictures stay in the account (the count is logged), as they would
 have while the queue was full: deletion is housekeeping, a text is help.
 
@@ -51,12 +52,12 @@ def enqueue(queue: Queue, message_sid: str, media_sids: list[str], config: Confi
     of Twilio here), unless ``sender`` (a pseudonym) has had its hour's deletions.
     Returns whether it was queued. A retried webhook queues the same job id again,
     which RQ keeps as one job, but counts once more: a cap errs that way."""
-    window = keys.media_window(sender)
     pipe = queue.connection.pipeline()
-    pipe.set(window, 0, ex=MEDIA_WINDOW, nx=True)
-    pipe.incr(window)
-    _, sent = pipe.execute()
-    if sent > config.media_deletions_per_sender_per_hour:
+    for window in (keys.media_window(sender), keys.MEDIA_WINDOW_LINE):
+        pipe.set(window, 0, ex=MEDIA_WINDOW, nx=True)
+        pipe.incr(window)
+    _, by_sender, _, by_line = pipe.execute()
+    if by_sender > config.media_deletions_per_sender_per_hour or by_line > config.media_deletions_per_hour:
         return False
     gaps = (delivery.retry_schedule(config.followup_retry_seconds)
             if config.followup_retry_seconds > 0 else [])

@@ -163,6 +163,10 @@ def media_window(person: str) -> str:
     return f"{PREFIX}media-window:{person}"
 
 
+# Messages whose pictures were queued for deletion for the whole line this hour.
+MEDIA_WINDOW_LINE = f"{PREFIX}media-window-line"
+
+
 def followup_record(followup: str) -> str:
     """What happened to one follow-up, named by the hash of its job id."""
     return f"{PREFIX}followup:{followup}"

@@ -51,3 +51,15 @@ def test_a_count_of_pictures_too_long_to_be_a_number_is_read_as_none_not_an_erro
     answer = twilio.post(path, {"From": TEXTER, "To": LINE_NUMBER, "Body": "hi", "MessageSid": "MM" + "1" * 32,
                                 "AccountSid": ACCOUNT, "NumMedia": "9" * 5000})
     assert answer.status_code == 200
+
+
+def test_many_senders_of_one_picture_each_share_the_lines_hourly_deletions(
+        serve, line_config, fake_twilio, redis_client):
+    twilio = Twilio(serve(line_config.with_(media_deletions_per_hour=5)).url)
+    for n in range(8):
+        message = f"MM{n:032x}"
+        url = f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{message}/Media/ME{n:032x}"
+        answer = twilio.post("/sms", {"From": f"+4474009{n:05d}", "To": LINE_NUMBER, "Body": "", "MessageSid": message,
+                                      "AccountSid": ACCOUNT, "NumMedia": "1", "MediaUrl0": url})
+        assert answer.status_code == 200
+    assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 5
