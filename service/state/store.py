@@ -103,7 +103,9 @@ end
 # pages ('busy': the texter is told once in the hour that the line is busy). A texter
 # held back saw no page, so their session stays where it was and no page is counted:
 # their next number must pick from the menu they last saw. An opt-out or opt-in is
-# recorded whatever, and its confirmation is not held back by the line's ceiling.
+# recorded whatever, and its confirmation is not held back by the line's ceiling, but
+# busy notices and confirmations together stop at as many again: every message the
+# line sends counts, so no stream of new numbers or STOP/START can pass twice the ceiling.
 _ANSWER = _EFFECTS + """
 if ARGV[1] == '1' then
   local earlier = redis.call('GET', KEYS[1])
@@ -123,11 +125,14 @@ local outcomes = cjson.decode(ARGV[7])
 local chosen = outcomes[menu] or outcomes['']
 local status = 'answered'
 local node = chosen[1]
+local line_sent, ceiling = tonumber(redis.call('GET', KEYS[8]) or '0'), tonumber(ARGV[11])
 if tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[6]) then
   status, node = 'flooded', ''
-elseif node ~= '' and chosen[3] == '' and tonumber(redis.call('GET', KEYS[8]) or '0') >= tonumber(ARGV[11]) then
+elseif node ~= '' and line_sent >= ceiling and (chosen[3] == '' or line_sent >= 2 * ceiling) then
   status, node = 'busy', ''
-  if redis.call('SET', KEYS[9], '1', 'NX', 'EX', ARGV[5]) then node = ARGV[12] end
+  if chosen[3] == '' and line_sent < 2 * ceiling and redis.call('SET', KEYS[9], '1', 'NX', 'EX', ARGV[5]) then
+    node = ARGV[12]
+  end
 end
 if ARGV[1] == '1' then
   redis.call('SET', KEYS[1], node, 'EX', ARGV[2])
@@ -147,7 +152,7 @@ end
 if node ~= '' then
   if redis.call('INCR', KEYS[5]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[5]) end
 end
-if status == 'answered' and node ~= '' then
+if node ~= '' then
   if redis.call('INCR', KEYS[8]) == 1 then redis.call('EXPIRE', KEYS[8], ARGV[5]) end
 end
 return {status, node, chosen[3]}
