@@ -77,6 +77,7 @@ _OVER = [
     ("can", "not", "go", "on"), ("can", "not", "cope"), ("not", "coping"), ("cope", "anymore"),
     ("cope", "any", "more"), ("no", "point", "anymore"), ("no", "point", "any", "more"),
     ("no", "point", "in", "anything"), ("no", "point", "in", "life"),
+    ("the", "point", "anymore"), ("the", "point", "any", "more"), ("point", "of", "anything"),
     *[("want", it, "to", end) for it in ("it", "it all", "everything") for end in ("stop", "end")],
     ("end", "it"), ("end", "it", "all"), ("ending", "it", "all"), ("ended", "it", "all"),
     ("end", "things"), ("end", "everything"),

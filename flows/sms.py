@@ -3,7 +3,7 @@
 Every page was rendered when the pack loaded (999 line first, within budget), so
 a turn is a lookup: which node does this message ask for? Carriers' opt-out words
 and numbers first, exactly; then what the text means (``flows.understand``), and
-the main menu whenever the line is not sure: a menu costs a texter a moment, a
+a short question whenever the line is not sure: a menu costs a texter a moment, a
 confidently wrong page can cost a child.
 """
 
@@ -49,11 +49,13 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     understood = pack.understanding.match(text)
     if understood.sure and understood.node:
         return show(pack, session, event.at, understood.node)
-    if understood.node is None:
-        # Nothing the pack knows (a greeting, junk, an emoji): the main menu.
+    if understood.node is None and not text.strip():
+        # An empty text asks for nothing: the main menu.
         return show(pack, session, event.at, pack.main_menu)
-    # Words the pack knows, but not which page: a short question that names the pages
-    # for people at risk, rather than the professionals' menu.
+    # Words the line cannot place, in whole ("whats the point anymore", an emoji) or
+    # between pages: a short question that asks whether they are safe and puts the page
+    # for people at risk first, rather than the professionals' menu. Greetings and
+    # "menu" are the main menu's own examples, so they get it.
     return show(pack, session, event.at, pack.unsure_menu or pack.main_menu)
 
 

@@ -204,8 +204,10 @@ def load_pack(path: str | Path) -> Pack:
                 keywords=tuple(f.get("keywords", ())), intro=f.get("intro", ""),
                 outro=f.get("outro", ""), spoken_title=f.get("spoken_title", ""),
                 hints=tuple(f.get("hints", ())), examples=tuple(f.get("examples", ())),
-                segments=f.get("segments"),
+                segments=f.get("segments"), reader=f.get("reader", PROFESSIONAL),
             )
+            if pack.menus[key].reader not in READERS:
+                loader.problem(f"menus.{key}", f"reader must be one of {', '.join(READERS)}", key="reader")
 
     if pack.nation not in NATIONS:
         loader.problem("pack", f"nation must be one of {', '.join(NATIONS)}", key="nation")

@@ -99,6 +99,8 @@ class Menu:
     hints: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     segments: int | None = None
+    # Who may be reading (flows.render.READERS): its 999 line is worded for them.
+    reader: str = PROFESSIONAL
 
 
 @dataclass

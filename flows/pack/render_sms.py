@@ -17,13 +17,14 @@ MESSAGE_MAX = 1600
 
 
 def sms_menu_page(pack: Pack, menu: Menu) -> str:
-    lines = [menu.intro] if menu.intro else []
+    """A menu as a text; its intro and outro may name the pack's numbers ({number.x})."""
+    lines = [templates.fill(menu.intro, pack.numbers, pack.links, "sms")] if menu.intro else []
     # Every option names a node: check_references has made sure before rendering.
     lines += [f"{n} {node.title}" for n, o in enumerate(menu.options, 1) if (node := pack.node(o))]
     if menu.outro:
-        lines.append(menu.outro)
+        lines.append(templates.fill(menu.outro, pack.numbers, pack.links, "sms"))
     footer = "" if menu.id == pack.main_menu else pack.footer
-    return sms_page("\n".join(lines), footer)
+    return sms_page("\n".join(lines), footer, menu.reader)
 
 
 def render_sms(pack: Pack, loader) -> None:
@@ -43,7 +44,10 @@ def render_sms(pack: Pack, loader) -> None:
             pages["+".join((key, *added))] = (ref, sms_page(variant, footer, topic.reader))
     for key, menu in pack.menus.items():
         if menu.channel == "sms":
-            pages[key] = (f"menus.{key}", sms_menu_page(pack, menu))
+            try:
+                pages[key] = (f"menus.{key}", sms_menu_page(pack, menu))
+            except templates.DanglingReference as exc:
+                loader.problem(f"menus.{key}", f"dangling reference: {exc}")
     try:
         # Anyone may text STOP, a young person who means the blackmail included: its
         # reply may name the 24-hour lines, from the pack's numbers like any page.

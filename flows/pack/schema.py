@@ -58,7 +58,7 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "channel": (True, _STR), "title": (True, _STR), "keywords": (False, _LIST),
         "intro": (False, _STR), "outro": (False, _STR), "options": (True, _LIST),
         "spoken_title": (False, _STR), "hints": (False, _LIST), "examples": (False, _LIST),
-        "segments": (False, _INT),
+        "segments": (False, _INT), "reader": (False, _STR),
     },
     "voice": {
         "main_menu": (True, _STR), "voice": (False, _STR), "language": (False, _STR),

@@ -73,7 +73,8 @@ def test_every_number_and_link_in_the_pack_is_reachable():
 def test_every_page_starts_with_999_is_gsm_and_within_budget():
     for node, page in PACK.sms_pages.items():
         # Anyone may text STOP: its reply is worded for anyone.
-        reader = PACK.topics[node].reader if node in PACK.topics else "anyone" if node == OPTED_OUT else "professional"
+        item = PACK.topics.get(node) or PACK.menus.get(node)
+        reader = item.reader if item else "anyone" if node == OPTED_OUT else "professional"
         assert page.splitlines()[0] == emergency_sms(reader), node
         assert gsm.is_gsm(page), node
         assert gsm.segments(page) <= PACK.budget(node), node
