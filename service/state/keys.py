@@ -9,7 +9,9 @@ has passed.
 
 How long things live, and why:
 - a texter's session: ``Config.session_ttl`` (30 minutes) after their last text;
-- a text's answer, for Twilio's retries: ``Config.dedupe_ttl`` (a day);
+- a text's answer, for Twilio's retries: ``Config.dedupe_ttl`` (a day); a STOP's or a
+  START's for ever (a few dozen bytes, one per real opt change), so that a captured
+  signed request replayed later cannot change the person's choice back;
 - a call step's replay record (its time and a text's outcome, a few dozen bytes),
   for Twilio's retries: ``VOICE_REPLAY_TTL``, ten minutes: a call step is retried
   within seconds, while the caller waits, or never;

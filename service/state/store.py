@@ -135,7 +135,13 @@ elseif node ~= '' and line_sent >= ceiling and (chosen[3] == '' or line_sent >= 
   end
 end
 if ARGV[1] == '1' then
-  redis.call('SET', KEYS[1], node, 'EX', ARGV[2])
+  if chosen[3] == 'opt_out' or chosen[3] == 'opt_in' then
+    -- Twilio's signature carries no time: a STOP or START captured and replayed after
+    -- a day would change the person's choice again, so its record is kept for ever.
+    redis.call('SET', KEYS[1], node)
+  else
+    redis.call('SET', KEYS[1], node, 'EX', ARGV[2])
+  end
 end
 if status == 'answered' then
   local counted = ''

@@ -1,0 +1,44 @@
+"""A signed request captured and sent again, long after Twilio delivered it.
+
+Twilio's signature covers the URL and the fields, not the time, so a captured text
+can be sent again for as long as its signature holds: for ever. A text's answer is
+remembered for a day (Twilio's retries); a STOP's or a START's for good, so that a
+replay cannot change the person's choice back.
+"""
+
+import time
+from dataclasses import replace
+
+from service.state.pseudonyms import number_id
+from tests.support import SECRET_KEY, TEXTER, Twilio, message_text
+
+
+def test_a_captured_start_replayed_after_a_day_does_not_undo_a_later_stop(serve, config, redis_client):
+    # A day shortened to a second: an ordinary text's record is gone by the replay.
+    twilio = Twilio(serve(replace(config, dedupe_ttl=1)).url)
+    person = f"signpost:optout:{number_id(TEXTER, SECRET_KEY.encode())}"
+    captured_start = twilio.sms("START", sid="SM" + "7" * 32)
+    assert captured_start.status_code == 200
+    hello = "SM" + "8" * 32
+    assert message_text(twilio.sms("hello", sid=hello))
+    assert "START" in message_text(twilio.sms("STOP"))
+    assert redis_client.exists(person)
+    time.sleep(1.5)
+
+    assert not redis_client.exists(f"signpost:delivery:sms:{hello}"), "the ordinary text's record lapsed"
+    replayed = twilio.sms("START", sid="SM" + "7" * 32)
+    assert replayed.status_code == 200
+    assert redis_client.exists(person), "the later STOP still stands"
+
+
+def test_a_captured_stop_replayed_later_does_not_undo_a_later_start(serve, config, redis_client):
+    twilio = Twilio(serve(replace(config, dedupe_ttl=1)).url)
+    person = f"signpost:optout:{number_id(TEXTER, SECRET_KEY.encode())}"
+    twilio.sms("STOP", sid="SM" + "6" * 32)
+    assert redis_client.exists(person)
+    twilio.sms("START")
+    assert not redis_client.exists(person)
+    time.sleep(1.5)
+
+    twilio.sms("STOP", sid="SM" + "6" * 32)
+    assert not redis_client.exists(person), "the later START still stands"
