@@ -63,6 +63,7 @@ class Line:
         pack, packs = load_packs(config)
         # Fails fast: short timeouts and no retries, as the webhook path needs.
         client = connection.client(config, timeout=config.redis_timeout)
+        connection.check_version(client, log)
         try:
             check_eviction_policy(client, log)
         except EvictionPolicyError as exc:

@@ -41,7 +41,7 @@ from rq import Queue
 from flows.model import FollowUp, FollowUpOutcome
 from flows.phones import classify
 from service.followups import delivery
-from service.state import keys
+from service.state import connection, keys
 from service.state.keys import FOLLOWUP_CALL_WINDOW, FOLLOWUP_LINE_WINDOW, FOLLOWUP_NUMBER_WINDOW, RECORD_TTL
 from service.state.pseudonyms import short, token_id
 from service.state.store import FOLLOWUP
@@ -136,7 +136,7 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
             caller_cap = config.followups_withheld_per_day
     from_number = line.own_number(called)
     result, kept = line.store.kept(
-        line.store.redis.register_script(_REQUEST),
+        connection.script(line.store.redis, _REQUEST),
         keys=[record_key(job_id), keys.optout(person), keys.followup_window(person), keys.FOLLOWUP_LINE_WINDOW_KEY,
               keys.followup_call_window(call or followup_id(job_id)), caller_key, keys.FOLLOWUPS_WAITING],
         args=[f"{time.time():.6f}", config.followups_per_number_per_day, config.followups_per_hour,

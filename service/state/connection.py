@@ -26,7 +26,7 @@ from redis.exceptions import ReadOnlyError
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
-from service.config import Config
+from service.config import Config, ConfigError
 
 
 class DemotedPrimary(redis.ConnectionError):
@@ -112,3 +112,32 @@ def _through_sentinel(config: Config, options: dict) -> redis.Redis:
         sentinel_options["password"] = config.redis_sentinel_password
     sentinels = Sentinel(list(config.redis_sentinels), sentinel_kwargs=sentinel_options, **node)
     return sentinels.master_for(config.redis_sentinel_master, redis_class=redis.Redis, **options)
+
+
+# Every Lua script the line runs starts with a shebang, so that Redis refuses the
+# whole script while it is over ``maxmemory`` (noeviction), as it refuses a plain
+# write. A script without one is refused only at its first write that may add memory:
+# one that begins with DEL or ZREMRANGEBYSCORE (which do not) would go on to write
+# past the limit, and anyone able to text the line could grow Redis without bound.
+# Shebangs need Redis 7 (``check_version``).
+SHEBANG = "#!lua\n"
+MIN_REDIS = (7, 0)
+
+
+def script(client: redis.Redis, body: str):
+    """``client.register_script`` for a script that writes (see ``SHEBANG``)."""
+    return client.register_script(SHEBANG + body)
+
+
+def check_version(client: redis.Redis, log) -> None:
+    """Refuse a Redis older than 7, whose scripts would all fail (a warning when it
+    cannot be asked: it is down, and the webhooks answer without it meanwhile)."""
+    try:
+        version = client.info("server").get("redis_version", "")
+    except redis.RedisError as exc:
+        log.warning("could not read Redis's version (%s): the line needs Redis %d.%d or newer",
+                    type(exc).__name__, *MIN_REDIS)
+        return
+    numbers = tuple(int(part) for part in str(version).split(".")[:2] if part.isdigit())
+    if numbers and numbers < MIN_REDIS:
+        raise ConfigError(f"Redis {version} is too old: the line needs Redis {MIN_REDIS[0]}.{MIN_REDIS[1]} or newer")

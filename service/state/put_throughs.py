@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 
-from service.state import keys
+from service.state import connection, keys
 from service.state.keys import PUT_THROUGH_CALLER_WINDOW, PUT_THROUGH_LINE_WINDOW
 
 # KEYS: caller window, line window
@@ -50,7 +50,7 @@ def allowed(store, config, *, caller: str | None, step: str, now: float | None =
     calling number's pseudonym, None when withheld; ``step``: names the call and step, so a
     retry of it is the same put-through. Raises what Redis raises."""
     now = time.time() if now is None else now
-    script = store.redis.register_script(_ALLOW)
+    script = connection.script(store.redis, _ALLOW)
     result = script(
         keys=[keys.put_through_caller(caller or "withheld"), keys.PUT_THROUGH_LINE],
         args=[f"{now:.6f}", step, config.put_throughs_per_caller_per_day if caller else -1,

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 from flows.model import Reply, Session
-from service.state import keys
+from service.state import connection, keys
 from service.state.keys import ERROR_WINDOW, HEALTH_TTL, OPTIN_TTL, REPLY_WINDOW, STATS_TTL, VOICE_REPLAY_TTL
 
 # The events counted per pack and day, as ``channel:event`` fields of ``keys.events``.
@@ -303,9 +303,9 @@ class Store:
         # How many replicas must hold a write the line cannot lose (an opt-out, a queued
         # follow-up) before it counts as kept: see ``confirm``.
         self.replicas_to_confirm = replicas_to_confirm
-        self._answer = client.register_script(_ANSWER)
-        self._claim = client.register_script(_CLAIM)
-        self._replay = client.register_script(_REPLAY)
+        self._answer = connection.script(client, _ANSWER)
+        self._claim = connection.script(client, _CLAIM)
+        self._replay = connection.script(client, _REPLAY)
 
     @staticmethod
     def encode_outcomes(outcomes: dict[str, tuple[Reply, Session]]) -> str:

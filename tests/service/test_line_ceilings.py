@@ -18,7 +18,7 @@ from flows.phones import Kind, classify
 from service.state import keys
 from service.state.pseudonyms import number_id
 from service.twilio.texters import number_at_home
-from tests.support import SECRET_KEY, TEXTER, Twilio, message_text, starts_with_999
+from tests.support import SECRET_KEY, TEXTER, Twilio, message_text, redis_contents, starts_with_999
 
 
 def example(kind: PhoneNumberType, region: str = "GB") -> str:
@@ -160,3 +160,29 @@ class TestRedisRefusingWrites:
         health = requests.get(live.url + "/healthz", timeout=5).json()
         assert health["status"] == "degraded", health
         assert health["redis"] == "refusing writes", health
+
+    def test_nothing_is_written_past_the_limit_by_a_text_or_a_replayed_journal(self, serve, config, tmp_path):
+        """Each script's first write may be one that frees memory (DEL of a session, of an
+        opt-out): Redis must still refuse the whole script, not let it write on."""
+        live = serve(config.with_(state_dir=str(tmp_path / "state")))
+        line = live.app.extensions["signpost"]
+        twilio = Twilio(live.url)
+        starter = number_id(MOBILES[5], SECRET_KEY.encode())
+        message_text(twilio.sms("hi"))  # a session, so TEXTER's STOP begins with its DEL
+        message_text(twilio.sms("STOP", sender=MOBILES[5]))  # an opt-out, which a START DELs
+        client = line.store.redis
+        before = dict(redis_contents(client))
+        client.config_set("maxmemory", "1")
+        try:
+            # A START journalled by another process: its replay begins with the DEL.
+            line.journal.record(starter, "opt_in")
+            line.redis_failed()  # the next text replays the journal, into a full Redis
+            twilio.sms("hi", sender=MOBILES[6])
+            message_text(twilio.sms("STOP"))
+            message_text(twilio.sms("START", sender=MOBILES[5]))
+            after = dict(redis_contents(client))
+        finally:
+            client.config_set("maxmemory", "0")
+        assert after == before
+        # Nothing lost: the STOP and both STARTs wait in the journal for Redis to have room.
+        assert line.journal.pending()

@@ -34,7 +34,7 @@ import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from service.state import keys
+from service.state import connection, keys
 from service.state.keys import LOGIN_WAIT
 
 ATTEMPTS = 5
@@ -185,5 +185,5 @@ class Accounts:
             if self.hasher.check_needs_rehash(stored.decode()):
                 self.redis.hset(keys.CONSOLE_USERS, name, self.hasher.hash(password))
             return Login(True, name)
-        self.redis.eval(_FAILED, 2, *failures, LOGIN_WAIT, ATTEMPTS)
+        connection.script(self.redis, _FAILED)(keys=failures, args=[LOGIN_WAIT, ATTEMPTS])
         return Login(False)
