@@ -19,7 +19,9 @@ How long things live, and why:
   outcomes...): ``STATS_TTL``, a year and a month;
 - recent errors, for the console's health page: ``ERROR_WINDOW`` and as long again;
 - a console login's failures: ``LOGIN_WAIT`` (15 minutes) from the first, or from
-  the one that reached the limit;
+  the one that reached the limit; the addresses (HMACs) an account logged in from:
+  ``LOGIN_KNOWN_TTL`` (90 days) from the last login; the line's password checks: ten
+  seconds;
 - a console account and its session generation: until ``signpost users remove``;
 - the flood limit's count, the line's count of pages, and that a person was told the
   line is busy: ``REPLY_WINDOW``, an hour from the first;
@@ -54,6 +56,7 @@ OPTIN_TTL = 30 * DAY  # a journal is replayed within seconds of Redis coming bac
 HEALTH_TTL = MINUTE
 ERROR_WINDOW = HOUR  # the console's health page shows the last hour's errors
 LOGIN_WAIT = 15 * MINUTE  # how long a console account or address waits after too many failures
+LOGIN_KNOWN_TTL = 90 * DAY  # an address an account logged in from is known for this long after
 
 # The RQ queue follow-up texts wait in (RQ names its own keys under ``rq:``).
 FOLLOWUP_QUEUE = "followups"
@@ -150,6 +153,16 @@ def login_failures(kind: str, who: str) -> str:
     """Failed console logins of one account (``account``: a hash of its name) or from one
     address (``address``: an HMAC of it, never the address itself)."""
     return f"{PREFIX}console:login-failures:{kind}:{who}"
+
+
+def login_known(who: str) -> str:
+    """The addresses (HMACs) an account (a hash of its name) has logged in from lately."""
+    return f"{PREFIX}console:login-known:{who}"
+
+
+# Password checks the whole line made for logins from addresses not known to the account,
+# in the current ten seconds.
+LOGIN_CHECKS = f"{PREFIX}console:login-checks"
 
 
 def put_through_caller(person: str) -> str:

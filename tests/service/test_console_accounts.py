@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from service.web.console import accounts as accounts_module
 from service.web.console.accounts import ATTEMPTS, Accounts
 from service.web.console.blueprint import ConsoleSessions
-from service.state.keys import CONSOLE_USERS as USERS_KEY
+from service.state.keys import CONSOLE_USERS as USERS_KEY, LOGIN_CHECKS
 from tests.console_support import PASSWORD, csrf_token
 from tests.support import every_redis_byte
 
@@ -239,3 +239,31 @@ def test_while_waiting_no_password_is_hashed_and_the_wait_says_until_when(live, 
     [said] = shown
     assert "waits until" in said and "address" not in said and "account" not in said
     assert 14 * 60 < int(answers[0].headers["Retry-After"]) <= 15 * 60 + 1
+
+
+def test_a_strangers_failures_do_not_lock_the_owner_out_where_they_log_in(accounts):
+    accounts.add("dana", PASSWORD)
+    desk, stranger, new_laptop = "10.0.0.1", "203.0.113.66", "10.0.0.2"
+    assert accounts.log_in("dana", PASSWORD, desk).ok
+    for n in range(ATTEMPTS):
+        assert not accounts.log_in("dana", f"wrong password {n}", stranger).ok
+    assert accounts.log_in("dana", PASSWORD, stranger).waits_until  # the guesser's address waits
+    assert accounts.log_in("dana", PASSWORD, desk).ok  # the owner, where they always log in
+    # Anywhere the account has not logged in from, it waits: many addresses cannot guess on.
+    assert accounts.log_in("dana", PASSWORD, new_laptop).waits_until
+
+
+def test_guesses_that_change_name_and_address_each_time_are_not_all_hashed(accounts, monkeypatch):
+    """No wait ever starts for such guesses; the line's budget of checks is what holds."""
+    accounts.add("dana", PASSWORD)
+    assert accounts.log_in("dana", PASSWORD, "10.0.0.1").ok
+    monkeypatch.setattr(accounts, "hasher", CountingHasher())
+    accounts.redis.delete(LOGIN_CHECKS)  # a window of its own (dana's first login counted)
+    before = CountingHasher.checked
+    answers = [accounts.log_in(f"guess{n}", "not the password", f"198.51.100.{n}") for n in range(40)]
+    assert CountingHasher.checked - before == accounts_module.CHECKS
+    assert sum(a.busy for a in answers) == 40 - accounts_module.CHECKS
+    assert not any(a.waits_until for a in answers)
+    # The account's owner, from where they log in, is checked all the same.
+    assert accounts.log_in("dana", PASSWORD, "10.0.0.1").ok
+    assert CountingHasher.checked - before == accounts_module.CHECKS + 1

@@ -11,13 +11,18 @@ password and removing the account each give the account a new generation (or non
 so every cookie issued before it, on any browser, stops opening the console at its
 next page: a cookie copied before a logout is worth nothing after it.
 
-Guessing is slowed at two places: after ``ATTEMPTS`` failed logins an account
-waits ``LOGIN_WAIT``, and so does the address they came from (so one address
-cannot try many accounts, nor many addresses one account). Counted in one script
-so racing guesses cannot slip past the limit. The address is kept as an HMAC only.
-While either waits, a login is refused before its password is looked at: an Argon2
-check is tens of milliseconds of the web process's CPU, and a guess that cannot
-succeed must not cost it (nor the webhooks that share the process).
+Guessing is slowed at three places. After ``ATTEMPTS`` failed logins an address
+waits ``LOGIN_WAIT`` (one address cannot try many accounts), and so does the account,
+but only for addresses it has not logged in from before (many addresses cannot try
+one account, and yet a stranger's five wrong guesses cannot lock its owner out from
+their usual desk). Counted in one script so racing guesses cannot slip past the
+limit. Addresses are kept as HMACs only. While a login waits it is refused before its
+password is looked at: an Argon2 check is tens of milliseconds of the web process's
+CPU, and a guess that cannot succeed must not cost it (nor the webhooks that share
+the process). A guesser who changes name and address at every try never makes
+anything wait, so logins from addresses an account does not know share a line-wide
+budget of ``CHECKS`` password checks in ``CHECKS_WINDOW`` seconds; past it they are asked to try again
+in a moment, unhashed.
 """
 
 from __future__ import annotations
@@ -33,11 +38,15 @@ from dataclasses import dataclass
 import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from gevent import get_hub, monkey
 
 from service.state import connection, keys
-from service.state.keys import LOGIN_WAIT
+from service.state.keys import LOGIN_KNOWN_TTL, LOGIN_WAIT
 
 ATTEMPTS = 5
+# Ten checks in ten seconds: a few people logging in at once, and under a flood about a
+# tenth of one core of Argon2 for the whole line.
+CHECKS, CHECKS_WINDOW = 10, 10
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MIN_PASSWORD = 12
 
@@ -73,6 +82,8 @@ class Login:
     # While logging in waits (too many failures from the address or for the account,
     # never saying which): when it may be tried again, as a Unix time.
     waits_until: float | None = None
+    # The line's password checks for unknown addresses are used up for this second.
+    busy: bool = False
 
 
 class Accounts:
@@ -148,42 +159,79 @@ class Accounts:
     def any(self) -> bool:
         return bool(self.redis.hlen(keys.CONSOLE_USERS))
 
-    def _keys(self, name: str, address: str) -> list[str]:
+    def _keys(self, name: str, address: str) -> tuple[list[str], str, str]:
+        """The account's and the address's failure counts, the account's known
+        addresses, and this address as they are kept (an HMAC)."""
         where = hmac.new(self.hash_key, b"console-address:" + address.encode(), hashlib.sha256).hexdigest()[:32]
         who = hashlib.sha256(name.encode()).hexdigest()[:32]
-        return [keys.login_failures("account", who), keys.login_failures("address", where)]
+        return ([keys.login_failures("account", who), keys.login_failures("address", where)],
+                keys.login_known(who), where)
 
-    def waiting(self, name: str, address: str) -> Login | None:
-        """A refusal saying until when, if the account or the address waits; else None.
-        One round trip, and no password hashing."""
-        name = name.strip().lower()[:64]
+    def _read(self, name: str, address: str) -> tuple[Login | None, bool]:
+        """A refusal saying until when, if this login waits (else None), and whether the
+        account knows the address. One round trip, and no password hashing."""
+        failures, known_key, where = self._keys(name.strip().lower()[:64], address)
         pipe = self.redis.pipeline(transaction=False)
-        for key in self._keys(name, address):
+        for key in failures:
             pipe.get(key)
             pipe.pttl(key)
-        fails = pipe.execute()
-        waits = [ttl for count, ttl in zip(fails[::2], fails[1::2]) if int(count or 0) >= ATTEMPTS]
+        pipe.sismember(known_key, where)
+        *fails, known = pipe.execute()
+        counted = list(zip(fails[::2], fails[1::2]))
+        if known:
+            counted = counted[1:]  # the account's own wait is for addresses it does not know
+        waits = [ttl for count, ttl in counted if int(count or 0) >= ATTEMPTS]
         if not waits:
-            return None
-        return Login(False, waits_until=time.time() + max(max(waits), 0) / 1000)
+            return None, bool(known)
+        return Login(False, waits_until=time.time() + max(max(waits), 0) / 1000), bool(known)
+
+    def waiting(self, name: str, address: str) -> Login | None:
+        """A refusal saying until when, if the account or the address waits; else None."""
+        return self._read(name, address)[0]
+
+    def _within_budget(self) -> bool:
+        """Count a password check against the line's budget for unknown addresses."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.incr(keys.LOGIN_CHECKS)
+        pipe.expire(keys.LOGIN_CHECKS, CHECKS_WINDOW, nx=True)
+        checks, _ = pipe.execute()
+        return checks <= CHECKS
 
     def log_in(self, name: str, password: str, address: str) -> Login:
         """Check a login; a refusal says nothing of why (wrong name or password), and a
         wait says until when, not whether the account or the address is waiting."""
-        if (refused := self.waiting(name, address)) is not None:
+        refused, known = self._read(name, address)
+        if refused is not None:
             return refused
+        if not known and not self._within_budget():
+            return Login(False, busy=True)
         name = name.strip().lower()[:64]
-        failures = self._keys(name, address)
+        failures, known_key, where = self._keys(name, address)
         stored: bytes | None = self.redis.hget(keys.CONSOLE_USERS, name)  # type: ignore[assignment]
         try:
-            self.hasher.verify(stored.decode() if stored else decoy(), password)
+            off_the_event_loop(self.hasher.verify, stored.decode() if stored else decoy(), password)
             good = stored is not None
         except (VerificationError, InvalidHashError):
             good = False
         if good and stored is not None:
-            self.redis.delete(failures[0])
+            # The account's failures stand: they were counted for addresses it does not
+            # know, and this one is known from now on.
+            pipe = self.redis.pipeline()
+            pipe.sadd(known_key, where)
+            pipe.expire(known_key, LOGIN_KNOWN_TTL)
+            pipe.execute()
             if self.hasher.check_needs_rehash(stored.decode()):
                 self.redis.hset(keys.CONSOLE_USERS, name, self.hasher.hash(password))
             return Login(True, name)
         connection.script(self.redis, _FAILED)(keys=failures, args=[LOGIN_WAIT, ATTEMPTS])
         return Login(False)
+
+
+def off_the_event_loop(check, *args):
+    """Run ``check`` on a thread of gevent's pool when the process serves with gevent
+    (the Procfile's web line), else here. An Argon2 check is tens of milliseconds in C;
+    on the event loop it would hold every other request of the process, the webhooks
+    among them, while argon2-cffi releases the GIL so a thread lets them go on."""
+    if not monkey.is_module_patched("threading"):
+        return check(*args)
+    return get_hub().threadpool.apply(check, args)

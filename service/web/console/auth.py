@@ -21,7 +21,7 @@ from service.web.signature import VALIDATOR, from_loopback
 REFUSED = (f"The name or password is not right. Check them and try again: after {ATTEMPTS} failed "
            f"tries, logging in waits {LOGIN_WAIT // 60} minutes.")
 OPEN = {"console.login", "console.static", "console.index"}
-BUSY = "Another login is being checked. Try again in a moment."
+BUSY = "Other logins are being checked. Try again in a moment."
 # Said while logging in waits: until when, and not whether the account or the address
 # waits (which would tell a guesser an account's name, or that others guess too).
 # Behind a proxy every colleague comes from one address, so it says that others may be
@@ -30,9 +30,9 @@ WAITING = ("There have been too many failed tries, so logging in waits until {un
            "everyone logging in from the same place. Try again after that; if it keeps happening, ask "
            "whoever runs the line.")
 UK = ZoneInfo("Europe/London")
-# One password check at a time in a web process. An Argon2 check holds the worker's
-# event loop (gevent) for tens of milliseconds, and the webhooks share it: logins
-# posted side by side would keep a texter or caller waiting past Twilio's timeout.
+# One password check at a time in a web process. An Argon2 check is tens of
+# milliseconds of CPU and 64 MiB (run off the event loop: accounts.off_the_event_loop),
+# and the webhooks share the machine: logins posted side by side must not crowd them.
 # A login waits its turn for this long (a few dozen checks) before being told to try again.
 CHECKING = threading.BoundedSemaphore(1)
 TURN_SECONDS = 2.0
@@ -116,6 +116,8 @@ def login():
         else:
             if result.waits_until is not None:
                 return waiting(result, name, wanted)
+            if result.busy:
+                return render_template("console/login.html", message=BUSY, name=name, next=wanted), 503
             if result.ok:
                 generation = accounts().session_generation(result.name)
                 session.clear()
