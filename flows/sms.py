@@ -21,6 +21,8 @@ PICTURE = "picture"
 # No reply at all: Twilio's own opt-out handling has already answered.
 NO_REPLY = ""
 CARRIER_EFFECTS = {"STOP": Effect.OPT_OUT, "START": Effect.OPT_IN}
+# Added to a menu's outcome key when the menu itself was the last reply (outcome_key).
+ASKED = "?"
 
 
 def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
@@ -40,8 +42,9 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
         return replace(reply, effect=Effect.OPT_IN), session
     if word.isdigit() and event.kind == EventKind.TEXT:
         return show(pack, session, event.at, choice(pack, session, int(word)))
-    # Anything but a number means the same from every menu, and leaves numbers meaning
-    # the main menu's choices again (so the turn can be decided before the session is read).
+    # Anything but a number leaves numbers meaning the main menu's choices again, and
+    # means the same from every menu but the short question (see ``outcomes``).
+    asked = bool(pack.unsure_menu) and session.menu == session.node == pack.unsure_menu
     session = replace(session, menu=None)
     if event.kind == EventKind.MEDIA:
         # Whatever words came with it: the line never opens it, and says so.
@@ -52,30 +55,50 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     if understood.node is None and not text.strip():
         # An empty text asks for nothing: the main menu.
         return show(pack, session, event.at, pack.main_menu)
-    # Words the line cannot place, in whole ("whats the point anymore", an emoji) or
-    # between pages: a short question that asks whether they are safe and puts the page
-    # for people at risk first, rather than the professionals' menu. Greetings and
-    # "menu" are the main menu's own examples, so they get it.
+    risk_page = pack.understanding.risk_page
+    if asked and risk_page:
+        # Twice in a row the line could not tell what they need ("no", "not really",
+        # "bye" after the short question): the page for someone at risk, not the same
+        # question again.
+        return show(pack, session, event.at, risk_page)
+    # Words the line cannot place, in whole ("im done", an emoji) or between pages: the
+    # short question, which names the 24-hour services and puts the page for people at
+    # risk first, rather than the professionals' menu. Greetings and "menu" are the main
+    # menu's own examples, so they get it.
     return show(pack, session, event.at, pack.unsure_menu or pack.main_menu)
 
 
 def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
-    """The turn decided from every place a texter can be, keyed by ``session.menu``.
+    """The turn decided from every place a texter can be, keyed by ``outcome_key``.
 
-    An SMS session is nothing but the menu the texter's numbers refer to (``""``:
+    An SMS session is little more than the menu the texter's numbers refer to (``""``:
     none yet), and a pack has few menus, so all outcomes can be decided before the
     session is read. The service hands them to Redis, which picks the one that
     applies in the same round trip that reads the session. Outcomes that do not
-    depend on the menu collapse into the one under ``""``.
+    depend on where the texter is collapse into the one under ``""``.
     """
     fresh = step(pack, Session(channel="sms"), event)
     decided = {"": fresh}
-    if event.kind == EventKind.TEXT and compact(event.value).isdigit():  # only a number means different things in different menus
-        for menu in (m.id for m in pack.menus.values() if m.channel == "sms"):
-            outcome = step(pack, Session(channel="sms", menu=menu), event)
-            if outcome != fresh:
-                decided[menu] = outcome
+    if event.kind != EventKind.TEXT:
+        return decided
+    places: list[Session] = []
+    if compact(event.value).isdigit():  # a number means different things in different menus
+        places = [Session(channel="sms", menu=m.id) for m in pack.menus.values() if m.channel == "sms"]
+    elif fresh[0].node == pack.unsure_menu:  # straight after the short question, the at-risk page
+        places = [Session(channel="sms", menu=pack.unsure_menu, node=pack.unsure_menu)]
+    for place in places:
+        outcome = step(pack, place, event)
+        if outcome != fresh:
+            decided[outcome_key(place)] = outcome
     return decided
+
+
+def outcome_key(session: Session) -> str:
+    """Which of ``outcomes`` applies to ``session``: its menu, with ``ASKED`` added when
+    the menu was the last thing shown (the answer script in service/state/store.py
+    reads it the same way). A number picks from the menu either way."""
+    menu = session.menu or ""
+    return f"{menu}{ASKED}" if menu and session.node == menu else menu
 
 
 def choice(pack: Pack, session: Session, number: int) -> str:

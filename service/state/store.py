@@ -111,7 +111,7 @@ if ARGV[1] == '1' then
   local earlier = redis.call('GET', KEYS[1])
   if earlier then return {'repeat', earlier} end
 end
-local menu = ''
+local menu, shown = '', ''
 local raw = redis.call('GET', KEYS[2])
 if not raw then
   -- No session: this text begins a conversation (or one after 30 quiet minutes).
@@ -120,9 +120,12 @@ end
 if raw then
   local ok, data = pcall(cjson.decode, raw)
   if ok and type(data) == 'table' and type(data.menu) == 'string' then menu = data.menu end
+  if ok and type(data) == 'table' and type(data.node) == 'string' then shown = data.node end
 end
+-- flows.sms.outcome_key: the menu, and '?' when the menu itself was the last reply.
 local outcomes = cjson.decode(ARGV[7])
 local chosen = outcomes[menu] or outcomes['']
+if menu ~= '' and shown == menu and outcomes[menu .. '?'] then chosen = outcomes[menu .. '?'] end
 local status = 'answered'
 local node = chosen[1]
 local line_sent, ceiling = tonumber(redis.call('GET', KEYS[8]) or '0'), tonumber(ARGV[11])

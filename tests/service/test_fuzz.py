@@ -121,4 +121,4 @@ def test_invalid_utf8_and_broken_escapes_still_get_the_999_line(twilio):
     response = twilio.session.post(twilio.base_url + "/sms", data=body, timeout=10, headers={
         "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 200
-    assert first_words(response).startswith(EMERGENCY_SMS)
+    assert first_words(response).startswith(SMS_999)
