@@ -154,6 +154,21 @@ _FAREWELLS = [
     ("texted", "me", "saying", "goodbye"), ("goodbye", "letters"),     ("left", "his", "phone"),
     ("left", "her", "phone"), ("deleted", "all", "my", "socials"),
     ("hanging",), ("how", "much", "longer", "i", "can"),
+    *[(bye, "forever") for bye in ("goodnight", "night", "bye", "goodbye", "gnight")],
+]
+# Whole messages that, sent on their own, are a farewell or hopelessness; inside a
+# longer message they are everyday ("sorry mum, I broke it", "I'm done with the form").
+# Written as people text them; read as the rest of the message is (``words``).
+ALONE = [
+    "im done", "im so done", "im done now", "done now", "whats the point", "whats the point of it",
+    "no point", "theres no point", "i give up", "ive given up", "given up", "sorry mum", "sorry dad",
+    "sorry mum and dad", "sorry mum dad", "sorry everyone", "im sorry everyone", "sorry for being me",
+    "nothing matters", "nothing matters anymore", "tired of everything", "so tired of everything",
+    "its over", "its all over", "all over now", "forgive me", "please forgive me", "cant anymore",
+    "i cant anymore", "i cant do this", "cant do this", "i cant do it anymore", "its too much",
+    "its all too much", "too much", "i want out", "want out", "make it stop", "i just want it to stop",
+    "no one cares", "nobody cares", "nobody would care", "no one would notice", "bye everyone",
+    "goodbye everyone", "night everyone", "love you all",
 ]
 # Self-harm, the means, and danger now, as any risk assessment lists them.
 _MEANS = [

@@ -13,10 +13,11 @@ an editor can read and extend them.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
-from flows.crisis import CRISIS_PHRASES, EMOJI, NOT_CRISIS, RISK, joined, near
+from flows.crisis import ALONE, CRISIS_PHRASES, EMOJI, NOT_CRISIS, RISK, joined, near
 
 # Words that carry no meaning of their own here: never a feature alone (they still
 # make phrases: "what to do", "how it happens").
@@ -147,9 +148,10 @@ def words(text: str) -> list[str]:
     out: list[str] = []
     for word in plain[:READ_AT_MOST]:
         out.extend(TEXT_SPEAK.get(word, word).split())
+    alone = _unkissed(joined(out)) in _alone()
     out = _phrases(joined(out))
     # After the phrases, so that "paracetamol for my headache" is no longer a dose.
-    at_risk = near(out) or RISK in out[MAX_WORDS:]
+    at_risk = alone or near(out) or RISK in out[MAX_WORDS:]
     out = out[:MAX_WORDS] + ([RISK] if at_risk and RISK not in out[:MAX_WORDS] else [])
     # "ok", "thanks" before a question are manners, not the message ("ok so who do I
     # tell"): dropped when a question of three words or more follows, so "thanks so much"
@@ -160,6 +162,29 @@ def words(text: str) -> list[str]:
     if start and len(out) - start >= 3 and not QUESTION.isdisjoint(out[start:]):
         out = out[start:]
     return [_age(out, i) if w.isdigit() else CONCEPTS.get(w, w) for i, w in enumerate(out)]
+
+
+_KISSES = re.compile(r"x+")
+
+
+def _unkissed(said: list[str]) -> tuple[str, ...]:
+    """The words without the kisses that end a text ("sorry mum xx")."""
+    end = len(said)
+    while end and _KISSES.fullmatch(said[end - 1]):
+        end -= 1
+    return tuple(said[:end])
+
+
+@functools.cache
+def _alone() -> frozenset[tuple[str, ...]]:
+    """crisis.ALONE as ``words`` reads a message, before its phrases are made one word."""
+    read = []
+    for message in ALONE:
+        said: list[str] = []
+        for word in _NOT_WORD.sub(" ", message).split():
+            said.extend(TEXT_SPEAK.get(word, word).split())
+        read.append(_unkissed(joined(said)))
+    return frozenset(read)
 
 
 def _phrases(said: list[str]) -> list[str]:

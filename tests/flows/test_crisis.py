@@ -2,6 +2,7 @@
 they are said; everyday words that only sound like them do not (cases as data)."""
 
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -79,3 +80,17 @@ def test_the_risk_page_is_reached_with_nothing_pending():
                       pending={"topic": "followup", "from": PACK.voice_main})
     reply, after = voice.step(PACK, session, Event("speech", "i want to die", caller=CALLER))
     assert reply.node == RISK_PAGE and after.pending is None and after.node == RISK_PAGE
+
+
+ALONE_CASES = tomllib.loads((Path(__file__).parent / "crisis_alone.toml").read_text())
+
+
+@pytest.mark.parametrize("text", ALONE_CASES["at_risk"])
+def test_a_coded_farewell_sent_alone_gets_the_page_for_someone_at_risk_by_text_and_said(text):
+    assert texted(text) == RISK_PAGE
+    assert heard_at_every_step(text.lower())
+
+
+@pytest.mark.parametrize("text", ALONE_CASES["everyday"])
+def test_the_same_words_inside_an_everyday_message_do_not(text):
+    assert texted(text) != RISK_PAGE
