@@ -53,7 +53,6 @@ BLIND_FLOOR = 0.82
 # stay visible rather than being tuned away: strict, so the day one is right, this
 # list must shrink.
 BLIND_KNOWN_WRONG = {
-    "I need to talk to someone real not automated replies",  # gets helplines, not anyone
     "what should parents do about sextortion",  # gets what sextortion is, not parents
 }
 
