@@ -124,7 +124,7 @@ def test_parents_are_told_not_to_delete_and_not_to_blame():
     parent = sms("my son is being blackmailed")
     assert parent.splitlines()[0] == EMERGENCY_SMS_ANYONE
     assert "Don't blame your child" in parent and "Don't delete anything" in parent
-    assert "never keep" not in parent.lower() and "Stop contact: block" in parent
+    assert "never keep" not in parent.lower() and "Stop contact and block" in parent
 
 
 def test_the_at_risk_page_has_a_text_service_and_what_a_teacher_does():
@@ -181,3 +181,15 @@ def test_at_every_half_hour_of_a_week_each_page_names_a_helpline_open_then(topic
             assert added and all(PACK.openings[n].is_open(at) for n in added), (topic, at)
             page = PACK.sms_page(topic, at)
             assert all(PACK.numbers[n].number in page for n in added), (topic, at)
+
+
+def test_at_night_a_parent_is_given_someone_who_can_act_and_helplines_say_childline_is_24_hours():
+    tuesday_3am = dt.datetime(2026, 12, 8, 3, 0, tzinfo=dt.timezone.utc)
+    parent = sms("my son is being blackmailed", at=tuesday_3am)
+    assert "Open now: Out-of-hours social care 024 7683 2222" in parent
+    assert "Childline, under 19: 0800 1111, 24 hours" in sms("helplines", at=tuesday_3am)
+
+
+def test_the_spoken_fallback_names_childline_for_a_child_calling():
+    fallback = PACK.voice_say["fallback"]
+    assert "Childline" in fallback and "0 8 0 0, 1 1 1 1" in fallback
