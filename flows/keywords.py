@@ -66,6 +66,8 @@ VOICE_COMMANDS = {
     "real person": "transfer", "an adviser": "transfer", "a human": "transfer",
     "yes": "yes", "yeah": "yes", "correct": "yes", "that's right": "yes",
     "no": "no", "wrong": "no", "different number": "no",
+    "bye": "goodbye", "goodbye": "goodbye", "bye bye": "goodbye", "thats all": "goodbye",
+    "thats everything": "goodbye", "end the call": "goodbye", "hang up": "goodbye",
 }
 # Keys as a speech recogniser may hear them: "one", "press 2", "option three".
 DIGIT_WORDS = {

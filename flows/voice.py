@@ -88,6 +88,8 @@ def step(pack: Pack, session: Session, event: Event,
     if event.kind == EventKind.DIAL:
         said = Phrase.DIAL_ENDED if event.value in _DIAL_ANSWERED else Phrase.DIAL_FAILED
         return _present(pack, session, session.menu or main, event, before=(pack.voice_say[said],))
+    if heard(pack, event) == "#goodbye":
+        return _farewell(pack, session)
     if session.node in TEXT_STEPS:
         at_risk = crisis_page(pack, event)
         if at_risk:
@@ -122,8 +124,9 @@ def _choose(pack: Pack, session: Session, event: Event, services: Services) -> t
         said = {key: f"#{action}" for action, key in actions.items()}.get(said, said)
         if said == "#transfer" and "transfer" in actions:
             return _transfer(pack, session, node)
-    if said == "#transfer" and node in pack.menus:
-        # "Put me through to someone" at a menu: the page that can, with its numbers.
+    if said == "#transfer":
+        # "Put me through to someone" where no one can be: the page that can, with its
+        # numbers (never "not one of the choices" to someone asking for a person).
         page = next((t.id for t in pack.topics.values() if t.transfer and reachable(pack, t.id)), None)
         if page:
             return _go(pack, session, page, event)
@@ -131,6 +134,10 @@ def _choose(pack: Pack, session: Session, event: Event, services: Services) -> t
         return _start_text(pack, session, event, services, links=said == "#links")
     if said in pack.voice_texts or (said in pack.menus and pack.menus[said].channel == Channel.VOICE):
         return _go(pack, session, said, event)
+    if event.kind == EventKind.SPEECH and pack.understanding and node == pack.understanding.risk_page:
+        # Words the line cannot place, said to the page for someone at risk ("no",
+        # "I don't know"): the page again, its numbers first, never "not one of the choices".
+        return _present(pack, session, node, event)
     return _present(pack, session, node, event, before=(pack.voice_say[Phrase.NOT_A_CHOICE],), full=False)
 
 
@@ -278,6 +285,13 @@ def _present(pack: Pack, session: Session, node: str | None, event: Event, befor
     reader = pack.topics[node].reader if node in pack.topics else PROFESSIONAL
     return VoiceReply(node, tuple(said), Listen.MENU, _hints(pack, node), session.slow,
                       reader=reader), session
+
+
+def _farewell(pack: Pack, session: Session) -> tuple[VoiceReply, Session]:
+    """The caller said goodbye ("bye", "that's all"): end the call naming who is there
+    to talk to, day and night, as a goodbye may be more than the end of a call."""
+    return VoiceReply(GOODBYE, (pack.voice_say[Phrase.FAREWELL],), Listen.NOTHING, slow=session.slow,
+                      hangup=True, first_words=True, reader=ANYONE), session
 
 
 def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:

@@ -3,6 +3,8 @@ link), and the one place a spoken menu choice is worded."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows import templates
 from flows.keywords import VOICE_COMMANDS, KeywordIndex
 from flows.pack.model import Menu, Pack, Topic
@@ -67,10 +69,12 @@ def render_voice(pack: Pack, loader, table: object) -> None:
     if main is None or main.channel != "voice":
         loader.problem("voice", f"main_menu {settings['main_menu']!r} is not a voice menu", key="main_menu")
     words: dict[str, str] = {}
-    for key, menu in pack.menus.items():
+    for key, menu in list(pack.menus.items()):
         if menu.channel != "voice":
             continue
         ref = f"menus.{key}"
+        if menu.intro and (intro := spoken(ref, menu.intro, "intro")) is not None:
+            pack.menus[key] = menu = replace(menu, intro=intro)  # may name a number ({number.x})
         words.update({word: key for word in menu.keywords})
         for option in menu.options:
             node = pack.node(option)

@@ -87,6 +87,8 @@ class Phrase(StrEnum):
     SLOWER = "slower"
     NO_INPUT_GOODBYE = "no_input_goodbye"
     GOODBYE = "goodbye"
+    # Said when the caller says goodbye: the call ends with who to talk to, any time.
+    FAREWELL = "farewell"
     FALLBACK = "fallback"
     OPEN_NOW = "open_now"
     # Before the helplines open now, when those a page names are closed (flows.pack.open_now).
