@@ -21,7 +21,7 @@ PICTURE = "picture"
 # No reply at all: Twilio's own opt-out handling has already answered.
 NO_REPLY = ""
 CARRIER_EFFECTS = {"STOP": Effect.OPT_OUT, "START": Effect.OPT_IN}
-# Added to a menu's outcome key when the menu itself was the last reply (outcome_key).
+# Between a menu and the page last shown in an outcome key (outcome_key).
 ASKED = "?"
 
 
@@ -37,29 +37,32 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     word = compact(text)
     if word in OPT_OUT or opts_out(text):
         return Reply(OPTED_OUT, pack.sms_pages[OPTED_OUT], Effect.OPT_OUT), replace(session, menu=None, node=None)
+    risk_page = pack.understanding.risk_page
+    # Straight after the page for someone at risk, a reply the line cannot place ("no",
+    # "idk", "help", "yes") keeps them on it: they have just told the line they are not
+    # safe. Straight after the short question, likewise (it has been asked once).
+    after_risk = bool(risk_page) and session.node == risk_page
+    asked = after_risk or (bool(pack.unsure_menu) and session.menu == session.node == pack.unsure_menu)
     if word in OPT_IN:
-        reply, session = show(pack, session, event.at, pack.main_menu)
+        reply, session = show(pack, session, event.at, risk_page if after_risk else pack.main_menu)
         return replace(reply, effect=Effect.OPT_IN), session
     if word.isdigit() and event.kind == EventKind.TEXT:
         return show(pack, session, event.at, choice(pack, session, int(word)))
     # Anything but a number leaves numbers meaning the main menu's choices again, and
-    # means the same from every menu but the short question (see ``outcomes``).
-    asked = bool(pack.unsure_menu) and session.menu == session.node == pack.unsure_menu
+    # means the same from every menu (see ``outcomes``).
     session = replace(session, menu=None)
     if event.kind == EventKind.MEDIA:
         # Whatever words came with it: the line never opens it, and says so.
         return show(pack, session, event.at, PICTURE if PICTURE in pack.sms_pages else pack.main_menu)
     understood = pack.understanding.match(text)
-    if understood.sure and understood.node:
+    if understood.sure and understood.node and not (asked and understood.node == pack.unsure_menu):
         return show(pack, session, event.at, understood.node)
     if understood.node is None and not text.strip():
         # An empty text asks for nothing: the main menu.
         return show(pack, session, event.at, pack.main_menu)
-    risk_page = pack.understanding.risk_page
     if asked and risk_page:
-        # Twice in a row the line could not tell what they need ("no", "not really",
-        # "bye" after the short question): the page for someone at risk, not the same
-        # question again.
+        # The line could not tell what they need, again ("no", "not really", "help"):
+        # the page for someone at risk, not the same question.
         return show(pack, session, event.at, risk_page)
     # Words the line cannot place, in whole ("im done", an emoji) or between pages: the
     # short question, which names the 24-hour services and puts the page for people at
@@ -82,10 +85,14 @@ def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
     if event.kind != EventKind.TEXT:
         return decided
     places: list[Session] = []
+    menus = [m.id for m in pack.menus.values() if m.channel == "sms"]
     if compact(event.value).isdigit():  # a number means different things in different menus
-        places = [Session(channel="sms", menu=m.id) for m in pack.menus.values() if m.channel == "sms"]
-    elif fresh[0].node == pack.unsure_menu:  # straight after the short question, the at-risk page
+        places = [Session(channel="sms", menu=menu) for menu in menus]
+    elif fresh[0].node == pack.unsure_menu or fresh[0].effect == Effect.OPT_IN:
+        # Straight after the short question or the at-risk page: the at-risk page.
         places = [Session(channel="sms", menu=pack.unsure_menu, node=pack.unsure_menu)]
+        if risk_page := pack.understanding.risk_page:
+            places += [Session(channel="sms", menu=menu, node=risk_page) for menu in menus]
     for place in places:
         outcome = step(pack, place, event)
         if outcome != fresh:
@@ -94,11 +101,11 @@ def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
 
 
 def outcome_key(session: Session) -> str:
-    """Which of ``outcomes`` applies to ``session``: its menu, with ``ASKED`` added when
-    the menu was the last thing shown (the answer script in service/state/store.py
-    reads it the same way). A number picks from the menu either way."""
+    """Where ``outcomes`` files the outcome for ``session``: its menu, then ``ASKED`` and
+    the page last shown. The answer script in service/state/store.py looks for that
+    first, then for the menu alone (a number picks from the menu whatever was shown)."""
     menu = session.menu or ""
-    return f"{menu}{ASKED}" if menu and session.node == menu else menu
+    return f"{menu}{ASKED}{session.node}" if menu and session.node else menu
 
 
 def choice(pack: Pack, session: Session, number: int) -> str:

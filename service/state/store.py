@@ -122,10 +122,10 @@ if raw then
   if ok and type(data) == 'table' and type(data.menu) == 'string' then menu = data.menu end
   if ok and type(data) == 'table' and type(data.node) == 'string' then shown = data.node end
 end
--- flows.sms.outcome_key: the menu, and '?' when the menu itself was the last reply.
+-- flows.sms.outcome_key: the menu and the page last shown, else the menu alone.
 local outcomes = cjson.decode(ARGV[7])
 local chosen = outcomes[menu] or outcomes['']
-if menu ~= '' and shown == menu and outcomes[menu .. '?'] then chosen = outcomes[menu .. '?'] end
+if menu ~= '' and shown ~= '' and outcomes[menu .. '?' .. shown] then chosen = outcomes[menu .. '?' .. shown] end
 local status = 'answered'
 local node = chosen[1]
 local line_sent, ceiling = tonumber(redis.call('GET', KEYS[8]) or '0'), tonumber(ARGV[11])

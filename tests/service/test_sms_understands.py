@@ -304,3 +304,10 @@ def test_a_second_text_the_line_cannot_place_gets_the_at_risk_page_only_straight
     assert "Avoid blame" in reply_of(twilio.post("/sms", received("2", sid="SM" + "4" * 32)))
     later = reply_of(twilio.post("/sms", received("and the rest of the class", sid="SM" + "5" * 32)))
     assert "Not sure what you need" in later
+
+
+def test_straight_after_the_at_risk_page_a_reply_the_line_cannot_place_keeps_them_on_it(twilio):
+    assert "You are not alone" in reply_of(twilio.post("/sms", received("kms", sid="SM" + "a" * 32)))
+    for n, follow_up in enumerate(("help", "idk", "yes")):
+        again = reply_of(twilio.post("/sms", received(follow_up, sid="SM" + f"b{n}" * 16)))
+        assert "You are not alone" in again and "Not sure" not in again, follow_up
