@@ -299,6 +299,7 @@ def test_a_second_text_the_line_cannot_place_gets_the_at_risk_page_only_straight
     assert "Not sure what you need" in asked
     again = reply_of(twilio.post("/sms", received("no", sid="SM" + "2" * 32)))
     assert "You are not alone" in again and "Not sure" not in again
+    reply_of(twilio.post("/sms", received("menu", sid="SM" + "9" * 32)))
     # A page picked from the question in between: the question again, not the at-risk page.
     reply_of(twilio.post("/sms", received("a problem with pictures", sid="SM" + "3" * 32)))
     assert "Avoid blame" in reply_of(twilio.post("/sms", received("2", sid="SM" + "4" * 32)))
