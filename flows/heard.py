@@ -12,7 +12,7 @@ request that was not understood is the last resort.
 
 from __future__ import annotations
 
-from flows.keywords import spoken_key
+from flows.keywords import NOT_KNOWING, compact, spoken_key
 from flows.model import Channel, Event, EventKind
 from flows.pack import Pack
 
@@ -28,7 +28,8 @@ LOW_CONFIDENCE = 0.5
 
 
 def heard(pack: Pack, event: Event) -> str:
-    """A key (``"1"``, ``"*"``), a command (``"#repeat"``), a node id, or ``""``."""
+    """A key (``"1"``, ``"*"``), a command (``"#repeat"``, ``"#unsure"``: nothing asked
+    for), a node id, or ``""``."""
     if event.kind == EventKind.DIGITS:
         return event.value.strip().rstrip("#")
     if event.kind != EventKind.SPEECH:
@@ -41,6 +42,8 @@ def heard(pack: Pack, event: Event) -> str:
     key = spoken_key(heard)
     if key is not None:
         return key
+    if compact(heard) in NOT_KNOWING:
+        return "#unsure"
     # A command or a page's name said on its own ("go back", "helplines") is that; any
     # other words are understood as a text is ("what do I do" is the steps, never the
     # page whose keyword is "what"), and only then searched for a keyword.

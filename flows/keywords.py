@@ -69,6 +69,10 @@ VOICE_COMMANDS = {
     "bye": "goodbye", "goodbye": "goodbye", "bye bye": "goodbye", "thats all": "goodbye",
     "thats everything": "goodbye", "end the call": "goodbye", "hang up": "goodbye",
 }
+# Said on its own, "I don't know" asks for nothing: the line asks again and names
+# Samaritans (never a page that happens to share the word "know"). Compared compacted.
+NOT_KNOWING = frozenset(["idontknow", "dontknow", "idk", "dunno", "idunno", "notsure", "imnotsure",
+                         "noidea", "ihavenoidea", "idontknowwhattosay"])
 # Keys as a speech recogniser may hear them: "one", "press 2", "option three".
 DIGIT_WORDS = {
     "zero": "0", "oh": "0", "nought": "0", "one": "1", "two": "2", "three": "3", "four": "4",

@@ -34,7 +34,13 @@ please dear not
 WEAK_WORDS = frozenset(["do", "get", "got", "need", "want", "know", "tell", "say", "said"])
 
 # Text-speak and contractions, spelled out before anything else.
+# Ages and school years as a speech recogniser writes them ("I'm fourteen", "year
+# nine"): read as digits, as a text would have them.
+NUMBER_WORDS = {word: str(n) for n, word in enumerate(
+    ["six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
+     "sixteen", "seventeen", "eighteen", "nineteen"], 6)}
 TEXT_SPEAK = {
+    **NUMBER_WORDS,
     "u": "you", "ur": "your", "r": "are", "ya": "you", "yr": "year", "yrs": "years",
     "pls": "please", "plz": "please", "plzz": "please", "pleas": "please", "pl": "please",
     "wat": "what", "wot": "what", "wht": "what", "wut": "what", "whats": "what is",
