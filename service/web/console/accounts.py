@@ -21,8 +21,8 @@ password is looked at: an Argon2 check is tens of milliseconds of the web proces
 CPU, and a guess that cannot succeed must not cost it (nor the webhooks that share
 the process). A guesser who changes name and address at every try never makes
 anything wait, so logins from addresses an account does not know share a line-wide
-budget of ``CHECKS`` password checks in ``CHECKS_WINDOW`` seconds; past it they are asked to try again
-in a moment, unhashed.
+budget of ``CHECKS`` password checks in ``CHECKS_WINDOW`` seconds; past it they are
+asked to try again in a moment, unhashed.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class Login:
     # While logging in waits (too many failures from the address or for the account,
     # never saying which): when it may be tried again, as a Unix time.
     waits_until: float | None = None
-    # The line's password checks for unknown addresses are used up for this second.
+    # The line's password checks for unknown addresses are used up for now.
     busy: bool = False
 
 
