@@ -44,7 +44,7 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     after_risk = bool(risk_page) and session.node == risk_page
     asked = after_risk or (bool(pack.unsure_menu) and session.menu == session.node == pack.unsure_menu)
     if word in OPT_IN:
-        reply, session = show(pack, session, event.at, risk_page if after_risk else pack.main_menu)
+        reply, session = show(pack, session, event.at, risk_page if after_risk and risk_page else pack.main_menu)
         return replace(reply, effect=Effect.OPT_IN), session
     if word.isdigit() and event.kind == EventKind.TEXT:
         return show(pack, session, event.at, choice(pack, session, int(word)))
