@@ -102,7 +102,7 @@ def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
 
 def outcome_key(session: Session) -> str:
     """Where ``outcomes`` files the outcome for ``session``: its menu, then ``ASKED`` and
-    the page last shown. The answer script in service/state/store.py looks for that
+    the page last shown. The answer script in service/state/scripts.py looks for that
     first, then for the menu alone (a number picks from the menu whatever was shown)."""
     menu = session.menu or ""
     return f"{menu}{ASKED}{session.node}" if menu and session.node else menu

@@ -9,7 +9,7 @@ line holds the HMAC pseudonym, never the number.
 
 Each line carries the time of the change. Replay applies a change only if it is newer
 than the person's last change in Redis, and the script that replays decides that (see
-``store._REPLAY``): a START journalled in an outage, replayed after the same person's
+``scripts.REPLAY``): a START journalled in an outage, replayed after the same person's
 later STOP reached Redis through another web process, would otherwise opt them back
 in. Replay happens on the first request that finds Redis answering again: the file is
 renamed first, so exactly one process replays it. With replicas to confirm, entries
