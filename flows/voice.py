@@ -20,25 +20,22 @@ shell's follow-up service (``flows.services``), and the same turn says how it we
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 
 from flows.heard import crisis_page, heard, reachable
-from flows.hours import spoken_when
 from flows.keywords import spoken_digits
 from flows.model import Channel, Event, EventKind, FollowUp, FollowUpOutcome, Listen, Session, VoiceReply
-from flows.pack import Menu, Pack, Phrase, open_now, spoken_options
+from flows.pack import Pack, Phrase
 from flows.phones import classify, e164, national
 from flows.render import PROFESSIONAL
 from flows.services import NONE, Services
 from flows.templates import spoken_number
+from flows.voice_page import choices, content, hints, open_now_lines, page_actions
 
 # Who a goodbye is for: a caller who has said nothing may be anyone.
 ANYONE = "anyone"
 
 REPEAT, MAIN, BACK, SLOWER = "9", "0", "*", "8"
-# After a page: the same keys whatever the hour, so a caller who learnt them keeps them.
-TEXT_KEY, TRANSFER_KEY = "1", "2"
 # Asking for a text is a short conversation of its own; these are its steps.
 CONFIRM_CALLER, ENTER_NUMBER, CONFIRM_NUMBER = (
     "text:confirm_caller", "text:enter_number", "text:confirm_number",
@@ -63,8 +60,6 @@ OUTCOMES = {
     FollowUpOutcome.NOT_ALLOWED: Phrase.CANNOT_TEXT, FollowUpOutcome.BUSY: Phrase.LINE_BUSY,
     FollowUpOutcome.UNAVAILABLE: Phrase.SEND_FAILED,
 }
-# Put-throughs to a helpline in one call: each is a call the line pays for.
-TRANSFERS_PER_CALL = 2
 _DIAL_ANSWERED = ("completed", "answered")
 _TRAIL_MAX = 5
 
@@ -120,7 +115,7 @@ def _choose(pack: Pack, session: Session, event: Event, services: Services) -> t
         if 1 <= _choice(said) <= len(options):
             return _go(pack, session, options[_choice(said) - 1], event)
     else:
-        actions = _actions(pack, node, event.at, session.transfers)
+        actions = page_actions(pack, node, event.at, session.transfers)
         said = {key: f"#{action}" for action, key in actions.items()}.get(said, said)
         if said == "#transfer" and "transfer" in actions:
             return _transfer(pack, session, node)
@@ -183,90 +178,6 @@ def _go(pack: Pack, session: Session, node: str, event: Event) -> tuple[VoiceRep
 
 # --- what the caller hears ------------------------------------------------------
 
-def _actions(pack: Pack, topic_id: str, at: dt.datetime | None, transfers: int = 0) -> dict[str, str]:
-    """What a caller can do after a topic, and its key: get it by text, be put through.
-
-    Fixed keys, so that a key means the same on a page whatever the hour: "put me
-    through" is left out while the helpline is closed, or once the call has been put
-    through ``TRANSFERS_PER_CALL`` times, and "text me" keeps its key.
-    """
-    topic = pack.topics[topic_id]
-    actions = {"text": TEXT_KEY}
-    if topic.transfer and transfers < TRANSFERS_PER_CALL and _open(pack, topic.transfer, at):
-        actions["transfer"] = TRANSFER_KEY
-    return actions
-
-
-def _open(pack: Pack, number: str, at: dt.datetime | None) -> bool:
-    opening = pack.openings.get(number)
-    if opening is None:
-        return True
-    # Without a time the line cannot know, so it never offers a transfer that may ring out.
-    return at is not None and opening.is_open(at)
-
-
-def _choices(pack: Pack, session: Session, node: str, at: dt.datetime | None,
-             offer_text: bool = True) -> list[str]:
-    say = pack.voice_say
-    if node in pack.menus:
-        lines = spoken_options(pack, pack.menus[node])
-    else:
-        actions = _actions(pack, node, at, session.transfers)
-        if not offer_text:
-            del actions["text"]
-        # The offer names what will be sent: another page is the links, never "this".
-        by_text = Phrase.LINKS_BY_TEXT if pack.topics[node].by_text not in ("", node) else Phrase.BY_TEXT
-        names = {"text": by_text, "transfer": Phrase.PUT_THROUGH}
-        lines = [say[names[action]].replace("{key}", key) for action, key in actions.items()]
-    return lines + [_keys(pack, session, node)]
-
-
-def _keys(pack: Pack, session: Session, node: str) -> str:
-    """The common keys that do something here, briefly; the others still work, unsaid."""
-    say, main = pack.voice_say, pack.voice_main
-    keys = []
-    if node in pack.menus and not session.slow:
-        keys.append(say[Phrase.KEY_SLOWER])
-    keys.append(say[Phrase.KEY_REPEAT])
-    if node != main:
-        keys.append(say[Phrase.KEY_BACK])
-        back_to = (session.trail[-1] if session.trail else main) if node in pack.menus else session.menu
-        if back_to not in (None, main):
-            keys.append(say[Phrase.KEY_MAIN])
-    return " ".join(keys)
-
-
-def _content(pack: Pack, node: str, at: dt.datetime | None, transfers: int = 0) -> list[str]:
-    if node in pack.menus:
-        menu: Menu = pack.menus[node]
-        return [menu.intro] if menu.intro else []
-    # The page's first line on its own: the 999 reminder follows it (flows.render).
-    lines = list(pack.voice_lead(node))
-    topic = pack.topics[node]
-    if topic.transfer and topic.transfer in pack.openings:
-        if _open(pack, topic.transfer, at):
-            if transfers < TRANSFERS_PER_CALL:
-                lines.append(pack.voice_say[Phrase.OPEN_NOW])
-        elif at is not None:
-            opens = pack.openings[topic.transfer].next_opening(at)
-            if opens is not None:
-                lines.append(pack.voice_say[Phrase.CLOSED_NOW].replace("{when}", spoken_when(opens, at)))
-    lines += _open_now(pack, topic.voice, topic.reader, at)
-    return lines
-
-
-def _open_now(pack: Pack, text: str, reader: str, at: dt.datetime | None) -> list[str]:
-    """A line naming a helpline open now, when every one ``text`` names is closed."""
-    added = open_now.added_numbers(pack, text, reader, at)
-    return [open_now.spoken_line(pack, pack.voice_say[Phrase.ALSO_OPEN], added)] if added else []
-
-
-def _hints(pack: Pack, node: str) -> tuple[str, ...]:
-    menu = pack.menus.get(node)
-    own = menu.hints if menu else ()
-    return tuple(own) + tuple(pack.voice_setting("hints") or ())
-
-
 def _present(pack: Pack, session: Session, node: str | None, event: Event, before=(), full=True,
              offer_text=True):
     """Say ``node`` (its content, unless ``full`` is false) and its choices; listen.
@@ -280,10 +191,10 @@ def _present(pack: Pack, session: Session, node: str | None, event: Event, befor
     if node in pack.menus:
         session = replace(session, menu=node)
     session = replace(session, node=node, pending=None)
-    said = [*before, *(_content(pack, node, event.at, session.transfers) if full else ()),
-            *_choices(pack, session, node, event.at, offer_text)]
+    said = [*before, *(content(pack, node, event.at, session.transfers) if full else ()),
+            *choices(pack, session, node, event.at, offer_text)]
     reader = pack.topics[node].reader if node in pack.topics else PROFESSIONAL
-    return VoiceReply(node, tuple(said), Listen.MENU, _hints(pack, node), session.slow,
+    return VoiceReply(node, tuple(said), Listen.MENU, hints(pack, node), session.slow,
                       reader=reader), session
 
 
@@ -300,7 +211,7 @@ def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Se
     if silences >= SILENCES_BEFORE_GOODBYE:
         # Before the caller is left alone: a helpline open now, if those named are closed.
         written = pack.voice.get("say", {}).get(Phrase.NO_INPUT_GOODBYE, "")
-        goodbye = (pack.voice_say[Phrase.NO_INPUT_GOODBYE], *_open_now(pack, written, ANYONE, event.at),
+        goodbye = (pack.voice_say[Phrase.NO_INPUT_GOODBYE], *open_now_lines(pack, written, ANYONE, event.at),
                    pack.voice_say[Phrase.GOODBYE])
         return VoiceReply(GOODBYE, goodbye, Listen.NOTHING, slow=session.slow, hangup=True,
                           first_words=True), session

@@ -36,7 +36,8 @@ from werkzeug.exceptions import HTTPException
 from flows import Event, EventKind, Services, Session, step
 from flows.model import FollowUp, FollowUpOutcome
 from flows.phones import classify
-from flows.voice import SILENCES_BEFORE_GOODBYE, TRANSFERS_PER_CALL
+from flows.voice import SILENCES_BEFORE_GOODBYE
+from flows.voice_page import TRANSFERS_PER_CALL
 from service.followups import asking as followups
 from service.twilio import call_state
 from service.state import put_throughs

@@ -14,7 +14,8 @@ from flask import current_app, render_template, request
 from flows import gsm
 from flows.check import WORDS_PER_MINUTE, speaking_seconds
 from flows.pack import Pack
-from flows.voice import BACK, MAIN, REPEAT, SLOWER, TEXT_KEY, TRANSFER_KEY
+from flows.voice import BACK, MAIN, REPEAT, SLOWER
+from flows.voice_page import TEXT_KEY, TRANSFER_KEY
 from service.web.console.blueprint import bp
 
 COMMON_KEYS = f"{REPEAT} repeat, {MAIN} main menu, {'star' if BACK == '*' else BACK} back, {SLOWER} slower"
