@@ -18,9 +18,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from flows import gsm, phones, risk_model, safety
+from flows import gsm, links, phones, risk_model, safety
 from flows.readability import READING_EASE_MIN, check_reading_ease, reading_ease  # noqa: F401 (tests')
 from flows.check_voice import WORDS_PER_MINUTE, check_voice, speaking_seconds  # noqa: F401 (speaking_seconds: the console's)
 from flows.evaluation import PASS_ACCURACY, Evaluation, evaluate, load_cases
@@ -36,28 +35,12 @@ from flows.pack.render_sms import page_examples
 # for the links by text gets ``followup``; a static fallback sends ``fallback``).
 SERVICE_TOPICS = frozenset(["followup", "fallback"])
 
-# Addresses that hide where a link goes: nobody can tell from the text whether it
-# still reaches the owner's page, and the shortener's owner can change it.
-SHORTENERS = frozenset([
-    "bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "rebrand.ly",
-    "cutt.ly", "shorturl.at", "tiny.cc", "t.ly", "rb.gy", "s.id", "v.gd", "lnkd.in",
-    "trib.al", "shorte.st", "bl.ink", "short.io", "soo.gd", "qr.ae", "x.co", "1url.com",
-])
-
 RELAY = "relay"
 # Relay UK: 18000 reaches 999 by text relay; 18001 goes before any other number.
 RELAY_PREFIXES = ("18000", "18001")
 KINDS = (*phones.STATED_TYPES, phones.SHORT_CODE, RELAY)
 
 
-# A web address as a phone would make it a link: with a scheme or www., a bare
-# domain followed by a path, or a shortener's name on its own.
-_URL = re.compile(
-    r"(?:https?://|www\.)[^\s\"'<>]+"
-    r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/[^\s\"'<>]*"
-    r"|\b(?:" + "|".join(re.escape(s) for s in sorted(SHORTENERS)) + r")\b",
-    re.IGNORECASE,
-)
 _HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_\-]+(?:\s*\.\s*[A-Za-z0-9_\-]+)*)\s*\]")
 
 
@@ -346,7 +329,7 @@ def _valid_number(number: str, kind: str, region: str) -> bool:
 def _check_links(pack: Pack, checker: _Checker) -> None:
     """Every link in [links], and any address typed straight into a text, is safe to send."""
     for key, link in pack.links.items():
-        problem = _link_problem(link.url, pack.link_domains)
+        problem = links.problem(link.url, pack.link_domains)
         if problem:
             checker.error(f"links.{key}", problem, key="url")
     known = {link.url for link in pack.links.values()}
@@ -354,11 +337,11 @@ def _check_links(pack: Pack, checker: _Checker) -> None:
     texts = [(_page_item(pack, node), "sms", page) for node, page in pack.sms_pages.items()]
     texts += [(f"topics.{key}", "voice", topic.voice) for key, topic in pack.topics.items()]
     for ref, text_key, text in texts:
-        for url in _URL.findall(text):
+        for url in links.URL.findall(text):
             url = url.rstrip(".,;:!?)")
             if url in known:
                 continue
-            problem = _link_problem(url, pack.link_domains)
+            problem = links.problem(url, pack.link_domains)
             advice = "put it in links.toml and write {link.NAME}"
             checker.error(ref, f"{problem}; {advice}" if problem else f"{url} is typed into the text: {advice}",
                           key=text_key if ref.startswith("topics.") else None)
@@ -368,19 +351,6 @@ def _page_item(pack: Pack, node_id: str) -> str:
     if node_id in pack.topics:
         return f"topics.{node_id}"
     return f"menus.{node_id}" if node_id in pack.menus else "sms"
-
-
-def _link_problem(url: str, domains: tuple[str, ...]) -> str | None:
-    parts = urlsplit(url if "://" in url else "//" + url)
-    host = (parts.hostname or "").lower()
-    if host in SHORTENERS or any(host.endswith("." + s) for s in SHORTENERS):
-        return f"{url} goes through a URL shortener ({host}): give the owner's whole address"
-    if parts.scheme != "https":
-        return f"{url} must start with https://"
-    allowed = [d.lower().lstrip(".") for d in domains if isinstance(d, str)]
-    if not any(host == d or host.endswith("." + d) for d in allowed):
-        return f"{url} is not on one of the pack's link_domains ({host})"
-    return None
 
 
 def _check_sources(pack: Pack, checker: _Checker) -> None:
