@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import ipaddress
 import os
 from dataclasses import dataclass, field, replace
@@ -239,8 +241,8 @@ class Config:
         return replace(self, **changes)
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> Config:
-        env = os.environ if env is None else env
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        env: Mapping[str, str] = os.environ if environ is None else environ
         defaults = cls()
         regions = tuple(
             r.strip().upper() for r in env.get("SIGNPOST_ALLOWED_REGIONS", ",".join(DEFAULT_TEXT_REGIONS)).split(",") if r.strip()

@@ -90,9 +90,9 @@ def client(config: Config, *, timeout: float | None, retries: int = 0,
         # TCP: reconnect on READONLY. (A unix socket is this machine's one Redis: no failover.)
         tls = url_options.get("connection_class") is SSLConnection
         url_options["connection_class"] = FailoverAwareSSLConnection if tls else FailoverAwareConnection
-        pool = FailoverAwarePool(**url_options, **options)
+        pool: redis.ConnectionPool = FailoverAwarePool(**url_options, **options)
     else:
-        pool = redis.ConnectionPool(**url_options, **options)
+        pool = redis.ConnectionPool(**url_options, **options)  # type: ignore[arg-type]
     return redis.Redis(connection_pool=pool)
 
 

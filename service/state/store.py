@@ -100,7 +100,10 @@ def check_eviction_policy(client: redis.Redis, log) -> str | None:
 def opt_out(client: redis.Redis, person: str, at: float | None = None) -> None:
     """Record an opt-out that did not come through a webhook's script (Twilio's 21610)."""
     at = time.time() if at is None else at
-    client.pipeline().set(keys.optout(person), f"{at:.6f}").delete(keys.optin(person)).execute()
+    pipe = client.pipeline()
+    pipe.set(keys.optout(person), f"{at:.6f}")
+    pipe.delete(keys.optin(person))
+    pipe.execute()
 
 
 def _session_json(session: Session | None) -> str:
@@ -194,7 +197,8 @@ class Store:
                   REPLY_WINDOW, reply_limit, outcomes, turn.channel, f"{now:.6f}", OPTIN_TTL,
                   line_limit, busy],
         )
-        return Answer(status.decode(), node.decode(), *(v.decode() for v in rest), kept=kept)
+        effect = rest[0].decode() if rest else ""
+        return Answer(status.decode(), node.decode(), effect, kept=kept)
 
     def claim(self, turn: Turn, answer: str, *, counted: str = "", event: str = "",
               day: dt.date | None = None) -> str | None:
@@ -215,22 +219,25 @@ class Store:
         if not turn.delivery:
             return None
         earlier = self.redis.get(turn.delivery_key)
-        return earlier.decode() if earlier is not None else None
+        return earlier.decode() if isinstance(earlier, bytes) else None
 
     def count_event(self, pack: str, field: str, day: dt.date | None = None) -> None:
         """Count one event (``followup:sent``, ...) in the pack's day, outside a webhook's script."""
         key = keys.events(pack, day or uk_today())
-        self.redis.pipeline(transaction=False).hincrby(key, field, 1).expire(key, STATS_TTL).execute()
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hincrby(key, field, 1)
+        pipe.expire(key, STATS_TTL)
+        pipe.execute()
 
     def note_error(self, kind: str, now: float | None = None) -> None:
         """Remember that an error of ``kind`` happened now (the console counts the last hour's)."""
         now = time.time() if now is None else now
         key = keys.errors(kind)
-        (self.redis.pipeline(transaction=False)
-         .zadd(key, {f"{now:.6f}:{os.urandom(4).hex()}": now})
-         .zremrangebyscore(key, "-inf", now - ERROR_WINDOW)
-         .expire(key, 2 * ERROR_WINDOW)
-         .execute())
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zadd(key, {f"{now:.6f}:{os.urandom(4).hex()}": now})
+        pipe.zremrangebyscore(key, "-inf", now - ERROR_WINDOW)
+        pipe.expire(key, 2 * ERROR_WINDOW)
+        pipe.execute()
 
     def errors_since(self, kind: str, since: float) -> int:
         return int(self.redis.zcount(keys.errors(kind), since, "+inf"))
@@ -244,7 +251,8 @@ class Store:
         person's last change; return how many were applied."""
         if not changes:
             return 0
-        script_keys, args = [], [OPTIN_TTL]
+        script_keys: list[str] = []
+        args: list[str | int] = [OPTIN_TTL]
         for at, effect, person in changes:
             script_keys += [keys.optout(person), keys.optin(person)]
             args += [effect, f"{at:.6f}"]

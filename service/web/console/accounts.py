@@ -151,7 +151,7 @@ class Accounts:
             self.redis.hset(keys.CONSOLE_SESSIONS, name, secrets.token_hex(16))
 
     def names(self) -> list[str]:
-        return sorted(n.decode() for n in self.redis.hkeys(keys.CONSOLE_USERS))
+        return sorted(n.decode() for n in self.redis.hkeys(keys.CONSOLE_USERS))  # type: ignore[union-attr]
 
     def exists(self, name: str) -> bool:
         return bool(self.redis.hexists(keys.CONSOLE_USERS, name))
