@@ -156,11 +156,12 @@ def is_stated_kind(number: str, kind: str, region: str) -> bool:
 # A WhatsApp sender as Twilio writes it: ``whatsapp:+447400123456``. Twilio also
 # sends business-scoped user ids (``whatsapp:US.1234``) that are no phone number.
 WHATSAPP = "whatsapp:"
-_WHATSAPP_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# What Twilio sends for a phone number: "+", then at most 15 digits (E.164's limit).
+E164_SHAPE = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 @dataclass(frozen=True)
-class Sender:
+class Texter:
     """Who a message came from: the channel, and the address on it.
 
     channel: ``sms`` or ``whatsapp``. address: what identifies the person on that
@@ -175,18 +176,14 @@ class Sender:
     is_number: bool
 
 
-def sender(raw: str | None) -> Sender:
+def sender(raw: str | None) -> Texter:
     raw = (raw or "").strip()
     if raw[:len(WHATSAPP)].casefold() != WHATSAPP:
-        return Sender("sms", raw, True)
+        return Texter("sms", raw, True)
     rest = raw[len(WHATSAPP):]
-    if _WHATSAPP_E164.fullmatch(rest):
-        return Sender("whatsapp", rest, True)
-    return Sender("whatsapp", raw.casefold(), False)
-
-
-# What Twilio sends for a phone number: "+", then at most 15 digits.
-_E164_SHAPE = re.compile(r"\+[1-9][0-9]{1,14}")
+    if E164_SHAPE.fullmatch(rest):
+        return Texter("whatsapp", rest, True)
+    return Texter("whatsapp", raw.casefold(), False)
 
 
 @functools.cache
@@ -214,7 +211,7 @@ def sent_from_home(raw: str | None, regions: tuple[str, ...] | frozenset[str] = 
     mobile begins +44). By phonenumbers' own ranges, matched directly: parsing each
     texter's number cost a text a fifth of its time."""
     number = (raw or "").strip()
-    if not _E164_SHAPE.fullmatch(number):
+    if not E164_SHAPE.fullmatch(number):
         return False
     for prefix, abroad in _home_codes(regions).items():
         if number.startswith(prefix):

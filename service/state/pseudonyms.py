@@ -10,20 +10,19 @@ import base64
 import functools
 import hashlib
 import hmac
-import re
 
 from cryptography.fernet import Fernet
 
-from flows.phones import e164
+from flows.phones import E164_SHAPE, e164
 
-# Twilio sends numbers in E.164 already; only other forms need phonenumbers' parser.
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# Twilio sends numbers in E.164 already (phones.E164_SHAPE); only other forms need
+# phonenumbers' parser.
 
 
 def number_id(raw: str | None, key: bytes, region: str = "GB") -> str:
     """A stable pseudonym for a phone number (E.164 first, so formats agree)."""
     raw = (raw or "").strip()
-    canonical = raw if _E164.fullmatch(raw) else (e164(raw, region) or raw.casefold())
+    canonical = raw if E164_SHAPE.fullmatch(raw) else (e164(raw, region) or raw.casefold())
     return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()[:32]
 
 

@@ -30,11 +30,11 @@ import json
 import os
 import time
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import redis
 
 from flows.model import Reply, Session
+from flows.hours import UK
 from service.state import connection, keys, scripts
 from service.state.keys import ERROR_WINDOW, HEALTH_TTL, OPTIN_TTL, REPLY_WINDOW, STATS_TTL, VOICE_REPLAY_TTL
 
@@ -43,7 +43,6 @@ from service.state.keys import ERROR_WINDOW, HEALTH_TTL, OPTIN_TTL, REPLY_WINDOW
 CONVERSATION, OPT_OUT, OPT_IN, FLOODED, FOLLOWUP = "conversation", "opt_out", "opt_in", "flooded", "followup"
 BUSY = "busy"  # a page held back by the line's hourly ceiling
 
-UK = ZoneInfo("Europe/London")
 # The longest the line waits for a replica to confirm an opt-out or a follow-up (a
 # replica answers within a round trip; one that does not is lagging or gone).
 CONFIRM_TIMEOUT_MS = 100

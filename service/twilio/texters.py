@@ -21,10 +21,8 @@ import re
 
 import phonenumbers
 
-from flows.phones import Sender
+from flows.phones import E164_SHAPE, Texter
 
-# What Twilio sends for a phone number: "+", then at most 15 digits.
-_E164_SHAPE = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 @functools.cache
@@ -43,13 +41,13 @@ def _mobile_ranges(regions: tuple[str, ...] | frozenset[str]) -> tuple[tuple[str
 def number_at_home(number: str, regions: tuple[str, ...] | frozenset[str]) -> bool:
     """Whether ``number`` (E.164) is a mobile of one of ``regions``."""
     number = number.strip()
-    if not _E164_SHAPE.fullmatch(number):
+    if not E164_SHAPE.fullmatch(number):
         return False  # a short code, a sender name, anything longer than E.164 allows
     return any(number.startswith(code) and mobiles.fullmatch(number[len(code):])
                for code, mobiles in _mobile_ranges(regions))
 
 
-def texts_from_home(who: Sender, regions: tuple[str, ...] | frozenset[str]) -> bool:
+def texts_from_home(who: Texter, regions: tuple[str, ...] | frozenset[str]) -> bool:
     """Whether a texter (SMS or WhatsApp) gets a home allowance of replies. A WhatsApp
     sender with no number (``whatsapp:US.1234``) is no one's home texter."""
     return who.is_number and number_at_home(who.address, regions)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from twilio.twiml.messaging_response import MessagingResponse
 
 from flows.render import sms_page
+from flows.sms import NO_REPLY
 
-NO_REPLY = ""  # the node id for "send nothing" (a number past its hourly limit)
 # The node id for "the line is busy": past the line's hourly ceiling of pages, each
 # texter is told so once an hour. Not a pack's page (no menu to walk, nothing to
 # count), so no pack can lack it; the renderer still puts the 999 line first, worded

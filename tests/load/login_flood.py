@@ -1,10 +1,11 @@
 """Console logins under a flood of wrong guesses: do correct logins get in, and do texts wait?
 
-    .venv/bin/python tests/load/login_flood.py [--guessers 16] [--seconds 15]
+    .venv/bin/python tests/load/login_flood.py [--guessers 16] [--seconds 15] [--rotate]
 
 Starts Redis and the Procfile's web line on loopback, adds an account, then runs
 ``--guessers`` clients posting wrong passwords for other names as fast as they are
-answered, from 127.0.0.2 (another address: Linux routes all of 127/8 to loopback),
+answered, from 127.0.0.2 (another address: Linux routes all of 127/8 to loopback; with
+``--rotate``, a new name and address at every try),
 while from 127.0.0.1 the account's owner logs in correctly once a second and a signed
 /sms webhook is sent every 100 ms. Prints how the correct logins were answered, how
 the guesses were, and the webhooks' median and slowest times.
@@ -55,6 +56,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--guessers", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--rotate", action="store_true",
+                        help="each guess from a new name and address (127.1.x.y), as a botnet would")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="signpost-logins-"))
     redis_server = EmbeddedRedis(work / "redis", persist=False)
@@ -65,10 +68,18 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "service.cli", "users", "add", "dana"], input=PASSWORD + "\n",
                            text=True, env=env, cwd=ROOT, check=True, capture_output=True)
             stop, guesses, correct, webhooks = threading.Event(), Counter(), Counter(), []
+            # The owner has logged in from their desk before: an address the account knows.
+            first = log_in(port, "127.0.0.1", "dana", PASSWORD)
+            print(f"the owner's first login, before the flood: {first} (302: logged in)")
 
             def guess(n: int) -> None:
+                tries = 0
                 while not stop.is_set():
-                    guesses[log_in(port, "127.0.0.2", f"guess{n}", "not the password")] += 1
+                    tries += 1
+                    # --rotate: a new name and address at every try, so that nothing ever waits.
+                    source = f"127.1.{n}.{tries % 250 + 1}" if args.rotate else "127.0.0.2"
+                    name = f"guess{n}x{tries}" if args.rotate else f"guess{n}"
+                    guesses[log_in(port, source, name, "not the password")] += 1
 
             threads = [threading.Thread(target=guess, args=(n,), daemon=True) for n in range(args.guessers)]
             for thread in threads:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from zoneinfo import ZoneInfo
 
 import redis
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 
+from flows.hours import UK
 from service.state.keys import LOGIN_WAIT
 from service.state.store import uk_today
 from service.web.console.accounts import ATTEMPTS, Accounts
@@ -29,7 +29,6 @@ BUSY = "Other logins are being checked. Try again in a moment."
 WAITING = ("There have been too many failed tries, so logging in waits until {until} (UK time), for "
            "everyone logging in from the same place. Try again after that; if it keeps happening, ask "
            "whoever runs the line.")
-UK = ZoneInfo("Europe/London")
 # One password check at a time in a web process. An Argon2 check is tens of
 # milliseconds of CPU and 64 MiB (run off the event loop: accounts.off_the_event_loop),
 # and the webhooks share the machine: logins posted side by side must not crowd them.

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
 
@@ -26,9 +25,9 @@ from flows import Event, Services, Session, gsm, step
 from flows.model import FollowUp, FollowUpOutcome
 from flows.phones import e164
 from flows.render import voice_turn
+from flows.hours import UK
 from service.web.console.blueprint import bp
 
-UK = ZoneInfo("Europe/London")
 MAX_TURNS = 40
 YEARS = (2000, 2099)
 # Ofcom's drama range (07700 900xxx) is not a valid mobile to phonenumbers, so the
@@ -38,7 +37,7 @@ CALLERS = {"mobile": FICTIONAL_MOBILE, "withheld": ""}
 
 
 @dataclass
-class Turn:
+class ShownTurn:
     said: str  # what the person did, as shown
     reply: list[str]  # what the line said back, line by line
     notes: list[str] = field(default_factory=list)
@@ -91,7 +90,7 @@ def simulate_sms():
             notes.append("The line would record an opt-out (the simulator records nothing).")
         elif reply.effect == "opt_in":
             notes.append("The line would record an opt-in (the simulator records nothing).")
-        turns.append(Turn(text, reply.text.splitlines(), notes))
+        turns.append(ShownTurn(text, reply.text.splitlines(), notes))
     return render_template("console/simulator_sms.html", pack=pack, packs=packs, turns=turns, did=did,
                            at=at_field, problem=problem)
 
@@ -157,7 +156,7 @@ def simulate_call():
                            listen=reply.listen, problem=problem, focus=focus)
 
 
-def _call_turn(pack, shown: str, reply, asked: list[FollowUp], at) -> Turn:
+def _call_turn(pack, shown: str, reply, asked: list[FollowUp], at) -> ShownTurn:
     # What the renderer says (service.twilio.twiml_voice), the 999 instruction where it puts it.
     said = list(voice_turn(reply.say, reply.first_words, reply.reader)) if reply.say else []
     notes, text_me = [], []
@@ -170,4 +169,4 @@ def _call_turn(pack, shown: str, reply, asked: list[FollowUp], at) -> Turn:
         notes.append(f"The line would put the caller through to {name}.")
     if reply.hangup:
         notes.append("The line hangs up.")
-    return Turn(shown, said, notes, text_me)
+    return ShownTurn(shown, said, notes, text_me)
