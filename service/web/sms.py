@@ -13,7 +13,6 @@ import time
 
 import redis
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import HTTPException
 
 from flows import Event, EventKind
 from flows import sms as sms_flow
@@ -27,6 +26,7 @@ from service.state.store import Store, Turn
 from service.twilio import twiml_sms
 from service.twilio.texters import texts_from_home
 from service.twilio.events import media_count, media_sids, message_event
+from service.web.never_fail import answer_failures
 from service.web.clock import now
 from service.web.metrics import REDIS_ERRORS, note_error
 from service.web.signature import require_twilio_signature
@@ -196,11 +196,11 @@ def fallback() -> Response:
     return page(line, pack, pack.main_menu)
 
 
-@bp.errorhandler(Exception)
-def never_fail(exc: Exception) -> Response | HTTPException:
-    """A bug must not become a 5xx: Twilio would play its error message to the texter."""
-    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
-        return exc
+def failed(exc: Exception) -> Response:
+    """A bug gets the main menu, never a 5xx (see service.web.never_fail)."""
     log.exception("sms webhook failed; answered with the main menu")
     note_error()
     return fallback()
+
+
+answer_failures(bp, failed)

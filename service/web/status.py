@@ -21,12 +21,12 @@ import logging
 import time
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import HTTPException
 
 from service.followups.delivery import UNSUBSCRIBED, message_key
 from service.state import keys
 from service.state.keys import RECORD_TTL
 from service.state.store import FOLLOWUP, opt_out
+from service.web.never_fail import answer_failures
 from service.web.signature import require_twilio_signature
 
 log = logging.getLogger("signpost.followups")
@@ -89,9 +89,10 @@ def count(line, key: str, status: str, code: str) -> None:
         line.store.note_error("delivery")
 
 
-@bp.errorhandler(Exception)
-def always_200(exc: Exception) -> Response | HTTPException:
-    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
-        return exc
+def failed(exc: Exception) -> Response:
+    """A status not recorded is a 200 all the same: Twilio would only retry it."""
     log.warning("delivery status not recorded (%s)", type(exc).__name__)
     return Response("", status=200)
+
+
+answer_failures(bp, failed)

@@ -31,7 +31,6 @@ from dataclasses import replace
 import redis
 from cryptography.fernet import Fernet
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import HTTPException
 
 from flows import Event, EventKind, Services, Session, step
 from flows.model import FollowUp, FollowUpOutcome
@@ -43,6 +42,7 @@ from service.twilio import call_state
 from service.state import put_throughs
 from service.state.pseudonyms import call_id, short, token_id
 from service.twilio.events import event_from
+from service.web.never_fail import answer_failures
 from service.web.clock import CLOCK, now  # noqa: F401 (CLOCK: tests set it here)
 from service.web.metrics import REDIS_ERRORS, note_error
 from service.web.signature import require_twilio_signature
@@ -231,11 +231,9 @@ def fallback() -> Response:
     return xml(current_app.extensions[FALLBACK][pack.id])
 
 
-@bp.errorhandler(Exception)
-def never_fail(exc: Exception) -> Response | HTTPException:
-    """A bug must not become a 5xx: Twilio would play its own error message to the caller."""
-    if isinstance(exc, HTTPException) and exc.code and exc.code < 500:
-        return exc
+def failed(exc: Exception) -> Response:
+    """A bug gets the step as a fresh call would, else the fallback: never a 5xx, which
+    Twilio would play to the caller as its own error (see service.web.never_fail)."""
     log.exception("voice webhook failed; answered from a fresh call")
     note_error()
     try:
@@ -248,3 +246,6 @@ def never_fail(exc: Exception) -> Response | HTTPException:
     except Exception:
         log.exception("voice webhook could not answer from a fresh call; answered with the fallback")
         return fallback()
+
+
+answer_failures(bp, failed)

@@ -163,3 +163,14 @@ def test_a_worker_remembers_common_words_but_no_number_or_sentence(live, twilio)
         assert starts_with_999(message_text(twilio.sms(body, sid=f"SM{n:032x}")))
     caches = live.app.extensions[DECIDED].values()
     assert sum(cache.cache_info().currsize for cache in caches) == len(common)
+
+
+def test_a_bug_is_answered_with_the_menu_not_a_5xx(twilio, monkeypatch, captured_logs):
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("service.web.sms.decided", broken)
+    response = twilio.sms("hello")
+    assert response.status_code == 200
+    assert first_line(response) == EMERGENCY_SMS and "Reply with a number" in message_text(response)
+    assert any(r.levelname == "ERROR" and "sms webhook failed" in r.getMessage() for r in captured_logs.records)
