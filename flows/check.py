@@ -236,8 +236,10 @@ def _check_reachable(pack: Pack, checker: _Checker) -> None:
     The way back is structural for SMS: 0 or MENU gives the main menu from any
     page, and every page but the main menu ends with the footer that says so.
     """
-    # The menu for texts the line is not sure of is sent by the line itself.
-    reached = _walk(pack, [pack.main_menu, *([pack.unsure_menu] if pack.unsure_menu else [])], "sms")
+    # The menu for texts the line is not sure of, and the page after the at-risk page,
+    # are sent by the line itself.
+    sent = [pack.unsure_menu, pack.at_risk_again]
+    reached = _walk(pack, [pack.main_menu, *(node for node in sent if node)], "sms")
     roots = _voice_roots(pack)
     reached |= _walk(pack, roots, "voice")
     for key in pack.topics:

@@ -15,6 +15,7 @@ from dataclasses import replace
 from flows.keywords import OPT_IN, OPT_OUT, compact, opts_out
 from flows.model import Effect, Event, EventKind, Reply, Session
 from flows.pack import OPTED_OUT, Pack
+from flows.render import PROFESSIONAL
 
 # The page for a picture or video sent to the line (a pack without one sends the menu).
 PICTURE = "picture"
@@ -23,6 +24,8 @@ NO_REPLY = ""
 CARRIER_EFFECTS = {"STOP": Effect.OPT_OUT, "START": Effect.OPT_IN}
 # Between a menu and the page last shown in an outcome key (outcome_key).
 ASKED = "?"
+# Readers whose page the line keeps to for a follow-up (``_reader_pages``).
+READERS_KEPT = frozenset(["young_person", "parent", "adult"])
 
 
 def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
@@ -38,13 +41,19 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     if word in OPT_OUT or opts_out(text):
         return Reply(OPTED_OUT, pack.sms_pages[OPTED_OUT], Effect.OPT_OUT), replace(session, menu=None, node=None)
     risk_page = pack.understanding.risk_page
-    # Straight after the page for someone at risk, a reply the line cannot place ("no",
-    # "idk", "help", "yes") keeps them on it: they have just told the line they are not
-    # safe. Straight after the short question, likewise (it has been asked once).
-    after_risk = bool(risk_page) and session.node == risk_page
-    asked = after_risk or (bool(pack.unsure_menu) and session.menu == session.node == pack.unsure_menu)
+    again = pack.at_risk_again or risk_page
+    # Straight after the page for someone at risk, whatever they write next ("no", "bye",
+    # "what do i do", "what number") gets the short page that keeps them with the 24-hour
+    # services: they have just told the line they may not be safe. Only MENU, a keyword
+    # or a number leads elsewhere. Straight after the short question, a text the line
+    # cannot place gets the at-risk page (the question has been asked once).
+    after_risk = bool(risk_page) and session.node in (risk_page, again)
+    asked = bool(pack.unsure_menu) and session.menu == session.node == pack.unsure_menu
+    # After a young person's, a parent's or an adult's page, a follow-up that would get a
+    # professional's page ("what do i do") gets theirs again: the line keeps its reader.
+    reader_page = session.node if session.node in _reader_pages(pack) else None
     if word in OPT_IN:
-        reply, session = show(pack, session, event.at, risk_page if after_risk and risk_page else pack.main_menu)
+        reply, session = show(pack, session, event.at, again if after_risk and again else pack.main_menu)
         return replace(reply, effect=Effect.OPT_IN), session
     if word.isdigit() and event.kind == EventKind.TEXT:
         return show(pack, session, event.at, choice(pack, session, int(word)))
@@ -55,6 +64,12 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
         # Whatever words came with it: the line never opens it, and says so.
         return show(pack, session, event.at, PICTURE if PICTURE in pack.sms_pages else pack.main_menu)
     understood = pack.understanding.match(text)
+    # A page asked for by name ("menu", "helplines"); a cry for "help" is not one.
+    chosen = pack.understanding.keyword(text) not in (None, pack.unsure_menu)
+    if after_risk and again and understood.node != risk_page and not chosen:
+        return show(pack, session, event.at, again)
+    if reader_page and understood.sure and not chosen and _for_professionals(pack, understood.node):
+        return show(pack, session, event.at, reader_page)
     if understood.sure and understood.node and not (asked and understood.node == pack.unsure_menu):
         return show(pack, session, event.at, understood.node)
     if understood.node is None and not text.strip():
@@ -88,16 +103,29 @@ def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
     menus = [m.id for m in pack.menus.values() if m.channel == "sms"]
     if compact(event.value).isdigit():  # a number means different things in different menus
         places = [Session(channel="sms", menu=menu) for menu in menus]
-    elif fresh[0].node == pack.unsure_menu or fresh[0].effect == Effect.OPT_IN:
-        # Straight after the short question or the at-risk page: the at-risk page.
-        places = [Session(channel="sms", menu=pack.unsure_menu, node=pack.unsure_menu)]
-        if risk_page := pack.understanding.risk_page:
-            places += [Session(channel="sms", menu=menu, node=risk_page) for menu in menus]
+    else:
+        # Straight after the short question, the at-risk page or a reader's own page.
+        if pack.unsure_menu:
+            places = [Session(channel="sms", menu=pack.unsure_menu, node=pack.unsure_menu)]
+        followed = [n for n in dict.fromkeys([pack.understanding.risk_page, pack.at_risk_again,
+                                              *_reader_pages(pack)]) if n]
+        places += [Session(channel="sms", menu=menu, node=node) for menu in menus for node in followed]
     for place in places:
         outcome = step(pack, place, event)
         if outcome != fresh:
             decided[outcome_key(place)] = outcome
     return decided
+
+
+def _reader_pages(pack: Pack) -> tuple[str, ...]:
+    """The pages for a young person, a parent or an adult (their topics' reader)."""
+    return tuple(key for key, topic in pack.topics.items() if topic.reader in READERS_KEPT)
+
+
+def _for_professionals(pack: Pack, node: str | None) -> bool:
+    """Whether ``node`` is a professional's page or the professionals' main menu."""
+    topic = pack.topics.get(node or "")
+    return node == pack.main_menu or (topic is not None and topic.reader == PROFESSIONAL)
 
 
 def outcome_key(session: Session) -> str:

@@ -185,7 +185,17 @@ class Understanding:
             return True
         return self._risk_model is not None and self._risk_model.at_risk(text)
 
+    def keyword(self, text: str) -> str | None:
+        """The page whose keyword is the whole of ``text`` ("signs", "menu"), if any."""
+        return self._keywords.get(compact(text)) or self._keywords.get("".join(words(text)))
+
     def match(self, text: str) -> Match:
+        # The SMS flow asks about one text from every place a texter can be
+        # (flows.sms.outcomes): the answer is the same each time, so it is kept.
+        return self._match(text)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 (one Understanding per pack, for the process's life)
+    def _match(self, text: str) -> Match:
         said = words(text)  # once: the keyword, the features and who is texting all read it
         exact = self._keywords.get(compact(text)) or self._keywords.get("".join(said))
         if exact:

@@ -160,7 +160,8 @@ def load_pack(path: str | Path) -> Pack:
         link_domains=tuple(meta["link_domains"]), owner=meta.get("owner", ""),
         review_by=_date(meta.get("review_by")), main_menu=sms["main_menu"],
         nation=meta.get("nation", DEFAULT_NATION),
-        footer=sms["footer"], opted_out=sms["opted_out"], unsure_menu=sms.get("unsure_menu", ""), voice=data.get("voice", {}),
+        footer=sms["footer"], opted_out=sms["opted_out"], unsure_menu=sms.get("unsure_menu", ""),
+        at_risk_again=sms.get("at_risk_again", ""), voice=data.get("voice", {}),
         origins=loader.origins, open_now_intro=sms.get("open_now", "Open now:"),
         safety=data["safety"] if isinstance(data.get("safety"), dict) else {},
     )
@@ -246,6 +247,8 @@ def check_references(pack: Pack, loader: Loader) -> None:
     unsure = pack.menus.get(pack.unsure_menu) if pack.unsure_menu else None
     if pack.unsure_menu and (unsure is None or unsure.channel != "sms"):
         loader.problem("sms", f"unsure_menu {pack.unsure_menu!r} is not an SMS menu", key="unsure_menu")
+    if pack.at_risk_again and pack.at_risk_again not in pack.topics:
+        loader.problem("sms", f"at_risk_again {pack.at_risk_again!r} names no topic", key="at_risk_again")
     seen: dict[str, str] = {}
     nodes: list[Topic | Menu] = [*pack.topics.values(), *(m for m in pack.menus.values() if m.channel == "sms")]
     for node in nodes:

@@ -117,6 +117,8 @@ class Pack:
     opted_out: str
     # The short menu sent when the line cannot tell which page a text wants ("" : the main menu).
     unsure_menu: str = ""
+    # The short page for what someone sends straight after the at-risk page (flows.sms).
+    at_risk_again: str = ""
     owner: str = ""
     review_by: dt.date | None = None
     nation: str = DEFAULT_NATION

@@ -28,7 +28,7 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "open_now": (False, _DICT),
     },
     "sms": {"main_menu": (True, _STR), "footer": (True, _STR), "opted_out": (True, _STR),
-            "unsure_menu": (False, _STR), "open_now": (False, _STR)},
+            "unsure_menu": (False, _STR), "open_now": (False, _STR), "at_risk_again": (False, _STR)},
     "sources": {"title": (True, _STR), "url": (False, _STR)},
     "numbers": {
         "name": (True, _STR), "number": (True, _STR), "kind": (True, _STR),
