@@ -146,6 +146,7 @@ _FAREWELLS = [
     ("thanks", "for", "trying"), ("thank", "you", "for", "trying"), ("was", "not", "their", "fault"),
     *[(wrote, *mine, note) for wrote in ("wrote", "written", "writing", "left") for mine in [("my",), ()]
       for note in ("notes", "letters")],
+    *[(wrote, "my", "note") for wrote in ("wrote", "written", "writing", "left", "finished")],
     ("sorry", "for", "everything"), ("love", "you", "all"), ("thanks", "for", "being", "a", "good"),
     ("thank", "you", "for", "being", "a", "good"), ("said", "goodbye"), ("says", "goodbye"),
     ("look", "after", "her", "cat"), ("look", "after", "his"), ("look", "after", "her"),
@@ -170,6 +171,8 @@ ALONE = [
     "its all too much", "too much", "i want out", "want out", "make it stop", "i just want it to stop",
     "no one cares", "nobody cares", "nobody would care", "no one would notice", "bye everyone",
     "goodbye everyone", "night everyone", "love you all",
+    "i took them all", "took them all", "ive taken them all", "taken them all", "i took all of them",
+    "i took the lot", "took the lot",
 ]
 # Self-harm, the means, and danger now, as any risk assessment lists them.
 _MEANS = [

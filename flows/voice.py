@@ -110,6 +110,13 @@ def _choose(pack: Pack, session: Session, event: Event, services: Services) -> t
     if common is not None:
         return common
     node = session.node or pack.voice_main or ""  # known here: step() starts afresh otherwise
+    risk_page = pack.understanding.risk_page if pack.understanding else None
+    if (node == risk_page and event.kind == EventKind.SPEECH and said in pack.voice_texts and said != node
+            and not pack.voice_keywords.exact(event.value)):
+        # Said straight after the page for someone at risk ("what do I do", "what number"):
+        # the page again, its numbers first, not the professionals' guidance. A page
+        # asked for by name, a key or a command still leads on.
+        return _present(pack, session, node, event)
     if node in pack.menus:
         options = pack.menus[node].options
         if 1 <= _choice(said) <= len(options):
