@@ -7,11 +7,12 @@ one ``write`` to a file opened for append, so gunicorn's worker processes can sh
 the file safely (POSIX appends of less than PIPE_BUF bytes do not interleave). The
 line holds the HMAC pseudonym, never the number.
 
-Each line carries the time of the change. Replay applies a change only if it is newer
-than the person's last change in Redis, and the script that replays decides that (see
+Each line carries the time of the change, and the key of the delivery that made it.
+Replay applies a change only if it is newer than the person's last change in Redis and
+its delivery is not already on record, and the script that replays decides that (see
 ``scripts.REPLAY``): a START journalled in an outage, replayed after the same person's
 later STOP reached Redis through another web process, would otherwise opt them back
-in. Replay happens on the first request that finds Redis answering again: the file is
+in; so would a captured START sent again while Redis was away. Replay happens on the first request that finds Redis answering again: the file is
 renamed first, so exactly one process replays it. With replicas to confirm, entries
 go back in the journal until a replica holds them, so a failover straight after a
 replay cannot lose them. A disk that does not survive a
@@ -39,11 +40,12 @@ class OptOutJournal:
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
-    def record(self, number_id: str, effect: str, at: float | None = None) -> None:
-        """Keep one change, made at ``at`` (default: now)."""
+    def record(self, number_id: str, effect: str, at: float | None = None, delivery: str | None = None) -> None:
+        """Keep one change, made at ``at`` (default: now), by the delivery whose answer is
+        kept under ``delivery`` (the text's key in Redis), if it came with one."""
         if effect not in EFFECTS:
             return
-        self._append(f"{time.time() if at is None else at:.6f} {effect} {number_id}\n")
+        self._append(_line(time.time() if at is None else at, effect, number_id, delivery or ""))
         log.warning("redis unavailable or not confirmed: %s for %s kept in the journal", effect, number_id[:10])
 
     def _append(self, lines: str) -> None:
@@ -70,9 +72,9 @@ class OptOutJournal:
         entries = []
         for line in claimed.read_text().splitlines():
             parts = line.split()
-            if len(parts) == 3 and parts[1] in EFFECTS:
+            if len(parts) in (3, 4) and parts[1] in EFFECTS:
                 try:
-                    entries.append((float(parts[0]), parts[1], parts[2]))
+                    entries.append((float(parts[0]), parts[1], parts[2], parts[3] if len(parts) == 4 else ""))
                 except ValueError:
                     continue
         try:
@@ -80,11 +82,17 @@ class OptOutJournal:
         except redis.RedisError:  # store.NotKept among them
             # Redis went again, or no replica has them yet: put the entries back, with
             # their own times, for the next replay (applying one twice changes nothing).
-            for at, effect, number_id in entries:  # a line a write: see the module docstring
-                self._append(f"{at:.6f} {effect} {number_id}\n")
+            for entry in entries:  # a line a write: see the module docstring
+                self._append(_line(*entry))
             claimed.unlink(missing_ok=True)
             return 0
         claimed.unlink(missing_ok=True)
         log.info("journal replayed: %d of %d opt-out changes applied (any others were older than "
                  "the person's last change)", applied, len(entries))
         return applied
+
+
+def _line(at: float, effect: str, number_id: str, delivery: str) -> str:
+    """One journal line: the time, the change, the person's pseudonym and, when the change
+    came with a delivery, the key its answer is kept under (so a replay of it is known)."""
+    return f"{at:.6f} {effect} {number_id}{' ' + delivery if delivery else ''}\n"

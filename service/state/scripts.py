@@ -118,17 +118,22 @@ return {status, node, chosen[3]}
 # Opt-outs and opt-ins journalled while Redis was away, in the order they came. Each is
 # applied only if it is newer than the person's last change, decided here, atomically:
 # a START journalled in an outage must not undo a STOP the person sent after it (which
-# a web process that could reach Redis applied at once).
-# KEYS: optout, optin for each change
-# ARGV: optin ttl, then effect and time for each change
+# a web process that could reach Redis applied at once). A change that came with a
+# delivery (the text's SID) is applied once: a delivery already on record is a retry, or
+# a captured STOP or START sent again while Redis was away, and changes nothing; one
+# applied is put on record for good, as the answer script does.
+# KEYS: optout, optin, delivery for each change
+# ARGV: optin ttl, then effect, time and whether it came with a delivery ('1'/'0') for each
 REPLAY = EFFECTS + """
 local applied = 0
-for i = 1, #KEYS, 2 do
-  local effect, at = ARGV[i + 1], tonumber(ARGV[i + 2])
+for i = 1, #KEYS, 3 do
+  local a = 2 + (i - 1) / 3 * 3
+  local effect, at, delivered = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2] == '1'
   local last = math.max(tonumber(redis.call('GET', KEYS[i]) or '0') or 0,
                         tonumber(redis.call('GET', KEYS[i + 1]) or '0') or 0)
-  if at > last then
-    opt(effect, KEYS[i], KEYS[i + 1], ARGV[i + 2], ARGV[1])
+  if at > last and not (delivered and redis.call('EXISTS', KEYS[i + 2]) == 1) then
+    opt(effect, KEYS[i], KEYS[i + 1], ARGV[a + 1], ARGV[1])
+    if delivered then redis.call('SET', KEYS[i + 2], '') end
     applied = applied + 1
   end
 end

@@ -245,16 +245,17 @@ class Store:
         """Present while opted out; its value is the time of the STOP."""
         return bool(self.redis.exists(keys.optout(number_id)))
 
-    def replay_opt_changes(self, changes: list[tuple[float, str, str]]) -> int:
-        """Apply journalled (time, effect, person) changes, each only if newer than the
-        person's last change; return how many were applied."""
+    def replay_opt_changes(self, changes: list[tuple[float, str, str, str]]) -> int:
+        """Apply journalled (time, effect, person, delivery key or "") changes, each only if
+        newer than the person's last change and its delivery not already on record;
+        return how many were applied."""
         if not changes:
             return 0
         script_keys: list[str] = []
         args: list[str | int] = [OPTIN_TTL]
-        for at, effect, person in changes:
-            script_keys += [keys.optout(person), keys.optin(person)]
-            args += [effect, f"{at:.6f}"]
+        for at, effect, person, delivery in changes:
+            script_keys += [keys.optout(person), keys.optin(person), delivery or keys.delivery("journal", None)]
+            args += [effect, f"{at:.6f}", "1" if delivery else "0"]
         applied, kept = self.kept(self._replay, script_keys, args)
         if not kept:
             raise NotKept(f"{len(changes)} opt-out changes applied but not yet on a replica")

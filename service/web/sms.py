@@ -140,11 +140,13 @@ def inbound() -> Response:
     if media_count(form):
         delete_media(line, form, person)
     now = time.time()
+    turn = Turn(channel, person, delivery_token(form, channel), pack.id, abroad=abroad)
+    delivery = turn.delivery_key if turn.delivery else None
     try:
         # Opt-outs journalled during an outage first, so none can undo a newer change.
         line.catch_up()
         answer = line.store.answer(
-            Turn(channel, person, delivery_token(form, channel), pack.id, abroad=abroad), encoded,
+            turn, encoded,
             number_id=person, reply_limit=limit, line_limit=line.config.sms_replies_line_per_hour,
             busy=twiml_sms.LINE_BUSY, now=now, confirm=bool(fresh.effect),
         )
@@ -155,7 +157,7 @@ def inbound() -> Response:
         line.redis_failed()
         REDIS_ERRORS.labels("sms").inc()
         if fresh.effect:
-            line.journal.record(person, fresh.effect, now)
+            line.journal.record(person, fresh.effect, now, delivery)
         decision = line.local_caps.decide(person, abroad=abroad, page=bool(fresh.node),
                                           confirms_opt_change=bool(fresh.effect))
         log.warning("sms from=%s redis unavailable (%s): %s without a session, by this process's caps",
@@ -166,7 +168,7 @@ def inbound() -> Response:
         # Kept by a primary no replica has caught up with: if it failed now, the change
         # would go with it. The journal keeps it too, at the same time, so replaying it
         # changes nothing unless it was lost.
-        line.journal.record(person, answer.effect, now)
+        line.journal.record(person, answer.effect, now, delivery)
     if answer.status == "flooded":
         # An opt-out is still recorded; only the reply, which costs money, is held back.
         log.warning("sms from=%s over %d replies this hour%s: not answered", short(person), limit,

@@ -42,3 +42,34 @@ def test_a_captured_stop_replayed_later_does_not_undo_a_later_start(serve, confi
 
     twilio.sms("STOP", sid="SM" + "6" * 32)
     assert not redis_client.exists(person), "the later START still stands"
+
+
+def test_a_captured_start_replayed_while_redis_refuses_writes_does_not_undo_a_later_stop(serve, config, redis_client,
+                                                                                          tmp_path):
+    live = serve(config.with_(state_dir=str(tmp_path / "state")))
+    twilio, line = Twilio(live.url), live.app.extensions["signpost"]
+    person = f"signpost:optout:{number_id(TEXTER, SECRET_KEY.encode())}"
+    twilio.sms("START", sid="SM" + "5" * 32)  # captured
+    twilio.sms("STOP")
+    redis_client.config_set("maxmemory", "1")
+    try:
+        twilio.sms("START", sid="SM" + "5" * 32)  # replayed while Redis is full: journalled
+        assert line.journal.pending()
+    finally:
+        redis_client.config_set("maxmemory", "0")
+    line.redis_failed()
+    twilio.sms("hello", sender="+447400765432")  # Redis has room again: the journal is replayed
+    assert not line.journal.pending()
+    assert redis_client.exists(person), "the later STOP still stands"
+    # A START that was never on record before the outage is applied once, and kept on record.
+    redis_client.config_set("maxmemory", "1")
+    try:
+        twilio.sms("START", sid="SM" + "4" * 32)
+    finally:
+        redis_client.config_set("maxmemory", "0")
+    line.redis_failed()
+    twilio.sms("hello", sender="+447400765432")
+    assert not redis_client.exists(person)
+    twilio.sms("STOP")
+    twilio.sms("START", sid="SM" + "4" * 32)  # its replay, now on record: changes nothing
+    assert redis_client.exists(person)
