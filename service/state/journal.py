@@ -12,8 +12,9 @@ Replay applies a change only if it is newer than the person's last change in Red
 its delivery is not already on record, and the script that replays decides that (see
 ``scripts.REPLAY``): a START journalled in an outage, replayed after the same person's
 later STOP reached Redis through another web process, would otherwise opt them back
-in; so would a captured START sent again while Redis was away. Replay happens on the first request that finds Redis answering again: the file is
-renamed first, so exactly one process replays it. With replicas to confirm, entries
+in; so would a captured START sent again while Redis was away. Replay happens on the
+first request that finds Redis answering again: the file is renamed first, so exactly
+one process replays it. With replicas to confirm, entries
 go back in the journal until a replica holds them, so a failover straight after a
 replay cannot lose them. A disk that does not survive a
 restart (some platforms) can lose the journal; Twilio's own opt-out handling and
