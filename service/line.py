@@ -19,6 +19,10 @@ from service.state.store import EvictionPolicyError, Store, check_eviction_polic
 log = logging.getLogger("signpost")
 
 
+# Seconds before a replay Redis refused (while answering) is tried again.
+JOURNAL_RETRY = 30.0
+
+
 @dataclass
 class Line:
     config: Config
@@ -30,6 +34,7 @@ class Line:
     def __post_init__(self):
         self.journal = OptOutJournal(Path(self.config.state_dir) / "optout-journal.log")
         self._journal_checked = float("-inf")
+        self._journal_refused = float("-inf")  # when Redis last answered but refused a replay
         # The caps this process keeps while Redis cannot (see local_caps): its share of
         # the line's ceiling, since every web process keeps one of its own.
         config = self.config
@@ -48,11 +53,13 @@ class Line:
         it), and at once after this process has itself seen Redis fail.
         """
         now = time.monotonic()
-        if now - self._journal_checked < 1.0:
+        if now - self._journal_checked < 1.0 or now - self._journal_refused < JOURNAL_RETRY:
             return
         self._journal_checked = now
-        if self.journal.pending():
-            self.journal.replay(self.store)
+        if self.journal.pending() and self.journal.replay(self.store) is None:
+            # Redis answers but will not take them (full, or no replica confirms): each try
+            # reads and writes the whole journal back, so not again for a while.
+            self._journal_refused = now
 
     def redis_failed(self) -> None:
         self._journal_checked = float("-inf")

@@ -13,8 +13,9 @@ its delivery is not already on record, and the script that replays decides that 
 ``scripts.REPLAY``): a START journalled in an outage, replayed after the same person's
 later STOP reached Redis through another web process, would otherwise opt them back
 in; so would a captured START sent again while Redis was away. Replay happens on the
-first request that finds Redis answering again: the file is renamed first, so exactly
-one process replays it. With replicas to confirm, entries
+first request that finds Redis answering again (one that Redis answers but refuses, while
+it is full, is tried again 30 s later, not on every text): the file is renamed first, so
+exactly one process replays it. With replicas to confirm, entries
 go back in the journal until a replica holds them, so a failover straight after a
 replay cannot lose them. A disk that does not survive a
 restart (some platforms) can lose the journal; Twilio's own opt-out handling and
@@ -63,8 +64,9 @@ class OptOutJournal:
         except FileNotFoundError:
             return False
 
-    def replay(self, store) -> int:
-        """Apply journalled opt-outs and opt-ins to Redis in order; return how many."""
+    def replay(self, store) -> int | None:
+        """Apply journalled opt-outs and opt-ins to Redis in order; return how many, or None
+        when Redis would not take them (they are back in the journal)."""
         claimed = self.path.with_name(f"{self.path.name}.{os.getpid()}.replaying")
         try:
             os.rename(self.path, claimed)
@@ -86,7 +88,7 @@ class OptOutJournal:
             for entry in entries:  # a line a write: see the module docstring
                 self._append(_line(*entry))
             claimed.unlink(missing_ok=True)
-            return 0
+            return None
         claimed.unlink(missing_ok=True)
         log.info("journal replayed: %d of %d opt-out changes applied (any others were older than "
                  "the person's last change)", applied, len(entries))

@@ -186,3 +186,19 @@ class TestRedisRefusingWrites:
         assert after == before
         # Nothing lost: the STOP and both STARTs wait in the journal for Redis to have room.
         assert line.journal.pending()
+
+    def test_a_journal_redis_refuses_is_not_read_and_written_back_on_every_text(self, serve, config, tmp_path):
+        live = serve(config.with_(state_dir=str(tmp_path / "state")))
+        line = live.app.extensions["signpost"]
+        twilio = Twilio(live.url)
+        client = line.store.redis
+        client.config_set("maxmemory", "1")
+        try:
+            message_text(twilio.sms("STOP"))  # journalled
+            twilio.sms("hi", sender=MOBILES[1])  # a replay is tried, refused, written back
+            written = line.journal.path.stat().st_ino
+            for n in range(5):
+                twilio.sms("hi", sender=MOBILES[2 + n])
+            assert line.journal.path.stat().st_ino == written  # not tried again at once
+        finally:
+            client.config_set("maxmemory", "0")
