@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 
+import redis
 from flask import Blueprint, Response, current_app, request
 
 from service.followups.delivery import UNSUBSCRIBED, message_key
@@ -51,6 +52,9 @@ def delivery_status() -> Response:
     code = code if code.isdigit() else ""
     if sid:
         key = message_key(sid)
+        if code == str(UNSUBSCRIBED):
+            # First: an opt-out must not wait on the counting below, which a full Redis refuses.
+            record_unsubscribed(line, key)
         # Counted once per status, however often Twilio retries the callback.
         pipe = line.store.redis.pipeline().hsetnx(key, status, f"{time.time():.0f}")
         if code:
@@ -59,23 +63,30 @@ def delivery_status() -> Response:
         if first and status in COUNTED:
             count(line, key, status, code)
         log.info("follow-up message=%s status=%s error=%s", key.rsplit(":", 1)[1][:10], status, code or "-")
-        if code == str(UNSUBSCRIBED):
-            found = opt_out_recipient(line.store.redis, key)
-            log.info("follow-up message=%s: 21610, %s", key.rsplit(":", 1)[1][:10],
-                     "opt-out recorded" if found else "no follow-up known for it")
     return Response("", status=200)
 
 
-def opt_out_recipient(client, message: str) -> bool:
-    """Opt out the person a follow-up message went to: the message's record names its
-    follow-up, whose record holds the person's pseudonym. Not a webhook that needs
-    one round trip (Twilio sends it once per status), so plainly, in three."""
+def record_unsubscribed(line, message: str) -> None:
+    """Opt out the person a follow-up message went to (Twilio's 21610): the message's
+    record names its follow-up, whose record holds the person's pseudonym. Not a webhook
+    that needs one round trip (Twilio sends it once per status), so plainly. Twilio does
+    not send the callback again, so an opt-out Redis will not take (full, or read-only)
+    goes to the journal, as a STOP does."""
+    client = line.store.redis
     followup = client.hget(message, "followup")
     person = client.hget(keys.followup_record(followup.decode()), "person") if followup else None
+    short_id = message.rsplit(":", 1)[1][:10]
     if not person:
-        return False
-    opt_out(client, person.decode())
-    return True
+        log.info("follow-up message=%s: 21610, no follow-up known for it", short_id)
+        return
+    try:
+        opt_out(client, person.decode())
+    except redis.RedisError:
+        line.journal.record(person.decode(), "opt_out")
+        line.redis_failed()
+        log.warning("follow-up message=%s: 21610, opt-out kept in the journal", short_id)
+        return
+    log.info("follow-up message=%s: 21610, opt-out recorded", short_id)
 
 
 def count(line, key: str, status: str, code: str) -> None:

@@ -205,6 +205,21 @@ class TestOptingOut:
         assert opted_out(redis_client, SMS_PERSON)
         assert redis_client.hget(message_key(sid), "error_code") == b"21610"
 
+    def test_21610_while_redis_refuses_writes_is_journalled_not_lost(self, twilio, line, fake_twilio, redis_client):
+        assert followups.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == FollowUpOutcome.QUEUED
+        run_followups(line)
+        [sent] = fake_twilio.messages
+        redis_client.config_set("maxmemory", "1")
+        try:
+            response = twilio.post("/sms/status", {"ErrorCode": "21610", "MessageSid": sent.answer["sid"],
+                                                   "MessageStatus": "failed", "To": TEXTER, "AccountSid": ACCOUNT})
+        finally:
+            redis_client.config_set("maxmemory", "0")
+        assert response.status_code == 200
+        assert not opted_out(redis_client, SMS_PERSON) and line.journal.pending()
+        assert line.journal.replay(line.store) == 1  # the web process's journal, on the same disk
+        assert opted_out(redis_client, SMS_PERSON)
+
     def test_21610_for_a_message_the_line_never_sent_changes_nothing(self, twilio, redis_client):
         response = twilio.post("/sms/status", {"ErrorCode": "21610", "MessageSid": "SM" + "f" * 32,
                                                "MessageStatus": "failed", "To": TEXTER})
