@@ -137,8 +137,6 @@ def inbound() -> Response:
     limit = line.config.sms_replies_abroad_per_hour if abroad else line.config.sms_replies_per_hour
     event = message_event(form)
     fresh, encoded = decided(pack, event)
-    if media_count(form):
-        delete_media(line, form, person)
     now = time.time()
     turn = Turn(channel, person, delivery_token(form, channel), pack.id, abroad=abroad)
     delivery = turn.delivery_key if turn.delivery else None
@@ -156,6 +154,8 @@ def inbound() -> Response:
         # closed: this process's own (local_caps) decide, and nothing goes abroad.
         line.redis_failed()
         REDIS_ERRORS.labels("sms").inc()
+        if media_count(form):
+            delete_media(line, form, person)  # says it could not be queued
         if fresh.effect:
             line.journal.record(person, fresh.effect, now, delivery)
         decision = line.local_caps.decide(person, abroad=abroad, page=bool(fresh.node),
@@ -164,6 +164,10 @@ def inbound() -> Response:
                     short(person), type(exc).__name__, decision)
         node = {Decision.ANSWER: fresh.node, Decision.BUSY: twiml_sms.LINE_BUSY}.get(decision, twiml_sms.NO_REPLY)
         return page(line, pack, node)
+    if media_count(form) and answer.status != "repeat":
+        # After the answer: a retried or replayed delivery (its answer on record) must not
+        # queue its pictures' deletion again, nor use up the line's deletions for the hour.
+        delete_media(line, form, person)
     if answer.effect and not answer.kept:
         # Kept by a primary no replica has caught up with: if it failed now, the change
         # would go with it. The journal keeps it too, at the same time, so replaying it

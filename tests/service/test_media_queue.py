@@ -63,3 +63,13 @@ def test_many_senders_of_one_picture_each_share_the_lines_hourly_deletions(
                                       "AccountSid": ACCOUNT, "NumMedia": "1", "MediaUrl0": url})
         assert answer.status_code == 200
     assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 5
+
+
+def test_a_picture_message_delivered_again_does_not_use_up_the_hours_deletions(
+        serve, line_config, fake_twilio, redis_client):
+    twilio = Twilio(serve(line_config.with_(media_deletions_per_hour=3)).url)
+    for _ in range(6):  # Twilio's retries, or a captured request sent again
+        assert mms(twilio, fake_twilio, 1, pictures=2).status_code == 200
+    assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 1
+    mms(twilio, fake_twilio, 2, pictures=2)  # a genuine new picture still has room
+    assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 2
