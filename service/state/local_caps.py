@@ -10,7 +10,8 @@ in memory, for the current clock hour:
 - replies abroad stop altogether (they are the ones pumping pays for);
 - each number gets ``per_number`` replies, as Redis would allow it;
 - the process sends its share of the line's ceiling (the ceiling over the number of
-  web processes), and past it tells each texter once that the line is busy.
+  web processes), and past it tells each texter once that the line is busy, up to
+  twice its share in all (busy notices and opt-out confirmations count too).
 
 Memory is bounded: a number is remembered only once it has been answered or told the
 line is busy, and both are capped by the process's share of the ceiling and by
@@ -62,11 +63,17 @@ class LocalCaps:
         sent = self._replies.get(person, 0)
         if sent >= self.per_number or (not sent and len(self._replies) >= MAX_REMEMBERED):
             return Decision.SILENT
-        if self._line >= self.line_share and not confirms_opt_change:
-            if person in self._told_busy or len(self._told_busy) >= MAX_REMEMBERED:
+        # As the answer script: past the share, a confirmation still goes and everyone else
+        # is told once that the line is busy; every message sent counts, and at twice the
+        # share nothing more goes, so a stream of new numbers cannot pass it.
+        past_share = self._line >= self.line_share
+        if past_share and (not confirms_opt_change or self._line >= 2 * self.line_share):
+            if (confirms_opt_change or self._line >= 2 * self.line_share or person in self._told_busy
+                    or len(self._told_busy) >= MAX_REMEMBERED):
                 return Decision.SILENT
             self._told_busy.add(person)
             self._replies[person] = sent + 1
+            self._line += 1
             return Decision.BUSY
         self._replies[person] = sent + 1
         self._line += 1

@@ -187,6 +187,12 @@ class TestRedisRefusingWrites:
         # Nothing lost: the STOP and both STARTs wait in the journal for Redis to have room.
         assert line.journal.pending()
 
+    def test_busy_notices_count_so_new_numbers_stop_at_twice_the_processs_share(self, serve, config, full_redis):
+        live = serve(config.with_(sms_replies_line_per_hour=8, web_processes=2))  # a share of 4
+        twilio = Twilio(live.url)
+        answered = [replied(twilio.sms("hi", sender=f"+4474005{n:05d}")) for n in range(30)]
+        assert sum(answered) == 8  # 4 pages, then 4 busy notices, then silence
+
     def test_a_journal_redis_refuses_is_not_read_and_written_back_on_every_text(self, serve, config, tmp_path):
         live = serve(config.with_(state_dir=str(tmp_path / "state")))
         line = live.app.extensions["signpost"]
