@@ -115,6 +115,10 @@ class Config:
     # Web processes (gunicorn's WEB_CONCURRENCY): while Redis refuses writes each process
     # keeps the line's ceiling alone, so each takes this share of it.
     web_processes: int = 2
+    # Proxies in front of the app that add X-Forwarded-For (an https proxy: 1). Only the
+    # console's login reads it, so each colleague behind the proxy waits, or not, for
+    # their own failed logins; 0 (the default) trusts no such header.
+    proxy_hops: int = 0
     # The longest a client may take to send a request's body (408 after it); its
     # headers are held to the same by gunicorn (see gunicorn_conf).
     request_read_seconds: float = 5.0
@@ -210,6 +214,9 @@ class Config:
         for name, value in positive.items():
             if value <= 0:
                 raise ConfigError(f"{name} must be more than 0, not {value}")
+        if not 0 <= self.proxy_hops <= 5:
+            raise ConfigError(f"SIGNPOST_PROXY_HOPS must be 0 to 5 (the proxies in front of the line), "
+                              f"not {self.proxy_hops}")
         if self.followup_retry_seconds < 0:
             raise ConfigError("SIGNPOST_FOLLOWUP_RETRY_SECONDS must be 0 (no retries) or more, "
                               f"not {self.followup_retry_seconds}")
@@ -276,6 +283,7 @@ class Config:
             sms_replies_line_per_hour=number(
                 "SIGNPOST_SMS_REPLIES_LINE_PER_HOUR", defaults.sms_replies_line_per_hour),
             web_processes=number("WEB_CONCURRENCY", defaults.web_processes),
+            proxy_hops=number("SIGNPOST_PROXY_HOPS", defaults.proxy_hops),
             request_read_seconds=number(
                 "SIGNPOST_REQUEST_READ_SECONDS", defaults.request_read_seconds, float),
             put_throughs_per_caller_per_day=number(

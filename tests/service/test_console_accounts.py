@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from argon2 import PasswordHasher
 
+from service.config import Config, ConfigError
 from service.web.console import accounts as accounts_module
 from service.web.console.accounts import ATTEMPTS, Accounts
 from service.web.console.blueprint import ConsoleSessions
@@ -267,3 +268,26 @@ def test_guesses_that_change_name_and_address_each_time_are_not_all_hashed(accou
     # The account's owner, from where they log in, is checked all the same.
     assert accounts.log_in("dana", PASSWORD, "10.0.0.1").ok
     assert CountingHasher.checked - before == accounts_module.CHECKS + 1
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_behind_a_proxy_each_colleague_waits_for_their_own_failures_only_when_told_to_trust_it(
+        serve, config, hops):
+    live = serve(config.with_(proxy_hops=hops))
+    line = live.app.extensions["signpost"]
+    for name in ("dana", "erin"):
+        Accounts(line.store.redis, line.config.hash_key).add(name, PASSWORD)
+    stranger, colleague = Browser(live.url), Browser(live.url)
+    # What the proxy appends; a client-written address before it is never trusted.
+    stranger.http.headers["X-Forwarded-For"] = "127.0.0.1, 198.51.100.7"
+    colleague.http.headers["X-Forwarded-For"] = "203.0.113.20"
+    for n in range(ATTEMPTS):
+        assert stranger.login(password=f"wrong password {n}").status_code == 401
+    assert stranger.login().status_code == 429
+    # Trusted, the proxy's header tells the colleague apart; untrusted, both are the peer.
+    assert colleague.login(name="erin").status_code == (302 if hops else 429)
+
+
+def test_proxy_hops_are_checked_for_sense():
+    with pytest.raises(ConfigError, match="SIGNPOST_PROXY_HOPS"):
+        Config.from_env({"SIGNPOST_PROXY_HOPS": "-1"}).validate()

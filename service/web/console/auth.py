@@ -96,7 +96,7 @@ def login():
     message, status = "", 200
     name, wanted = request.form.get("username", "")[:64], request.values.get("next", "")
     if request.method == "POST":
-        address = request.remote_addr or ""
+        address = login_address(request, current_app.extensions["signpost"].config.proxy_hops)
         try:
             # Refused while waiting before it queues for a password check: a guess that
             # cannot succeed costs one Redis round trip, never a hash.
@@ -128,6 +128,18 @@ def login():
         finally:
             CHECKING.release()
     return render_template("console/login.html", message=message, name=name, next=wanted), status
+
+
+def login_address(req, hops: int) -> str:
+    """Where a login came from: the peer, or behind ``hops`` proxies (SIGNPOST_PROXY_HOPS)
+    the address the outermost of them was reached from (each proxy appends the address
+    it saw to X-Forwarded-For, so it is ``hops`` from the end; anything before it was
+    written by the client and is not trusted)."""
+    if hops:
+        forwarded = [a.strip() for a in req.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return req.remote_addr or ""
 
 
 def waiting(result, name: str, wanted: str):
