@@ -109,6 +109,13 @@ def login():
             return render_template("console/login.html", message=BUSY, name=name, next=wanted), 503
         try:
             result = accounts().log_in(name, request.form.get("password", ""), address)
+        except (redis.exceptions.OutOfMemoryError, redis.exceptions.ReadOnlyError):
+            # Redis answers but takes no writes (full, or a replica): logging in counts
+            # failures and keeps sessions, so it waits for that to pass. The health page
+            # (and /healthz) say "refusing writes" meanwhile.
+            message, status = ("Logging in cannot be checked just now (the line's store, Redis, is full "
+                               "or read-only and refuses changes). Try again in a few minutes, and "
+                               "tell whoever runs the line."), 503
         except redis.RedisError:
             message, status = ("Logging in cannot be checked just now (the line's store, Redis, cannot be "
                                "reached). Try again in a few minutes."), 503
