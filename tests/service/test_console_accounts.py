@@ -291,3 +291,16 @@ def test_behind_a_proxy_each_colleague_waits_for_their_own_failures_only_when_to
 def test_proxy_hops_are_checked_for_sense():
     with pytest.raises(ConfigError, match="SIGNPOST_PROXY_HOPS"):
         Config.from_env({"SIGNPOST_PROXY_HOPS": "-1"}).validate()
+
+
+def test_while_redis_refuses_writes_login_says_so(live, accounts, redis_client):
+    accounts.add("dana", PASSWORD)
+    browser = Browser(live.url)
+    page = browser.get("/console/login").text  # the form, before Redis fills
+    redis_client.config_set("maxmemory", "1")
+    try:
+        answer = browser.http.post(live.url + "/console/login", allow_redirects=False, timeout=10,
+                                   data={"username": "dana", "password": PASSWORD, "csrf_token": csrf_token(page)})
+    finally:
+        redis_client.config_set("maxmemory", "0")
+    assert answer.status_code == 503 and "refuses changes" in answer.text
