@@ -15,7 +15,6 @@ from dataclasses import replace
 from flows.keywords import OPT_IN, OPT_OUT, compact, opts_out
 from flows.model import Effect, Event, EventKind, Reply, Session
 from flows.pack import OPTED_OUT, Pack
-from flows.render import PROFESSIONAL
 
 # The page for a picture or video sent to the line (a pack without one sends the menu).
 PICTURE = "picture"
@@ -49,8 +48,8 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     # cannot place gets the at-risk page (the question has been asked once).
     after_risk = bool(risk_page) and session.node in (risk_page, again)
     asked = bool(pack.unsure_menu) and session.menu == session.node == pack.unsure_menu
-    # After a young person's, a parent's or an adult's page, a follow-up that would get a
-    # professional's page ("what do i do") gets theirs again: the line keeps its reader.
+    # After a young person's, a parent's or an adult's page, a follow-up that is not a
+    # page asked for by name gets theirs again: the line keeps its reader.
     reader_page = session.node if session.node in _reader_pages(pack) else None
     if word in OPT_IN:
         reply, session = show(pack, session, event.at, again if after_risk and again else pack.main_menu)
@@ -66,9 +65,12 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     understood = pack.understanding.match(text)
     # A page asked for by name ("menu", "helplines"); a cry for "help" is not one.
     chosen = pack.understanding.keyword(text) not in (None, pack.unsure_menu)
-    if after_risk and again and understood.node != risk_page and not chosen:
+    new_crisis = understood.sure and understood.node == risk_page  # said again, in words of crisis
+    if after_risk and again and not new_crisis and not chosen:
         return show(pack, session, event.at, again)
-    if reader_page and understood.sure and not chosen and _for_professionals(pack, understood.node):
+    if reader_page and not chosen and not new_crisis and understood.node not in _reader_pages(pack):
+        # A follow-up that is not another reader's page ("idk", "what do i do"): their own
+        # page again, which names who to talk to, never the professionals' guidance.
         return show(pack, session, event.at, reader_page)
     if understood.sure and understood.node and not (asked and understood.node == pack.unsure_menu):
         return show(pack, session, event.at, understood.node)
@@ -120,12 +122,6 @@ def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
 def _reader_pages(pack: Pack) -> tuple[str, ...]:
     """The pages for a young person, a parent or an adult (their topics' reader)."""
     return tuple(key for key, topic in pack.topics.items() if topic.reader in READERS_KEPT)
-
-
-def _for_professionals(pack: Pack, node: str | None) -> bool:
-    """Whether ``node`` is a professional's page or the professionals' main menu."""
-    topic = pack.topics.get(node or "")
-    return node == pack.main_menu or (topic is not None and topic.reader == PROFESSIONAL)
 
 
 def outcome_key(session: Session) -> str:
