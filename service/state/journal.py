@@ -72,14 +72,7 @@ class OptOutJournal:
             os.rename(self.path, claimed)
         except FileNotFoundError:
             return 0  # another process is replaying it
-        entries = []
-        for line in claimed.read_text().splitlines():
-            parts = line.split()
-            if len(parts) in (3, 4) and parts[1] in EFFECTS:
-                try:
-                    entries.append((float(parts[0]), parts[1], parts[2], parts[3] if len(parts) == 4 else ""))
-                except ValueError:
-                    continue
+        entries = _in_order(claimed.read_text().splitlines())
         try:
             applied = store.replay_opt_changes(entries)
         except redis.RedisError:  # store.NotKept among them
@@ -93,6 +86,36 @@ class OptOutJournal:
         log.info("journal replayed: %d of %d opt-out changes applied (any others were older than "
                  "the person's last change)", applied, len(entries))
         return applied
+
+
+def _in_order(lines: list[str]) -> list[tuple[float, str, str, str]]:
+    """The journal's changes by the time each was made, each delivery's once (its earliest).
+
+    By time: web processes append as they go, and one putting back a replay Redis refused
+    appends after others' newer lines, so the file's order is not the order of events.
+    Each delivery once: a delivery sent again (Twilio's retry, or a captured STOP or START
+    replayed through an outage) changes nothing after its first, and a flood of them must
+    not grow the journal without end.
+    """
+    entries, seen = [], set()
+    for line in lines:
+        parts = line.split()
+        if len(parts) not in (3, 4) or parts[1] not in EFFECTS:
+            continue
+        try:
+            at = float(parts[0])
+        except ValueError:
+            continue
+        entries.append((at, parts[1], parts[2], parts[3] if len(parts) == 4 else ""))
+    entries.sort(key=lambda entry: entry[0])
+    kept = []
+    for entry in entries:
+        if entry[3]:
+            if entry[3] in seen:
+                continue
+            seen.add(entry[3])
+        kept.append(entry)
+    return kept
 
 
 def _line(at: float, effect: str, number_id: str, delivery: str) -> str:

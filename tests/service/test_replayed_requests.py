@@ -73,3 +73,19 @@ def test_a_captured_start_replayed_while_redis_refuses_writes_does_not_undo_a_la
     twilio.sms("STOP")
     twilio.sms("START", sid="SM" + "4" * 32)  # its replay, now on record: changes nothing
     assert redis_client.exists(person)
+
+
+def test_a_journal_out_of_order_is_replayed_in_the_order_of_events_each_delivery_once(serve, config, redis_client,
+                                                                                       tmp_path):
+    """Two processes append as they go, one putting back a replay Redis refused after the
+    other's newer lines: a captured START replayed late must not be applied first."""
+    line = serve(config.with_(state_dir=str(tmp_path / "state"))).app.extensions["signpost"]
+    person = number_id(TEXTER, SECRET_KEY.encode())
+    start, stop = "signpost:delivery:sms:start", "signpost:delivery:sms:stop"
+    line.journal.record(person, "opt_in", at=300.0, delivery=start)  # the captured START, replayed
+    line.journal.record(person, "opt_in", at=100.0, delivery=start)  # the genuine START
+    line.journal.record(person, "opt_out", at=200.0, delivery=stop)  # then the person's STOP
+    for _ in range(50):
+        line.journal.record(person, "opt_in", at=400.0, delivery=start)
+    assert line.journal.replay(line.store) == 2
+    assert redis_client.exists(f"signpost:optout:{person}"), "the STOP stands"

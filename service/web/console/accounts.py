@@ -208,11 +208,8 @@ class Accounts:
         name = name.strip().lower()[:64]
         failures, known_key, where = self._keys(name, address)
         stored: bytes | None = self.redis.hget(keys.CONSOLE_USERS, name)  # type: ignore[assignment]
-        try:
-            off_the_event_loop(self.hasher.verify, stored.decode() if stored else decoy(), password)
-            good = stored is not None
-        except (VerificationError, InvalidHashError):
-            good = False
+        good = off_the_event_loop(_matches, self.hasher, stored.decode() if stored else decoy(), password)
+        good = good and stored is not None
         if good and stored is not None:
             # The account's failures stand: they were counted for addresses it does not
             # know, and this one is known from now on.
@@ -225,6 +222,15 @@ class Accounts:
             return Login(True, name)
         connection.script(self.redis, _FAILED)(keys=failures, args=[LOGIN_WAIT, ATTEMPTS])
         return Login(False)
+
+
+def _matches(hasher: PasswordHasher, hashed: str, password: str) -> bool:
+    """Whether ``password`` is the one ``hashed`` was made from. A wrong one is an answer,
+    not an error: raised on gevent's thread pool it would be logged as a traceback."""
+    try:
+        return hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def off_the_event_loop(check, *args):
