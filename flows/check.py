@@ -132,10 +132,7 @@ def check_pack(path: str | Path, today: dt.date | None = None, cases: str | Path
     except PackError as exc:
         # The loader's own GSM-7 finding repeats what the scan of the files named
         # with its line; one error per mistake is easier to act on.
-        report.errors += [
-            p for p in exc.problems
-            if not ((p.file, p.item) in flagged and "cannot carry in GSM-7" in p.message)
-        ]
+        report.errors += [p for p in exc.problems if not ((p.file, p.item) in flagged and "cannot carry in GSM-7" in p.message)]
         report.topics = len(checker.raw.get("topics", {}))
         report.links = len(checker.raw.get("links", {}))
         report.numbers = len(checker.raw.get("numbers", {}))
@@ -164,11 +161,17 @@ def _check_risk_model(pack: Pack, path: Path, checker: _Checker) -> None:
     model = risk_model.RiskModel.read(path / risk_model.FILE)
     examples = risk_model.training_examples(page_examples(pack), pack.understanding.risk_page, path)
     if model is None:
-        checker.error("risk model", f"the pack has {risk_model.EXAMPLES}/ examples but no {risk_model.FILE}: "
-                                    "run signpost train-risk", file=risk_model.FILE)
+        checker.error(
+            "risk model",
+            f"the pack has {risk_model.EXAMPLES}/ examples but no {risk_model.FILE}: run signpost train-risk",
+            file=risk_model.FILE,
+        )
     elif model.trained_on != risk_model.fingerprint(examples):
-        checker.error("risk model", "the examples changed since the risk model was trained: run "
-                                    "signpost train-risk (it lists what the change does)", file=risk_model.FILE)
+        checker.error(
+            "risk model",
+            "the examples changed since the risk model was trained: run signpost train-risk (it lists what the change does)",
+            file=risk_model.FILE,
+        )
 
 
 def _check_safety(pack: Pack, checker: _Checker) -> None:
@@ -190,13 +193,17 @@ def _check_understanding(pack: Pack, checker: _Checker, cases: str | Path | None
     result = evaluate(pack, load_cases(cases))
     checker.report.understanding = result
     if result.accuracy < PASS_ACCURACY:
-        checker.error("examples", f"understands {result.accuracy:.1%} of the evaluation set "
-                                  f"({Path(cases).name}); at least {PASS_ACCURACY:.0%} is needed: add examples",
-                      file="topics.toml")
+        checker.error(
+            "examples",
+            f"understands {result.accuracy:.1%} of the evaluation set "
+            f"({Path(cases).name}); at least {PASS_ACCURACY:.0%} is needed: add examples",
+            file="topics.toml",
+        )
     for text, want, got in result.confident_wrong:
-        checker.error(f"topics.{got}" if got in pack.topics else got,
-                      f"answers {text!r} with this page, confidently; a person expects {want}: "
-                      "add examples to the right page")
+        checker.error(
+            f"topics.{got}" if got in pack.topics else got,
+            f"answers {text!r} with this page, confidently; a person expects {want}: add examples to the right page",
+        )
 
 
 def _scan_characters(checker: _Checker) -> set[tuple[str, str]]:
@@ -217,9 +224,7 @@ def _scan_characters(checker: _Checker) -> set[tuple[str, str]]:
             if not bad:
                 continue
             shown = ", ".join(_describe(c) for c in bad)
-            checker.report.errors.append(
-                Problem(file, item, f"characters SMS cannot carry in GSM-7: {shown}", number)
-            )
+            checker.report.errors.append(Problem(file, item, f"characters SMS cannot carry in GSM-7: {shown}", number))
             flagged.add((file, item))
     return flagged
 
@@ -287,8 +292,7 @@ def _check_numbers(pack: Pack, checker: _Checker) -> None:
             checker.error(ref, f"kind {entry.kind!r} is not one of {', '.join(KINDS)}", key="kind")
             continue
         if not _valid_number(entry.number, entry.kind, pack.region):
-            checker.error(ref, f"{entry.number!r} is not a valid {entry.kind.replace('_', ' ')} "
-                               f"number in {pack.region}", key="number")
+            checker.error(ref, f"{entry.number!r} is not a valid {entry.kind.replace('_', ' ')} number in {pack.region}", key="number")
         if entry.opening and entry.hours:
             _check_hours_agree(ref, entry, checker)
 
@@ -315,8 +319,9 @@ def _check_hours_agree(ref: str, entry, checker: _Checker) -> None:
     times = {t for p in opening.periods for t in (p.opens, p.closes)} - {dt.time(0), dt.time.max}
     for time in sorted(times):
         if _clock(time) not in written:
-            checker.warn(ref, f"hours {entry.hours!r} do not say {_clock(time)}, which the opening "
-                              "table gives: change both together", key="hours")
+            checker.warn(
+                ref, f"hours {entry.hours!r} do not say {_clock(time)}, which the opening table gives: change both together", key="hours"
+            )
 
 
 def _valid_number(number: str, kind: str, region: str) -> bool:
@@ -345,8 +350,11 @@ def _check_links(pack: Pack, checker: _Checker) -> None:
                 continue
             problem = links.problem(url, pack.link_domains)
             advice = "put it in links.toml and write {link.NAME}"
-            checker.error(ref, f"{problem}; {advice}" if problem else f"{url} is typed into the text: {advice}",
-                          key=text_key if ref.startswith("topics.") else None)
+            checker.error(
+                ref,
+                f"{problem}; {advice}" if problem else f"{url} is typed into the text: {advice}",
+                key=text_key if ref.startswith("topics.") else None,
+            )
 
 
 def _page_item(pack: Pack, node_id: str) -> str:

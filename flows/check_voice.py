@@ -44,8 +44,7 @@ def check_voice(pack: Pack, checker) -> None:
         choices = spoken_options(pack, menu)
         seconds = _speak(pack, checker, ref, " ".join([menu.intro, *choices, menu.outro]), rate)
         if seconds is not None and seconds > VOICE_MENU_SECONDS_MAX:
-            checker.warn(ref, f"takes about {seconds} seconds to say; callers lose track past "
-                              f"{VOICE_MENU_SECONDS_MAX}")
+            checker.warn(ref, f"takes about {seconds} seconds to say; callers lose track past {VOICE_MENU_SECONDS_MAX}")
     for key, topic in pack.topics.items():
         if topic.voice:
             _speak(pack, checker, f"topics.{key}", topic.voice, rate, key="voice")
@@ -59,9 +58,13 @@ def check_voice(pack: Pack, checker) -> None:
     for key, parts in pack.voice_parts.items():
         seconds = speaking_seconds(parts[0], rate)
         if len(parts) > 1 and seconds > VOICE_FIRST_LINE_SECONDS_MAX:
-            checker.warn(f"topics.{key}", f"voice's first line takes about {seconds} seconds; the 999 "
-                                          f"reminder follows it, so keep it under "
-                                          f"{VOICE_FIRST_LINE_SECONDS_MAX}", key="voice")
+            checker.warn(
+                f"topics.{key}",
+                f"voice's first line takes about {seconds} seconds; the 999 "
+                f"reminder follows it, so keep it under "
+                f"{VOICE_FIRST_LINE_SECONDS_MAX}",
+                key="voice",
+            )
 
 
 def _check_spoken_999(pack: Pack, checker) -> None:
@@ -90,27 +93,28 @@ def _check_text_offers(pack: Pack, checker) -> None:
         sent_links = {name for name, link in pack.links.items() if link.url in page}
         ref = f"topics.{key}"
         if sent != key and not sent_links:
-            checker.error(ref, f"by_text sends {sent!r}, which the line offers as the links, "
-                               "but it has no link", key="by_text")
+            checker.error(ref, f"by_text sends {sent!r}, which the line offers as the links, but it has no link", key="by_text")
         sentences = _SENTENCE_END.split(text)
         for n, sentence in enumerate(sentences):
             offer = _TEXT_OFFER.search(sentence)
             if offer is None or not re.search(r"\b(links?|website|web site|address)\b", offer[1], re.I):
                 continue
-            context = " ".join(sentences[max(0, n - 1): n + 1]).lower()
+            context = " ".join(sentences[max(0, n - 1) : n + 1]).lower()
             named = {name for name, link in pack.links.items() if link.title.lower() in context}
             if not sent_links:
-                checker.error(ref, f"voice says {sentence.strip()!r}, but the page sent by text ({sent!r}) "
-                                   "has no link", key="voice")
+                checker.error(ref, f"voice says {sentence.strip()!r}, but the page sent by text ({sent!r}) has no link", key="voice")
             elif missing := sorted(named - sent_links):
-                checker.error(ref, f"voice says {sentence.strip()!r} after naming "
-                                   f"{', '.join(pack.links[m].title for m in missing)}, but the page "
-                                   f"sent by text ({sent!r}) does not have "
-                                   f"{'that link' if len(missing) == 1 else 'those links'}", key="voice")
+                checker.error(
+                    ref,
+                    f"voice says {sentence.strip()!r} after naming "
+                    f"{', '.join(pack.links[m].title for m in missing)}, but the page "
+                    f"sent by text ({sent!r}) does not have "
+                    f"{'that link' if len(missing) == 1 else 'those links'}",
+                    key="voice",
+                )
 
 
-def _speak(pack: Pack, checker, ref: str, text: str, rate: float,
-           key: str | None = None, label: str | None = None) -> int | None:
+def _speak(pack: Pack, checker, ref: str, text: str, rate: float, key: str | None = None, label: str | None = None) -> int | None:
     """Seconds ``text`` takes to say once its references are filled as they will be spoken."""
     try:
         spoken = templates.fill(text, pack.numbers, pack.links, "voice")

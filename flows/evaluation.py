@@ -80,11 +80,7 @@ class Evaluation:
 
 def load_cases(path: str | Path) -> list[Case]:
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    return [
-        Case(text, page, "safety" in flags, part == "held_out")
-        for part in PARTS
-        for text, page, *flags in data.get(part, [])
-    ]
+    return [Case(text, page, "safety" in flags, part == "held_out") for part in PARTS for text, page, *flags in data.get(part, [])]
 
 
 def evaluate(pack: Pack, cases: list[Case]) -> Evaluation:

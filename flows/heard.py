@@ -62,8 +62,9 @@ def heard(pack: Pack, event: Event) -> str:
         if page:
             # Not sure: the menu that offers the likely page asks between it and its
             # neighbours (for "my son ... pictures": under 18, parent, adult), never a guess.
-            asking = next((m.id for m in pack.menus.values() if m.channel == Channel.VOICE
-                           and m.id != pack.voice_main and page in m.options), None)
+            asking = next(
+                (m.id for m in pack.menus.values() if m.channel == Channel.VOICE and m.id != pack.voice_main and page in m.options), None
+            )
             if asking:
                 return asking
     if len(heard.split()) <= SHORT_REQUEST:
@@ -77,15 +78,13 @@ def crisis_page(pack: Pack, event: Event) -> str | None:
     call, a number being keyed included."""
     understanding = pack.understanding
     page = understanding.risk_page if understanding else None
-    if (event.kind == EventKind.SPEECH and page and reachable(pack, page)
-            and understanding.speaks_of_risk(event.value)):
+    if event.kind == EventKind.SPEECH and page and reachable(pack, page) and understanding.speaks_of_risk(event.value):
         return page
     return None
 
 
 def reachable(pack: Pack, node: str | None) -> bool:
-    return node is not None and (node in pack.voice_texts or (
-        node in pack.menus and pack.menus[node].channel == Channel.VOICE))
+    return node is not None and (node in pack.voice_texts or (node in pack.menus and pack.menus[node].channel == Channel.VOICE))
 
 
 def spoken_page(pack: Pack, node: str | None) -> str | None:

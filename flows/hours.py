@@ -19,8 +19,7 @@ import holidays
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 UK = ZoneInfo("Europe/London")
 # A pack's nation, and its subdivision in the ``holidays`` calendar for the UK.
 NATIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern_ireland": "NIR"}
@@ -104,8 +103,10 @@ class Opening:
         if self.always:
             return True
         local = uk_time(at)
-        return any(p.opens <= local.time() <= p.closes if p.closes == _END_OF_DAY
-                   else p.opens <= local.time() < p.closes for p in self._periods_on(local.date()))
+        return any(
+            p.opens <= local.time() <= p.closes if p.closes == _END_OF_DAY else p.opens <= local.time() < p.closes
+            for p in self._periods_on(local.date())
+        )
 
     def next_opening(self, at: dt.datetime) -> dt.datetime | None:
         """When it next opens (UK time), if it is closed at ``at``."""

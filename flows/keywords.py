@@ -13,9 +13,7 @@ import re
 import unicodedata
 
 # The words carriers and Twilio treat as opt-out and opt-in (whole message only).
-OPT_OUT = frozenset(
-    ["stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"]
-)
+OPT_OUT = frozenset(["stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"])
 OPT_IN = frozenset(["start", "yes", "unstop"])
 
 # Opting out as people say it, as a whole message. Written out, not learned: a
@@ -23,18 +21,22 @@ OPT_IN = frozenset(["start", "yes", "unstop"])
 # texting someone who asked it to stop. "remove the photos" is about the images.
 _MORE = r"(?: (?:please|pls|thanks|thank you|now|again|any ?more|ever|at all|ok))*"
 # Said before opting out, and nothing else: "wrong number, stop", "I never signed up for this".
-_WHY = (r"(?:(?:wrong number|who is this|(?:i )?(?:did not|didnt|didn t|never) (?:sign|signed|ask|asked)"
-        r"(?: up)?(?: for (?:this|these|it|them))?|not interested|no thanks|no thank you) )?")
+_WHY = (
+    r"(?:(?:wrong number|who is this|(?:i )?(?:did not|didnt|didn t|never) (?:sign|signed|ask|asked)"
+    r"(?: up)?(?: for (?:this|these|it|them))?|not interested|no thanks|no thank you) )?"
+)
 _MESSAGES = r"(?:messages|texts|text messages|msgs|txts|sms|sms messages)"
 _MY_NUMBER = r"my (?:phone |mobile )?(?:number|details|mobile|phone)"
 OPT_OUT_PHRASES = re.compile(
     _WHY + r"(?:please |pls )?(?:(?:can|could|will) (?:you|u) (?:please |pls )?)?(?:"
     r"(?:stop|cancel|unsubscribe|opt out|end)"
-    r"|(?:take|remove|delete|erase|wipe) " + _MY_NUMBER +
-    r"(?: (?:off|from|out of)(?: (?:this|the|your|ur) (?:list|system|database|line|service|records|contacts))?)?"
+    r"|(?:take|remove|delete|erase|wipe) "
+    + _MY_NUMBER
+    + r"(?: (?:off|from|out of)(?: (?:this|the|your|ur) (?:list|system|database|line|service|records|contacts))?)?"
     r"|(?:take|remove|delete) " + _MY_NUMBER + r" off"
     r"|(?:i )?(?:do not|dont|don t) want (?:any more |anymore |any |these |this |your |the |more )?"
-    + _MESSAGES + r"(?: from (?:you|u|this number|this line))?"
+    + _MESSAGES
+    + r"(?: from (?:you|u|this number|this line))?"
     r"|cancel (?:these |the |this |all |my |your |all these |all the )?(?:" + _MESSAGES[3:-1] + r"|subscription)"
     r"|(?:stop|quit|cease) (?:texting|txting|messaging|msging|sending|contacting) (?:this|my) (?:number|phone|mobile)"
     r"|"
@@ -54,34 +56,103 @@ OPT_OUT_PHRASES = re.compile(
 # What a caller may say instead of pressing the keys that work on every menu.
 # Longer phrases win over topic keywords ("text me the links" is not "links").
 VOICE_COMMANDS = {
-    "repeat": "repeat", "say again": "repeat", "say that again": "repeat", "again": "repeat",
-    "hear it again": "repeat", "pardon": "repeat",
-    "back": "back", "go back": "back", "previous": "back",
-    "main menu": "main", "menu": "main", "start again": "main", "start over": "main",
-    "slower": "slow", "slow down": "slow", "more slowly": "slow", "speak slowly": "slow",
-    "text me the links": "links", "send me the links": "links", "text me": "text",
-    "send me a text": "text", "by text": "text", "text it": "text", "send it": "text",
-    "put me through": "transfer", "connect me": "transfer", "talk to someone": "transfer",
-    "speak to someone": "transfer", "talk to a person": "transfer", "speak to a person": "transfer",
-    "real person": "transfer", "an adviser": "transfer", "a human": "transfer",
-    "yes": "yes", "yeah": "yes", "correct": "yes", "that's right": "yes",
-    "no": "no", "wrong": "no", "different number": "no",
-    "bye": "goodbye", "goodbye": "goodbye", "bye bye": "goodbye", "thats all": "goodbye",
-    "thats everything": "goodbye", "end the call": "goodbye", "hang up": "goodbye",
+    "repeat": "repeat",
+    "say again": "repeat",
+    "say that again": "repeat",
+    "again": "repeat",
+    "hear it again": "repeat",
+    "pardon": "repeat",
+    "back": "back",
+    "go back": "back",
+    "previous": "back",
+    "main menu": "main",
+    "menu": "main",
+    "start again": "main",
+    "start over": "main",
+    "slower": "slow",
+    "slow down": "slow",
+    "more slowly": "slow",
+    "speak slowly": "slow",
+    "text me the links": "links",
+    "send me the links": "links",
+    "text me": "text",
+    "send me a text": "text",
+    "by text": "text",
+    "text it": "text",
+    "send it": "text",
+    "put me through": "transfer",
+    "connect me": "transfer",
+    "talk to someone": "transfer",
+    "speak to someone": "transfer",
+    "talk to a person": "transfer",
+    "speak to a person": "transfer",
+    "real person": "transfer",
+    "an adviser": "transfer",
+    "a human": "transfer",
+    "yes": "yes",
+    "yeah": "yes",
+    "correct": "yes",
+    "that's right": "yes",
+    "no": "no",
+    "wrong": "no",
+    "different number": "no",
+    "bye": "goodbye",
+    "goodbye": "goodbye",
+    "bye bye": "goodbye",
+    "thats all": "goodbye",
+    "thats everything": "goodbye",
+    "end the call": "goodbye",
+    "hang up": "goodbye",
 }
 # Said on its own, "I don't know" asks for nothing: the line asks again and names
 # Samaritans (never a page that happens to share the word "know"). Compared compacted.
-NOT_KNOWING = frozenset(["idontknow", "dontknow", "idk", "dunno", "idunno", "notsure", "imnotsure",
-                         "noidea", "ihavenoidea", "idontknowwhattosay"])
+NOT_KNOWING = frozenset(
+    ["idontknow", "dontknow", "idk", "dunno", "idunno", "notsure", "imnotsure", "noidea", "ihavenoidea", "idontknowwhattosay"]
+)
 # Keys as a speech recogniser may hear them: "one", "press 2", "option three".
 DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "nought": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "star": "*",
+    "zero": "0",
+    "oh": "0",
+    "nought": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "star": "*",
 }
 _KEY_FILLER = frozenset(["press", "option", "number", "choice", "key", "the", "please"])
 # Said around a command or a page's name without changing it ("um, helplines please").
-_FILLERS = frozenset(["please", "um", "uh", "er", "erm", "ah", "oh", "ok", "okay", "so", "just", "the",
-                      "thanks", "thank", "you", "can", "i", "have", "hear", "go", "to", "a"])
+_FILLERS = frozenset(
+    [
+        "please",
+        "um",
+        "uh",
+        "er",
+        "erm",
+        "ah",
+        "oh",
+        "ok",
+        "okay",
+        "so",
+        "just",
+        "the",
+        "thanks",
+        "thank",
+        "you",
+        "can",
+        "i",
+        "have",
+        "hear",
+        "go",
+        "to",
+        "a",
+    ]
+)
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # Fuzzy matching is for typos in a keyword, not for essays: past this length a

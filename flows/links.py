@@ -10,11 +10,34 @@ from urllib.parse import urlsplit
 
 # Addresses that hide where a link goes: nobody can tell from the text whether it
 # still reaches the owner's page, and the shortener's owner can change it.
-SHORTENERS = frozenset([
-    "bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "rebrand.ly",
-    "cutt.ly", "shorturl.at", "tiny.cc", "t.ly", "rb.gy", "s.id", "v.gd", "lnkd.in",
-    "trib.al", "shorte.st", "bl.ink", "short.io", "soo.gd", "qr.ae", "x.co", "1url.com",
-])
+SHORTENERS = frozenset(
+    [
+        "bit.ly",
+        "tinyurl.com",
+        "t.co",
+        "goo.gl",
+        "ow.ly",
+        "is.gd",
+        "buff.ly",
+        "rebrand.ly",
+        "cutt.ly",
+        "shorturl.at",
+        "tiny.cc",
+        "t.ly",
+        "rb.gy",
+        "s.id",
+        "v.gd",
+        "lnkd.in",
+        "trib.al",
+        "shorte.st",
+        "bl.ink",
+        "short.io",
+        "soo.gd",
+        "qr.ae",
+        "x.co",
+        "1url.com",
+    ]
+)
 
 # A web address as a phone would make it a link: with a scheme or www., a bare
 # domain followed by a path, or a shortener's name on its own.

@@ -110,22 +110,23 @@ class Session:
         transfers = data.get("transfers", 0)
         if not (
             all(v is None or isinstance(v, str) for v in (menu, node))
-            and isinstance(trail, list) and all(isinstance(t, str) for t in trail)
-            and type(silences) is int and silences >= 0
+            and isinstance(trail, list)
+            and all(isinstance(t, str) for t in trail)
+            and type(silences) is int
+            and silences >= 0
             and isinstance(slow, bool)
-            and type(transfers) is int and transfers >= 0
+            and type(transfers) is int
+            and transfers >= 0
             and (pending is None or _plain_pending(pending))
         ):
             return cls(channel=channel)
-        return cls(channel=channel, menu=menu, node=node, trail=trail, silences=silences,
-                   slow=slow, pending=pending, transfers=transfers)
+        return cls(channel=channel, menu=menu, node=node, trail=trail, silences=silences, slow=slow, pending=pending, transfers=transfers)
 
 
 def _plain_pending(pending: object) -> bool:
     """A text being asked for: names and a number as strings, a count of tries."""
     return isinstance(pending, dict) and all(
-        isinstance(k, str) and (type(v) is int if k == "tries" else isinstance(v, str))
-        for k, v in pending.items()
+        isinstance(k, str) and (type(v) is int if k == "tries" else isinstance(v, str)) for k, v in pending.items()
     )
 
 

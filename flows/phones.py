@@ -147,10 +147,7 @@ def is_stated_kind(number: str, kind: str, region: str) -> bool:
         return False
     if kind == SHORT_CODE:
         return shortnumberinfo.is_valid_short_number_for_region(parsed, region)
-    return phonenumbers.is_valid_number_for_region(parsed, region) and (
-        phonenumbers.number_type(parsed) in STATED_TYPES.get(kind, ())
-    )
-
+    return phonenumbers.is_valid_number_for_region(parsed, region) and (phonenumbers.number_type(parsed) in STATED_TYPES.get(kind, ()))
 
 
 # A WhatsApp sender as Twilio writes it: ``whatsapp:+447400123456``. Twilio also
@@ -178,9 +175,9 @@ class Texter:
 
 def sender(raw: str | None) -> Texter:
     raw = (raw or "").strip()
-    if raw[:len(WHATSAPP)].casefold() != WHATSAPP:
+    if raw[: len(WHATSAPP)].casefold() != WHATSAPP:
         return Texter("sms", raw, True)
-    rest = raw[len(WHATSAPP):]
+    rest = raw[len(WHATSAPP) :]
     if E164_SHAPE.fullmatch(rest):
         return Texter("whatsapp", rest, True)
     return Texter("whatsapp", raw.casefold(), False)
@@ -215,6 +212,6 @@ def sent_from_home(raw: str | None, regions: tuple[str, ...] | frozenset[str] = 
         return False
     for prefix, abroad in _home_codes(regions).items():
         if number.startswith(prefix):
-            national = number[len(prefix):]
+            national = number[len(prefix) :]
             return not any(mobiles.fullmatch(national) for mobiles in abroad)
     return False

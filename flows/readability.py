@@ -22,9 +22,12 @@ def check_reading_ease(pack: Pack, checker) -> None:
             score = reading_ease(text)
             checker.report.reading_ease[ref] = score
             if score < READING_EASE_MIN:
-                checker.warn(f"topics.{key}", f"{text_key} text reads at {score:.0f} on the Flesch scale; "
-                                              f"aim for {READING_EASE_MIN} or more (shorter sentences and words)",
-                             key=text_key)
+                checker.warn(
+                    f"topics.{key}",
+                    f"{text_key} text reads at {score:.0f} on the Flesch scale; "
+                    f"aim for {READING_EASE_MIN} or more (shorter sentences and words)",
+                    key=text_key,
+                )
 
 
 def reading_ease(text: str) -> float:

@@ -41,8 +41,8 @@ def record(pack: Pack, today: dt.date) -> str:
         f"{len(pages)} texts and spoken pages; "
         + ("every safety rule passed." if not findings else f"{len(findings)} safety findings, marked below."),
         "",
-        "Rules: " + "; ".join(f"`{rule}`" for rule in (safety.NEVER_SAY, safety.READER_MUST,
-                                                       safety.AT_RISK_NUMBERS, safety.OPEN_HELPLINE))
+        "Rules: "
+        + "; ".join(f"`{rule}`" for rule in (safety.NEVER_SAY, safety.READER_MUST, safety.AT_RISK_NUMBERS, safety.OPEN_HELPLINE))
         + " (what each means: flows/safety.py; the phrases never to be said: the pack's safety.toml).",
         "",
     ]
@@ -52,24 +52,34 @@ def record(pack: Pack, today: dt.date) -> str:
     for page in (p for p in pages if p.item == "voice"):
         mark = _marks(pack, page, broken)
         lines.append(f"- `{page.key}` ({mark}): {page.said}")
-    lines += ["", "## Sign-off", "", "Read and agreed for publication by:", "",
-              "Name: ____________________  Role: ____________________  Date: ____________", ""]
+    lines += [
+        "",
+        "## Sign-off",
+        "",
+        "Read and agreed for publication by:",
+        "",
+        "Name: ____________________  Role: ____________________  Date: ____________",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def _topic(pack: Pack, topic, pages: list[safety.Page], broken: dict) -> list[str]:
-    lines = [f"## {topic.title} (`topics.{topic.id}`)", "",
-             f"For {READER_NAMES.get(topic.reader, topic.reader)}."]
+    lines = [f"## {topic.title} (`topics.{topic.id}`)", "", f"For {READER_NAMES.get(topic.reader, topic.reader)}."]
     sources = [pack.sources.get(s, {}) for s in topic.source]
-    lines += ["Sources: " + "; ".join(
-        s.get("title", "?") + (f" <{s['url']}>" if s.get("url") else "") for s in sources) + "."]
+    lines += ["Sources: " + "; ".join(s.get("title", "?") + (f" <{s['url']}>" if s.get("url") else "") for s in sources) + "."]
     # What a reviewer must confirm before signing, on this page: its own note, and every
     # number and link it names that is marked (hours decide what "Open now" names).
     unconfirmed = [f"this page: {topic.confirm}"] if topic.confirm else []
     for kind, name in templates.references(f"{topic.sms}\n{topic.voice}"):
         number, link = pack.numbers.get(name), pack.links.get(name)
-        named, confirm = (link.title, link.confirm) if kind == "link" and link else \
-            (number.name, number.confirm) if kind != "link" and number else ("", "")
+        named, confirm = (
+            (link.title, link.confirm)
+            if kind == "link" and link
+            else (number.name, number.confirm)
+            if kind != "link" and number
+            else ("", "")
+        )
         note = f"{named}: {confirm}" if confirm else ""
         if note and note not in unconfirmed:
             unconfirmed.append(note)

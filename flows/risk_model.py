@@ -53,7 +53,7 @@ def features(text: str) -> list[str]:
     for token in tokens:
         padded = f" {token} "
         for n in _LETTER_RUNS:
-            out += [f"c {padded[i:i + n]}" for i in range(len(padded) - n + 1)]
+            out += [f"c {padded[i : i + n]}" for i in range(len(padded) - n + 1)]
     return out
 
 
@@ -66,8 +66,7 @@ def fingerprint(examples: list[tuple[str, bool]]) -> str:
     return digest.hexdigest()[:16]
 
 
-def training_examples(page_examples: dict[str, list[str]], risk_page: str | None,
-                      pack_dir: Path) -> list[tuple[str, bool]]:
+def training_examples(page_examples: dict[str, list[str]], risk_page: str | None, pack_dir: Path) -> list[tuple[str, bool]]:
     """Every example the model learns from: each page's examples (at risk when the page
     is the one for someone at risk) and the pack's ``risk/`` files."""
     examples = [(text, node == risk_page) for node, texts in page_examples.items() for text in texts]
@@ -82,8 +81,9 @@ def example_files(pack_dir: Path) -> list[Path]:
 
 def read_examples(path: Path) -> list[tuple[str, bool]]:
     written = tomllib.loads(path.read_text(encoding="utf-8"))
-    return ([(text, True) for name in AT_RISK_LISTS for text in written.get(name, [])]
-            + [(text, False) for name in NOT_AT_RISK_LISTS for text in written.get(name, [])])
+    return [(text, True) for name in AT_RISK_LISTS for text in written.get(name, [])] + [
+        (text, False) for name in NOT_AT_RISK_LISTS for text in written.get(name, [])
+    ]
 
 
 @dataclass(frozen=True)
@@ -113,15 +113,20 @@ class RiskModel:
         return self.probability(text) >= self.threshold
 
     def to_json(self) -> str:
-        return json.dumps({"threshold": self.threshold, "intercept": self.intercept,
-                           "trained_on": self.trained_on,
-                           "weights": {f: [round(i, 4), round(w, 4)] for f, (i, w) in sorted(self.weights.items())}},
-                          separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(
+            {
+                "threshold": self.threshold,
+                "intercept": self.intercept,
+                "trained_on": self.trained_on,
+                "weights": {f: [round(i, 4), round(w, 4)] for f, (i, w) in sorted(self.weights.items())},
+            },
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
 
     @classmethod
     def read(cls, path: Path) -> RiskModel | None:
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls({f: (i, w) for f, (i, w) in data["weights"].items()},
-                   data["intercept"], data["threshold"], data.get("trained_on", ""))
+        return cls({f: (i, w) for f, (i, w) in data["weights"].items()}, data["intercept"], data["threshold"], data.get("trained_on", ""))

@@ -33,7 +33,10 @@ from flows.pack.open_now import added_numbers, keeping_hours, moments
 from flows.render import READERS
 
 NEVER_SAY, READER_MUST, AT_RISK_NUMBERS, OPEN_HELPLINE = (
-    "never-say", "reader-must", "at-risk-numbers", "open-helpline",
+    "never-say",
+    "reader-must",
+    "at-risk-numbers",
+    "open-helpline",
 )
 AT_RISK = "at_risk"
 ANYONE = "anyone"
@@ -99,10 +102,10 @@ def findings(pack: Pack) -> list[Finding]:
 
 # --- the pack's own lists --------------------------------------------------------
 
+
 def _never_say_list(pack: Pack) -> list[dict]:
     entries = pack.safety.get("never_say", [])
-    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("phrase"), str)] \
-        if isinstance(entries, list) else []
+    return [e for e in entries if isinstance(e, dict) and isinstance(e.get("phrase"), str)] if isinstance(entries, list) else []
 
 
 def _reader_rules(pack: Pack) -> dict[str, dict]:
@@ -115,12 +118,16 @@ def _settings_problems(pack: Pack) -> list[Finding]:
     found = []
     entries = pack.safety.get("never_say", [])
     if not isinstance(entries, list) or not all(
-            isinstance(e, dict) and isinstance(e.get("phrase"), str) and e["phrase"].strip()
-            and isinstance(e.get("why", ""), str)
-            and set(e.get("readers", READERS)) <= set(READERS) for e in entries):
-        found.append(Finding("safety", "never_say", NEVER_SAY,
-                             "each never_say entry needs a phrase, a why, and readers from "
-                             + ", ".join(READERS)))
+        isinstance(e, dict)
+        and isinstance(e.get("phrase"), str)
+        and e["phrase"].strip()
+        and isinstance(e.get("why", ""), str)
+        and set(e.get("readers", READERS)) <= set(READERS)
+        for e in entries
+    ):
+        found.append(
+            Finding("safety", "never_say", NEVER_SAY, "each never_say entry needs a phrase, a why, and readers from " + ", ".join(READERS))
+        )
     for reader, rule in _reader_rules(pack).items():
         if reader not in READERS:
             found.append(Finding("safety", "readers", READER_MUST, f"{reader!r} is not a reader ({', '.join(READERS)})"))
@@ -131,6 +138,7 @@ def _settings_problems(pack: Pack) -> list[Finding]:
 
 
 # --- the rules --------------------------------------------------------------------
+
 
 def _phrase(phrase: str) -> re.Pattern:
     """A phrase as whole words, any case, any run of spaces or line breaks between them."""
@@ -157,14 +165,16 @@ def _reader_must(pack: Pack, page: Page) -> list[Finding]:
     named = set(re.findall(r"\{number\.([a-z0-9_]+)\}", page.template))
     for number in rule.get("must_name", []):
         if number not in named:
-            found.append(Finding(page.item, page.key, READER_MUST,
-                                 f"a page for reader {page.reader!r} must name {number} ({{number.{number}}})"))
+            found.append(
+                Finding(page.item, page.key, READER_MUST, f"a page for reader {page.reader!r} must name {number} ({{number.{number}}})")
+            )
     for words in rule.get("must_say", []):
         # A list is one thing said in any of its ways ("no one reads", "no one listens").
         ways = [words] if isinstance(words, str) else list(words)
         if not any(_phrase(way).search(page.said) for way in ways):
-            found.append(Finding(page.item, page.key, READER_MUST,
-                                 f"a page for reader {page.reader!r} must say {' or '.join(map(repr, ways))}"))
+            found.append(
+                Finding(page.item, page.key, READER_MUST, f"a page for reader {page.reader!r} must say {' or '.join(map(repr, ways))}")
+            )
     return found
 
 
@@ -173,11 +183,20 @@ def _at_risk_numbers(pack: Pack, page: Page) -> list[Finding]:
     always = [n for n in named if n.id in pack.openings and pack.openings[n.id].always and n.id != "emergency"]
     found = []
     if not any(not n.text_service for n in always):
-        found.append(Finding(page.item, page.key, AT_RISK_NUMBERS,
-                             "a page for someone at risk must name a phone line open 24 hours (opening = \"always\")"))
+        found.append(
+            Finding(
+                page.item, page.key, AT_RISK_NUMBERS, 'a page for someone at risk must name a phone line open 24 hours (opening = "always")'
+            )
+        )
     if not any(n.text_service for n in always):
-        found.append(Finding(page.item, page.key, AT_RISK_NUMBERS,
-                             "a page for someone at risk must name a text service open 24 hours (text_service = true)"))
+        found.append(
+            Finding(
+                page.item,
+                page.key,
+                AT_RISK_NUMBERS,
+                "a page for someone at risk must name a text service open 24 hours (text_service = true)",
+            )
+        )
     return found
 
 
@@ -194,7 +213,13 @@ def _open_helpline(pack: Pack, page: Page) -> list[Finding]:
             continue
         if not added_numbers(pack, page.template, page.reader, at):
             when = at.strftime("%A %d %B %Y %H:%M")
-            return [Finding(page.item, page.key, OPEN_HELPLINE,
-                            f"at {when} (UK) every helpline it names is closed and open_now.{page.reader} "
-                            "names none open then: add one that is open (pack.toml open_now)")]
+            return [
+                Finding(
+                    page.item,
+                    page.key,
+                    OPEN_HELPLINE,
+                    f"at {when} (UK) every helpline it names is closed and open_now.{page.reader} "
+                    "names none open then: add one that is open (pack.toml open_now)",
+                )
+            ]
     return []

@@ -109,8 +109,7 @@ def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
         # Straight after the short question, the at-risk page or a reader's own page.
         if pack.unsure_menu:
             places = [Session(channel="sms", menu=pack.unsure_menu, node=pack.unsure_menu)]
-        followed = [n for n in dict.fromkeys([pack.understanding.risk_page, pack.at_risk_again,
-                                              *_reader_pages(pack)]) if n]
+        followed = [n for n in dict.fromkeys([pack.understanding.risk_page, pack.at_risk_again, *_reader_pages(pack)]) if n]
         places += [Session(channel="sms", menu=menu, node=node) for menu in menus for node in followed]
     for place in places:
         outcome = step(pack, place, event)

@@ -80,8 +80,13 @@ class Understanding:
     # A page is the texter's own when this share of its examples or more speak of "I".
     OWN_PAGE_SHARE = 0.9
 
-    def __init__(self, examples: dict[str, list[str]], keywords: dict[str, str] | None = None,
-                 careful: frozenset[str] = frozenset(), risk_model: RiskModel | None = None):
+    def __init__(
+        self,
+        examples: dict[str, list[str]],
+        keywords: dict[str, str] | None = None,
+        careful: frozenset[str] = frozenset(),
+        risk_model: RiskModel | None = None,
+    ):
         self._careful = careful
         self._risk_model = risk_model
         # A keyword sent as the whole message is a choice, made on purpose: exact, and
@@ -99,16 +104,16 @@ class Understanding:
         self._risk_page = max(risky, key=lambda node: risky[node]) if any(risky.values()) else None
         # Whose page an age said outright rules out: the pages whose examples say "I'm 30"
         # more than "I'm 15" are an adult's, and a texter who says they are 15 is not on one.
-        said = {age: {node: sum(self._stem(age) in fs for fs in feature_sets) for node, feature_sets in raw.items()}
-                for age in SELF_AGES}
+        said = {age: {node: sum(self._stem(age) in fs for fs in feature_sets) for node, feature_sets in raw.items()} for age in SELF_AGES}
         self._ruled_out = {
             age: frozenset(node for node in raw if said[other][node] > said[age][node])
             for age, other in zip(SELF_AGES, reversed(SELF_AGES))
         }
         # A page whose examples nearly all speak of the texter ("I", "me", "my": the young
         # person's own page) is not for a message that speaks only of someone else.
-        in_first_person = {node: sum(bool(FIRST_PERSON & set(words(p))) for p in phrases) / len(phrases)
-                           for node, phrases in examples.items() if phrases}
+        in_first_person = {
+            node: sum(bool(FIRST_PERSON & set(words(p))) for p in phrases) / len(phrases) for node, phrases in examples.items() if phrases
+        }
         self._own_pages = frozenset(node for node, share in in_first_person.items() if share >= self.OWN_PAGE_SHARE)
         pages_with: dict[str, int] = {}
         for node, feature_sets in raw.items():
@@ -144,7 +149,10 @@ class Understanding:
             return word
         slips = 1 if len(word) <= 5 else 2
         found = process.extractOne(
-            word, self._vocabulary, scorer=OSA.distance, score_cutoff=slips,
+            word,
+            self._vocabulary,
+            scorer=OSA.distance,
+            score_cutoff=slips,
         )
         if not found or found[0][0] != word[0] or abs(len(found[0]) - len(word)) > 1:
             return word

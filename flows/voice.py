@@ -38,7 +38,9 @@ ANYONE = "anyone"
 REPEAT, MAIN, BACK, SLOWER = "9", "0", "*", "8"
 # Asking for a text is a short conversation of its own; these are its steps.
 CONFIRM_CALLER, ENTER_NUMBER, CONFIRM_NUMBER = (
-    "text:confirm_caller", "text:enter_number", "text:confirm_number",
+    "text:confirm_caller",
+    "text:enter_number",
+    "text:confirm_number",
 )
 TEXT_STEPS = (CONFIRM_CALLER, ENTER_NUMBER, CONFIRM_NUMBER)
 GOODBYE = "goodbye"
@@ -55,27 +57,27 @@ FOLLOWUP_TOPIC = "followup"
 # mobile of a region the line serves), which anyone can see, so it is said plainly; the
 # line's own ceiling is worded as what it is, the line being busy.
 OUTCOMES = {
-    FollowUpOutcome.QUEUED: Phrase.SENT, FollowUpOutcome.DUPLICATE: Phrase.SENT,
-    FollowUpOutcome.OPTED_OUT: Phrase.SENT, FollowUpOutcome.CAPPED: Phrase.SENT,
-    FollowUpOutcome.NOT_ALLOWED: Phrase.CANNOT_TEXT, FollowUpOutcome.BUSY: Phrase.LINE_BUSY,
+    FollowUpOutcome.QUEUED: Phrase.SENT,
+    FollowUpOutcome.DUPLICATE: Phrase.SENT,
+    FollowUpOutcome.OPTED_OUT: Phrase.SENT,
+    FollowUpOutcome.CAPPED: Phrase.SENT,
+    FollowUpOutcome.NOT_ALLOWED: Phrase.CANNOT_TEXT,
+    FollowUpOutcome.BUSY: Phrase.LINE_BUSY,
     FollowUpOutcome.UNAVAILABLE: Phrase.SEND_FAILED,
 }
 _DIAL_ANSWERED = ("completed", "answered")
 _TRAIL_MAX = 5
 
 
-def step(pack: Pack, session: Session, event: Event,
-         services: Services = NONE) -> tuple[VoiceReply, Session]:
+def step(pack: Pack, session: Session, event: Event, services: Services = NONE) -> tuple[VoiceReply, Session]:
     main = pack.voice_main
     if main is None:
-        return (VoiceReply(GOODBYE, listen=Listen.NOTHING, hangup=True, first_words=True),
-                Session(channel="voice"))
+        return (VoiceReply(GOODBYE, listen=Listen.NOTHING, hangup=True, first_words=True), Session(channel="voice"))
     if event.kind == EventKind.START or not _known(pack, session.node):
         session = Session(channel="voice", menu=main, node=main)
         if event.kind == EventKind.START:
             # The greeting stands for the main menu's own title: every second counts here.
-            reply, session = _present(pack, session, main, event,
-                                      before=(pack.voice_say[Phrase.GREETING],), full=False)
+            reply, session = _present(pack, session, main, event, before=(pack.voice_say[Phrase.GREETING],), full=False)
             return replace(reply, first_words=True), session
     if event.kind == EventKind.SILENCE:
         return _silence(pack, session, event)
@@ -94,8 +96,9 @@ def step(pack: Pack, session: Session, event: Event,
 
 
 def _known(pack: Pack, node: str | None) -> bool:
-    return node is not None and (node in TEXT_STEPS or node in pack.voice_texts or (
-        node in pack.menus and pack.menus[node].channel == Channel.VOICE))
+    return node is not None and (
+        node in TEXT_STEPS or node in pack.voice_texts or (node in pack.menus and pack.menus[node].channel == Channel.VOICE)
+    )
 
 
 def _choice(said: str) -> int:
@@ -111,8 +114,13 @@ def _choose(pack: Pack, session: Session, event: Event, services: Services) -> t
         return common
     node = session.node or pack.voice_main or ""  # known here: step() starts afresh otherwise
     risk_page = pack.understanding.risk_page if pack.understanding else None
-    if (node == risk_page and event.kind == EventKind.SPEECH and said in pack.voice_texts and said != node
-            and not pack.voice_keywords.exact(event.value)):
+    if (
+        node == risk_page
+        and event.kind == EventKind.SPEECH
+        and said in pack.voice_texts
+        and said != node
+        and not pack.voice_keywords.exact(event.value)
+    ):
         # Said straight after the page for someone at risk ("what do I do", "what number"):
         # the page again, its numbers first, not the professionals' guidance. A page
         # asked for by name, a key or a command still leads on.
@@ -185,8 +193,8 @@ def _go(pack: Pack, session: Session, node: str, event: Event) -> tuple[VoiceRep
 
 # --- what the caller hears ------------------------------------------------------
 
-def _present(pack: Pack, session: Session, node: str | None, event: Event, before=(), full=True,
-             offer_text=True):
+
+def _present(pack: Pack, session: Session, node: str | None, event: Event, before=(), full=True, offer_text=True):
     """Say ``node`` (its content, unless ``full`` is false) and its choices; listen.
 
     ``offer_text`` false: a text has just been asked for, so it is not offered again.
@@ -198,18 +206,21 @@ def _present(pack: Pack, session: Session, node: str | None, event: Event, befor
     if node in pack.menus:
         session = replace(session, menu=node)
     session = replace(session, node=node, pending=None)
-    said = [*before, *(content(pack, node, event.at, session.transfers) if full else ()),
-            *choices(pack, session, node, event.at, offer_text)]
+    said = [
+        *before,
+        *(content(pack, node, event.at, session.transfers) if full else ()),
+        *choices(pack, session, node, event.at, offer_text),
+    ]
     reader = pack.topics[node].reader if node in pack.topics else PROFESSIONAL
-    return VoiceReply(node, tuple(said), Listen.MENU, hints(pack, node), session.slow,
-                      reader=reader), session
+    return VoiceReply(node, tuple(said), Listen.MENU, hints(pack, node), session.slow, reader=reader), session
 
 
 def _farewell(pack: Pack, session: Session) -> tuple[VoiceReply, Session]:
     """The caller said goodbye ("bye", "that's all"): end the call naming who is there
     to talk to, day and night, as a goodbye may be more than the end of a call."""
-    return VoiceReply(GOODBYE, (pack.voice_say[Phrase.FAREWELL],), Listen.NOTHING, slow=session.slow,
-                      hangup=True, first_words=True, reader=ANYONE), session
+    return VoiceReply(
+        GOODBYE, (pack.voice_say[Phrase.FAREWELL],), Listen.NOTHING, slow=session.slow, hangup=True, first_words=True, reader=ANYONE
+    ), session
 
 
 def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
@@ -218,10 +229,12 @@ def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Se
     if silences >= SILENCES_BEFORE_GOODBYE:
         # Before the caller is left alone: a helpline open now, if those named are closed.
         written = pack.voice.get("say", {}).get(Phrase.NO_INPUT_GOODBYE, "")
-        goodbye = (pack.voice_say[Phrase.NO_INPUT_GOODBYE], *open_now_lines(pack, written, ANYONE, event.at),
-                   pack.voice_say[Phrase.GOODBYE])
-        return VoiceReply(GOODBYE, goodbye, Listen.NOTHING, slow=session.slow, hangup=True,
-                          first_words=True), session
+        goodbye = (
+            pack.voice_say[Phrase.NO_INPUT_GOODBYE],
+            *open_now_lines(pack, written, ANYONE, event.at),
+            pack.voice_say[Phrase.GOODBYE],
+        )
+        return VoiceReply(GOODBYE, goodbye, Listen.NOTHING, slow=session.slow, hangup=True, first_words=True), session
     node = session.node
     if node in TEXT_STEPS:
         return _text_prompt(pack, session, node, event, ())
@@ -237,6 +250,7 @@ def _transfer(pack: Pack, session: Session, topic_id: str) -> tuple[VoiceReply, 
 
 
 # --- sending the content by text --------------------------------------------------
+
 
 def _start_text(pack: Pack, session: Session, event: Event, services: Services, links: bool = False):
     """Ask where to text: what the caller just heard, or the links.
@@ -325,8 +339,7 @@ def _keyed_number(pack: Pack, session: Session, event: Event, pending: dict, ser
     return _text_prompt(pack, session, ENTER_NUMBER, event, (pack.voice_say[Phrase.NOT_A_MOBILE],))
 
 
-def _followup_outcome(pack: Pack, session: Session, outcome: FollowUpOutcome,
-                      event: Event) -> tuple[VoiceReply, Session]:
+def _followup_outcome(pack: Pack, session: Session, outcome: FollowUpOutcome, event: Event) -> tuple[VoiceReply, Session]:
     said = pack.voice_say[OUTCOMES.get(outcome, Phrase.SEND_FAILED)]
     origin = (session.pending or {}).get("from") or session.menu or pack.voice_main
     session = replace(session, pending=None)

@@ -39,8 +39,7 @@ def is_open(pack: Pack, number: str, at: dt.datetime | None) -> bool:
     return at is not None and opening.is_open(at)
 
 
-def choices(pack: Pack, session: Session, node: str, at: dt.datetime | None,
-             offer_text: bool = True) -> list[str]:
+def choices(pack: Pack, session: Session, node: str, at: dt.datetime | None, offer_text: bool = True) -> list[str]:
     say = pack.voice_say
     if node in pack.menus:
         lines = spoken_options(pack, pack.menus[node])

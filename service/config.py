@@ -179,20 +179,21 @@ class Config:
         if not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError(f"REDIS_URL must be a redis://, rediss:// or unix:// URL, not {self.redis_url!r}")
         if self.redis_sentinels and not self.redis_sentinel_master:
-            raise ConfigError("REDIS_SENTINEL_MASTER must be set with REDIS_SENTINELS: the name the "
-                              "Sentinels monitor (sentinel monitor NAME ...)")
+            raise ConfigError(
+                "REDIS_SENTINEL_MASTER must be set with REDIS_SENTINELS: the name the Sentinels monitor (sentinel monitor NAME ...)"
+            )
         if self.redis_sentinel_master and not self.redis_sentinels:
             raise ConfigError("REDIS_SENTINELS must be set with REDIS_SENTINEL_MASTER: host:port,host:port,...")
         if self.redis_sentinels and self.redis_url.startswith("unix://"):
-            raise ConfigError("REDIS_URL cannot be a unix:// socket with REDIS_SENTINELS: Sentinel "
-                              "gives the primary as a host and port")
+            raise ConfigError("REDIS_URL cannot be a unix:// socket with REDIS_SENTINELS: Sentinel gives the primary as a host and port")
 
     def _validate_limits(self) -> None:
         unknown = sorted(set(self.allowed_regions) - phonenumbers.SUPPORTED_REGIONS)
         if unknown:
             hint = " (the United Kingdom is GB)" if "UK" in unknown else ""
-            raise ConfigError(f"SIGNPOST_ALLOWED_REGIONS: {', '.join(unknown)} is not a region code"
-                              f"{hint}; use ISO 3166 codes such as GB, IE")
+            raise ConfigError(
+                f"SIGNPOST_ALLOWED_REGIONS: {', '.join(unknown)} is not a region code{hint}; use ISO 3166 codes such as GB, IE"
+            )
         positive = {
             "SIGNPOST_SMS_REPLIES_PER_HOUR": self.sms_replies_per_hour,
             "SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR": self.sms_replies_abroad_per_hour,
@@ -215,11 +216,9 @@ class Config:
             if value <= 0:
                 raise ConfigError(f"{name} must be more than 0, not {value}")
         if not 0 <= self.proxy_hops <= 5:
-            raise ConfigError(f"SIGNPOST_PROXY_HOPS must be 0 to 5 (the proxies in front of the line), "
-                              f"not {self.proxy_hops}")
+            raise ConfigError(f"SIGNPOST_PROXY_HOPS must be 0 to 5 (the proxies in front of the line), not {self.proxy_hops}")
         if self.followup_retry_seconds < 0:
-            raise ConfigError("SIGNPOST_FOLLOWUP_RETRY_SECONDS must be 0 (no retries) or more, "
-                              f"not {self.followup_retry_seconds}")
+            raise ConfigError(f"SIGNPOST_FOLLOWUP_RETRY_SECONDS must be 0 (no retries) or more, not {self.followup_retry_seconds}")
 
     def _validate_for_twilio(self) -> None:
         """With a token the line faces the internet: refuse what would make it unsafe there."""
@@ -236,8 +235,7 @@ class Config:
                 "under a short or known key is turned back into the phone number by hashing "
                 "every number. Make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
             )
-        for name, url in (("PUBLIC_BASE_URL", self.public_base_url),
-                          ("TWILIO_API_BASE_URL", self.api_base_url)):
+        for name, url in (("PUBLIC_BASE_URL", self.public_base_url), ("TWILIO_API_BASE_URL", self.api_base_url)):
             if url.startswith("http://") and not is_loopback_url(url):
                 raise ConfigError(
                     f"{name} must be https (plain http only to this machine): over http the "
@@ -254,6 +252,7 @@ class Config:
         regions = tuple(
             r.strip().upper() for r in env.get("SIGNPOST_ALLOWED_REGIONS", ",".join(DEFAULT_TEXT_REGIONS)).split(",") if r.strip()
         )
+
         def number(name: str, default, kind=int):
             raw = env.get(name)
             try:
@@ -278,34 +277,26 @@ class Config:
             pack_dir=env.get("SIGNPOST_PACK_DIR") or defaults.pack_dir,
             allowed_regions=regions or defaults.allowed_regions,
             sms_replies_per_hour=number("SIGNPOST_SMS_REPLIES_PER_HOUR", defaults.sms_replies_per_hour),
-            sms_replies_abroad_per_hour=number(
-                "SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR", defaults.sms_replies_abroad_per_hour),
-            sms_replies_line_per_hour=number(
-                "SIGNPOST_SMS_REPLIES_LINE_PER_HOUR", defaults.sms_replies_line_per_hour),
+            sms_replies_abroad_per_hour=number("SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR", defaults.sms_replies_abroad_per_hour),
+            sms_replies_line_per_hour=number("SIGNPOST_SMS_REPLIES_LINE_PER_HOUR", defaults.sms_replies_line_per_hour),
             web_processes=number("WEB_CONCURRENCY", defaults.web_processes),
             proxy_hops=number("SIGNPOST_PROXY_HOPS", defaults.proxy_hops),
-            request_read_seconds=number(
-                "SIGNPOST_REQUEST_READ_SECONDS", defaults.request_read_seconds, float),
-            put_throughs_per_caller_per_day=number(
-                "SIGNPOST_PUT_THROUGHS_PER_CALLER_PER_DAY", defaults.put_throughs_per_caller_per_day),
+            request_read_seconds=number("SIGNPOST_REQUEST_READ_SECONDS", defaults.request_read_seconds, float),
+            put_throughs_per_caller_per_day=number("SIGNPOST_PUT_THROUGHS_PER_CALLER_PER_DAY", defaults.put_throughs_per_caller_per_day),
             put_throughs_per_hour=number("SIGNPOST_PUT_THROUGHS_PER_HOUR", defaults.put_throughs_per_hour),
             media_deletions_per_sender_per_hour=number(
-                "SIGNPOST_MEDIA_DELETIONS_PER_SENDER_PER_HOUR", defaults.media_deletions_per_sender_per_hour),
-            media_deletions_per_hour=number(
-                "SIGNPOST_MEDIA_DELETIONS_PER_HOUR", defaults.media_deletions_per_hour),
+                "SIGNPOST_MEDIA_DELETIONS_PER_SENDER_PER_HOUR", defaults.media_deletions_per_sender_per_hour
+            ),
+            media_deletions_per_hour=number("SIGNPOST_MEDIA_DELETIONS_PER_HOUR", defaults.media_deletions_per_hour),
             state_dir=env.get("SIGNPOST_STATE_DIR") or defaults.state_dir,
             voice=env.get("SIGNPOST_VOICE", ""),
-            followups_per_number_per_day=number(
-                "SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY", defaults.followups_per_number_per_day),
+            followups_per_number_per_day=number("SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY", defaults.followups_per_number_per_day),
             followups_per_call=number("SIGNPOST_FOLLOWUPS_PER_CALL", defaults.followups_per_call),
-            followups_per_caller_per_day=number(
-                "SIGNPOST_FOLLOWUPS_PER_CALLER_PER_DAY", defaults.followups_per_caller_per_day),
-            followups_withheld_per_day=number(
-                "SIGNPOST_FOLLOWUPS_WITHHELD_PER_DAY", defaults.followups_withheld_per_day),
+            followups_per_caller_per_day=number("SIGNPOST_FOLLOWUPS_PER_CALLER_PER_DAY", defaults.followups_per_caller_per_day),
+            followups_withheld_per_day=number("SIGNPOST_FOLLOWUPS_WITHHELD_PER_DAY", defaults.followups_withheld_per_day),
             followups_per_hour=number("SIGNPOST_FOLLOWUPS_PER_HOUR", defaults.followups_per_hour),
             followup_retry_seconds=number("SIGNPOST_FOLLOWUP_RETRY_SECONDS", defaults.followup_retry_seconds),
-            followup_send_timeout=number(
-                "SIGNPOST_FOLLOWUP_SEND_TIMEOUT", defaults.followup_send_timeout, float),
+            followup_send_timeout=number("SIGNPOST_FOLLOWUP_SEND_TIMEOUT", defaults.followup_send_timeout, float),
             followup_sweep_seconds=number("SIGNPOST_FOLLOWUP_SWEEP_SECONDS", defaults.followup_sweep_seconds),
             packs=packs_by_number(env.get("SIGNPOST_PACKS", "")),
             metrics_token=env.get("SIGNPOST_METRICS_TOKEN", ""),
@@ -315,7 +306,6 @@ class Config:
             # is not the one Twilio signed: every webhook, fallbacks included,
             # would get 403 and the line would fall silent.
             raise ConfigError(
-                "PUBLIC_BASE_URL must be set when TWILIO_AUTH_TOKEN is set: the https origin "
-                "Twilio calls, e.g. https://line.example.org"
+                "PUBLIC_BASE_URL must be set when TWILIO_AUTH_TOKEN is set: the https origin Twilio calls, e.g. https://line.example.org"
             )
         return config

@@ -38,8 +38,7 @@ class Line:
         # The caps this process keeps while Redis cannot (see local_caps): its share of
         # the line's ceiling, since every web process keeps one of its own.
         config = self.config
-        self.local_caps = LocalCaps(config.sms_replies_per_hour,
-                                    config.sms_replies_line_per_hour // config.web_processes)
+        self.local_caps = LocalCaps(config.sms_replies_per_hour, config.sms_replies_line_per_hour // config.web_processes)
 
     @property
     def every_pack(self) -> list[Pack]:
@@ -77,8 +76,7 @@ class Line:
             raise ConfigError(str(exc)) from None
         # Behind Sentinel there are replicas by design: an opt-out or a follow-up is kept
         # only once one of them has it (see Store.confirm).
-        store = Store(client, config.session_ttl, config.dedupe_ttl,
-                      replicas_to_confirm=1 if config.uses_sentinel else 0)
+        store = Store(client, config.session_ttl, config.dedupe_ttl, replicas_to_confirm=1 if config.uses_sentinel else 0)
         return cls(config=config, pack=pack, store=store, packs=packs)
 
     def pack_for(self, called: str | None) -> Pack:

@@ -28,8 +28,9 @@ class Traffic:
 
 
 def followup_config(config, fake_twilio):
-    return config.with_(account_sid=ACCOUNT, from_number="+447700900100", public_base_url="",
-                        api_base_url=fake_twilio.url, sms_replies_per_hour=4)
+    return config.with_(
+        account_sid=ACCOUNT, from_number="+447700900100", public_base_url="", api_base_url=fake_twilio.url, sms_replies_per_hour=4
+    )
 
 
 def make_traffic(twilio: Twilio, line: Line, fake_twilio) -> Traffic:
@@ -47,8 +48,7 @@ def make_traffic(twilio: Twilio, line: Line, fake_twilio) -> Traffic:
     asking.press("1")  # "press 1 to confirm"
     run_followups(line)
     [sent] = fake_twilio.messages
-    twilio.post("/sms/status", {"MessageSid": sent.answer["sid"], "MessageStatus": "delivered",
-                               "AccountSid": ACCOUNT})
+    twilio.post("/sms/status", {"MessageSid": sent.answer["sid"], "MessageStatus": "delivered", "AccountSid": ACCOUNT})
     return Traffic()
 
 
@@ -59,11 +59,26 @@ def csrf_token(html: str) -> str:
 # A week as the line might see it: per day, people by channel, pages read, and what
 # became of the follow-up texts asked for (half of them not delivered).
 WEEK_PEOPLE = {"sms": (22, 25, 19, 30, 27, 14, 9), "whatsapp": (5, 6, 4, 7, 6, 3, 2), "voice": (6, 7, 5, 8, 7, 4, 3)}
-WEEK_PAGES = {"sms:main": 60, "sms:steps": 48, "sms:helplines": 35, "sms:signs": 22, "sms:links": 18,
-              "whatsapp:main": 20, "whatsapp:steps": 14, "voice:voice_main": 40, "voice:steps": 25,
-              "voice:helplines": 12}
-WEEK_FOLLOWUPS = {"followup:queued": 12, "followup:sent": 12, "followup:delivered": 6,
-                  "followup:undelivered:30003": 4, "followup:undelivered:30005": 1, "followup:failed:30008": 1}
+WEEK_PAGES = {
+    "sms:main": 60,
+    "sms:steps": 48,
+    "sms:helplines": 35,
+    "sms:signs": 22,
+    "sms:links": 18,
+    "whatsapp:main": 20,
+    "whatsapp:steps": 14,
+    "voice:voice_main": 40,
+    "voice:steps": 25,
+    "voice:helplines": 12,
+}
+WEEK_FOLLOWUPS = {
+    "followup:queued": 12,
+    "followup:sent": 12,
+    "followup:delivered": 6,
+    "followup:undelivered:30003": 4,
+    "followup:undelivered:30005": 1,
+    "followup:failed:30008": 1,
+}
 WEEK_EVENTS = {"sms:opt_out": 3, "sms:opt_in": 1, "sms:flooded": 15}
 
 

@@ -66,13 +66,21 @@ API_VERSION = "2010-04-01"
 NUMBERS = re.compile(rf"/{API_VERSION}/Accounts/(AC\w+)/IncomingPhoneNumbers(?:/(PN\w+))?\.json")
 # What an update may set: Twilio's form parameter -> the field in its JSON.
 NUMBER_PARAMETERS = {
-    "FriendlyName": "friendly_name", "SmsUrl": "sms_url", "SmsMethod": "sms_method",
-    "SmsFallbackUrl": "sms_fallback_url", "SmsFallbackMethod": "sms_fallback_method",
-    "VoiceUrl": "voice_url", "VoiceMethod": "voice_method",
-    "VoiceFallbackUrl": "voice_fallback_url", "VoiceFallbackMethod": "voice_fallback_method",
-    "StatusCallback": "status_callback", "StatusCallbackMethod": "status_callback_method",
-    "SmsApplicationSid": "sms_application_sid", "VoiceApplicationSid": "voice_application_sid",
-    "TrunkSid": "trunk_sid", "VoiceReceiveMode": "voice_receive_mode",
+    "FriendlyName": "friendly_name",
+    "SmsUrl": "sms_url",
+    "SmsMethod": "sms_method",
+    "SmsFallbackUrl": "sms_fallback_url",
+    "SmsFallbackMethod": "sms_fallback_method",
+    "VoiceUrl": "voice_url",
+    "VoiceMethod": "voice_method",
+    "VoiceFallbackUrl": "voice_fallback_url",
+    "VoiceFallbackMethod": "voice_fallback_method",
+    "StatusCallback": "status_callback",
+    "StatusCallbackMethod": "status_callback_method",
+    "SmsApplicationSid": "sms_application_sid",
+    "VoiceApplicationSid": "voice_application_sid",
+    "TrunkSid": "trunk_sid",
+    "VoiceReceiveMode": "voice_receive_mode",
 }
 PAGE_SIZE = 50  # Twilio's default
 # The Message Media resource: one picture or video of a message, which the worker deletes.
@@ -80,27 +88,56 @@ MEDIA = re.compile(rf"/{API_VERSION}/Accounts/(AC\w+)/Messages/(\w+)/Media/(ME\w
 
 
 def not_found(path: str) -> Answer:
-    return Answer(404, {"code": 20404, "message": f"The requested resource {path} was not found",
-                        "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404})
+    return Answer(
+        404,
+        {
+            "code": 20404,
+            "message": f"The requested resource {path} was not found",
+            "more_info": "https://www.twilio.com/docs/errors/20404",
+            "status": 404,
+        },
+    )
 
 
 def incoming_number(account: str, sid: str, number: str, **settings) -> dict:
     """An IncomingPhoneNumber as Twilio's JSON has it: a new number's defaults, then ``settings``."""
     record = {
-        "account_sid": account, "address_requirements": "none", "address_sid": None,
-        "api_version": API_VERSION, "beta": False,
+        "account_sid": account,
+        "address_requirements": "none",
+        "address_sid": None,
+        "api_version": API_VERSION,
+        "beta": False,
         "capabilities": {"fax": False, "mms": True, "sms": True, "voice": True},
-        "date_created": "Thu, 30 Jul 2026 20:12:31 +0000", "date_updated": "Thu, 30 Jul 2026 20:12:33 +0000",
-        "emergency_status": "Inactive", "emergency_address_sid": None, "emergency_address_status": "unregistered",
-        "friendly_name": number, "identity_sid": None, "origin": "twilio", "phone_number": number,
-        "sid": sid, "sms_application_sid": "", "sms_fallback_method": "POST", "sms_fallback_url": "",
-        "sms_method": "POST", "sms_url": "", "status_callback": "", "status_callback_method": "POST",
-        "trunk_sid": None, "uri": f"/{API_VERSION}/Accounts/{account}/IncomingPhoneNumbers/{sid}.json",
-        "voice_receive_mode": "voice", "voice_application_sid": None, "voice_caller_id_lookup": False,
-        "voice_fallback_method": "POST", "voice_fallback_url": None, "voice_method": "POST", "voice_url": None,
-        "bundle_sid": None, "status": "in-use", "type": "local",
-        "subresource_uris": {"assigned_add_ons":
-                             f"/{API_VERSION}/Accounts/{account}/IncomingPhoneNumbers/{sid}/AssignedAddOns.json"},
+        "date_created": "Thu, 30 Jul 2026 20:12:31 +0000",
+        "date_updated": "Thu, 30 Jul 2026 20:12:33 +0000",
+        "emergency_status": "Inactive",
+        "emergency_address_sid": None,
+        "emergency_address_status": "unregistered",
+        "friendly_name": number,
+        "identity_sid": None,
+        "origin": "twilio",
+        "phone_number": number,
+        "sid": sid,
+        "sms_application_sid": "",
+        "sms_fallback_method": "POST",
+        "sms_fallback_url": "",
+        "sms_method": "POST",
+        "sms_url": "",
+        "status_callback": "",
+        "status_callback_method": "POST",
+        "trunk_sid": None,
+        "uri": f"/{API_VERSION}/Accounts/{account}/IncomingPhoneNumbers/{sid}.json",
+        "voice_receive_mode": "voice",
+        "voice_application_sid": None,
+        "voice_caller_id_lookup": False,
+        "voice_fallback_method": "POST",
+        "voice_fallback_url": None,
+        "voice_method": "POST",
+        "voice_url": None,
+        "bundle_sid": None,
+        "status": "in-use",
+        "type": "local",
+        "subresource_uris": {"assigned_add_ons": f"/{API_VERSION}/Accounts/{account}/IncomingPhoneNumbers/{sid}/AssignedAddOns.json"},
     }
     record.update(settings)
     return record
@@ -168,7 +205,7 @@ class FakeTwilioAPI:
         found = [n for n in self.numbers.values() if wanted in re.sub(r"\D", "", n["phone_number"])]
         size = int(query.get("PageSize", PAGE_SIZE))
         page = int(query.get("Page", 0))
-        chunk = found[page * size:(page + 1) * size]
+        chunk = found[page * size : (page + 1) * size]
 
         def uri(n: int) -> str:
             params = {k: v for k, v in query.items() if k not in ("Page", "PageToken")}
@@ -176,8 +213,13 @@ class FakeTwilioAPI:
 
         more = (page + 1) * size < len(found)
         return {
-            "incoming_phone_numbers": chunk, "start": page * size, "end": page * size + max(len(chunk) - 1, 0),
-            "page": page, "page_size": size, "uri": uri(page), "first_page_uri": uri(0),
+            "incoming_phone_numbers": chunk,
+            "start": page * size,
+            "end": page * size + max(len(chunk) - 1, 0),
+            "page": page,
+            "page_size": size,
+            "uri": uri(page),
+            "first_page_uri": uri(0),
             "previous_page_uri": uri(page - 1) if page else None,
             "next_page_uri": uri(page + 1) + f"&PageToken=PA{page + 1}" if more else None,
         }
@@ -221,8 +263,7 @@ class FakeTwilioAPI:
                         time.sleep(answer.delay)
                     body = answer.body
                     if answer.status == 201:
-                        body = {"sid": f"SM{next(api._sids):032x}", "status": "queued",
-                                "to": form.get("To"), "body": form.get("Body")}
+                        body = {"sid": f"SM{next(api._sids):032x}", "status": "queued", "to": form.get("To"), "body": form.get("Body")}
                 elif method == "DELETE" and MEDIA.fullmatch(where.path):
                     # From the script: ``created`` stands for Twilio's 204, no body.
                     answer = api._next()

@@ -24,8 +24,7 @@ FAILOVER_TIMEOUT_MS = 5000
 
 
 class SentinelCluster:
-    def __init__(self, folder: Path, *, replicas: int = 1, min_replicas_to_write: int = 0,
-                 sentinels: int = 3):
+    def __init__(self, folder: Path, *, replicas: int = 1, min_replicas_to_write: int = 0, sentinels: int = 3):
         self.folder = Path(folder)
         self.min_replicas_to_write = min_replicas_to_write
         self.node_ports = [free_port() for _ in range(1 + replicas)]
@@ -39,18 +38,34 @@ class SentinelCluster:
         return ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
 
     def env(self) -> dict[str, str]:
-        return {"REDIS_SENTINELS": self.sentinels_setting, "REDIS_SENTINEL_MASTER": MASTER,
-                "REDIS_URL": "redis://127.0.0.1/0"}
+        return {"REDIS_SENTINELS": self.sentinels_setting, "REDIS_SENTINEL_MASTER": MASTER, "REDIS_URL": "redis://127.0.0.1/0"}
 
     def start(self, timeout: float = 20.0) -> SentinelCluster:
         self.folder.mkdir(parents=True, exist_ok=True)
         for port in self.node_ports:
-            command = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
-                       "--dir", str(self._dir(port)), "--logfile", "redis.log", "--save", "",
-                       "--appendonly", "yes", "--appendfsync", "everysec",
-                       "--maxmemory-policy", "noeviction",
-                       "--min-replicas-to-write", str(self.min_replicas_to_write),
-                       "--min-replicas-max-lag", "10"]
+            command = [
+                redis_server_binary(),
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self._dir(port)),
+                "--logfile",
+                "redis.log",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--maxmemory-policy",
+                "noeviction",
+                "--min-replicas-to-write",
+                str(self.min_replicas_to_write),
+                "--min-replicas-max-lag",
+                "10",
+            ]
             if port != self.primary_port:
                 command += ["--replicaof", "127.0.0.1", str(self.primary_port)]
             self._run(port, command)
@@ -61,7 +76,8 @@ class SentinelCluster:
                 f"sentinel monitor {MASTER} 127.0.0.1 {self.primary_port} 2\n"
                 f"sentinel down-after-milliseconds {MASTER} {DOWN_AFTER_MS}\n"
                 f"sentinel failover-timeout {MASTER} {FAILOVER_TIMEOUT_MS}\n"
-                f"sentinel parallel-syncs {MASTER} 1\n")
+                f"sentinel parallel-syncs {MASTER} 1\n"
+            )
             self._run(port, [redis_server_binary(), str(config), "--sentinel"])
         self._wait_until_watched(timeout)
         return self
@@ -72,8 +88,7 @@ class SentinelCluster:
         return folder
 
     def _run(self, port: int, command: list[str]) -> None:
-        self.processes[port] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                                start_new_session=True)
+        self.processes[port] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
     def _wait_until_watched(self, timeout: float) -> None:
         """Until every replica is in sync and every Sentinel knows the replicas and the
@@ -84,9 +99,9 @@ class SentinelCluster:
             try:
                 synced = self.node(self.primary_port).info("replication").get("connected_slaves", 0)
                 ready = synced == replicas and all(
-                    len(s.sentinel_slaves(MASTER)) == replicas
-                    and len(s.sentinel_sentinels(MASTER)) == len(self.sentinel_ports) - 1
-                    for s in map(self.node, self.sentinel_ports))
+                    len(s.sentinel_slaves(MASTER)) == replicas and len(s.sentinel_sentinels(MASTER)) == len(self.sentinel_ports) - 1
+                    for s in map(self.node, self.sentinel_ports)
+                )
             except redis.RedisError:
                 ready = False
             if ready:

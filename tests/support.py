@@ -17,7 +17,11 @@ from werkzeug.serving import make_server
 from rq.scheduler import RQScheduler
 
 from flows.render import (
-    EMERGENCY_SMS, EMERGENCY_SMS_ANYONE, EMERGENCY_VOICE, EMERGENCY_VOICE_ANYONE, EMERGENCY_VOICE_SHORT,
+    EMERGENCY_SMS,
+    EMERGENCY_SMS_ANYONE,
+    EMERGENCY_VOICE,
+    EMERGENCY_VOICE_ANYONE,
+    EMERGENCY_VOICE_SHORT,
     has_bare_999,
 )
 from service.cli.worker import run_once
@@ -33,11 +37,13 @@ EMERGENCY_SMS_LINES = (EMERGENCY_SMS, EMERGENCY_SMS_ANYONE)
 def starts_with_999(text: str) -> bool:
     return bool(text) and text.splitlines()[0] in EMERGENCY_SMS_LINES
 
+
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SECRET_KEY = "test-secret-key-0123456789abcdef-0123456789"
 TEXTER = "+447400123456"  # a valid UK mobile
 LINE_NUMBER = "+441234567890"
 ACCOUNT_SID = "AC" + "0" * 32  # the account the tests (and the fake Twilio API) use
+
 
 class LiveServer:
     """The Flask app served over real HTTP on loopback, in a thread."""
@@ -83,16 +89,14 @@ class Twilio:
         params = self.complete(path, params) if signature is None else MultiDict(params)
         headers = dict(headers or {})
         headers["X-Twilio-Signature"] = self.sign(path, params) if signature is None else signature
-        return self.session.post(self.base_url + path, data=list(params.items(multi=True)),
-                                 headers=headers, timeout=10)
+        return self.session.post(self.base_url + path, data=list(params.items(multi=True)), headers=headers, timeout=10)
 
     def next_sid(self, prefix: str) -> str:
         self._sid += 1
         return f"{prefix}{self._sid:032d}"
 
     def sms(self, body: str, sender: str = TEXTER, sid: str | None = None, **extra):
-        params = {"From": sender, "To": LINE_NUMBER, "Body": body,
-                  "MessageSid": sid or self.next_sid("SM"), **extra}
+        params = {"From": sender, "To": LINE_NUMBER, "Body": body, "MessageSid": sid or self.next_sid("SM"), **extra}
         return self.post("/sms", params)
 
     def call_start(self, call_sid: str | None = None, from_: str = TEXTER) -> Call:
@@ -111,8 +115,15 @@ class Call:
         self.root: ET.Element | None = None
 
     def post(self, path: str, **params) -> Call:
-        form = {"CallSid": self.sid, "AccountSid": ACCOUNT_SID, "From": self.caller,
-                "To": LINE_NUMBER, "Direction": "inbound", "CallStatus": "in-progress", **params}
+        form = {
+            "CallSid": self.sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": self.caller,
+            "To": LINE_NUMBER,
+            "Direction": "inbound",
+            "CallStatus": "in-progress",
+            **params,
+        }
         self.response = self.twilio.post(path, form)
         self.root = voice_twiml(self.response)
         return self

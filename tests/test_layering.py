@@ -18,8 +18,14 @@ LINT = Path(sys.executable).with_name("lint-imports")
 
 
 def lint(tree: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(LINT), "--no-cache"], cwd=tree, capture_output=True, text=True,
-                          timeout=120, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [str(LINT), "--no-cache"],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +42,19 @@ def test_the_code_as_it_is_keeps_every_contract(tree):
     assert result.returncode == 0, result.stdout
 
 
-@pytest.mark.parametrize("module, line, contract", [
-    ("flows/gsm.py", "import redis", "flows is pure"),
-    ("flows/voice.py", "import service.state.keys", "flows is pure"),
-    ("service/state/keys.py", "import service.web.app", "the shell's layers import only downwards"),
-    ("service/line.py", "import service.followups.asking", "the shell's layers import only downwards"),
-    ("flows/pack/model.py", "import flows.voice", "the engine sits on the channels"),
-    ("service/web/sms.py", "import service.web.voice", "the webhooks do not import each other"),
-    ("service/state/keys.py", "import service.state.store", "no import cycles"),
-    ("service/web/console/blueprint.py", "import service.web.console.usage", "no import cycles"),
-])
+@pytest.mark.parametrize(
+    "module, line, contract",
+    [
+        ("flows/gsm.py", "import redis", "flows is pure"),
+        ("flows/voice.py", "import service.state.keys", "flows is pure"),
+        ("service/state/keys.py", "import service.web.app", "the shell's layers import only downwards"),
+        ("service/line.py", "import service.followups.asking", "the shell's layers import only downwards"),
+        ("flows/pack/model.py", "import flows.voice", "the engine sits on the channels"),
+        ("service/web/sms.py", "import service.web.voice", "the webhooks do not import each other"),
+        ("service/state/keys.py", "import service.state.store", "no import cycles"),
+        ("service/web/console/blueprint.py", "import service.web.console.usage", "no import cycles"),
+    ],
+)
 def test_an_import_against_the_layering_breaks_its_contract(tree, module, line, contract):
     path = tree / module
     original = path.read_text()

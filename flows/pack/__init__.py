@@ -16,6 +16,19 @@ from flows.pack.render_voice import spoken_options, spoken_title
 from flows.pack.schema import OPTED_OUT, VOICE_MAX_OPTIONS, VOICE_SAY, Phrase
 
 __all__ = [
-    "OPTED_OUT", "VOICE_MAX_OPTIONS", "VOICE_SAY", "Link", "Loader", "Menu", "Number", "Pack",
-    "PackError", "Phrase", "Problem", "Topic", "load_pack", "spoken_options", "spoken_title",
+    "OPTED_OUT",
+    "VOICE_MAX_OPTIONS",
+    "VOICE_SAY",
+    "Link",
+    "Loader",
+    "Menu",
+    "Number",
+    "Pack",
+    "PackError",
+    "Phrase",
+    "Problem",
+    "Topic",
+    "load_pack",
+    "spoken_options",
+    "spoken_title",
 ]

@@ -16,7 +16,13 @@ from flows.pack.open_now import read_openings
 from flows.pack.render_sms import render_sms
 from flows.pack.render_voice import render_voice
 from flows.pack.schema import (
-    _INT, CHANNELS, NAMED_TABLES, OPEN_TABLES, SCHEMA, SINGLE_TABLES, VOICE_MAX_OPTIONS,
+    _INT,
+    CHANNELS,
+    NAMED_TABLES,
+    OPEN_TABLES,
+    SCHEMA,
+    SINGLE_TABLES,
+    VOICE_MAX_OPTIONS,
 )
 
 
@@ -155,14 +161,24 @@ def load_pack(path: str | Path) -> Pack:
         raise PackError(loader.problems)
 
     pack = Pack(
-        id=meta["id"], name=meta["name"], locale=meta["locale"], region=meta["region"],
-        path=Path(path), sms_segments=meta.get("sms_segments", 3),
-        link_domains=tuple(meta["link_domains"]), owner=meta.get("owner", ""),
-        review_by=_date(meta.get("review_by")), main_menu=sms["main_menu"],
+        id=meta["id"],
+        name=meta["name"],
+        locale=meta["locale"],
+        region=meta["region"],
+        path=Path(path),
+        sms_segments=meta.get("sms_segments", 3),
+        link_domains=tuple(meta["link_domains"]),
+        owner=meta.get("owner", ""),
+        review_by=_date(meta.get("review_by")),
+        main_menu=sms["main_menu"],
         nation=meta.get("nation", DEFAULT_NATION),
-        footer=sms["footer"], opted_out=sms["opted_out"], unsure_menu=sms.get("unsure_menu", ""),
-        at_risk_again=sms.get("at_risk_again", ""), voice=data.get("voice", {}),
-        origins=loader.origins, open_now_intro=sms.get("open_now", "Open now:"),
+        footer=sms["footer"],
+        opted_out=sms["opted_out"],
+        unsure_menu=sms.get("unsure_menu", ""),
+        at_risk_again=sms.get("at_risk_again", ""),
+        voice=data.get("voice", {}),
+        origins=loader.origins,
+        open_now_intro=sms.get("open_now", "Open now:"),
         safety=data["safety"] if isinstance(data.get("safety"), dict) else {},
     )
     for key, item in data.get("sources", {}).items():
@@ -171,29 +187,49 @@ def load_pack(path: str | Path) -> Pack:
     for key, item in data.get("numbers", {}).items():
         if f := loader.fields("numbers", f"numbers.{key}", item):
             pack.numbers[key] = Number(
-                id=key, name=f["name"], number=f["number"], kind=f["kind"],
-                source=_tuple(f["source"]), email=f.get("email", ""), hours=f.get("hours", ""),
-                opening=f.get("opening"), audience=f.get("audience", ""),
-                short_name=f.get("short_name", ""), text_service=f.get("text_service", False),
-                confirm=_confirm(f.get("confirm")), review_by=_date(f.get("review_by")),
+                id=key,
+                name=f["name"],
+                number=f["number"],
+                kind=f["kind"],
+                source=_tuple(f["source"]),
+                email=f.get("email", ""),
+                hours=f.get("hours", ""),
+                opening=f.get("opening"),
+                audience=f.get("audience", ""),
+                short_name=f.get("short_name", ""),
+                text_service=f.get("text_service", False),
+                confirm=_confirm(f.get("confirm")),
+                review_by=_date(f.get("review_by")),
             )
     for key, item in data.get("links", {}).items():
         if f := loader.fields("links", f"links.{key}", item):
             pack.links[key] = Link(
-                id=key, title=f["title"], url=f["url"], source=_tuple(f["source"]),
-                about=f.get("about", ""), confirm=_confirm(f.get("confirm")),
+                id=key,
+                title=f["title"],
+                url=f["url"],
+                source=_tuple(f["source"]),
+                about=f.get("about", ""),
+                confirm=_confirm(f.get("confirm")),
                 review_by=_date(f.get("review_by")),
             )
     for key, item in data.get("topics", {}).items():
         if f := loader.fields("topics", f"topics.{key}", item):
             pack.topics[key] = Topic(
-                id=key, title=f["title"], sms=f["sms"], source=_tuple(f["source"]),
-                keywords=tuple(f.get("keywords", ())), voice=f.get("voice", ""),
-                spoken_title=f.get("spoken_title", ""), confirm=_confirm(f.get("confirm")),
-                review_by=_date(f.get("review_by")), segments=f.get("segments"),
-                transfer=f.get("transfer", ""), by_text=f.get("by_text", ""),
+                id=key,
+                title=f["title"],
+                sms=f["sms"],
+                source=_tuple(f["source"]),
+                keywords=tuple(f.get("keywords", ())),
+                voice=f.get("voice", ""),
+                spoken_title=f.get("spoken_title", ""),
+                confirm=_confirm(f.get("confirm")),
+                review_by=_date(f.get("review_by")),
+                segments=f.get("segments"),
+                transfer=f.get("transfer", ""),
+                by_text=f.get("by_text", ""),
                 examples=tuple(f.get("examples", ())),
-                reader=f.get("reader", PROFESSIONAL), footer=f.get("footer", True),
+                reader=f.get("reader", PROFESSIONAL),
+                footer=f.get("footer", True),
                 by_voice=f.get("by_voice", ""),
             )
             if pack.topics[key].reader not in READERS:
@@ -201,11 +237,18 @@ def load_pack(path: str | Path) -> Pack:
     for key, item in data.get("menus", {}).items():
         if f := loader.fields("menus", f"menus.{key}", item):
             pack.menus[key] = Menu(
-                id=key, channel=f["channel"], title=f["title"], options=tuple(f["options"]),
-                keywords=tuple(f.get("keywords", ())), intro=f.get("intro", ""),
-                outro=f.get("outro", ""), spoken_title=f.get("spoken_title", ""),
-                hints=tuple(f.get("hints", ())), examples=tuple(f.get("examples", ())),
-                segments=f.get("segments"), reader=f.get("reader", PROFESSIONAL),
+                id=key,
+                channel=f["channel"],
+                title=f["title"],
+                options=tuple(f["options"]),
+                keywords=tuple(f.get("keywords", ())),
+                intro=f.get("intro", ""),
+                outro=f.get("outro", ""),
+                spoken_title=f.get("spoken_title", ""),
+                hints=tuple(f.get("hints", ())),
+                examples=tuple(f.get("examples", ())),
+                segments=f.get("segments"),
+                reader=f.get("reader", PROFESSIONAL),
             )
             if pack.menus[key].reader not in READERS:
                 loader.problem(f"menus.{key}", f"reader must be one of {', '.join(READERS)}", key="reader")
@@ -236,8 +279,7 @@ def check_references(pack: Pack, loader: Loader) -> None:
         if not menu.options:
             loader.problem(ref, "offers no options", key="options")
         if menu.channel == "voice" and len(menu.options) > VOICE_MAX_OPTIONS:
-            loader.problem(ref, f"offers {len(menu.options)} choices; a voice menu may offer "
-                                f"at most {VOICE_MAX_OPTIONS}", key="options")
+            loader.problem(ref, f"offers {len(menu.options)} choices; a voice menu may offer at most {VOICE_MAX_OPTIONS}", key="options")
         for option in menu.options:
             if not isinstance(option, str) or pack.node(option) is None:
                 loader.problem(ref, f"option {option!r} names no topic or menu", key="options")

@@ -156,6 +156,7 @@ class Pack:
     def sms_page(self, node_id: str, at: dt.datetime | None = None) -> str:
         """The SMS page for ``node_id`` as it reads at ``at``: naming a helpline open then."""
         from flows.pack.open_now import page_key
+
         return self.sms_variants.get(page_key(self, node_id, at)) or self.sms_pages[node_id]
 
     @property

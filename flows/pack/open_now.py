@@ -85,8 +85,7 @@ def every_addition(pack, text: str, reader: str) -> list[tuple[str, ...]]:
     # Each one alone, and each pair that is ever open together in a sample week (two
     # that never are, such as an office and its out-of-hours service, need no page).
     found = {(n,) for n in choices}
-    found |= {pair for pair in combinations(choices, MOST)
-              if any(all(pack.openings[n].is_open(at) for n in pair) for at in moments())}
+    found |= {pair for pair in combinations(choices, MOST) if any(all(pack.openings[n].is_open(at) for n in pair) for at in moments())}
     return sorted(found)
 
 
@@ -103,16 +102,15 @@ def page_key(pack, node_id: str, at: dt.datetime | None) -> str:
 
 def sms_line(pack, added: tuple[str, ...]) -> str:
     """``Open now: Samaritans 116 123; Shout: text SHOUT to 85258``."""
-    named = "; ".join(f"{pack.numbers[n].short_name or pack.numbers[n].name} {pack.numbers[n].number}"
-                      for n in added)
+    named = "; ".join(f"{pack.numbers[n].short_name or pack.numbers[n].name} {pack.numbers[n].number}" for n in added)
     return f"{pack.open_now_intro} {named}"
 
 
 def spoken_line(pack, intro: str, added: tuple[str, ...]) -> str:
     """``Open now: Samaritans 1 1 6, 1 2 3.``: each number digit by digit, as numbers are read."""
     from flows.templates import spoken_number
-    named = ". ".join(f"{pack.numbers[n].short_name or pack.numbers[n].name} {spoken_number(pack.numbers[n].number)}"
-                      for n in added)
+
+    named = ". ".join(f"{pack.numbers[n].short_name or pack.numbers[n].name} {spoken_number(pack.numbers[n].number)}" for n in added)
     return f"{intro} {named}."
 
 
@@ -120,6 +118,7 @@ def moments(start: dt.date = dt.date(2026, 12, 21), days: int = 8, step_minutes:
     """Every half hour of a week with a weekend and bank holidays in it (Christmas and
     Boxing Day; 28 December as the substitute), UK time: when ``check`` reads each page."""
     from flows.hours import UK
+
     first = dt.datetime.combine(start, dt.time(0, 1), tzinfo=UK)
     for n in range(days * 24 * 60 // step_minutes):
         yield first + dt.timedelta(minutes=n * step_minutes)

@@ -63,16 +63,14 @@ def render_sms(pack: Pack, loader) -> None:
             loader.problem(ref, f"characters SMS cannot carry in GSM-7: {shown}")
             continue
         if len(page) > MESSAGE_MAX:
-            loader.problem(ref, f"the reply is {len(page)} characters; a message (SMS or WhatsApp) "
-                                f"holds at most {MESSAGE_MAX}")
+            loader.problem(ref, f"the reply is {len(page)} characters; a message (SMS or WhatsApp) holds at most {MESSAGE_MAX}")
         parts, budget = gsm.segments(page), pack.budget(node_id.partition("+")[0])
         if parts > budget:
             loader.problem(
                 ref,
                 f"SMS takes {parts} parts ({gsm.septets(page)} characters with the 999 line "
                 f"and footer); the budget is {budget}"
-                + (f" (as it reads while its helplines are closed, naming {node_id.split('+', 1)[1]})"
-                   if "+" in node_id else ""),
+                + (f" (as it reads while its helplines are closed, naming {node_id.split('+', 1)[1]})" if "+" in node_id else ""),
             )
         pack.sms_variants[node_id] = page
         if "+" not in node_id:
@@ -95,6 +93,5 @@ def render_sms(pack: Pack, loader) -> None:
 def page_examples(pack: Pack, with_keywords: bool = False) -> dict[str, list[str]]:
     """Each texted page's example phrasings (and keywords): what free text is matched to."""
     nodes: list[Topic | Menu] = [*pack.topics.values(), *pack.menus.values()]
-    found = {node.id: [*node.examples, *(node.keywords if with_keywords else ())]
-             for node in nodes if node.id in pack.sms_pages}
+    found = {node.id: [*node.examples, *(node.keywords if with_keywords else ())] for node in nodes if node.id in pack.sms_pages}
     return {node: texts for node, texts in found.items() if texts}

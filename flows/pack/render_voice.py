@@ -23,8 +23,7 @@ DEFAULT_OPTION = "Press {key} for {title}."
 def spoken_options(pack: Pack, menu: Menu) -> list[str]:
     """How a voice menu offers its choices, in key order: the pack's ``option`` wording."""
     wording = pack.voice_say.get(Phrase.OPTION, DEFAULT_OPTION)
-    return [wording.replace("{title}", spoken_title(pack, option)).replace("{key}", str(n))
-            for n, option in enumerate(menu.options, 1)]
+    return [wording.replace("{title}", spoken_title(pack, option)).replace("{key}", str(n)) for n, option in enumerate(menu.options, 1)]
 
 
 def render_voice(pack: Pack, loader, table: object) -> None:

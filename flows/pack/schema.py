@@ -18,35 +18,65 @@ _SOURCE = (str, list)
 _CONFIRM = (str, bool)
 SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
     "pack": {
-        "id": (True, _STR), "name": (True, _STR), "locale": (True, _STR),
-        "region": (True, _STR), "owner": (False, _STR), "review_by": (False, _DATE),
-        "sms_segments": (False, _INT), "link_domains": (True, _LIST),
+        "id": (True, _STR),
+        "name": (True, _STR),
+        "locale": (True, _STR),
+        "region": (True, _STR),
+        "owner": (False, _STR),
+        "review_by": (False, _DATE),
+        "sms_segments": (False, _INT),
+        "link_domains": (True, _LIST),
         # Whose bank holidays close a helpline: england, wales, scotland or northern_ireland.
         "nation": (False, _STR),
         # Who to name when a page's helplines are all closed, by reader: number ids,
         # first choice first (flows.pack.open_now).
         "open_now": (False, _DICT),
     },
-    "sms": {"main_menu": (True, _STR), "footer": (True, _STR), "opted_out": (True, _STR),
-            "unsure_menu": (False, _STR), "open_now": (False, _STR), "at_risk_again": (False, _STR)},
+    "sms": {
+        "main_menu": (True, _STR),
+        "footer": (True, _STR),
+        "opted_out": (True, _STR),
+        "unsure_menu": (False, _STR),
+        "open_now": (False, _STR),
+        "at_risk_again": (False, _STR),
+    },
     "sources": {"title": (True, _STR), "url": (False, _STR)},
     "numbers": {
-        "name": (True, _STR), "number": (True, _STR), "kind": (True, _STR),
-        "email": (False, _STR), "hours": (False, _STR), "opening": (False, (dict, list, str)), "short_name": (False, _STR),
+        "name": (True, _STR),
+        "number": (True, _STR),
+        "kind": (True, _STR),
+        "email": (False, _STR),
+        "hours": (False, _STR),
+        "opening": (False, (dict, list, str)),
+        "short_name": (False, _STR),
         # A service people text rather than call (Shout): the at-risk page needs one.
         "text_service": (False, bool),
-        "audience": (False, _STR), "source": (True, _SOURCE), "confirm": (False, _CONFIRM),
+        "audience": (False, _STR),
+        "source": (True, _SOURCE),
+        "confirm": (False, _CONFIRM),
         "review_by": (False, _DATE),
     },
     "links": {
-        "title": (True, _STR), "url": (True, _STR), "about": (False, _STR),
-        "source": (True, _SOURCE), "confirm": (False, _CONFIRM), "review_by": (False, _DATE),
+        "title": (True, _STR),
+        "url": (True, _STR),
+        "about": (False, _STR),
+        "source": (True, _SOURCE),
+        "confirm": (False, _CONFIRM),
+        "review_by": (False, _DATE),
     },
     "topics": {
-        "title": (True, _STR), "keywords": (False, _LIST), "source": (True, _SOURCE),
-        "sms": (True, _STR), "voice": (False, _STR), "confirm": (False, _CONFIRM),
-        "review_by": (False, _DATE), "segments": (False, _INT), "spoken_title": (False, _STR),
-        "transfer": (False, _STR), "by_text": (False, _STR), "examples": (False, _LIST),
+        "title": (True, _STR),
+        "keywords": (False, _LIST),
+        "source": (True, _SOURCE),
+        "sms": (True, _STR),
+        "voice": (False, _STR),
+        "confirm": (False, _CONFIRM),
+        "review_by": (False, _DATE),
+        "segments": (False, _INT),
+        "spoken_title": (False, _STR),
+        "transfer": (False, _STR),
+        "by_text": (False, _STR),
+        "examples": (False, _LIST),
         # Who the page is for (flows.render.READERS); its 999 line is worded for them.
         "reader": (False, _STR),
         # false: no "Reply 0 for the menu" (a page sent where no menu answers).
@@ -55,19 +85,33 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "by_voice": (False, _STR),
     },
     "menus": {
-        "channel": (True, _STR), "title": (True, _STR), "keywords": (False, _LIST),
-        "intro": (False, _STR), "outro": (False, _STR), "options": (True, _LIST),
-        "spoken_title": (False, _STR), "hints": (False, _LIST), "examples": (False, _LIST),
-        "segments": (False, _INT), "reader": (False, _STR),
+        "channel": (True, _STR),
+        "title": (True, _STR),
+        "keywords": (False, _LIST),
+        "intro": (False, _STR),
+        "outro": (False, _STR),
+        "options": (True, _LIST),
+        "spoken_title": (False, _STR),
+        "hints": (False, _LIST),
+        "examples": (False, _LIST),
+        "segments": (False, _INT),
+        "reader": (False, _STR),
     },
     "voice": {
-        "main_menu": (True, _STR), "voice": (False, _STR), "language": (False, _STR),
-        "timeout": (False, _INT), "dial_timeout": (False, _INT), "slow_rate": (False, _STR),
-        "hints": (False, _LIST), "say": (True, _DICT),
+        "main_menu": (True, _STR),
+        "voice": (False, _STR),
+        "language": (False, _STR),
+        "timeout": (False, _INT),
+        "dial_timeout": (False, _INT),
+        "slow_rate": (False, _STR),
+        "hints": (False, _LIST),
+        "say": (True, _DICT),
         # The speaking rate check times each prompt at (words a minute).
         "words_per_minute": (False, _INT),
     },
 }
+
+
 class Phrase(StrEnum):
     """What the voice line says between the content: each a ``[voice.say]`` field."""
 
@@ -110,8 +154,12 @@ class Phrase(StrEnum):
 
 VOICE_SAY = tuple(Phrase)
 VOICE_DEFAULTS = {
-    "voice": "Polly.Amy-Neural", "language": "en-GB", "timeout": 8, "dial_timeout": 30,
-    "slow_rate": "80%", "hints": [],
+    "voice": "Polly.Amy-Neural",
+    "language": "en-GB",
+    "timeout": 8,
+    "dial_timeout": 30,
+    "slow_rate": "80%",
+    "hints": [],
 }
 # Fewer choices than this are what a listener can hold in mind (FACTS.md, section 6).
 VOICE_MAX_OPTIONS = 5

@@ -62,9 +62,7 @@ SUBCOMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="signpost", description="Safeguarding signpost line: SMS and voice guidance over Twilio."
-    )
+    parser = argparse.ArgumentParser(prog="signpost", description="Safeguarding signpost line: SMS and voice guidance over Twilio.")
     commands = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(commands)

@@ -58,14 +58,15 @@ def cmd_call(args: argparse.Namespace) -> int:
         return 2
     out, caller = sys.stdout, args.from_
     clock = (lambda: args.at) if args.at else _now
-    print(f"Calling the {pack.id} line from {caller or 'a withheld number'}. "
-          "Type keys (1, 9, *, #) or words; end of input hangs up.", file=out)
+    print(
+        f"Calling the {pack.id} line from {caller or 'a withheld number'}. Type keys (1, 9, *, #) or words; end of input hangs up.",
+        file=out,
+    )
     try:
         regions = Config.from_env().allowed_regions
     except ConfigError:
         regions = DEFAULT_TEXT_REGIONS
-    services = Services(request_followup=lambda followup: _text(pack, followup, regions, out, clock()),
-                        text_regions=regions)
+    services = Services(request_followup=lambda followup: _text(pack, followup, regions, out, clock()), text_regions=regions)
     reply, session = step(pack, Session(channel="voice"), Event(EventKind.START, at=clock(), caller=caller), services)
     show(reply, out)
     while not reply.hangup:
@@ -79,8 +80,7 @@ def cmd_call(args: argparse.Namespace) -> int:
         if reply.dial:
             show(reply, out)
             print("  [the transfer ends]", file=out)
-            reply, session = step(pack, session, Event(EventKind.DIAL, "completed", at=clock(), caller=caller),
-                                  services)
+            reply, session = step(pack, session, Event(EventKind.DIAL, "completed", at=clock(), caller=caller), services)
         show(reply, out)
     return 0
 
@@ -103,10 +103,8 @@ def _now() -> dt.datetime:
 def register(commands) -> None:
     call = commands.add_parser("call", help="walk the voice line in the terminal, as a caller would")
     call.add_argument("--pack", default=str(DEFAULT_PACK_DIR), help="content pack folder (default: %(default)s)")
-    call.add_argument("--from", dest="from_", default="anonymous",
-                      help="the caller's number, e.g. +447400123456 (default: withheld)")
-    call.add_argument("--at", type=moment, default=None,
-                      help="pretend it is this time, e.g. 2026-12-25T11:00 (UTC), to hear the hours")
+    call.add_argument("--from", dest="from_", default="anonymous", help="the caller's number, e.g. +447400123456 (default: withheld)")
+    call.add_argument("--at", type=moment, default=None, help="pretend it is this time, e.g. 2026-12-25T11:00 (UTC), to hear the hours")
     call.set_defaults(handler=cmd_call)
 
 

@@ -76,10 +76,9 @@ def show(text: str, effect: str | None = None) -> str:
 
 def register(commands) -> None:
     chat = commands.add_parser("chat", help="text the line from this terminal (no Twilio, no Redis)")
-    chat.add_argument("--pack", metavar="DIR", default=str(DEFAULT_PACK_DIR),
-                      help="the pack's folder (default: the shipped pack)")
-    chat.add_argument("--from", dest="sender", metavar="NUMBER",
-                      help="the number to text from, as a texter would (not stored)")
-    chat.add_argument("--at", type=moment, default=None,
-                      help="pretend it is this time, e.g. 2026-12-25T23:00 (UTC): pages name who is open then")
+    chat.add_argument("--pack", metavar="DIR", default=str(DEFAULT_PACK_DIR), help="the pack's folder (default: the shipped pack)")
+    chat.add_argument("--from", dest="sender", metavar="NUMBER", help="the number to text from, as a texter would (not stored)")
+    chat.add_argument(
+        "--at", type=moment, default=None, help="pretend it is this time, e.g. 2026-12-25T23:00 (UTC): pages name who is open then"
+    )
     chat.set_defaults(handler=cmd_chat)

@@ -48,11 +48,20 @@ def print_report(report: Report) -> None:
 
 def register(commands) -> None:
     check = commands.add_parser("check", help="check a content pack before publishing it")
-    check.add_argument("pack_dir", nargs="?", default=str(DEFAULT_PACK_DIR), metavar="PACK_DIR",
-                       help="the pack's folder (default: the shipped pack)")
-    check.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), metavar="YYYY-MM-DD",
-                       help="judge review-by dates as of this day (default: today)")
-    check.add_argument("--cases", default=str(EVALUATION_SET), metavar="FILE",
-                       help="texts labelled with the page a person expects, to measure the "
-                            "pack's examples against (default: the shipped evaluation set)")
+    check.add_argument(
+        "pack_dir", nargs="?", default=str(DEFAULT_PACK_DIR), metavar="PACK_DIR", help="the pack's folder (default: the shipped pack)"
+    )
+    check.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=dt.date.today(),
+        metavar="YYYY-MM-DD",
+        help="judge review-by dates as of this day (default: today)",
+    )
+    check.add_argument(
+        "--cases",
+        default=str(EVALUATION_SET),
+        metavar="FILE",
+        help="texts labelled with the page a person expects, to measure the pack's examples against (default: the shipped evaluation set)",
+    )
     check.set_defaults(handler=cmd_check)

@@ -47,13 +47,11 @@ def cmd_export_fallback(args: argparse.Namespace) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(twiml, encoding="utf-8")
         print(target)
-    say(f"{len(files)} files in {folder}: serve them over https and run "
-        "signpost twilio connect --all --fallback-base URL")
+    say(f"{len(files)} files in {folder}: serve them over https and run signpost twilio connect --all --fallback-base URL")
     return 0
 
 
 def register(commands) -> None:
-    export = commands.add_parser(
-        "export-fallback", help="write each pack's fallback answers as static TwiML files")
+    export = commands.add_parser("export-fallback", help="write each pack's fallback answers as static TwiML files")
     export.add_argument("dir", help="folder to write PACK_ID/voice.xml and PACK_ID/sms.xml into")
     export.set_defaults(handler=cmd_export_fallback)

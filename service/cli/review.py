@@ -35,9 +35,15 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def register(commands) -> None:
     review = commands.add_parser("review", help="the content review record of a pack, to read and sign")
-    review.add_argument("pack_dir", nargs="?", default=str(DEFAULT_PACK_DIR), metavar="PACK_DIR",
-                        help="the pack's folder (default: the shipped pack)")
+    review.add_argument(
+        "pack_dir", nargs="?", default=str(DEFAULT_PACK_DIR), metavar="PACK_DIR", help="the pack's folder (default: the shipped pack)"
+    )
     review.add_argument("--out", metavar="FILE", help="write the record here (Markdown) instead of printing it")
-    review.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), metavar="YYYY-MM-DD",
-                        help="the date the record gives (default: today)")
+    review.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=dt.date.today(),
+        metavar="YYYY-MM-DD",
+        help="the date the record gives (default: today)",
+    )
     review.set_defaults(handler=cmd_review)

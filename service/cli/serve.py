@@ -40,8 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not procfile.is_file():
         say(f"serve runs the Procfile, and there is none at {procfile}: run it from a checkout")
         return 2
-    say(f"content pack {pack.id} loaded from {config.pack_dir}"
-        + (f", and {len(config.packs)} by called number" if config.packs else ""))
+    say(f"content pack {pack.id} loaded from {config.pack_dir}" + (f", and {len(config.packs)} by called number" if config.packs else ""))
 
     embedded = None
     written = local_state / LOCAL_REDIS_FILE
@@ -50,8 +49,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             embedded = EmbeddedRedis(local_state / "redis")
             env["REDIS_URL"] = embedded.start()
             written.write_text(env["REDIS_URL"] + "\n", encoding="utf-8")
-            say(f"no REDIS_URL: started a local Redis at {env['REDIS_URL']} "
-                f"(data in {embedded.data_dir}; the signpost command uses it while this runs)")
+            say(
+                f"no REDIS_URL: started a local Redis at {env['REDIS_URL']} "
+                f"(data in {embedded.data_dir}; the signpost command uses it while this runs)"
+            )
         if not config.auth_token:
             say("no TWILIO_AUTH_TOKEN: signatures are not checked, serving on 127.0.0.1 only")
         say(f"webhooks: http://127.0.0.1:{env['PORT']}/sms and /voice (Ctrl-C stops)")

@@ -45,8 +45,9 @@ def _fit(texts: list[str], labels: list[bool]):
     vectoriser = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=2)
     matrix = vectoriser.fit_transform(texts)
     classifier = LogisticRegression(C=STRENGTH, class_weight="balanced", max_iter=5000).fit(matrix, labels)
-    weights = {feature: (float(vectoriser.idf_[column]), float(classifier.coef_[0][column]))
-               for feature, column in vectoriser.vocabulary_.items()}
+    weights = {
+        feature: (float(vectoriser.idf_[column]), float(classifier.coef_[0][column])) for feature, column in vectoriser.vocabulary_.items()
+    }
     return weights, float(classifier.intercept_[0])
 
 
@@ -77,14 +78,15 @@ def report(scored, threshold: float) -> None:
     everyday = [p for _, at_risk, p in pooled if not at_risk]
     print("Cross-validated, all files together: threshold, crises found, everyday messages taken for crisis")
     for t in THRESHOLDS:
-        print(f"  {t:.2f}  {sum(p >= t for p in crises) / len(crises):6.1%}  "
-              f"{sum(p >= t for p in everyday) / max(len(everyday), 1):6.1%}")
+        print(f"  {t:.2f}  {sum(p >= t for p in crises) / len(crises):6.1%}  {sum(p >= t for p in everyday) / max(len(everyday), 1):6.1%}")
     print(f"Cross-validated (each file left out in turn), at the threshold {threshold:.2f}:")
     for name, rows in scored:
         crises = [p for _, at_risk, p in rows if at_risk]
         everyday = [p for _, at_risk, p in rows if not at_risk]
-        print(f"  {name}: crises found {sum(p >= threshold for p in crises)} of {len(crises)}; "
-              f"everyday messages taken for crisis {sum(p >= threshold for p in everyday)} of {len(everyday)}")
+        print(
+            f"  {name}: crises found {sum(p >= threshold for p in crises)} of {len(crises)}; "
+            f"everyday messages taken for crisis {sum(p >= threshold for p in everyday)} of {len(everyday)}"
+        )
 
 
 def cmd_train_risk(args: argparse.Namespace) -> int:
@@ -99,8 +101,7 @@ def cmd_train_risk(args: argparse.Namespace) -> int:
     pages = page_examples(pack)
     examples = training_examples(pages, risk_page, pack_dir)
     groups = _groups(pack_dir, pages, risk_page)
-    print(f"{len(examples)} examples, {sum(a for _, a in examples)} of them at risk, "
-          f"from {len(groups)} sources", flush=True)
+    print(f"{len(examples)} examples, {sum(a for _, a in examples)} of them at risk, from {len(groups)} sources", flush=True)
     scored = cross_validate(groups)
     threshold = args.threshold or THRESHOLD
     report(scored, threshold)
@@ -129,9 +130,13 @@ def changed(old: RiskModel, new: RiskModel, texts: list[str]) -> None:
 
 def register(commands) -> None:
     train = commands.add_parser("train-risk", help="train the pack's risk model on its examples")
-    train.add_argument("pack_dir", nargs="?", default=str(DEFAULT_PACK_DIR), metavar="PACK_DIR",
-                       help="the pack's folder (default: the shipped pack)")
-    train.add_argument("--threshold", type=float, default=None,
-                       help="the probability from which a message is at risk (default: chosen "
-                            "by cross-validation)")
+    train.add_argument(
+        "pack_dir", nargs="?", default=str(DEFAULT_PACK_DIR), metavar="PACK_DIR", help="the pack's folder (default: the shipped pack)"
+    )
+    train.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="the probability from which a message is at risk (default: chosen by cross-validation)",
+    )
     train.set_defaults(handler=cmd_train_risk)

@@ -47,14 +47,19 @@ class Setup:
 
     def __init__(self, config: Config, fallback_base: str | None):
         # Every missing setting at once: an operator fixes them in one go, not one per run.
-        missing = [name for name, value in (("TWILIO_ACCOUNT_SID", config.account_sid),
-                                            ("TWILIO_AUTH_TOKEN", config.auth_token),
-                                            ("PUBLIC_BASE_URL", config.public_base_url)) if not value]
+        missing = [
+            name
+            for name, value in (
+                ("TWILIO_ACCOUNT_SID", config.account_sid),
+                ("TWILIO_AUTH_TOKEN", config.auth_token),
+                ("PUBLIC_BASE_URL", config.public_base_url),
+            )
+            if not value
+        ]
         if missing:
             raise ConfigError(f"{', '.join(missing)} must be set")
         self.fallback_base = config.fallback_base_url if fallback_base is None else fallback_base
-        for name, url in (("PUBLIC_BASE_URL", config.public_base_url),
-                          ("the fallback base URL", self.fallback_base)):
+        for name, url in (("PUBLIC_BASE_URL", config.public_base_url), ("the fallback base URL", self.fallback_base)):
             if url and not url.startswith("https://"):
                 # Twilio would send every text and call in the clear.
                 raise ConfigError(f"{name} must be https, not {url}")
@@ -124,8 +129,7 @@ def _connect(setup: Setup, number: str, dry_run: bool) -> int:
         print(f"{number} ({setup.pack_id(number)}): already set; nothing to change")
         return 0
     if not dry_run:
-        setup.client.incoming_phone_numbers(found.sid).update(
-            **{change.field: change.expected for change in changes})
+        setup.client.incoming_phone_numbers(found.sid).update(**{change.field: change.expected for change in changes})
     print(f"{number} ({setup.pack_id(number)}): {'would change' if dry_run else 'changed'}")
     for change in changes:
         print(f"  {change.change}")
@@ -151,19 +155,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         problems += _static_fallbacks(setup)
     for number, problem in problems:
         print(f"{number}: {problem}")
-    checked = len({*setup.packs, *listed} | {n for n in account if points_at(settings_of(account[n]),
-                                                                         setup.config.public_base_url)})
+    checked = len({*setup.packs, *listed} | {n for n in account if points_at(settings_of(account[n]), setup.config.public_base_url)})
     if problems:
-        print(f"{len(problems)} problem(s); signpost twilio connect fixes the settings of a number in a pack",
-              file=sys.stderr)
+        print(f"{len(problems)} problem(s); signpost twilio connect fixes the settings of a number in a pack", file=sys.stderr)
         return 1
     if not checked:
         print("no number on this account sends to PUBLIC_BASE_URL, and SIGNPOST_PACKS names none", file=sys.stderr)
         return 1
     print(f"{checked} number(s) set as the line expects", file=sys.stderr)
     if not setup.fallback_base:
-        print("note: the fallbacks are on the line's own host, so they fail with it; "
-              "see signpost export-fallback", file=sys.stderr)
+        print("note: the fallbacks are on the line's own host, so they fail with it; see signpost export-fallback", file=sys.stderr)
     return 0
 
 
@@ -183,8 +184,12 @@ def _diagnose(setup: Setup, account: dict, listed: list[str]) -> list[tuple[str,
         problems += [(number, d.problem) for d in differences(settings_of(found), setup.wanted(number))]
     for number in sorted(set(account) - ours):
         if points_at(settings_of(account[number]), base):
-            problems.append((number, f"sends to this line but is in no pack of SIGNPOST_PACKS: "
-                                     f"it is answered with the default pack, {setup.default.id}"))
+            problems.append(
+                (
+                    number,
+                    f"sends to this line but is in no pack of SIGNPOST_PACKS: it is answered with the default pack, {setup.default.id}",
+                )
+            )
     return problems
 
 
@@ -201,12 +206,10 @@ def _static_fallbacks(setup: Setup) -> list[tuple[str, str]]:
             with urllib.request.urlopen(url, timeout=TIMEOUT) as answer:
                 served = answer.read()
         except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
-            problems.append((url, f"the static fallback could not be fetched ({exc}); "
-                                  "upload what signpost export-fallback writes"))
+            problems.append((url, f"the static fallback could not be fetched ({exc}); upload what signpost export-fallback writes"))
             continue
         if served != twiml.encode():
-            problems.append((url, "the static fallback is not what signpost export-fallback writes now: "
-                                  "export again and upload it"))
+            problems.append((url, "the static fallback is not what signpost export-fallback writes now: export again and upload it"))
     return problems
 
 
@@ -218,13 +221,17 @@ def register(commands) -> None:
     which.add_argument("number", nargs="?", help="the Twilio number, e.g. +441234567890")
     which.add_argument("--all", action="store_true", help="every number in SIGNPOST_PACKS")
     connect.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
-    connect.add_argument("--fallback-base", metavar="URL", default=None,
-                         help="where export-fallback's files are served (default SIGNPOST_FALLBACK_BASE_URL; "
-                              "without one, the fallbacks are the line's own /sms/fallback and /voice/fallback)")
+    connect.add_argument(
+        "--fallback-base",
+        metavar="URL",
+        default=None,
+        help="where export-fallback's files are served (default SIGNPOST_FALLBACK_BASE_URL; "
+        "without one, the fallbacks are the line's own /sms/fallback and /voice/fallback)",
+    )
     connect.set_defaults(handler=cmd_connect)
     doctor = actions.add_parser("doctor", help="report every number whose settings differ from the line's")
-    doctor.add_argument("numbers", nargs="*", metavar="NUMBER",
-                        help="numbers to check beyond SIGNPOST_PACKS (a line with one pack)")
-    doctor.add_argument("--fallback-base", metavar="URL", default=None,
-                        help="where the static fallbacks are expected (default SIGNPOST_FALLBACK_BASE_URL)")
+    doctor.add_argument("numbers", nargs="*", metavar="NUMBER", help="numbers to check beyond SIGNPOST_PACKS (a line with one pack)")
+    doctor.add_argument(
+        "--fallback-base", metavar="URL", default=None, help="where the static fallbacks are expected (default SIGNPOST_FALLBACK_BASE_URL)"
+    )
     doctor.set_defaults(handler=cmd_doctor)

@@ -66,8 +66,7 @@ def register(commands) -> None:
     add = actions.add_parser("add", help="add an account; the password is read from standard input")
     add.add_argument("name")
     actions.add_parser("list", help="the accounts' names")
-    password = actions.add_parser("password", help="a new password, read from standard input "
-                                  "(every open session of the account ends)")
+    password = actions.add_parser("password", help="a new password, read from standard input (every open session of the account ends)")
     password.add_argument("name")
     remove = actions.add_parser("remove", help="remove an account (its open sessions end at their next page)")
     remove.add_argument("name")

@@ -40,7 +40,8 @@ class PromptWorker(SimpleWorker):
         self.pubsub = self.connection.pubsub()
         self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
         self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
-            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler)
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
 
 class FollowUpWorker(PromptWorker):
@@ -61,8 +62,7 @@ class FollowUpWorker(PromptWorker):
             try:
                 sweep.sweep(self.sweep_line, interval=self.maintenance_interval)
             except Exception:  # noqa: BLE001 - a failed sweep is tried again next time
-                log.warning("follow-up sweep failed; trying again in %ds", self.maintenance_interval,
-                            exc_info=True)
+                log.warning("follow-up sweep failed; trying again in %ds", self.maintenance_interval, exc_info=True)
 
 
 def followup_worker(outbox: delivery.Outbox, worker_class: type[PromptWorker] = FollowUpWorker) -> PromptWorker:
@@ -80,8 +80,13 @@ def followup_worker(outbox: delivery.Outbox, worker_class: type[PromptWorker] = 
     # the sweep, when it wakes from the queue: a TTL this short wakes it in time.
     # RQ takes a job from the first of its queues that has one: a follow-up text always
     # goes before a picture's deletion, however many deletions wait (see followups.media).
-    worker = worker_class([FOLLOWUP_QUEUE, MEDIA_QUEUE], connection=redis, log_job_description=False,
-                          maintenance_interval=interval, worker_ttl=interval + RQ_TTL_MARGIN)
+    worker = worker_class(
+        [FOLLOWUP_QUEUE, MEDIA_QUEUE],
+        connection=redis,
+        log_job_description=False,
+        maintenance_interval=interval,
+        worker_ttl=interval + RQ_TTL_MARGIN,
+    )
     if isinstance(worker, FollowUpWorker):
         worker.sweep_line = outbox.line
     # A failover takes seconds: try Redis again every second or two, not after a minute.

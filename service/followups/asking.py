@@ -95,8 +95,17 @@ def queue(line) -> Queue:
     return Queue(keys.FOLLOWUP_QUEUE, connection=line.store.redis)
 
 
-def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "",
-            call: str = "", caller: str | None = None, at: dt.datetime | None = None) -> FollowUpOutcome:
+def request(
+    line,
+    followup: FollowUp,
+    *,
+    job_id: str,
+    pack=None,
+    called: str = "",
+    call: str = "",
+    caller: str | None = None,
+    at: dt.datetime | None = None,
+) -> FollowUpOutcome:
     """Queue one follow-up; say how it went (QUEUED, DUPLICATE, NOT_ALLOWED, OPTED_OUT,
     CAPPED or BUSY).
 
@@ -120,8 +129,7 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
     body = pack.sms_page(followup.topic, at or dt.datetime.now(dt.timezone.utc))
     number = classify(followup.number, pack.region)
     if not number.textable(line.config.allowed_regions):
-        log.info("follow-up not allowed topic=%s kind=%s region=%s",
-                 followup.topic, number.kind, number.region or "-")
+        log.info("follow-up not allowed topic=%s kind=%s region=%s", followup.topic, number.kind, number.region or "-")
         count(line, pack, FollowUpOutcome.NOT_ALLOWED)
         return FollowUpOutcome.NOT_ALLOWED
     person = line.person(number.e164)
@@ -130,19 +138,39 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
     if caller is not None:
         calling = classify(caller, pack.region)
         if calling.e164:
-            caller_key, caller_cap = (keys.followup_caller_window(line.person(calling.e164)),
-                                      config.followups_per_caller_per_day)
+            caller_key, caller_cap = (keys.followup_caller_window(line.person(calling.e164)), config.followups_per_caller_per_day)
         else:
             caller_cap = config.followups_withheld_per_day
     from_number = line.own_number(called)
     result, kept = line.store.kept(
         connection.script(line.store.redis, _REQUEST),
-        keys=[record_key(job_id), keys.optout(person), keys.followup_window(person), keys.FOLLOWUP_LINE_WINDOW_KEY,
-              keys.followup_call_window(call or followup_id(job_id)), caller_key, keys.FOLLOWUPS_WAITING],
-        args=[f"{time.time():.6f}", config.followups_per_number_per_day, config.followups_per_hour,
-              FOLLOWUP_NUMBER_WINDOW, FOLLOWUP_LINE_WINDOW, followup_id(job_id), person, RECORD_TTL,
-              config.followups_per_call, FOLLOWUP_CALL_WINDOW, caller_cap, FOLLOWUP_NUMBER_WINDOW, pack.id,
-              delivery.sealed_number(config, number.e164), followup.topic, from_number],
+        keys=[
+            record_key(job_id),
+            keys.optout(person),
+            keys.followup_window(person),
+            keys.FOLLOWUP_LINE_WINDOW_KEY,
+            keys.followup_call_window(call or followup_id(job_id)),
+            caller_key,
+            keys.FOLLOWUPS_WAITING,
+        ],
+        args=[
+            f"{time.time():.6f}",
+            config.followups_per_number_per_day,
+            config.followups_per_hour,
+            FOLLOWUP_NUMBER_WINDOW,
+            FOLLOWUP_LINE_WINDOW,
+            followup_id(job_id),
+            person,
+            RECORD_TTL,
+            config.followups_per_call,
+            FOLLOWUP_CALL_WINDOW,
+            caller_cap,
+            FOLLOWUP_NUMBER_WINDOW,
+            pack.id,
+            delivery.sealed_number(config, number.e164),
+            followup.topic,
+            from_number,
+        ],
     )
     outcome = FollowUpOutcome(result.decode())
     if outcome == FollowUpOutcome.QUEUED and not kept:
@@ -151,15 +179,19 @@ def request(line, followup: FollowUp, *, job_id: str, pack=None, called: str = "
         log.warning("follow-up %s queued, but no replica confirmed it in time", followup_id(job_id)[:10])
     if outcome == FollowUpOutcome.QUEUED:
         try:
-            delivery.enqueue(queue(line), number.e164, body, followup=followup_id(job_id),
-                             config=config, topic=followup.topic, from_number=from_number)
+            delivery.enqueue(
+                queue(line), number.e164, body, followup=followup_id(job_id), config=config, topic=followup.topic, from_number=from_number
+            )
         except Exception:
             # The claim without a job would turn the webhook's retry into DUPLICATE
             # and the caller would get nothing: give the claim back.
-            given_back = (line.store.redis.pipeline().delete(record_key(job_id))
-                          .zrem(keys.FOLLOWUPS_WAITING, followup_id(job_id)))
-            for window in (keys.followup_window(person), keys.FOLLOWUP_LINE_WINDOW_KEY,
-                           keys.followup_call_window(call or followup_id(job_id)), caller_key):
+            given_back = line.store.redis.pipeline().delete(record_key(job_id)).zrem(keys.FOLLOWUPS_WAITING, followup_id(job_id))
+            for window in (
+                keys.followup_window(person),
+                keys.FOLLOWUP_LINE_WINDOW_KEY,
+                keys.followup_call_window(call or followup_id(job_id)),
+                caller_key,
+            ):
                 given_back.zrem(window, followup_id(job_id))
             given_back.execute()
             raise

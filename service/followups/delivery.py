@@ -56,7 +56,6 @@ from service.twilio.sender import Sender, sender_for
 log = logging.getLogger("signpost.followups")
 
 
-
 class Delivered(StrEnum):
     """What became of a follow-up the worker took (kept in its record as ``outcome``)."""
 
@@ -66,6 +65,7 @@ class Delivered(StrEnum):
     GAVE_UP = "gave_up"  # throttled or unreachable for the whole retry window
     OPTED_OUT = "opted_out"  # texted STOP after asking, or Twilio's 21610
     ALREADY_CLAIMED = "already_claimed"  # another run of the job has it
+
 
 UNSUBSCRIBED = 21610
 TOO_MANY_REQUESTS = 20429
@@ -101,18 +101,18 @@ def sealed_number(config: Config, to: str) -> str:
     return seal(config).encrypt(to.encode()).decode()
 
 
-def enqueue(queue: Queue, to: str, body: str, *, followup: str, config: Config, topic: str,
-            from_number: str = "") -> None:
-    requeue(queue, sealed_number(config, to), body, followup=followup, config=config, topic=topic,
-            from_number=from_number)
+def enqueue(queue: Queue, to: str, body: str, *, followup: str, config: Config, topic: str, from_number: str = "") -> None:
+    requeue(queue, sealed_number(config, to), body, followup=followup, config=config, topic=topic, from_number=from_number)
 
 
-def requeue(queue: Queue, sealed: str, body: str, *, followup: str, config: Config, topic: str,
-            from_number: str = "") -> None:
+def requeue(queue: Queue, sealed: str, body: str, *, followup: str, config: Config, topic: str, from_number: str = "") -> None:
     """Queue the job for a number already sealed (the sweep has only the record's copy)."""
     gaps = retry_schedule(config.followup_retry_seconds) if config.followup_retry_seconds > 0 else []
     queue.enqueue(
-        send, sealed, body, from_number,
+        send,
+        sealed,
+        body,
+        from_number,
         job_id=followup,
         # RQ would describe the job by its call, number included, in its logs.
         description=f"follow-up SMS ({topic})",
@@ -150,8 +150,7 @@ class Outbox:
         line = Line.start(config.with_(redis_timeout=WORKER_REDIS_TIMEOUT))
         return cls(line, sender_for(config))
 
-    def deliver(self, followup: str, sealed: str, body: str, from_number: str = "", *,
-                last_try: bool = True) -> Delivered:
+    def deliver(self, followup: str, sealed: str, body: str, from_number: str = "", *, last_try: bool = True) -> Delivered:
         """Send the follow-up named ``followup`` (see ``asking.followup_id``) at most once."""
         key = keys.followup_record(followup)
         try:
@@ -165,16 +164,18 @@ class Outbox:
         # them before the text goes: a failover that lost it would let the job, back in
         # the new primary's queue, send it again.
         store = self.line.store
-        (claimed, _, opted_out), kept = store.confirmed(store.confirming(
-            self.redis.pipeline(transaction=False)
-            .hsetnx(key, "sending", f"{time.time():.0f}")
-            .expire(key, RECORD_TTL)
-            .exists(keys.optout(person))).execute())
+        (claimed, _, opted_out), kept = store.confirmed(
+            store.confirming(
+                self.redis.pipeline(transaction=False)
+                .hsetnx(key, "sending", f"{time.time():.0f}")
+                .expire(key, RECORD_TTL)
+                .exists(keys.optout(person))
+            ).execute()
+        )
         if claimed and not kept:
             log.warning("follow-up %s: no replica confirmed the claim; sending anyway", followup[:10])
         if not claimed:
-            log.info("follow-up %s to=%s: already sent or being sent, not sending again",
-                     followup[:10], who)
+            log.info("follow-up %s to=%s: already sent or being sent, not sending again", followup[:10], who)
             return Delivered.ALREADY_CLAIMED
         if opted_out:
             # Texted STOP after asking, while the job waited.
@@ -191,8 +192,7 @@ class Outbox:
         except Exception as exc:  # noqa: BLE001 - not understood: maybe sent, so never retried
             return self._record(key, who, Delivered.UNCERTAIN, type(exc).__name__)
         message = message_key(sid)
-        self.redis.pipeline().hset(message, "followup", followup).expire(
-            message, RECORD_TTL).execute()
+        self.redis.pipeline().hset(message, "followup", followup).expire(message, RECORD_TTL).execute()
         return self._record(key, who, Delivered.SENT, message=message.rsplit(":", 1)[1])
 
     def _refused(self, key, who, status, code, person, last_try) -> Delivered:
@@ -218,9 +218,15 @@ class Outbox:
         if message:
             fields["message"] = message
         # An outcome is final: the record's sealed number, kept for the sweep, goes.
-        _, _, pack, _, _ = (self.redis.pipeline().hset(key, mapping=fields).expire(key, RECORD_TTL)
-                            .hget(key, "pack").hdel(key, "sealed")
-                            .zrem(keys.FOLLOWUPS_WAITING, key.rsplit(":", 1)[1]).execute())
+        _, _, pack, _, _ = (
+            self.redis.pipeline()
+            .hset(key, mapping=fields)
+            .expire(key, RECORD_TTL)
+            .hget(key, "pack")
+            .hdel(key, "sealed")
+            .zrem(keys.FOLLOWUPS_WAITING, key.rsplit(":", 1)[1])
+            .execute()
+        )
         log.info("follow-up to=%s: %s%s", who, outcome, f" ({why})" if why else "")
         self._count(pack, outcome, why)
         return outcome

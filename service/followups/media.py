@@ -59,10 +59,11 @@ def enqueue(queue: Queue, message_sid: str, media_sids: list[str], config: Confi
     _, by_sender, _, by_line = pipe.execute()
     if by_sender > config.media_deletions_per_sender_per_hour or by_line > config.media_deletions_per_hour:
         return False
-    gaps = (delivery.retry_schedule(config.followup_retry_seconds)
-            if config.followup_retry_seconds > 0 else [])
+    gaps = delivery.retry_schedule(config.followup_retry_seconds) if config.followup_retry_seconds > 0 else []
     queue.enqueue(
-        delete_all, message_sid, media_sids,
+        delete_all,
+        message_sid,
+        media_sids,
         job_id=token_id("media", message_sid),
         description="delete media",
         ttl=JOB_TTL,

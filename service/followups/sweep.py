@@ -38,8 +38,7 @@ def sweep(line, *, interval: float | None = None, now: float | None = None) -> i
     """Queue again every follow-up that is waiting with no job; return how many.
     With ``interval``, only if no other worker swept in the last ``interval`` seconds."""
     client = line.store.redis
-    if interval is not None and not client.set(keys.FOLLOWUP_SWEEP_LOCK, "1", nx=True,
-                                               ex=max(1, int(interval) - 1)):
+    if interval is not None and not client.set(keys.FOLLOWUP_SWEEP_LOCK, "1", nx=True, ex=max(1, int(interval) - 1)):
         return 0
     now = time.time() if now is None else now
     waiting = client.zrangebyscore(keys.FOLLOWUPS_WAITING, "-inf", now - GRACE)
@@ -57,8 +56,7 @@ def sweep(line, *, interval: float | None = None, now: float | None = None) -> i
         elif requeue(line, followups, followup, record):
             requeued += 1
     if requeued:
-        log.warning("sweep: %d follow-up(s) had lost their job (a Redis failover?) and were queued again",
-                    requeued)
+        log.warning("sweep: %d follow-up(s) had lost their job (a Redis failover?) and were queued again", requeued)
     return requeued
 
 
@@ -70,13 +68,19 @@ def requeue(line, followups, followup: str, record: dict[str, str]) -> bool:
     if body is None:
         give_up(line.store.redis, followup, "pack changed")  # the page it asked for is no more
         return False
-    delivery.requeue(followups, record["sealed"], body, followup=followup, config=line.config,
-                     topic=record["topic"], from_number=record.get("from", ""))
+    delivery.requeue(
+        followups, record["sealed"], body, followup=followup, config=line.config, topic=record["topic"], from_number=record.get("from", "")
+    )
     log.info("sweep: follow-up %s queued again", followup[:10])
     return True
 
 
 def give_up(client, followup: str, why: str) -> None:
     key = keys.followup_record(followup)
-    (client.pipeline().hset(key, mapping={"outcome": delivery.Delivered.GAVE_UP, "why": why})
-     .hdel(key, "sealed").zrem(keys.FOLLOWUPS_WAITING, followup).execute())
+    (
+        client.pipeline()
+        .hset(key, mapping={"outcome": delivery.Delivered.GAVE_UP, "why": why})
+        .hdel(key, "sealed")
+        .zrem(keys.FOLLOWUPS_WAITING, followup)
+        .execute()
+    )

@@ -66,8 +66,7 @@ class FailoverAwarePool(redis.ConnectionPool):
         self.disconnect(inuse_connections=False)
 
 
-def client(config: Config, *, timeout: float | None, retries: int = 0,
-           health_check_interval: int = 0) -> redis.Redis:
+def client(config: Config, *, timeout: float | None, retries: int = 0, health_check_interval: int = 0) -> redis.Redis:
     """A client for the line's Redis, whichever way it is found.
 
     ``timeout``: seconds to connect and for each reply (None: wait, as RQ's blocking
@@ -106,8 +105,10 @@ def _through_sentinel(config: Config, options: dict) -> redis.Redis:
     if url_options.get("connection_class") is SSLConnection:
         node["ssl"] = True
     timeout = options["socket_timeout"]
-    sentinel_options = {"socket_timeout": timeout if timeout is not None else 5.0,
-                        "socket_connect_timeout": timeout if timeout is not None else 5.0}
+    sentinel_options = {
+        "socket_timeout": timeout if timeout is not None else 5.0,
+        "socket_connect_timeout": timeout if timeout is not None else 5.0,
+    }
     if config.redis_sentinel_password:
         sentinel_options["password"] = config.redis_sentinel_password
     sentinels = Sentinel(list(config.redis_sentinels), sentinel_kwargs=sentinel_options, **node)
@@ -135,8 +136,7 @@ def check_version(client: redis.Redis, log) -> None:
     try:
         version = client.info("server").get("redis_version", "")
     except redis.RedisError as exc:
-        log.warning("could not read Redis's version (%s): the line needs Redis %d.%d or newer",
-                    type(exc).__name__, *MIN_REDIS)
+        log.warning("could not read Redis's version (%s): the line needs Redis %d.%d or newer", type(exc).__name__, *MIN_REDIS)
         return
     numbers = tuple(int(part) for part in str(version).split(".")[:2] if part.isdigit())
     if numbers and numbers < MIN_REDIS:

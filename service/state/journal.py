@@ -83,8 +83,11 @@ class OptOutJournal:
             claimed.unlink(missing_ok=True)
             return None
         claimed.unlink(missing_ok=True)
-        log.info("journal replayed: %d of %d opt-out changes applied (any others were older than "
-                 "the person's last change)", applied, len(entries))
+        log.info(
+            "journal replayed: %d of %d opt-out changes applied (any others were older than the person's last change)",
+            applied,
+            len(entries),
+        )
         return applied
 
 

@@ -122,7 +122,7 @@ def stats(pack: str, day: dt.date) -> str:
 
 def stats_day(key: str) -> tuple[str, dt.date] | None:
     """``stats(pack, day)`` read back: (pack, day), or None for any other key."""
-    pack, _, day_text = key[len(f"{PREFIX}stats:"):].rpartition(":")
+    pack, _, day_text = key[len(f"{PREFIX}stats:") :].rpartition(":")
     try:
         day = dt.date.fromisoformat(day_text)
     except ValueError:

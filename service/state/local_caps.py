@@ -68,8 +68,12 @@ class LocalCaps:
         # share nothing more goes, so a stream of new numbers cannot pass it.
         past_share = self._line >= self.line_share
         if past_share and (not confirms_opt_change or self._line >= 2 * self.line_share):
-            if (confirms_opt_change or self._line >= 2 * self.line_share or person in self._told_busy
-                    or len(self._told_busy) >= MAX_REMEMBERED):
+            if (
+                confirms_opt_change
+                or self._line >= 2 * self.line_share
+                or person in self._told_busy
+                or len(self._told_busy) >= MAX_REMEMBERED
+            ):
                 return Decision.SILENT
             self._told_busy.add(person)
             self._replies[person] = sent + 1

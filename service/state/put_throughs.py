@@ -53,7 +53,13 @@ def allowed(store, config, *, caller: str | None, step: str, now: float | None =
     script = connection.script(store.redis, _ALLOW)
     result = script(
         keys=[keys.put_through_caller(caller or "withheld"), keys.PUT_THROUGH_LINE],
-        args=[f"{now:.6f}", step, config.put_throughs_per_caller_per_day if caller else -1,
-              PUT_THROUGH_CALLER_WINDOW, config.put_throughs_per_hour, PUT_THROUGH_LINE_WINDOW],
+        args=[
+            f"{now:.6f}",
+            step,
+            config.put_throughs_per_caller_per_day if caller else -1,
+            PUT_THROUGH_CALLER_WINDOW,
+            config.put_throughs_per_hour,
+            PUT_THROUGH_LINE_WINDOW,
+        ],
     )
     return bool(result)

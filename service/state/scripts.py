@@ -54,7 +54,9 @@ end
 # recorded whatever, and its confirmation is not held back by the line's ceiling, but
 # busy notices and confirmations together stop at as many again: every message the
 # line sends counts, so no stream of new numbers or STOP/START can pass twice the ceiling.
-ANSWER = EFFECTS + """
+ANSWER = (
+    EFFECTS
+    + """
 if ARGV[1] == '1' then
   local earlier = redis.call('GET', KEYS[1])
   if earlier then return {'repeat', earlier} end
@@ -114,6 +116,7 @@ if node ~= '' then
 end
 return {status, node, chosen[3]}
 """
+)
 
 # Opt-outs and opt-ins journalled while Redis was away, in the order they came. Each is
 # applied only if it is newer than the person's last change, decided here, atomically:
@@ -124,7 +127,9 @@ return {status, node, chosen[3]}
 # applied is put on record for good, as the answer script does.
 # KEYS: optout, optin, delivery for each change
 # ARGV: optin ttl, then effect, time and whether it came with a delivery ('1'/'0') for each
-REPLAY = EFFECTS + """
+REPLAY = (
+    EFFECTS
+    + """
 local applied = 0
 for i = 1, #KEYS, 3 do
   local a = 2 + (i - 1) / 3 * 3
@@ -139,6 +144,7 @@ for i = 1, #KEYS, 3 do
 end
 return applied
 """
+)
 
 # KEYS: delivery, stats, events
 # ARGV: has delivery, answer, dedupe ttl, stats field, stats ttl, event field

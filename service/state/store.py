@@ -79,8 +79,7 @@ def check_eviction_policy(client: redis.Redis, log) -> str | None:
     try:
         policy = client.config_get("maxmemory-policy").get("maxmemory-policy")
     except redis.ResponseError as exc:
-        log.warning("could not read Redis's maxmemory-policy (%s): the line needs noeviction; "
-                    "check it with your Redis provider", exc)
+        log.warning("could not read Redis's maxmemory-policy (%s): the line needs noeviction; check it with your Redis provider", exc)
         return None
     except redis.RedisError as exc:
         log.warning("could not read Redis's maxmemory-policy (%s): Redis is not answering", type(exc).__name__)
@@ -89,10 +88,14 @@ def check_eviction_policy(client: redis.Redis, log) -> str | None:
     if policy and policy.startswith(UNSAFE_EVICTION):
         raise EvictionPolicyError(
             f"Redis's maxmemory-policy is {policy}: it can evict keys without a TTL, such as "
-            "opt-outs, so a number that texted STOP could be texted again. Set it to noeviction.")
+            "opt-outs, so a number that texted STOP could be texted again. Set it to noeviction."
+        )
     if policy and policy.startswith(RISKY_EVICTION):
-        log.warning("Redis's maxmemory-policy is %s: a full Redis would evict keys with a TTL, "
-                    "follow-up allowance windows among them; the line needs noeviction", policy)
+        log.warning(
+            "Redis's maxmemory-policy is %s: a full Redis would evict keys with a TTL, "
+            "follow-up allowance windows among them; the line needs noeviction",
+            policy,
+        )
     return policy
 
 
@@ -163,8 +166,7 @@ class Store:
     def encode_outcomes(outcomes: dict[str, tuple[Reply, Session]]) -> str:
         """``flows.sms.outcomes`` as the answer script reads them: {menu: [node, session, effect]}."""
         return json.dumps(
-            {menu: [reply.node, _session_json(session), reply.effect or ""]
-             for menu, (reply, session) in outcomes.items()},
+            {menu: [reply.node, _session_json(session), reply.effect or ""] for menu, (reply, session) in outcomes.items()},
             separators=(",", ":"),
         )
 
@@ -188,28 +190,52 @@ class Store:
         day = day or uk_today()
         now = time.time() if now is None else now
         (status, node, *rest), kept = self.kept(
-            self._answer, confirm=confirm,
-            keys=[turn.delivery_key, turn.session_key, keys.optout(number_id),
-                  keys.stats(turn.pack, day), turn.replies_key, keys.events(turn.pack, day),
-                  keys.optin(number_id), keys.LINE_REPLIES, keys.busy_notice(turn.person)],
-            args=["1" if turn.delivery else "0", self.dedupe_ttl, self.session_ttl, STATS_TTL,
-                  REPLY_WINDOW, reply_limit, outcomes, turn.channel, f"{now:.6f}", OPTIN_TTL,
-                  line_limit, busy],
+            self._answer,
+            confirm=confirm,
+            keys=[
+                turn.delivery_key,
+                turn.session_key,
+                keys.optout(number_id),
+                keys.stats(turn.pack, day),
+                turn.replies_key,
+                keys.events(turn.pack, day),
+                keys.optin(number_id),
+                keys.LINE_REPLIES,
+                keys.busy_notice(turn.person),
+            ],
+            args=[
+                "1" if turn.delivery else "0",
+                self.dedupe_ttl,
+                self.session_ttl,
+                STATS_TTL,
+                REPLY_WINDOW,
+                reply_limit,
+                outcomes,
+                turn.channel,
+                f"{now:.6f}",
+                OPTIN_TTL,
+                line_limit,
+                busy,
+            ],
         )
         effect = rest[0].decode() if rest else ""
         return Answer(status.decode(), node.decode(), effect, kept=kept)
 
-    def claim(self, turn: Turn, answer: str, *, counted: str = "", event: str = "",
-              day: dt.date | None = None) -> str | None:
+    def claim(self, turn: Turn, answer: str, *, counted: str = "", event: str = "", day: dt.date | None = None) -> str | None:
         """Claim this delivery with its answer and count the visit (and ``event``:
         ``CONVERSATION`` when a call begins), unless an earlier delivery of it already
         has: then return that answer, and count nothing."""
         day = day or uk_today()
         result = self._claim(
             keys=[turn.delivery_key, keys.stats(turn.pack, day), keys.events(turn.pack, day)],
-            args=["1" if turn.delivery else "0", answer, VOICE_REPLAY_TTL,
-                  f"{turn.channel}:{counted}" if counted else "", STATS_TTL,
-                  f"{turn.channel}:{event}" if event else ""],
+            args=[
+                "1" if turn.delivery else "0",
+                answer,
+                VOICE_REPLAY_TTL,
+                f"{turn.channel}:{counted}" if counted else "",
+                STATS_TTL,
+                f"{turn.channel}:{event}" if event else "",
+            ],
         )
         return result.decode() if result is not None else None
 
@@ -302,8 +328,12 @@ class Store:
         ``unreachable``, ``replica`` (demoted: PING alone would still answer) or
         ``refusing writes`` (full, or fewer replicas than min-replicas-to-write)."""
         try:
-            role, _ = (self.redis.pipeline(transaction=False).execute_command("ROLE")
-                       .set(keys.HEALTH, f"{time.time():.0f}", ex=HEALTH_TTL).execute())
+            role, _ = (
+                self.redis.pipeline(transaction=False)
+                .execute_command("ROLE")
+                .set(keys.HEALTH, f"{time.time():.0f}", ex=HEALTH_TTL)
+                .execute()
+            )
         except redis.ReadOnlyError:
             return "replica"
         except redis.ResponseError:

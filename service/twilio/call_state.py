@@ -32,8 +32,7 @@ def encode(session: Session, fernet: Fernet) -> str:
     """``session`` for a URL: short, and with any keyed number sealed."""
     if session.pending is None:
         # Most turns are a caller moving between menus: the same few states again and again.
-        return _encode_place(session.menu, session.node, tuple(session.trail), session.silences, session.slow,
-                             session.transfers)
+        return _encode_place(session.menu, session.node, tuple(session.trail), session.silences, session.slow, session.transfers)
     return _encoded(_conceal(session, fernet).to_dict())
 
 

@@ -35,8 +35,9 @@ def event_from(form, at: dt.datetime, start: bool) -> Event:
     if form.get("Digits", "").strip():
         return Event(EventKind.DIGITS, form["Digits"].strip()[:MAX_DIGITS], at=at, caller=caller)
     if form.get("SpeechResult", "").strip():
-        return Event(EventKind.SPEECH, form["SpeechResult"][:MAX_SPEECH], at=at, caller=caller,
-                     confidence=_confidence(form.get("Confidence", "")))
+        return Event(
+            EventKind.SPEECH, form["SpeechResult"][:MAX_SPEECH], at=at, caller=caller, confidence=_confidence(form.get("Confidence", ""))
+        )
     return Event(EventKind.SILENCE, at=at, caller=caller)
 
 

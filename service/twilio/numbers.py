@@ -21,9 +21,17 @@ WEBHOOK_METHOD = "POST"
 STATIC_METHOD = "GET"
 # Every setting the line owns on a number, in the order they are reported.
 FIELDS = (
-    "sms_url", "sms_method", "sms_fallback_url", "sms_fallback_method",
-    "voice_url", "voice_method", "voice_fallback_url", "voice_fallback_method",
-    "sms_application_sid", "voice_application_sid", "trunk_sid",
+    "sms_url",
+    "sms_method",
+    "sms_fallback_url",
+    "sms_fallback_method",
+    "voice_url",
+    "voice_method",
+    "voice_fallback_url",
+    "voice_fallback_method",
+    "sms_application_sid",
+    "voice_application_sid",
+    "trunk_sid",
 )
 _OVERRIDES = {
     "sms_application_sid": "a messaging application is set, so Twilio ignores the number's SMS URLs",
@@ -41,9 +49,13 @@ def expected(public_base_url: str, pack_id: str, fallback_base_url: str = "") ->
     """The settings a number answered by ``pack_id`` should have."""
     base = public_base_url.rstrip("/")
     wanted = {
-        "sms_url": f"{base}/sms", "sms_method": WEBHOOK_METHOD,
-        "voice_url": f"{base}/voice", "voice_method": WEBHOOK_METHOD,
-        "sms_application_sid": "", "voice_application_sid": "", "trunk_sid": "",
+        "sms_url": f"{base}/sms",
+        "sms_method": WEBHOOK_METHOD,
+        "voice_url": f"{base}/voice",
+        "voice_method": WEBHOOK_METHOD,
+        "sms_application_sid": "",
+        "voice_application_sid": "",
+        "trunk_sid": "",
     }
     for channel in ("sms", "voice"):
         if fallback_base_url:
@@ -72,8 +84,10 @@ class Difference:
             return f"{name} is {self.actual or 'unset'}, the line expects {self.expected}"
         if not self.actual:
             if "fallback" in name:
-                return (f"{name} is missing: when the line cannot answer, Twilio plays its own "
-                        f"error instead of the 999 sentence; the line expects {self.expected}")
+                return (
+                    f"{name} is missing: when the line cannot answer, Twilio plays its own "
+                    f"error instead of the 999 sentence; the line expects {self.expected}"
+                )
             return f"{name} is missing, the line expects {self.expected}"
         if self.actual.startswith("http://"):
             return f"{name} uses http ({self.actual}): the line expects https, {self.expected}"
@@ -106,5 +120,4 @@ def settings_of(number) -> dict[str, str | None]:
 def points_at(settings: dict[str, str | None], base_url: str) -> bool:
     """Whether a number sends its texts or calls to ``base_url`` (whatever the scheme)."""
     host = base_url.split("://", 1)[-1].rstrip("/")
-    return any((settings.get(name) or "").split("://", 1)[-1].startswith(host + "/")
-               for name in ("sms_url", "voice_url"))
+    return any((settings.get(name) or "").split("://", 1)[-1].startswith(host + "/") for name in ("sms_url", "voice_url"))

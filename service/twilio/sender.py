@@ -85,13 +85,15 @@ class ConsoleSender:
         out = self.out or sys.stdout
         sid = f"SMconsole{next(self._sids):024d}"
         sent_from = f" from {from_number}" if from_number else ""
-        print(f"--- follow-up SMS to {mask(to)}{sent_from} (console: no Twilio credentials) ---\n"
-              f"{body}\n---", file=out, flush=True)
+        print(f"--- follow-up SMS to {mask(to)}{sent_from} (console: no Twilio credentials) ---\n{body}\n---", file=out, flush=True)
         return sid
 
     def delete_media(self, message_sid: str, media_sid: str) -> bool:
-        print("--- a picture or video sent to the line would be deleted now "
-              "(console: no Twilio credentials) ---", file=self.out or sys.stdout, flush=True)
+        print(
+            "--- a picture or video sent to the line would be deleted now (console: no Twilio credentials) ---",
+            file=self.out or sys.stdout,
+            flush=True,
+        )
         return False
 
 

@@ -24,7 +24,6 @@ import phonenumbers
 from flows.phones import E164_SHAPE, Texter
 
 
-
 @functools.cache
 def _mobile_ranges(regions: tuple[str, ...] | frozenset[str]) -> tuple[tuple[str, re.Pattern], ...]:
     """(``+44``, the region's mobile numbers after it) for each allowed region."""
@@ -43,8 +42,7 @@ def number_at_home(number: str, regions: tuple[str, ...] | frozenset[str]) -> bo
     number = number.strip()
     if not E164_SHAPE.fullmatch(number):
         return False  # a short code, a sender name, anything longer than E.164 allows
-    return any(number.startswith(code) and mobiles.fullmatch(number[len(code):])
-               for code, mobiles in _mobile_ranges(regions))
+    return any(number.startswith(code) and mobiles.fullmatch(number[len(code) :]) for code, mobiles in _mobile_ranges(regions))
 
 
 def texts_from_home(who: Texter, regions: tuple[str, ...] | frozenset[str]) -> bool:

@@ -12,8 +12,7 @@ from flows.sms import NO_REPLY
 # count), so no pack can lack it; the renderer still puts the 999 line first, worded
 # for anyone, since anyone may be texting.
 LINE_BUSY = "#busy"
-LINE_BUSY_TEXT = sms_page("This line is very busy and cannot answer texts just now. Please text again "
-                          "in an hour.", reader="anyone")
+LINE_BUSY_TEXT = sms_page("This line is very busy and cannot answer texts just now. Please text again in an hour.", reader="anyone")
 
 
 def render(text: str) -> str:

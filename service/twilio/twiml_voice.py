@@ -111,11 +111,19 @@ def _listening(reply: VoiceReply, speech: Speech) -> dict:
         # A phone number is keyed, ended by #. Speech is still heard: a caller who says
         # words of crisis while asked for a number must reach the page for them, and a
         # number said aloud is read as its digits (flows.keywords.spoken_digits).
-        return {"input": "dtmf speech", "finish_on_key": "#", "timeout": speech.timeout,
-                "speech_timeout": "auto", "language": speech.language}
+        return {
+            "input": "dtmf speech",
+            "finish_on_key": "#",
+            "timeout": speech.timeout,
+            "speech_timeout": "auto",
+            "language": speech.language,
+        }
     listen = {
-        "input": "dtmf speech", "num_digits": 1, "timeout": speech.timeout,
-        "speech_timeout": "auto", "language": speech.language,
+        "input": "dtmf speech",
+        "num_digits": 1,
+        "timeout": speech.timeout,
+        "speech_timeout": "auto",
+        "language": speech.language,
     }
     if reply.hints:
         listen["hints"] = ", ".join(reply.hints)

@@ -36,20 +36,18 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["signpost"] = line = Line.start(config)
     signature.install(app, config.auth_token)
     if not config.checks_signatures:
-        app.logger.warning(
-            "TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked. "
-            "Serve on loopback only, for local trials."
-        )
+        app.logger.warning("TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked. Serve on loopback only, for local trials.")
 
     # Outermost, so that a slow body is cut off before anything waits on it.
-    app.wsgi_app = BodyDeadline(app.wsgi_app, config.request_read_seconds,  # type: ignore[method-assign]
-                                config.max_request_bytes)
+    deadline = BodyDeadline(app.wsgi_app, config.request_read_seconds, config.max_request_bytes)
+    app.wsgi_app = deadline  # type: ignore[method-assign]
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(status.bp)
     metrics.install(app)
     console.install(app)
     if config.public_base_url.startswith("https://"):
+
         @app.after_request
         def strict_transport(response):
             # The public origin is https: a browser that has been there once must never

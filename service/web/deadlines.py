@@ -65,8 +65,9 @@ class BodyDeadline:
                     body.write(chunk)
         except gevent.Timeout:
             log.warning("request body not received within %.0fs: 408, connection closed", self.seconds)
-            start_response("408 Request Timeout", [("Content-Type", "text/plain"), ("Connection", "close"),
-                                                   ("Content-Length", str(len(TIMED_OUT)))])
+            start_response(
+                "408 Request Timeout", [("Content-Type", "text/plain"), ("Connection", "close"), ("Content-Length", str(len(TIMED_OUT)))]
+            )
             return [TIMED_OUT]
         environ["wsgi.input"] = io.BytesIO(body.getvalue())
         environ["CONTENT_LENGTH"] = str(body.tell())

@@ -37,8 +37,7 @@ worker_connections = int(os.environ.get("SIGNPOST_WEB_CONNECTIONS", "5000"))
 _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 _wanted = int(os.environ.get("WEB_CONCURRENCY", "2")) * worker_connections + 256
 if _soft != resource.RLIM_INFINITY and _soft < _wanted:
-    resource.setrlimit(resource.RLIMIT_NOFILE,
-                       (_wanted if _hard == resource.RLIM_INFINITY else min(_wanted, _hard), _hard))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_wanted if _hard == resource.RLIM_INFINITY else min(_wanted, _hard), _hard))
 # The read deadlines: a request's headers must arrive within this many seconds (gevent
 # workers hold the whole header read to gunicorn's keep-alive setting, which also ends
 # an idle connection), and its body within as long again after them (service.web.deadlines,
@@ -79,5 +78,4 @@ def on_starting(server):
                 file=sys.stderr,
             )
             sys.exit(2)
-    print("warning: TWILIO_AUTH_TOKEN is not set; signatures are not checked (loopback only)",
-          file=sys.stderr)
+    print("warning: TWILIO_AUTH_TOKEN is not set; signatures are not checked (loopback only)", file=sys.stderr)

@@ -22,18 +22,17 @@ import time
 
 import redis
 from flask import Flask, Response, abort, current_app, request
-from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest,
-                               multiprocess)
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 from service.config import LOOPBACK_HOSTS
 from service.state import keys
 from service.state.store import FLOODED, FOLLOWUP, uk_today
 
-WEBHOOKS = Counter("signpost_webhooks", "Webhook requests answered, by route and HTTP status",
-                   ["route", "status"])
-LATENCY = Histogram("signpost_reply_seconds", "Time to answer a webhook", ["route"],
-                    buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5))
+WEBHOOKS = Counter("signpost_webhooks", "Webhook requests answered, by route and HTTP status", ["route", "status"])
+LATENCY = Histogram(
+    "signpost_reply_seconds", "Time to answer a webhook", ["route"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+)
 REDIS_ERRORS = Counter("signpost_redis_errors", "Webhook turns answered without Redis", ["where"])
 WEBHOOK_ROUTES = ("/sms", "/sms/fallback", "/sms/status", "/voice", "/voice/step", "/voice/fallback")
 
@@ -46,10 +45,10 @@ class DailyCounts:
 
     def collect(self):
         # Gauges: they start again at midnight (UK), which a counter must never do.
-        followups = GaugeMetricFamily("signpost_followups_today", "Follow-up texts today (UK day), by outcome",
-                                      labels=["pack", "outcome"])
-        flooded = GaugeMetricFamily("signpost_flood_limited_today",
-                                    "Texts not answered under the flood limit today (UK day)", labels=["pack"])
+        followups = GaugeMetricFamily("signpost_followups_today", "Follow-up texts today (UK day), by outcome", labels=["pack", "outcome"])
+        flooded = GaugeMetricFamily(
+            "signpost_flood_limited_today", "Texts not answered under the flood limit today (UK day)", labels=["pack"]
+        )
         try:
             day = uk_today()
             pipe = self.line.store.redis.pipeline(transaction=False)

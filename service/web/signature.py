@@ -54,18 +54,32 @@ MAX_FORM_FIELDS = 100
 # The fields the line acts on, and Twilio's fields whose names begin with one of them
 # (the caller's and the line's place, in voice and messaging webhooks).
 READ_FIELDS = ("Body", "Digits", "SpeechResult", "From", "To", "OptOutType")
-TWILIO_FIELDS_LIKE_READ = frozenset([
-    *READ_FIELDS,
-    "FromCity", "FromState", "FromZip", "FromCountry",
-    "ToCity", "ToState", "ToZip", "ToCountry",
-])
+TWILIO_FIELDS_LIKE_READ = frozenset(
+    [
+        *READ_FIELDS,
+        "FromCity",
+        "FromState",
+        "FromZip",
+        "FromCountry",
+        "ToCity",
+        "ToState",
+        "ToZip",
+        "ToCountry",
+    ]
+)
 # The field each webhook always carries, which a reshaped form may have moved into a name.
 NEEDED_FIELDS = {"/sms": "Body"}
 TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 TWILIO_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 # The SID that names each webhook's delivery: it decides what is a retry.
-DELIVERY_SID = {"/sms": "MessageSid", "/sms/fallback": "MessageSid", "/sms/status": "MessageSid",
-                "/voice": "CallSid", "/voice/step": "CallSid", "/voice/fallback": "CallSid"}
+DELIVERY_SID = {
+    "/sms": "MessageSid",
+    "/sms/fallback": "MessageSid",
+    "/sms/status": "MessageSid",
+    "/voice": "CallSid",
+    "/voice/step": "CallSid",
+    "/voice/fallback": "CallSid",
+}
 
 
 class WebhookForm(ImmutableMultiDict):

@@ -80,8 +80,7 @@ def remember_turns(state) -> None:
     number and no sentence a person texts outlives its turn."""
     line = state.app.extensions["signpost"]
     state.app.extensions[DECIDED] = {
-        pack.id: functools.lru_cache(maxsize=1024)(functools.partial(_decide, pack))
-        for pack in line.every_pack
+        pack.id: functools.lru_cache(maxsize=1024)(functools.partial(_decide, pack)) for pack in line.every_pack
     }
 
 
@@ -115,8 +114,7 @@ def delete_media(line, form, person: str) -> None:
         if media.enqueue(media.queue(line.store.redis), message_sid, sids, line.config, person):
             log.info("media received: %d item(s), deletion queued", len(sids))
         else:
-            log.warning("media received: %d item(s), NOT queued for deletion: the sender's "
-                        "deletions this hour are used up", len(sids))
+            log.warning("media received: %d item(s), NOT queued for deletion: the sender's deletions this hour are used up", len(sids))
     except redis.RedisError as exc:
         log.warning("media received: %d item(s), deletion NOT queued (%s)", len(sids), type(exc).__name__)
 
@@ -144,9 +142,14 @@ def inbound() -> Response:
         # Opt-outs journalled during an outage first, so none can undo a newer change.
         line.catch_up()
         answer = line.store.answer(
-            turn, encoded,
-            number_id=person, reply_limit=limit, line_limit=line.config.sms_replies_line_per_hour,
-            busy=twiml_sms.LINE_BUSY, now=now, confirm=bool(fresh.effect),
+            turn,
+            encoded,
+            number_id=person,
+            reply_limit=limit,
+            line_limit=line.config.sms_replies_line_per_hour,
+            busy=twiml_sms.LINE_BUSY,
+            now=now,
+            confirm=bool(fresh.effect),
         )
     except redis.RedisError as exc:
         # Stateless fallback: the turn as if from a fresh session still answers
@@ -158,10 +161,10 @@ def inbound() -> Response:
             delete_media(line, form, person)  # says it could not be queued
         if fresh.effect:
             line.journal.record(person, fresh.effect, now, delivery)
-        decision = line.local_caps.decide(person, abroad=abroad, page=bool(fresh.node),
-                                          confirms_opt_change=bool(fresh.effect))
-        log.warning("sms from=%s redis unavailable (%s): %s without a session, by this process's caps",
-                    short(person), type(exc).__name__, decision)
+        decision = line.local_caps.decide(person, abroad=abroad, page=bool(fresh.node), confirms_opt_change=bool(fresh.effect))
+        log.warning(
+            "sms from=%s redis unavailable (%s): %s without a session, by this process's caps", short(person), type(exc).__name__, decision
+        )
         node = {Decision.ANSWER: fresh.node, Decision.BUSY: twiml_sms.LINE_BUSY}.get(decision, twiml_sms.NO_REPLY)
         return page(line, pack, node)
     if media_count(form) and answer.status != "repeat":
@@ -175,14 +178,18 @@ def inbound() -> Response:
         line.journal.record(person, answer.effect, now, delivery)
     if answer.status == "flooded":
         # An opt-out is still recorded; only the reply, which costs money, is held back.
-        log.warning("sms from=%s over %d replies this hour%s: not answered", short(person), limit,
-                    " to all texters abroad" if abroad else "")
+        log.warning(
+            "sms from=%s over %d replies this hour%s: not answered", short(person), limit, " to all texters abroad" if abroad else ""
+        )
     elif answer.status == "busy":
-        log.warning("sms from=%s: the line has sent its %d pages this hour; %s", short(person),
-                    line.config.sms_replies_line_per_hour, "told it is busy" if answer.node else "not answered")
+        log.warning(
+            "sms from=%s: the line has sent its %d pages this hour; %s",
+            short(person),
+            line.config.sms_replies_line_per_hour,
+            "told it is busy" if answer.node else "not answered",
+        )
     elif answer.effect:
-        log.info("%s from=%s %s%s", channel, short(person), answer.effect,
-                 " (Twilio answered)" if event.kind == EventKind.CARRIER else "")
+        log.info("%s from=%s %s%s", channel, short(person), answer.effect, " (Twilio answered)" if event.kind == EventKind.CARRIER else "")
     else:
         # Every answer is in the access log already; this is for following one conversation.
         log.debug("%s from=%s %s node=%s", channel, short(person), answer.status, answer.node)

@@ -34,10 +34,21 @@ log = logging.getLogger("signpost.followups")
 bp = Blueprint("status", __name__)
 bp.before_request(require_twilio_signature)
 
-STATUSES = frozenset([
-    "accepted", "scheduled", "queued", "sending", "sent", "delivered", "undelivered",
-    "failed", "read", "canceled", "partially_delivered",
-])
+STATUSES = frozenset(
+    [
+        "accepted",
+        "scheduled",
+        "queued",
+        "sending",
+        "sent",
+        "delivered",
+        "undelivered",
+        "failed",
+        "read",
+        "canceled",
+        "partially_delivered",
+    ]
+)
 # The statuses that end a message's story: the console counts these.
 COUNTED = frozenset(["delivered", "undelivered", "failed"])
 

@@ -65,9 +65,7 @@ def prerender(state) -> None:
     line = state.app.extensions["signpost"]
     speech = {pack.id: Speech.of(pack, line.config.voice) for pack in line.every_pack}
     state.app.extensions[SPEECH] = speech
-    state.app.extensions[FALLBACK] = {
-        pack.id: voice_fallback(pack, speech[pack.id]) for pack in line.every_pack
-    }
+    state.app.extensions[FALLBACK] = {pack.id: voice_fallback(pack, speech[pack.id]) for pack in line.every_pack}
 
 
 def xml(twiml: str) -> Response:
@@ -103,8 +101,9 @@ def answer(n: int, start: bool) -> Response:
     event = event_from(form, now(), start)
     call_sid = form.get("CallSid", "")
     call = call_id(call_sid, line.config.hash_key)
-    before = (Session(channel="voice") if start else
-              call_state.decode(request.args.get(call_state.PARAM, ""), fernet, line.config.session_ttl))
+    before = (
+        Session(channel="voice") if start else call_state.decode(request.args.get(call_state.PARAM, ""), fernet, line.config.session_ttl)
+    )
     turn = Turn("voice", call, token_id("voice", call_sid, str(n)) if call_sid else None, pack.id)
     asked: list[FollowUpOutcome] = []
 
@@ -118,19 +117,18 @@ def answer(n: int, start: bool) -> Response:
         # Past a cap: the caller hears the helpline could not be reached and is back at
         # the menu, where the page names its number; it is not offered again this call.
         before = replace(before, transfers=TRANSFERS_PER_CALL)
-        reply, session = step(pack, before, replace(event, kind=EventKind.DIAL, value="busy"),
-                              Services(request_followup=ask, text_regions=regions))
+        reply, session = step(
+            pack, before, replace(event, kind=EventKind.DIAL, value="busy"), Services(request_followup=ask, text_regions=regions)
+        )
     twiml = render_step(reply, speech, n + 1, call_state.encode(session, fernet))
     counted = reply.node if reply.node in pack.topics or reply.node in pack.menus else ""
     try:
-        earlier = line.store.claim(turn, replay_record(event, asked), counted=counted,
-                                   event=CONVERSATION if start else "")
+        earlier = line.store.claim(turn, replay_record(event, asked), counted=counted, event=CONVERSATION if start else "")
     except redis.RedisError as exc:
         REDIS_ERRORS.labels("voice").inc()
         # The state is in the URL, so the call goes on as it was; only the retry
         # guard and the count are lost for this step.
-        log.warning("voice call=%s step=%s redis unavailable (%s): answered, not recorded",
-                    short(call), n, type(exc).__name__)
+        log.warning("voice call=%s step=%s redis unavailable (%s): answered, not recorded", short(call), n, type(exc).__name__)
         return xml(twiml)
     if earlier is not None:
         log.info("voice call=%s step=%s repeat delivery: same answer", short(call), n)
@@ -152,11 +150,11 @@ def may_put_through(line, pack, caller: str | None, turn: Turn, n: int) -> bool:
     Redis away or refusing: no, and the call goes on without it."""
     calling = classify(caller, pack.region)
     try:
-        allowed = put_throughs.allowed(line.store, line.config, step=f"{turn.person}:{n}",
-                                       caller=line.person(calling.e164) if calling.e164 else None)
+        allowed = put_throughs.allowed(
+            line.store, line.config, step=f"{turn.person}:{n}", caller=line.person(calling.e164) if calling.e164 else None
+        )
     except redis.RedisError as exc:
-        log.warning("voice call=%s step=%s put-through not made: redis unavailable (%s)",
-                    short(turn.person), n, type(exc).__name__)
+        log.warning("voice call=%s step=%s put-through not made: redis unavailable (%s)", short(turn.person), n, type(exc).__name__)
         return False
     if not allowed:
         log.warning("voice call=%s step=%s put-through not made: over a cap", short(turn.person), n)
@@ -190,8 +188,7 @@ def stateless(pack, speech: Speech, event: Event, n: int, fernet: Fernet, region
     """
     fresh = Session(channel="voice")
     if event.kind == "silence":
-        fresh = replace(fresh, menu=pack.voice_main, node=pack.voice_main,
-                        silences=SILENCES_BEFORE_GOODBYE - 1)
+        fresh = replace(fresh, menu=pack.voice_main, node=pack.voice_main, silences=SILENCES_BEFORE_GOODBYE - 1)
     # No follow-up service: with no state to trust, a text cannot be asked for safely.
     reply, session = step(pack, fresh, event, Services(text_regions=regions))
     # A fallback: the 999 instruction in full, first, as at the start of a call.
@@ -214,9 +211,16 @@ def request_followup(line, pack, followup: FollowUp, turn: Turn, n: int) -> Foll
         if (earlier := line.store.answered(turn)) is not None:
             log.info("voice call=%s step=%s repeat delivery: not queued again", short(call), n)
             return replayed(earlier)[1]  # what the first delivery was told
-        outcome = followups.request(line, followup, job_id=f"voice-{call}-{n}", pack=pack,
-                                    called=request.form.get("To", ""), call=call,
-                                    caller=request.form.get("From", ""), at=now())
+        outcome = followups.request(
+            line,
+            followup,
+            job_id=f"voice-{call}-{n}",
+            pack=pack,
+            called=request.form.get("To", ""),
+            call=call,
+            caller=request.form.get("From", ""),
+            at=now(),
+        )
     except Exception:
         log.exception("voice call=%s step=%s follow-up could not be queued", short(call), n)
         outcome = FollowUpOutcome.UNAVAILABLE
@@ -241,8 +245,7 @@ def failed(exc: Exception) -> Response:
         pack = line.pack_for(request.form.get("To"))
         event = event_from(request.form, now(), start=request.path.rstrip("/") == "/voice")
         fernet = call_state.call_sealer(line.config.hash_key)
-        return xml(stateless(pack, current_app.extensions[SPEECH][pack.id], event, step_number(), fernet,
-                             line.config.allowed_regions))
+        return xml(stateless(pack, current_app.extensions[SPEECH][pack.id], event, step_number(), fernet, line.config.allowed_regions))
     except Exception:
         log.exception("voice webhook could not answer from a fresh call; answered with the fallback")
         return fallback()

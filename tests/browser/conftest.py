@@ -24,8 +24,16 @@ from service.web.console.accounts import Accounts
 from tests.console_support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 AXE_DIR = Path(__file__).parent / ".axe"
 AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 AXE_VERSION = "4.10"
@@ -56,8 +64,12 @@ def chromium_path():
 def axe_source() -> str:
     if not AXE_JS.exists():
         AXE_DIR.mkdir(exist_ok=True)
-        subprocess.run(["npm", "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "--silent",
-                        f"axe-core@~{AXE_VERSION}"], check=True, capture_output=True, timeout=600)
+        subprocess.run(
+            ["npm", "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "--silent", f"axe-core@~{AXE_VERSION}"],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
     return AXE_JS.read_text()
 
 
@@ -79,8 +91,7 @@ class Console:
         self.requested: list[str] = []
         self.csp_violations: list[str] = []
         page.on("request", lambda request: self.requested.append(request.url))
-        page.on("console", lambda msg: self.csp_violations.append(msg.text)
-                if "Content Security Policy" in msg.text else None)
+        page.on("console", lambda msg: self.csp_violations.append(msg.text) if "Content Security Policy" in msg.text else None)
 
     def open(self, path: str):
         response = self.page.goto(self.base + path)
@@ -97,11 +108,12 @@ class Console:
         """axe-core's serious and critical violations on the page as it is now."""
         # Evaluated through the DevTools protocol, so the page's own CSP (no script) still holds.
         self.page.evaluate(self.axe)
-        result = self.page.evaluate(
-            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
-        return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                 "nodes": [n["html"][:200] for n in v["nodes"][:3]]}
-                for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        result = self.page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["html"][:200] for n in v["nodes"][:3]]}
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
 
     def screenshot(self, name: str) -> Path:
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
@@ -118,7 +130,9 @@ class Console:
         return self.page.evaluate(
             """(sel) => Math.min(...Array.from(document.querySelectorAll(sel + ' text')).map(t => {
                  const svg = t.ownerSVGElement; const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-                 return parseFloat(getComputedStyle(t).fontSize) * scale; }))""", selector)
+                 return parseFloat(getComputedStyle(t).fontSize) * scale; }))""",
+            selector,
+        )
 
     def hosts(self) -> set[str]:
         return {urlsplit(url).netloc for url in self.requested if not url.startswith(("data:", "about:"))}
@@ -152,4 +166,3 @@ def app_server(serve, config):
     line = server.app.extensions["signpost"]
     Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
     return server
-

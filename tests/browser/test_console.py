@@ -19,9 +19,9 @@ from service.web.console.counts import day_name
 from tests.console_support import PASSWORD, followup_config, make_traffic
 from tests.support import Twilio
 
+
 def table(page, selector: str) -> list[list[str]]:
-    return page.eval_on_selector_all(
-        f"{selector} tr", "rows => rows.map(r => Array.from(r.children).map(c => c.innerText.trim()))")
+    return page.eval_on_selector_all(f"{selector} tr", "rows => rows.map(r => Array.from(r.children).map(c => c.innerText.trim()))")
 
 
 def assert_accessible(tab, name: str):
@@ -52,8 +52,12 @@ def test_usage_charts_and_csv_come_from_what_real_webhooks_counted(serve, config
 
     conversations = {row[0]: row[1:] for row in table(page, "#conversations table")[1:]}
     assert table(page, "#conversations table")[0] == ["Day", "SMS", "WhatsApp", "Calls", "All"]
-    assert conversations[today] == [str(expected.sms_conversations), "0", str(expected.voice_conversations),
-                                    str(expected.sms_conversations + expected.voice_conversations)]
+    assert conversations[today] == [
+        str(expected.sms_conversations),
+        "0",
+        str(expected.voice_conversations),
+        str(expected.sms_conversations + expected.voice_conversations),
+    ]
     opt = {row[0]: row[1:] for row in table(page, "#optouts table")[1:]}
     assert opt[today] == [str(expected.opt_outs), str(expected.opt_ins)]
     flooded = {row[0]: row[1:] for row in table(page, "#flooded table")[1:]}
@@ -111,8 +115,9 @@ def test_content_and_review_pages_show_the_pack_as_sent(app_server, console_tab)
     tab.open("/console/review")
     assert page.locator("#review-items > li").count() == len(report.to_confirm) + len(report.review_by)
     overdue = page.locator("#review-items > li.overdue").count()
-    assert page.locator(f"#review-items > li:nth-child(-n+{overdue or 1})").first.get_attribute("class") \
-        == ("review-item overdue" if overdue else "review-item")  # overdue ones first
+    assert page.locator(f"#review-items > li:nth-child(-n+{overdue or 1})").first.get_attribute("class") == (
+        "review-item overdue" if overdue else "review-item"
+    )  # overdue ones first
     readable = [w for w in report.warnings if "has passed" not in w.message]
     assert page.locator("#warnings li").count() == len(readable)
     assert_accessible(tab, "review")

@@ -38,8 +38,7 @@ def text_of(tab, selector: str) -> str:
 
 
 def rows(page, selector: str) -> dict[str, list[str]]:
-    found = page.eval_on_selector_all(
-        f"{selector} tr", "rows => rows.map(r => Array.from(r.children).map(c => c.innerText.trim()))")
+    found = page.eval_on_selector_all(f"{selector} tr", "rows => rows.map(r => Array.from(r.children).map(c => c.innerText.trim()))")
     return {row[0]: row[1:] for row in found[1:]}
 
 
@@ -129,8 +128,18 @@ def test_charts_share_one_axis_a_row_a_day_dates_one_way_and_readable_on_a_phone
 
 
 @WIDTHS
-@pytest.mark.parametrize("path", ["/console/usage", "/console/review", "/console/health", "/console/content",
-                                  "/console/summary", "/console/simulator/sms", "/console/simulator/call"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/usage",
+        "/console/review",
+        "/console/health",
+        "/console/content",
+        "/console/summary",
+        "/console/simulator/sms",
+        "/console/simulator/call",
+    ],
+)
 def test_no_page_scrolls_sideways(week, console_tab, width, path):
     server, _ = week
     tab = console_tab(server.url, width)
@@ -148,11 +157,16 @@ def test_call_paths_show_what_callers_chose_in_each_phone_menu(week, console_tab
     tab.open("/console/calls")
     main = rows(tab.page, f"#menu-{pack.voice_main} table")
     steps, helplines = pack.topics["steps"], pack.topics["helplines"]
-    by_title = {title: counts for title, counts in
-                ((row[0], row[1:]) for row in tab.page.eval_on_selector_all(
-                    f"#menu-{pack.voice_main} tbody tr",
-                    "rows => rows.map(r => [r.querySelector('th').innerText, r.cells[0].innerText, "
-                    "r.cells[2].innerText])"))}
+    by_title = {
+        title: counts
+        for title, counts in (
+            (row[0], row[1:])
+            for row in tab.page.eval_on_selector_all(
+                f"#menu-{pack.voice_main} tbody tr",
+                "rows => rows.map(r => [r.querySelector('th').innerText, r.cells[0].innerText, r.cells[2].innerText])",
+            )
+        )
+    }
     assert by_title[steps.spoken_title or steps.title] == ["1", str(6 * 4)]  # 25 a week: 4 a day, six days before today
     assert by_title[helplines.spoken_title or helplines.title] == ["2", str(6 * 2)]
     assert main  # the table is there, one row an option

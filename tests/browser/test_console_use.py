@@ -150,13 +150,14 @@ def test_in_the_call_simulator_enter_does_what_the_box_is_for(app_server, consol
 
 def focused(page, id: str) -> None:
     """Wait (up to 5 s) for the field to have focus; fails the test if it never does."""
-    page.wait_for_function("(id) => document.activeElement && document.activeElement.id === id", arg=id,
-                           timeout=5000)
+    page.wait_for_function("(id) => document.activeElement && document.activeElement.id === id", arg=id, timeout=5000)
 
 
 def in_view(page, selector: str, bottom_only: bool = False) -> bool:
-    box = page.evaluate("(sel) => { const r = document.querySelector(sel).getBoundingClientRect();"
-                        " return [r.top, r.bottom, window.innerHeight]; }", selector)
+    box = page.evaluate(
+        "(sel) => { const r = document.querySelector(sel).getBoundingClientRect(); return [r.top, r.bottom, window.innerHeight]; }",
+        selector,
+    )
     top, bottom, height = box
     return (bottom_only or top >= 0) and 0 < bottom <= height
 

@@ -30,8 +30,7 @@ def play(pack, case: dict, channel: str) -> None:
     session = Session(channel=channel)
     for turn in case["turns"]:
         followups = Followups(FollowUpOutcome(turn.get("outcome", FollowUpOutcome.QUEUED)))
-        event = Event(turn["event"], turn.get("value", ""), at=at, caller=caller,
-                      confidence=turn.get("confidence"))
+        event = Event(turn["event"], turn.get("value", ""), at=at, caller=caller, confidence=turn.get("confidence"))
         reply, session = step(pack, session, event, followups.services())
         where = f"after {turn['event']} {turn.get('value', '')!r}"
         assert reply.node == turn["node"], where

@@ -54,9 +54,19 @@ def test_the_shipped_pack_passes():
 def test_the_shipped_pack_lists_what_needs_confirming_from_facts_md():
     report = check_pack(DEFAULT_PACK_DIR, TODAY)
     listed = {entry.item: entry for entry in report.to_confirm}
-    assert {"numbers.posh", "numbers.nspcc", "links.report_remove", "links.posh_page",
-            "links.csa_centre", "links.cscp", "links.revenge_porn_helpline", "topics.anyone",
-            "topics.adult", "numbers.mash", "numbers.coventry_out_of_hours"} == set(listed)
+    assert {
+        "numbers.posh",
+        "numbers.nspcc",
+        "links.report_remove",
+        "links.posh_page",
+        "links.csa_centre",
+        "links.cscp",
+        "links.revenge_porn_helpline",
+        "topics.anyone",
+        "topics.adult",
+        "numbers.mash",
+        "numbers.coventry_out_of_hours",
+    } == set(listed)
     assert listed["numbers.posh"].note == "opening hours"
     assert listed["numbers.posh"].where == at(DEFAULT_PACK_DIR / "numbers.toml", "[numbers.posh]")
 
@@ -66,7 +76,9 @@ def test_review_by_dates_are_listed_and_a_past_one_is_a_warning_not_an_error(pac
     report = check_pack(pack_copy, TODAY)
     assert report.ok
     assert [(day, entry.item) for day, entry in report.review_by] == [
-        (dt.date(2026, 1, 31), "links.bsl999"), (dt.date(2027, 5, 24), "pack")]
+        (dt.date(2026, 1, 31), "links.bsl999"),
+        (dt.date(2027, 5, 24), "pack"),
+    ]
     [late] = [str(p) for p in report.warnings if "review-by" in p.message]
     assert late.startswith(f"{at(pack_copy / 'links.toml', 'review_by = 2026-01-31')}: links.bsl999:")
     assert "2026-01-31 has passed" in late
@@ -93,14 +105,17 @@ def test_an_emoji_is_one_error_with_its_line(pack_copy):
     assert "U+1F64F" in error
 
 
-@pytest.mark.parametrize("old, new, item", [
-    ('number = "024 7678 8555"', 'number = "024 7678 855"', "numbers.mash"),
-    ('number = "0808 800 5000"', 'number = "0808 800 500"', "numbers.nspcc"),
-    ('kind = "uan"', 'kind = "toll_free"', "numbers.posh"),  # 0344 is not free to call
-    ('number = "101"', 'number = "1010"', "numbers.police"),
-    ('number = "18001 101"', 'number = "18002 101"', "numbers.police_textphone"),
-    ('number = "18001 101"', 'number = "18001 10"', "numbers.police_textphone"),
-])
+@pytest.mark.parametrize(
+    "old, new, item",
+    [
+        ('number = "024 7678 8555"', 'number = "024 7678 855"', "numbers.mash"),
+        ('number = "0808 800 5000"', 'number = "0808 800 500"', "numbers.nspcc"),
+        ('kind = "uan"', 'kind = "toll_free"', "numbers.posh"),  # 0344 is not free to call
+        ('number = "101"', 'number = "1010"', "numbers.police"),
+        ('number = "18001 101"', 'number = "18002 101"', "numbers.police_textphone"),
+        ('number = "18001 101"', 'number = "18001 10"', "numbers.police_textphone"),
+    ],
+)
 def test_an_invalid_number_for_its_kind_is_an_error(pack_copy, old, new, item):
     edit(pack_copy / "numbers.toml", old, new)
     [error] = errors_of(pack_copy)
@@ -126,8 +141,7 @@ def test_an_http_link_is_an_error(pack_copy):
 BSL = "https://www.999bsl.co.uk"
 
 
-@pytest.mark.parametrize("url", ["https://bit.ly/3xYzAbc", "https://tinyurl.com/report-remove",
-                                 "https://www.t.co/abc"])
+@pytest.mark.parametrize("url", ["https://bit.ly/3xYzAbc", "https://tinyurl.com/report-remove", "https://www.t.co/abc"])
 def test_a_url_shortener_is_an_error_even_when_listed(pack_copy, url):
     edit(pack_copy / "links.toml", BSL, url)
     edit(pack_copy / "pack.toml", '"ncmec.org",', '"ncmec.org", "bit.ly", "tinyurl.com", "t.co",')
@@ -136,8 +150,7 @@ def test_a_url_shortener_is_an_error_even_when_listed(pack_copy, url):
     assert "shortener" in error
 
 
-@pytest.mark.parametrize("url", ["https://999bsl.example.com", "https://not999bsl.co.uk/",
-                                 "https://999bsl.co.uk.evil.example/"])
+@pytest.mark.parametrize("url", ["https://999bsl.example.com", "https://not999bsl.co.uk/", "https://999bsl.co.uk.evil.example/"])
 def test_a_link_off_the_allowed_domains_is_an_error(pack_copy, url):
     edit(pack_copy / "links.toml", BSL, url)
     [error] = errors_of(pack_copy)
@@ -192,8 +205,7 @@ def test_a_menu_no_menu_offers_is_an_error(pack_copy):
 
 def test_a_submenu_reached_from_the_main_menu_is_fine(pack_copy):
     edit(pack_copy / "menus.toml", '"websites", "access", "you"]', '"more"]')
-    append(pack_copy / "menus.toml",
-           '\n[menus.more]\nchannel = "sms"\ntitle = "More"\noptions = ["websites", "access", "you"]\n')
+    append(pack_copy / "menus.toml", '\n[menus.more]\nchannel = "sms"\ntitle = "More"\noptions = ["websites", "access", "you"]\n')
     assert check_pack(pack_copy, TODAY).ok
 
 
@@ -219,8 +231,11 @@ options = {options}
 
 
 def test_voice_menus_and_texts_are_timed(example_copy):
-    edit(example_copy / "topics.toml", 'title = "First steps in Exampleshire"',
-         'title = "First steps in Exampleshire"\nvoice = "Call {number.front_door}. Tell your DSL."')
+    edit(
+        example_copy / "topics.toml",
+        'title = "First steps in Exampleshire"',
+        'title = "First steps in Exampleshire"\nvoice = "Call {number.front_door}. Tell your DSL."',
+    )
     append(example_copy / "menus.toml", VOICE_MENU.format(options='["first_steps", "local"]'))
     report = check_pack(example_copy, TODAY)
     assert report.ok, [str(p) for p in report.errors]
@@ -228,8 +243,8 @@ def test_voice_menus_and_texts_are_timed(example_copy):
     assert report.speech_seconds["topics.first_steps"] == 6
     # "Exampleshire advice line. Press 1 for First steps in Exampleshire. Press 2 for ..."
     assert report.speech_seconds["menus.phone"] == speaking_seconds(
-        "Exampleshire advice line. Press 1 for First steps in Exampleshire. "
-        "Press 2 for Exampleshire contacts.", 150)
+        "Exampleshire advice line. Press 1 for First steps in Exampleshire. Press 2 for Exampleshire contacts.", 150
+    )
     assert "999 line" in report.speech_seconds
 
 
@@ -239,34 +254,35 @@ def test_speaking_time_follows_the_rate():
 
 
 def test_a_voice_menu_with_more_than_five_choices_is_an_error(example_copy):
-    append(example_copy / "menus.toml", VOICE_MENU.format(
-        options='["first_steps", "local", "first_steps", "local", "first_steps", "local"]'))
+    append(
+        example_copy / "menus.toml", VOICE_MENU.format(options='["first_steps", "local", "first_steps", "local", "first_steps", "local"]')
+    )
     errors = [str(p) for p in check_pack(example_copy, TODAY).errors]
     where = at(example_copy / "menus.toml", "[menus.phone]").split(":")[0]
     assert any(e.startswith(f"{where}:") and "menus.phone" in e and "6 choices" in e for e in errors)
 
 
 def test_a_link_in_a_voice_text_is_an_error(example_copy):
-    edit(example_copy / "topics.toml", 'title = "Exampleshire contacts"',
-         'title = "Exampleshire contacts"\nvoice = "Go to {link.partnership}."')
+    edit(
+        example_copy / "topics.toml",
+        'title = "Exampleshire contacts"',
+        'title = "Exampleshire contacts"\nvoice = "Go to {link.partnership}."',
+    )
     append(example_copy / "menus.toml", VOICE_MENU.format(options='["local"]'))
     errors = [str(p) for p in check_pack(example_copy, TODAY).errors]
     assert any("topics.local" in e and "{link.partnership}" in e for e in errors)
 
 
 def test_a_voice_only_topic_is_reachable_from_the_voice_menu(example_copy):
-    append(example_copy / "topics.toml",
-           '\n[topics.spoken]\ntitle = "Spoken"\nsource = "example_guide"\nsms = "Hi."\nvoice = "Hello."\n')
+    append(example_copy / "topics.toml", '\n[topics.spoken]\ntitle = "Spoken"\nsource = "example_guide"\nsms = "Hi."\nvoice = "Hello."\n')
     append(example_copy / "menus.toml", VOICE_MENU.format(options='["spoken", "first_steps"]'))
     assert check_pack(example_copy, TODAY).ok
 
 
 def test_a_page_a_topic_has_texted_for_it_is_in_use(example_copy):
-    append(example_copy / "topics.toml",
-           '\n[topics.texted]\ntitle = "Texted"\nsource = "example_guide"\nsms = "Call us."\n')
+    append(example_copy / "topics.toml", '\n[topics.texted]\ntitle = "Texted"\nsource = "example_guide"\nsms = "Call us."\n')
     assert not check_pack(example_copy, TODAY).ok
-    edit(example_copy / "topics.toml", 'title = "Exampleshire contacts"',
-         'title = "Exampleshire contacts"\nby_text = "texted"')
+    edit(example_copy / "topics.toml", 'title = "Exampleshire contacts"', 'title = "Exampleshire contacts"\nby_text = "texted"')
     assert check_pack(example_copy, TODAY).ok
 
 
@@ -278,14 +294,19 @@ def test_the_example_pack_passes_with_nothing_to_warn_about():
 
 def test_reading_ease_warns_below_60():
     plain = "Tell your DSL today. Do not blame the child. Keep the messages."
-    dense = ("Multi-agency safeguarding arrangements necessitate comprehensive documentation "
-             "of organisational responsibilities regarding exploitation investigations.")
+    dense = (
+        "Multi-agency safeguarding arrangements necessitate comprehensive documentation "
+        "of organisational responsibilities regarding exploitation investigations."
+    )
     assert reading_ease(plain) >= READING_EASE_MIN > reading_ease(dense)
 
 
 def test_a_hard_to_read_text_is_a_warning_named_where_the_text_starts(example_copy):
-    edit(example_copy / "topics.toml", "Stay calm and do not blame the child.",
-         "Remuneration of perpetrators necessitates comprehensive institutional consideration.")
+    edit(
+        example_copy / "topics.toml",
+        "Stay calm and do not blame the child.",
+        "Remuneration of perpetrators necessitates comprehensive institutional consideration.",
+    )
     report = check_pack(example_copy, TODAY)
     assert report.ok
     [hard] = [str(p) for p in report.warnings]
@@ -294,8 +315,9 @@ def test_a_hard_to_read_text_is_a_warning_named_where_the_text_starts(example_co
 
 
 def test_a_list_without_full_stops_scores_line_by_line():
-    signs = "\n".join(["Warning signs:", "1 Emotional distress", "2 Social withdrawal",
-                       "3 Poor sleep", "4 Unusual secrecy", "5 Change in school work"])
+    signs = "\n".join(
+        ["Warning signs:", "1 Emotional distress", "2 Social withdrawal", "3 Poor sleep", "4 Unusual secrecy", "5 Change in school work"]
+    )
     assert reading_ease(signs) > reading_ease(signs.replace("\n", " "))
 
 
@@ -327,10 +349,13 @@ def test_hours_in_words_that_disagree_with_the_opening_table_are_flagged(tmp_pat
     assert not any("numbers.posh" in str(w) and "hours" in str(w) for w in check_pack(DEFAULT_PACK_DIR, TODAY).warnings)
 
 
-@pytest.mark.parametrize("old, new, item", [
-    ("9 9 9 B S L is a free", "999 B S L is a free", "topics.access"),
-    ("reaches {number.emergency} by text relay", "reaches 999 by text relay", "topics.access"),
-])
+@pytest.mark.parametrize(
+    "old, new, item",
+    [
+        ("9 9 9 B S L is a free", "999 B S L is a free", "topics.access"),
+        ("reaches {number.emergency} by text relay", "reaches 999 by text relay", "topics.access"),
+    ],
+)
 def test_999_said_as_a_number_in_a_voice_text_is_an_error(pack_copy, old, new, item):
     edit(pack_copy / "topics.toml", old, new)
     errors = errors_of(pack_copy)
@@ -338,39 +363,45 @@ def test_999_said_as_a_number_in_a_voice_text_is_an_error(pack_copy, old, new, i
 
 
 def test_999_said_as_a_number_by_the_line_is_an_error(pack_copy):
-    edit(pack_copy / "voice.toml", 'reprompt = "Please press a key, or say what you need."',
-         'reprompt = "Please press a key. In an emergency, call 999."')
+    edit(
+        pack_copy / "voice.toml",
+        'reprompt = "Please press a key, or say what you need."',
+        'reprompt = "Please press a key. In an emergency, call 999."',
+    )
     assert any("reprompt says 999 as a number" in e for e in errors_of(pack_copy))
 
 
 def test_the_links_promised_by_voice_must_be_in_the_text_sent(pack_copy):
     # The 4 steps promise the links; their own page has none.
-    edit(pack_copy / "topics.toml", '# Its links page is what "I can send you the links by text" promises.\n'
-         'by_text = "followup"\n', "")
+    edit(pack_copy / "topics.toml", '# Its links page is what "I can send you the links by text" promises.\nby_text = "followup"\n', "")
     errors = errors_of(pack_copy)
-    assert any("topics.steps" in e and "I can send you the links by text" in e and "'steps'" in e
-               for e in errors), errors
+    assert any("topics.steps" in e and "I can send you the links by text" in e and "'steps'" in e for e in errors), errors
 
 
 def test_a_link_named_before_the_promise_must_be_in_the_text_sent(pack_copy):
-    edit(pack_copy / "topics.toml", "Take It Down: {link.take_it_down}\nTaken at 18+: {link.stopncii}\nProfessionals",
-         "Taken at 18+: {link.stopncii}\nProfessionals")
+    edit(
+        pack_copy / "topics.toml",
+        "Take It Down: {link.take_it_down}\nTaken at 18+: {link.stopncii}\nProfessionals",
+        "Taken at 18+: {link.stopncii}\nProfessionals",
+    )
     errors = errors_of(pack_copy)
     for topic in ("topics.steps", "topics.links"):
         assert any(topic in e and "Take It Down" in e and "'followup'" in e for e in errors), errors
 
 
 def test_a_page_offered_as_the_links_must_have_links(pack_copy):
-    edit(pack_copy / "topics.toml", 'by_text = "followup"\nkeywords = ["links"',
-         'by_text = "signs"\nkeywords = ["links"')
+    edit(pack_copy / "topics.toml", 'by_text = "followup"\nkeywords = ["links"', 'by_text = "signs"\nkeywords = ["links"')
     errors = errors_of(pack_copy)
     assert any("topics.links" in e and "by_text sends 'signs'" in e for e in errors), errors
 
 
 def test_a_long_first_line_of_a_voice_text_is_a_warning(pack_copy):
     assert not [w for w in check_pack(pack_copy, TODAY).warnings if "first line" in str(w)]
-    edit(pack_copy / "topics.toml", "4 steps: avoid blame, escalate, work together, take action.",
-         "4 steps: " + "avoid blame, escalate, work together, take action, " * 6 + "in that order.")
+    edit(
+        pack_copy / "topics.toml",
+        "4 steps: avoid blame, escalate, work together, take action.",
+        "4 steps: " + "avoid blame, escalate, work together, take action, " * 6 + "in that order.",
+    )
     warnings = [str(w) for w in check_pack(pack_copy, TODAY).warnings]
     assert any("topics.steps" in w and "first line" in w and "999" in w for w in warnings), warnings
 

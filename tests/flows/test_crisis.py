@@ -21,8 +21,9 @@ CASES = tomllib.loads((DEFAULT_PACK_DIR / EXAMPLES / "cases.toml").read_text())
 # The pack's other examples for the risk model, written by people who had not seen the
 # line's tables or each other's: what a trained model must get right, nearly all of it.
 SETS = [tomllib.loads(path.read_text()) for path in example_files(DEFAULT_PACK_DIR) if path.name != "cases.toml"]
-WRITTEN = {name: [case for written in SETS for case in written.get(name, [])]
-           for name in ("at_risk_texts", "at_risk_speech", "not_at_risk")}
+WRITTEN = {
+    name: [case for written in SETS for case in written.get(name, [])] for name in ("at_risk_texts", "at_risk_speech", "not_at_risk")
+}
 # A regularised model does not learn every example it is taught (that is what lets it
 # read words it was never taught); of the pack's own examples it must get this many right.
 LEARNT_CRISES = 0.99
@@ -42,9 +43,15 @@ def said_at(node: str, words: str, pending: dict | None = None) -> str:
 
 def heard_at_every_step(spoken: str) -> bool:
     asking = {"topic": "followup", "from": PACK.voice_main}
-    return all(said_at(node, spoken, pending) == RISK_PAGE for node, pending in [
-        (PACK.voice_main, None), (voice.CONFIRM_CALLER, asking), (voice.ENTER_NUMBER, asking),
-        (voice.CONFIRM_NUMBER, {**asking, "number": CALLER})])
+    return all(
+        said_at(node, spoken, pending) == RISK_PAGE
+        for node, pending in [
+            (PACK.voice_main, None),
+            (voice.CONFIRM_CALLER, asking),
+            (voice.ENTER_NUMBER, asking),
+            (voice.CONFIRM_NUMBER, {**asking, "number": CALLER}),
+        ]
+    )
 
 
 @pytest.mark.parametrize("text", CASES["at_risk"])
@@ -76,8 +83,9 @@ def test_few_written_near_misses_are_taken_for_crisis():
 
 
 def test_the_risk_page_is_reached_with_nothing_pending():
-    session = Session(channel="voice", menu=PACK.voice_main, node=voice.ENTER_NUMBER,
-                      pending={"topic": "followup", "from": PACK.voice_main})
+    session = Session(
+        channel="voice", menu=PACK.voice_main, node=voice.ENTER_NUMBER, pending={"topic": "followup", "from": PACK.voice_main}
+    )
     reply, after = voice.step(PACK, session, Event("speech", "i want to die", caller=CALLER))
     assert reply.node == RISK_PAGE and after.pending is None and after.node == RISK_PAGE
 

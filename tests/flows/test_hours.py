@@ -46,30 +46,39 @@ def test_a_time_without_a_zone_is_utc():
     assert not POSH.is_open(dt.datetime(2026, 6, 1, 15, 30))  # 16:30 BST
 
 
-@pytest.mark.parametrize("time, spoken", [
-    ("10:00", "10 in the morning"), ("12:00", "12 noon"), ("16:00", "4 in the afternoon"),
-    ("09:30", "9 30 in the morning"), ("20:00", "8 in the evening"), ("00:00", "12 in the morning"),
-])
+@pytest.mark.parametrize(
+    "time, spoken",
+    [
+        ("10:00", "10 in the morning"),
+        ("12:00", "12 noon"),
+        ("16:00", "4 in the afternoon"),
+        ("09:30", "9 30 in the morning"),
+        ("20:00", "8 in the evening"),
+        ("00:00", "12 in the morning"),
+    ],
+)
 def test_spoken_time(time, spoken):
     assert spoken_time(dt.time.fromisoformat(time)) == spoken
 
 
-@pytest.mark.parametrize("data, error", [
-    ({"days": ["mon"], "opens": "10:00"}, "opens and closes"),
-    ({"days": ["monday"], "opens": "10:00", "closes": "16:00"}, "days"),
-    ({"days": [], "opens": "10:00", "closes": "16:00"}, "days"),
-    ({"days": ["mon"], "opens": "16:00", "closes": "10:00"}, "closes before it opens"),
-    ({"days": ["mon"], "opens": "10:00", "closes": "16:00", "bank_holidays": "maybe"}, "bank_holidays"),
-    ({"days": ["mon"], "opens": "10:00", "closes": "16:00", "tz": "UTC"}, "unknown"),
-])
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        ({"days": ["mon"], "opens": "10:00"}, "opens and closes"),
+        ({"days": ["monday"], "opens": "10:00", "closes": "16:00"}, "days"),
+        ({"days": [], "opens": "10:00", "closes": "16:00"}, "days"),
+        ({"days": ["mon"], "opens": "16:00", "closes": "10:00"}, "closes before it opens"),
+        ({"days": ["mon"], "opens": "10:00", "closes": "16:00", "bank_holidays": "maybe"}, "bank_holidays"),
+        ({"days": ["mon"], "opens": "10:00", "closes": "16:00", "tz": "UTC"}, "unknown"),
+    ],
+)
 def test_bad_opening_data_says_what_is_wrong(data, error):
     with pytest.raises(ValueError, match=error):
         Opening.from_pack(data)
 
 
 def test_a_line_open_on_bank_holidays():
-    always = Opening.from_pack({"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "09:00",
-                                "closes": "17:00", "bank_holidays": "open"})
+    always = Opening.from_pack({"days": ["mon", "tue", "wed", "thu", "fri"], "opens": "09:00", "closes": "17:00", "bank_holidays": "open"})
     assert always.is_open(dt.datetime(2026, 12, 25, 12, tzinfo=UTC))
 
 

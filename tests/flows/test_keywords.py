@@ -3,8 +3,7 @@ import pytest
 from flows.keywords import KeywordIndex, compact, normalise
 
 INDEX = KeywordIndex(
-    {"steps": "steps", "what to do": "steps", "helpline": "helplines", "how": "how",
-     "report": "links", "signs": "signs", "menu": "main"}
+    {"steps": "steps", "what to do": "steps", "helpline": "helplines", "how": "how", "report": "links", "signs": "signs", "menu": "main"}
 )
 
 

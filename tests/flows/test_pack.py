@@ -1,6 +1,5 @@
 """The shipped pack holds the guidance of FACTS.md; a broken pack never loads."""
 
-
 import pytest
 
 from flows import gsm
@@ -30,31 +29,75 @@ REACHABLE = "\n".join(reachable_pages(PACK).values())
 # From ../shared/FACTS.md: what a texter must be able to find, word for word.
 FACTS = [
     # numbers (section 3)
-    "0344 381 4772", "helpline@saferinternet.org.uk", "0808 800 5000", "help@nspcc.org.uk",
-    "0800 1111", "24 hours", "101", "18001 101", "024 7678 8555", "024 7683 2222",
-    "weekdays 10am to 4pm", "weekdays 8am to 10pm, weekends 9am to 6pm",
+    "0344 381 4772",
+    "helpline@saferinternet.org.uk",
+    "0808 800 5000",
+    "help@nspcc.org.uk",
+    "0800 1111",
+    "24 hours",
+    "101",
+    "18001 101",
+    "024 7678 8555",
+    "024 7683 2222",
+    "weekdays 10am to 4pm",
+    "weekdays 8am to 10pm, weekends 9am to 6pm",
     # links (section 4)
     "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/report-remove/",
-    "https://takeitdown.ncmec.org", "https://www.ceop.police.uk/Safety-Centre/",
+    "https://takeitdown.ncmec.org",
+    "https://www.ceop.police.uk/Safety-Centre/",
     "https://saferinternet.org.uk/online-issue/sextortion",
     "https://saferinternet.org.uk/professionals-online-safety-helpline",
     "https://www.iwf.org.uk/resources/sextortion/parents-and-carers/",
-    "https://www.csacentre.org.uk", "https://www.childline.org.uk",
-    "https://www.coventry.gov.uk/coventry-local-safeguarding-children-board", "stopncii.org",
+    "https://www.csacentre.org.uk",
+    "https://www.childline.org.uk",
+    "https://www.coventry.gov.uk/coventry-local-safeguarding-children-board",
+    "stopncii.org",
     # the four steps, the signs, how it happens, what it is (section 1)
-    "Avoid blame", "Escalate", "Work together", "Take action", "DSL",
-    "Emotional distress", "Social withdrawal", "Changes in online behaviour", "gift vouchers",
-    "Unusual secrecy", "attitude to school", "sleep", "Self-harm", "suicide",
-    "encrypted", "Blackmail", "hacked", "Sextortion is blackmail", "14 to 17",
+    "Avoid blame",
+    "Escalate",
+    "Work together",
+    "Take action",
+    "DSL",
+    "Emotional distress",
+    "Social withdrawal",
+    "Changes in online behaviour",
+    "gift vouchers",
+    "Unusual secrecy",
+    "attitude to school",
+    "sleep",
+    "Self-harm",
+    "suicide",
+    "encrypted",
+    "Blackmail",
+    "hacked",
+    "Sextortion is blackmail",
+    "14 to 17",
     # national do's and don'ts (section 2)
-    "Never look at, copy, screenshot, forward or save the images", "or ask anyone to send them",
-    "child sexual abuse", "the child did nothing wrong", "reportedly most at risk",
-    "Don't pay", "block", "Don't delete anything", "usernames", "payment details", "CEOP",
+    "Never look at, copy, screenshot, forward or save the images",
+    "or ask anyone to send them",
+    "child sexual abuse",
+    "the child did nothing wrong",
+    "reportedly most at risk",
+    "Don't pay",
+    "block",
+    "Don't delete anything",
+    "usernames",
+    "payment details",
+    "CEOP",
     # how the steps are said (section 1, corrected) and who is open out of hours (section 3)
-    "never promise secrecy", "DSL decides how parents are told", "early unless it risks the child",
-    "on their phone", "Never view or copy images", "No DSL?", "Don't message or confront them", "police 101",
+    "never promise secrecy",
+    "DSL decides how parents are told",
+    "early unless it risks the child",
+    "on their phone",
+    "Never view or copy images",
+    "No DSL?",
+    "Don't message or confront them",
+    "police 101",
     # emergency access (section 5)
-    "press 55", "register", "18000", "BSL",
+    "press 55",
+    "register",
+    "18000",
+    "BSL",
 ]
 
 
@@ -174,17 +217,16 @@ def test_unknown_source(pack_copy):
 
 # --- the voice line's content -------------------------------------------------------
 
+
 def test_a_link_in_a_voice_text_is_an_error_naming_the_item(pack_copy):
-    edit(pack_copy / "topics.toml", "I can send you the links by text.\n\"\"\"",
-         "Go to {link.take_it_down}.\n\"\"\"")
+    edit(pack_copy / "topics.toml", 'I can send you the links by text.\n"""', 'Go to {link.take_it_down}.\n"""')
     [problem] = problems_of(pack_copy)
     assert problem.startswith("topics.toml:") and "topics.steps" in problem
     assert "take_it_down" in problem and "read aloud" in problem
 
 
 def test_a_link_in_what_the_line_says_is_an_error(pack_copy):
-    edit(pack_copy / "voice.toml", 'slower = "I will speak more slowly."',
-         'slower = "I will speak more slowly. See {link.ceop}."')
+    edit(pack_copy / "voice.toml", 'slower = "I will speak more slowly."', 'slower = "I will speak more slowly. See {link.ceop}."')
     [problem] = problems_of(pack_copy)
     assert problem.startswith("voice.toml:") and "voice" in problem and "link.ceop" in problem
 
@@ -202,14 +244,13 @@ def test_a_voice_menu_offering_a_topic_with_no_voice_text(pack_copy):
 
 
 def test_a_dangling_number_in_a_voice_text(pack_copy):
-    edit(pack_copy / "topics.toml", "for referrals about a child: {number.mash}.",
-         "for referrals about a child: {number.mash_typo}.")
+    edit(pack_copy / "topics.toml", "for referrals about a child: {number.mash}.", "for referrals about a child: {number.mash_typo}.")
     [problem] = problems_of(pack_copy)
     assert "topics.contacts" in problem and "mash_typo" in problem
 
 
 def test_missing_and_unknown_voice_prompts(pack_copy):
-    edit(pack_copy / "voice.toml", 'reprompt = ', 're_prompt = ')
+    edit(pack_copy / "voice.toml", "reprompt = ", "re_prompt = ")
     problems = problems_of(pack_copy)
     assert any("'reprompt'" in p for p in problems) and any("'re_prompt'" in p for p in problems)
 

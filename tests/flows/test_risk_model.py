@@ -35,8 +35,11 @@ def trained():
     labels = [True] * len(TAUGHT["at_risk"]) + [False] * len(TAUGHT["everyday"])
     vectoriser = TfidfVectorizer(analyzer=features, sublinear_tf=True)
     classifier = LogisticRegression(C=4).fit(vectoriser.fit_transform(texts), labels)
-    model = RiskModel({f: (float(vectoriser.idf_[i]), float(classifier.coef_[0][i]))
-                       for f, i in vectoriser.vocabulary_.items()}, float(classifier.intercept_[0]), 0.5)
+    model = RiskModel(
+        {f: (float(vectoriser.idf_[i]), float(classifier.coef_[0][i])) for f, i in vectoriser.vocabulary_.items()},
+        float(classifier.intercept_[0]),
+        0.5,
+    )
     return vectoriser, classifier, model
 
 

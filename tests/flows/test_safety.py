@@ -34,22 +34,46 @@ def test_the_shipped_pack_is_safe():
 # Each as a safeguarding content review read it in a reply (issue: safe words).
 PLANTED = [
     # Step 4 telling staff to handle the images.
-    ("4 Take action: help them use Report Remove or Take It Down on their phone.",
-     "4 Take action: report the images with Report Remove or Take It Down.", "topics.steps", "report the images"),
-    ("Step 4: take action. Never look at", "Step 4: take action. Report Remove and Take It Down let you report the images. Never look at",
-     "topics.steps", "let you report"),
+    (
+        "4 Take action: help them use Report Remove or Take It Down on their phone.",
+        "4 Take action: report the images with Report Remove or Take It Down.",
+        "topics.steps",
+        "report the images",
+    ),
+    (
+        "Step 4: take action. Never look at",
+        "Step 4: take action. Report Remove and Take It Down let you report the images. Never look at",
+        "topics.steps",
+        "let you report",
+    ),
     # Parents told to get rid of the images.
-    ("Don't delete anything: keep messages and usernames.", "Keep messages and usernames. Never keep the images.",
-     "topics.parent", "never keep the images"),
-    ("Don't delete anything: keep messages and usernames.", "Keep messages. Get rid of the images.",
-     "topics.parent", "get rid of the images"),
+    (
+        "Don't delete anything: keep messages and usernames.",
+        "Keep messages and usernames. Never keep the images.",
+        "topics.parent",
+        "never keep the images",
+    ),
+    (
+        "Don't delete anything: keep messages and usernames.",
+        "Keep messages. Get rid of the images.",
+        "topics.parent",
+        "get rid of the images",
+    ),
     # "Illegal" on a page a child may read.
     ("Please don't send them here.", "Please don't send them here: it is illegal.", "topics.picture", "illegal"),
     # Overpromising removal, and parents "must" be told.
-    ("Report Remove, from Childline, can help get images taken down.", "Report Remove, from Childline, can get your images taken down.",
-     "topics.young_person", "can get your images taken down"),
-    ("3 Work together: DSL decides how parents are told, early unless it risks the child.",
-     "3 Work together: parents must be told.", "topics.steps", "parents must be told"),
+    (
+        "Report Remove, from Childline, can help get images taken down.",
+        "Report Remove, from Childline, can get your images taken down.",
+        "topics.young_person",
+        "can get your images taken down",
+    ),
+    (
+        "3 Work together: DSL decides how parents are told, early unless it risks the child.",
+        "3 Work together: parents must be told.",
+        "topics.steps",
+        "parents must be told",
+    ),
 ]
 
 
@@ -67,8 +91,7 @@ def test_illegal_is_for_professionals_pages_only(pack_copy):
 
 def test_a_young_persons_page_without_childline_or_no_one_reads_fails(pack_copy):
     edit(pack_copy / "topics.toml", "Childline, free, 24 hours: {number.childline}\n", "")
-    edit(pack_copy / "topics.toml", "Tell an adult you trust. This line is automated: no one reads this.",
-         "Tell an adult you trust.")
+    edit(pack_copy / "topics.toml", "Tell an adult you trust. This line is automated: no one reads this.", "Tell an adult you trust.")
     found = unsafe(pack_copy)
     assert any("topics.young_person" in e and "must name childline" in e for e in found), found
     assert any("topics.young_person" in e and "'no one reads'" in e for e in found), found
@@ -96,8 +119,7 @@ def test_a_page_naming_only_closed_helplines_fails_naming_the_hour(pack_copy):
 
 
 def test_a_planted_phrase_in_a_spoken_phrase_fails_too(pack_copy):
-    edit(pack_copy / "voice.toml", 'slower = "I will speak more slowly."',
-         'slower = "I will speak more slowly. Never keep the images."')
+    edit(pack_copy / "voice.toml", 'slower = "I will speak more slowly."', 'slower = "I will speak more slowly. Never keep the images."')
     assert any("voice" in e and "slower" in e and "never keep the images" in e for e in unsafe(pack_copy))
 
 
@@ -107,6 +129,7 @@ def test_a_never_say_entry_the_line_cannot_read_fails(pack_copy):
 
 
 # --- what the line says now, finding by finding -----------------------------------
+
 
 def sms(text: str, at: dt.datetime | None = None) -> str:
     return step(PACK, Session(), Event("text", text, at=at))[0].text
@@ -129,8 +152,7 @@ def test_parents_are_told_not_to_delete_and_not_to_blame():
 
 def test_the_at_risk_page_has_a_text_service_and_what_a_teacher_does():
     page = sms("a pupil told me he wants to kill himself")
-    for words in ("You are not alone", "116 123", "Text SHOUT to 85258", "No one reads this line",
-                  "Stay with them", "tell your DSL now"):
+    for words in ("You are not alone", "116 123", "Text SHOUT to 85258", "No one reads this line", "Stay with them", "tell your DSL now"):
         assert words in page
 
 
@@ -170,6 +192,7 @@ def test_at_every_half_hour_of_a_week_each_page_names_a_helpline_open_then(topic
     """Across a week with a weekend and Christmas: whatever the page names with hours,
     either one is open, or the page adds one that is (computed, never written by hand)."""
     from flows.pack.open_now import keeping_hours, moments
+
     text, reader = PACK.topics[topic].sms, PACK.topics[topic].reader
     limited = keeping_hours(PACK, text)
     # A number open day and night that the page names for its reader keeps it right.

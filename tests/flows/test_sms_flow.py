@@ -64,14 +64,16 @@ def pack_with_a_sub_menu(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pack") / "en-GB-example"
     shutil.copytree(EXAMPLE_PACK, folder)
     menus = folder / "menus.toml"
-    menus.write_text(menus.read_text().replace('options = ["first_steps", "local"]',
-                                               'options = ["first_steps", "local", "more"]') + """
+    menus.write_text(
+        menus.read_text().replace('options = ["first_steps", "local"]', 'options = ["first_steps", "local", "more"]')
+        + """
 [menus.more]
 channel = "sms"
 title = "More"
 keywords = ["more"]
 options = ["local", "first_steps"]
-""")
+"""
+    )
     return load_pack(folder)
 
 

@@ -60,16 +60,21 @@ BLIND_KNOWN_WRONG = {
 # Short texts that were already examples or keywords when the blind set was written
 # (the same words came to both writers). No other blind text may become one.
 BLIND_ALREADY_IN_THE_PACK = {
-    "What is sextortion?", "Who do I refer to in Coventry?", "police non emergency number",
-    "hello? is someone there", "is this a real person", "cheers", "ok thank you", "Hello",
+    "What is sextortion?",
+    "Who do I refer to in Coventry?",
+    "police non emergency number",
+    "hello? is someone there",
+    "is this a real person",
+    "cheers",
+    "ok thank you",
+    "Hello",
 }
 
 
 def test_the_blind_set_is_all_held_out_and_none_of_it_is_in_the_examples():
     assert len(BLIND) == 150 and all(c.held_out for c in BLIND)
     assert {c.page for c in BLIND} - set(PACK.sms_pages) <= {"opted_out"}
-    examples = {normalise(e) for n in [*PACK.topics.values(), *PACK.menus.values()]
-                for e in [*n.examples, *n.keywords]}
+    examples = {normalise(e) for n in [*PACK.topics.values(), *PACK.menus.values()] for e in [*n.examples, *n.keywords]}
     assert {c.text for c in BLIND if normalise(c.text) in examples} == BLIND_ALREADY_IN_THE_PACK
 
 
@@ -81,9 +86,15 @@ def test_the_line_understands_the_blind_set_above_its_floor():
 
 @pytest.mark.parametrize(
     "case",
-    [pytest.param(c, id=c.text[:40], marks=[pytest.mark.xfail(strict=True, reason="measured wrong; not tuned on")]
-                  if c.text in BLIND_KNOWN_WRONG else [])
-     for c in BLIND if c.safety],
+    [
+        pytest.param(
+            c,
+            id=c.text[:40],
+            marks=[pytest.mark.xfail(strict=True, reason="measured wrong; not tuned on")] if c.text in BLIND_KNOWN_WRONG else [],
+        )
+        for c in BLIND
+        if c.safety
+    ],
 )
 def test_no_blind_safety_case_gets_a_confident_wrong_page(case):
     # The page for someone at risk, where it was not needed, is not a confident wrong
@@ -94,8 +105,12 @@ def test_no_blind_safety_case_gets_a_confident_wrong_page(case):
 
 
 INDEX = Understanding(
-    {"links": ["get the images removed", "report remove"], "how": ["how it happens", "grooming"],
-     "helplines": ["helpline number", "who can I call"], "steps": ["what should I do", "what to do"]},
+    {
+        "links": ["get the images removed", "report remove"],
+        "how": ["how it happens", "grooming"],
+        "helplines": ["helpline number", "who can I call"],
+        "steps": ["what should I do", "what to do"],
+    },
     {"helpline": "helplines", "how": "how", "steps": "steps"},
 )
 
@@ -183,11 +198,24 @@ def test_opting_out_as_people_say_it(text, node, effect):
 
 @pytest.mark.parametrize(
     "text",
-    ["remove the photos", "stop them sending the pictures", "how do I stop this", "stop it",
-     "can you remove the images", "no more photos of her please", "unsubscribe from the chat",
-     "make it stop", "I want it to stop", "he wont stop texting me", "remove my photos",
-     "delete my pictures", "cancel the payment", "i want the messages to stop",
-     "how do i stop him messaging me", "end it"],
+    [
+        "remove the photos",
+        "stop them sending the pictures",
+        "how do I stop this",
+        "stop it",
+        "can you remove the images",
+        "no more photos of her please",
+        "unsubscribe from the chat",
+        "make it stop",
+        "I want it to stop",
+        "he wont stop texting me",
+        "remove my photos",
+        "delete my pictures",
+        "cancel the payment",
+        "i want the messages to stop",
+        "how do i stop him messaging me",
+        "end it",
+    ],
 )
 def test_stop_or_remove_about_the_images_is_not_an_opt_out(text):
     reply, _ = step(PACK, Session(), Event("text", text))
@@ -233,9 +261,11 @@ def test_ways_of_saying_one_thing_become_one_word(text, said):
 def test_between_who_is_texting_pages_the_line_must_be_surer():
     """A professional, a young person, a parent: a wrong guess between them is the one
     that hurts, so a close call between two of them is a question, not a page."""
-    examples = {"steps": ["a pupil is being blackmailed", "a pupil told me"],
-                "young_person": ["i am being blackmailed"],
-                "links": ["get the images removed"]}
+    examples = {
+        "steps": ["a pupil is being blackmailed", "a pupil told me"],
+        "young_person": ["i am being blackmailed"],
+        "links": ["get the images removed"],
+    }
     message = "pupil being blackmailed i am"
     plain = Understanding(examples).match(message)
     careful = Understanding(examples, careful=frozenset({"steps", "young_person"})).match(message)
@@ -246,6 +276,7 @@ def test_between_who_is_texting_pages_the_line_must_be_surer():
 
 def test_the_stem_cache_is_bounded_and_never_holds_a_number():
     from flows import understand
+
     assert understand._stem_word.cache_info().maxsize == 8192
     before = understand._stem_word.cache_info()
     for word in ("07400123456", "447400123456", "500pounds", "yr10"):

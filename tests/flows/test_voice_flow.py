@@ -103,8 +103,7 @@ def test_after_every_topic_the_caller_can_get_it_by_text(node):
     replies, _ = call([("start", "")] + [("digits", k) for k in PATHS[node]] + [("speech", "text me")])
     assert replies[-1].node == "text:confirm_caller"
     followups = Followups()
-    call([("start", "")] + [("digits", k) for k in PATHS[node]] + [("speech", "text me"), ("digits", "1")],
-         followups=followups)
+    call([("start", "")] + [("digits", k) for k in PATHS[node]] + [("speech", "text me"), ("digits", "1")], followups=followups)
     sent = PACK.topics[node].by_text or node  # the page a topic names for texting, else its own
     [asked] = followups.asked
     assert asked.topic == sent and asked.number == MOBILE
@@ -146,8 +145,7 @@ EVENTS = st.one_of(
 @given(
     events=st.lists(EVENTS, max_size=12),
     caller=st.sampled_from([MOBILE, "anonymous", "", "+441234567890", "+12025550123", "junk"]),
-    at=st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 1, 1),
-                    timezones=st.just(dt.timezone.utc)),
+    at=st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 1, 1), timezones=st.just(dt.timezone.utc)),
     outcome=st.sampled_from(list(FollowUpOutcome)),
 )
 def test_any_call_always_has_a_way_on_and_never_loops_on_silence(events, caller, at, outcome):
@@ -174,8 +172,7 @@ def test_any_call_always_has_a_way_on_and_never_loops_on_silence(events, caller,
 @settings(max_examples=200, deadline=None)
 @given(
     node=st.sampled_from(sorted(n for n in PATHS if n in PACK.topics)),
-    at=st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 1, 1),
-                    timezones=st.just(dt.timezone.utc)),
+    at=st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2030, 1, 1), timezones=st.just(dt.timezone.utc)),
 )
 def test_on_a_page_1_is_always_text_me_and_2_puts_through_only_while_open(node, at):
     keys = [("start", "")] + [("digits", k) for k in PATHS[node]]

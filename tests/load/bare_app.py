@@ -9,13 +9,9 @@ import os
 
 from flask import Flask, Response, request
 
-FIXED_SMS = (
-    '<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
-    "If a child is in immediate danger, call 999.</Message></Response>"
-)
+FIXED_SMS = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>If a child is in immediate danger, call 999.</Message></Response>'
 FIXED_VOICE = (
-    '<?xml version="1.0" encoding="UTF-8"?><Response><Say>'
-    "If a child is in immediate danger, hang up and call 999.</Say></Response>"
+    '<?xml version="1.0" encoding="UTF-8"?><Response><Say>If a child is in immediate danger, hang up and call 999.</Say></Response>'
 )
 
 

@@ -60,8 +60,7 @@ def signed_requests(base: str, count: int, step_url: str | None, first: int = 0)
         elif step_url and n % 4 == 3:
             path, params = step_url, {**call, "CallStatus": "in-progress", "Digits": keys[n % len(keys)]}
         else:
-            path, params = "/sms", {"MessageSid": f"SM{n:032d}", "From": number, "To": "+441234567890",
-                                    "Body": bodies[n % len(bodies)]}
+            path, params = "/sms", {"MessageSid": f"SM{n:032d}", "From": number, "To": "+441234567890", "Body": bodies[n % len(bodies)]}
         out.append((path, urlencode(params), validator.compute_signature(base + path, params)))
     return out
 
@@ -82,8 +81,7 @@ def write_requests(requests_: list, path: Path) -> None:
 
 def start(command: str, env: dict, port: int) -> tuple[subprocess.Popen, float]:
     started = time.monotonic()
-    process = subprocess.Popen(shlex.split(command), env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(shlex.split(command), env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while time.monotonic() - started < 30:
         if process.poll() is not None:
             raise SystemExit(f"failed to start: {command}")
@@ -106,9 +104,20 @@ def bound(command: str, port: int) -> str:
 def wrk(port: int, lua_requests: Path, connections: int, seconds: int) -> dict:
     env = {**os.environ, "SIGNPOST_BENCH_REQUESTS": str(lua_requests), "SIGNPOST_BENCH_THREADS": "2"}
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
-         "-s", str(ROOT / "tests/load/requests.lua"), f"http://127.0.0.1:{port}"],
-        env=env, capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(ROOT / "tests/load/requests.lua"),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     line = next(row for row in out.splitlines() if row.startswith("JSON "))
     result = json.loads(line[5:])
@@ -139,8 +148,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10, help="length of one round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per app, taken in turns")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--web", help="server command to try instead of the Procfile's web line "
-                        "($PORT for its port; it must name service.web.wsgi:app)")
+    parser.add_argument(
+        "--web", help="server command to try instead of the Procfile's web line ($PORT for its port; it must name service.web.wsgi:app)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -150,9 +160,15 @@ def main() -> int:
     redis_server.start()
     procfile = dict(row.split(":", 1) for row in (ROOT / "Procfile").read_text().splitlines() if ":" in row)
     bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
-           "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN, "SIGNPOST_SECRET_KEY": "bench-secret-key-0123456789abcdef-0123",
-           "WEB_CONCURRENCY": str(args.workers), "SIGNPOST_STATE_DIR": str(work / "state")}
+    env = {
+        **os.environ,
+        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        "REDIS_URL": redis_server.url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "SIGNPOST_SECRET_KEY": "bench-secret-key-0123456789abcdef-0123",
+        "WEB_CONCURRENCY": str(args.workers),
+        "SIGNPOST_STATE_DIR": str(work / "state"),
+    }
     web = args.web or procfile["web"].strip()
     apps = {
         "signpost": web,
@@ -165,8 +181,7 @@ def main() -> int:
         for name, command in apps.items():
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            process, startup = start(bound(command, port),
-                                     {**env, "PORT": str(port), "PUBLIC_BASE_URL": base}, port)
+            process, startup = start(bound(command, port), {**env, "PORT": str(port), "PUBLIC_BASE_URL": base}, port)
             servers[name] = {"process": process, "port": port, "base": base, "startup_s": startup}
         step_url = first_step_url(servers["signpost"]["base"])
         per_round = 150_000
@@ -188,8 +203,7 @@ def main() -> int:
                 lists = server["lists"]
                 result = wrk(server["port"], lists[r % len(lists)], args.connections, args.seconds)
                 runs[name].append(result)
-                print(f"round {r + 1}/{args.rounds} {name}: {result['rps']:.0f} req/s, "
-                      f"p99 {result['p99_ms']:.1f} ms", file=sys.stderr)
+                print(f"round {r + 1}/{args.rounds} {name}: {result['rps']:.0f} req/s, p99 {result['p99_ms']:.1f} ms", file=sys.stderr)
         rss = {name: worker_rss_mb(server["process"]) for name, server in servers.items()}
     finally:
         stop(servers.values(), redis_server)
@@ -208,12 +222,16 @@ def main() -> int:
     }
     ours, bare = results["signpost"], results["bare flask"]
     ratio = ours["rps"] / bare["rps"]
-    print(f"{args.connections} connections, {args.workers} workers, {args.rounds} rounds of {args.seconds}s, "
-          f"medians; distinct signed webhooks ({'/sms, /voice and /voice/step' if step_url else '/sms'})")
+    print(
+        f"{args.connections} connections, {args.workers} workers, {args.rounds} rounds of {args.seconds}s, "
+        f"medians; distinct signed webhooks ({'/sms, /voice and /voice/step' if step_url else '/sms'})"
+    )
     print(f"{'':12} {'req/s':>9} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'start s':>8}  worker RSS MB")
     for name, r in results.items():
-        print(f"{name:12} {r['rps']:9.0f} {r['rps'] / bare['rps']:6.2f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
-              f"{r['errors']:7d} {r['startup_s']:8.2f}  {', '.join(map(str, r['rss_mb']))}")
+        print(
+            f"{name:12} {r['rps']:9.0f} {r['rps'] / bare['rps']:6.2f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
+            f"{r['errors']:7d} {r['startup_s']:8.2f}  {', '.join(map(str, r['rss_mb']))}"
+        )
     checks = {
         f"ratio {ratio:.2f} >= {TARGETS['ratio']}": ratio >= TARGETS["ratio"],
         f"p99 {ours['p99_ms']:.2f} ms <= {TARGETS['p99_ms']:.0f} ms": ours["p99_ms"] <= TARGETS["p99_ms"],

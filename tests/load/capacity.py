@@ -53,9 +53,11 @@ class Cost:
         # one round trip, its time includes theirs, and they are listed after it.
         script = self.commands.get("evalsha", (0.0, 0.0))
         inner = ", ".join(f"{cmd} {c:.1f}" for cmd, (c, _) in sorted(self.commands.items()) if cmd != "evalsha")
-        return (f"{name:<12} {self.webhooks:>5} webhooks | per webhook: {script[0]:.2f} EVALSHA, "
-                f"Lua {script[1]:.0f} us (running {inner}) | in {self.bytes_in:.0f} B, "
-                f"out {self.bytes_out:.0f} B | Redis CPU {self.cpu_us:.0f} us")
+        return (
+            f"{name:<12} {self.webhooks:>5} webhooks | per webhook: {script[0]:.2f} EVALSHA, "
+            f"Lua {script[1]:.0f} us (running {inner}) | in {self.bytes_in:.0f} B, "
+            f"out {self.bytes_out:.0f} B | Redis CPU {self.cpu_us:.0f} us"
+        )
 
 
 class Accounts:
@@ -68,9 +70,9 @@ class Accounts:
         stats = self.client.info("stats")
         cpu = self.client.info("cpu")
         return {
-            "commands": {k.removeprefix("cmdstat_"): (v["calls"], v["usec"])
-                         for k, v in self.client.info("commandstats").items()},
-            "in": stats["total_net_input_bytes"], "out": stats["total_net_output_bytes"],
+            "commands": {k.removeprefix("cmdstat_"): (v["calls"], v["usec"]) for k, v in self.client.info("commandstats").items()},
+            "in": stats["total_net_input_bytes"],
+            "out": stats["total_net_output_bytes"],
             "cpu": cpu["used_cpu_user"] + cpu["used_cpu_sys"],
         }
 
@@ -82,8 +84,13 @@ class Accounts:
                 continue  # this script's own reading, or a client's one-off set-up (HELLO, SCRIPT LOAD)
             commands[name] = ((calls - was_calls) / webhooks, (usec - was_usec) / webhooks)
         # The INFO calls themselves are a few hundred bytes each way: left in, they round away.
-        return Cost(webhooks, commands, (after["in"] - before["in"]) / webhooks,
-                    (after["out"] - before["out"]) / webhooks, (after["cpu"] - before["cpu"]) * 1e6 / webhooks)
+        return Cost(
+            webhooks,
+            commands,
+            (after["in"] - before["in"]) / webhooks,
+            (after["out"] - before["out"]) / webhooks,
+            (after["cpu"] - before["cpu"]) * 1e6 / webhooks,
+        )
 
 
 def texts(client, conversations: int) -> int:
@@ -91,8 +98,7 @@ def texts(client, conversations: int) -> int:
     for n in range(conversations):
         texter = f"+4474{n:08d}"
         for i, body in enumerate(TEXTS):
-            answer = client.post("/sms", data={"From": texter, "To": LINE, "Body": body,
-                                               "MessageSid": f"SM{n:016d}{i:016d}"})
+            answer = client.post("/sms", data={"From": texter, "To": LINE, "Body": body, "MessageSid": f"SM{n:016d}{i:016d}"})
             assert answer.status_code == 200
             sent += 1
     return sent
@@ -125,13 +131,18 @@ def call_steps(client, started: list[tuple[dict, bytes]]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=1000, help="texters, and callers, to run (default 1000)")
-    parser.add_argument("--web-per-worker", type=float, default=650.0,
-                        help="webhooks/s one web worker serves, from make bench (default 650: the README's "
-                             "1,300 req/s on 2 workers, its lower end)")
-    parser.add_argument("--per-partnership", type=int, default=200,
-                        help="conversations a partnership's line has on its busiest day (default 200)")
-    parser.add_argument("--busiest-hour", type=float, default=0.25,
-                        help="share of a day's conversations in its busiest hour (default 0.25)")
+    parser.add_argument(
+        "--web-per-worker",
+        type=float,
+        default=650.0,
+        help="webhooks/s one web worker serves, from make bench (default 650: the README's 1,300 req/s on 2 workers, its lower end)",
+    )
+    parser.add_argument(
+        "--per-partnership", type=int, default=200, help="conversations a partnership's line has on its busiest day (default 200)"
+    )
+    parser.add_argument(
+        "--busiest-hour", type=float, default=0.25, help="share of a day's conversations in its busiest hour (default 0.25)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -164,12 +175,10 @@ def main() -> int:
         finally:
             server.stop()
 
-    print(f"Redis {version}; {args.conversations} conversations a kind; texts {TEXTS}, "
-          f"calls: start then keys {KEYS}")
+    print(f"Redis {version}; {args.conversations} conversations a kind; texts {TEXTS}, calls: start then keys {KEYS}")
     for name, cost in results.items():
         print(cost.line(name))
-    print(f"memory kept per conversation (keys live up to the 24 h retry window): "
-          f"text {sms_memory:.0f} B, call {call_memory:.0f} B")
+    print(f"memory kept per conversation (keys live up to the 24 h retry window): text {sms_memory:.0f} B, call {call_memory:.0f} B")
 
     # One conversation by text is len(TEXTS) webhooks; a call is a start and len(KEYS) steps.
     per_webhook_cpu = (results["sms turn"].cpu_us + results["voice step"].cpu_us) / 2
@@ -177,18 +186,24 @@ def main() -> int:
     webhooks_per_conversation = (len(TEXTS) + 1 + len(KEYS)) / 2
     print()
     print(f"per web worker: {args.web_per_worker:.0f} webhooks/s (make bench)")
-    print(f"per Redis: {redis_capacity:,.0f} webhooks/s (1 / its CPU time per webhook, "
-          f"{per_webhook_cpu:.0f} us, one core: Redis runs commands on one thread)")
+    print(
+        f"per Redis: {redis_capacity:,.0f} webhooks/s (1 / its CPU time per webhook, "
+        f"{per_webhook_cpu:.0f} us, one core: Redis runs commands on one thread)"
+    )
     print()
-    print(f"{'partnerships':>12} | {'conversations/day':>17} | {'busiest-hour webhooks/s':>23} | "
-          f"{'web workers':>11} | {'Redis share':>11} | {'Redis memory/day':>16}")
+    print(
+        f"{'partnerships':>12} | {'conversations/day':>17} | {'busiest-hour webhooks/s':>23} | "
+        f"{'web workers':>11} | {'Redis share':>11} | {'Redis memory/day':>16}"
+    )
     for partnerships in (1, 10, 150):
         daily = partnerships * args.per_partnership
         peak = daily * args.busiest_hour * webhooks_per_conversation / 3600
         workers = max(2, math.ceil(peak / args.web_per_worker))  # two, so one can restart
         day_memory = daily * (sms_memory + call_memory) / 2
-        print(f"{partnerships:>12} | {daily:>17,} | {peak:>23.2f} | {workers:>11} | "
-              f"{peak / redis_capacity:>11.3%} | {day_memory / 1e6:>13.1f} MB")
+        print(
+            f"{partnerships:>12} | {daily:>17,} | {peak:>23.2f} | {workers:>11} | "
+            f"{peak / redis_capacity:>11.3%} | {day_memory / 1e6:>13.1f} MB"
+        )
     per_thousand = 1000 * (sms_memory + call_memory) / 2 / 1e6
     print(f"memory per thousand conversations a day: {per_thousand:.1f} MB (half texts, half calls)")
     return 0

@@ -34,9 +34,19 @@ from service.web.console.accounts import Accounts  # noqa: E402
 from tests.support import LiveServer  # noqa: E402
 
 PASSWORD = "a long password for the figures"
-EVENTS = ["sms:conversation", "voice:conversation", "sms:opt_out", "sms:opt_in", "sms:flooded",
-          "followup:queued", "followup:sent", "followup:delivered", "followup:undelivered:30003",
-          "followup:refused:21211", "followup:capped"]
+EVENTS = [
+    "sms:conversation",
+    "voice:conversation",
+    "sms:opt_out",
+    "sms:opt_in",
+    "sms:flooded",
+    "followup:queued",
+    "followup:sent",
+    "followup:delivered",
+    "followup:undelivered:30003",
+    "followup:refused:21211",
+    "followup:capped",
+]
 
 
 def fill(client, pack, days: int) -> int:
@@ -44,8 +54,9 @@ def fill(client, pack, days: int) -> int:
     pipe = client.pipeline(transaction=False)
     for n in range(days):
         day = today - dt.timedelta(days=n)
-        pages = {f"{channel}:{node}": (n * 7 + i) % 23 + 1
-                 for i, node in enumerate([*pack.topics, *pack.menus]) for channel in ("sms", "voice")}
+        pages = {
+            f"{channel}:{node}": (n * 7 + i) % 23 + 1 for i, node in enumerate([*pack.topics, *pack.menus]) for channel in ("sms", "voice")
+        }
         events = {field: (n + i) % 5 + 1 for i, field in enumerate(EVENTS)}
         pipe.hset(keys.stats(pack.id, day), mapping=pages)
         pipe.hset(keys.events(pack.id, day), mapping=events)
@@ -71,15 +82,17 @@ def main() -> int:
             server = LiveServer(app)
             http = requests.Session()
             token = re.search(r'name="csrf_token" value="([^"]+)"', http.get(server.url + "/console/login").text)
-            http.post(server.url + "/console/login", data={"username": "figures", "password": PASSWORD,
-                                                           "csrf_token": token.group(1)})
+            http.post(server.url + "/console/login", data={"username": "figures", "password": PASSWORD, "csrf_token": token.group(1)})
             start = (uk_today() - dt.timedelta(days=args.days - 1)).isoformat()
             pages = {
                 f"usage, {args.days} days": f"/console/usage?from={start}",
                 f"usage CSV, {args.days} days": f"/console/usage.csv?from={start}",
-                "summary": "/console/summary", "usage, 7 days": "/console/usage",
-                "content": "/console/content", "review": "/console/review",
-                "text simulator": "/console/simulator/sms", "call simulator": "/console/simulator/call",
+                "summary": "/console/summary",
+                "usage, 7 days": "/console/usage",
+                "content": "/console/content",
+                "review": "/console/review",
+                "text simulator": "/console/simulator/sms",
+                "call simulator": "/console/simulator/call",
                 "health": "/console/health",
             }
             print(f"{fields:,} counts over {args.days} days; {args.runs} fetches a page; times in ms")

@@ -41,8 +41,12 @@ def said(words: str) -> str:
 def score(path: Path) -> None:
     cases = tomllib.loads(path.read_text())
     print(path)
-    for name, answer, want in [("at_risk_texts", texted, True), ("at_risk_speech", said, True),
-                               ("not_at_risk", texted, False), ("not_at_risk", said, False)]:
+    for name, answer, want in [
+        ("at_risk_texts", texted, True),
+        ("at_risk_speech", said, True),
+        ("not_at_risk", texted, False),
+        ("not_at_risk", said, False),
+    ]:
         answers = [(case, answer(case)) for case in cases.get(name, [])]
         wrong = [(case, node) for case, node in answers if (node == AT_RISK) != want]
         how = "by text" if answer is texted else "said"

@@ -74,35 +74,40 @@ class Figures:
 
     def report(self, promised_numbers: list[str]) -> str:
         healthz = "not within the trial" if self.healthz_ok_after is None else f"{self.healthz_ok_after:.1f} s"
-        return (f"webhooks sent {self.webhooks}, answered {self.answered}, with the 999 line first "
-                f"{self.with_999_first}\n"
-                f"STOPs answered {self.stops}, opt-outs lost {self.optouts_lost}, still in the journal "
-                f"waiting for a Redis that takes writes {self.journalled}\n"
-                f"follow-ups promised {self.promised} ({self.promised_before_kill} before the kill, "
-                f"{self.promised_after_kill} after), not sent {self.promised_not_sent(promised_numbers)}, "
-                f"sent twice {self.sent_twice}\n"
-                f"/healthz ok again after the kill: {healthz}\n"
-                f"trial took {self.seconds:.1f} s")
+        return (
+            f"webhooks sent {self.webhooks}, answered {self.answered}, with the 999 line first "
+            f"{self.with_999_first}\n"
+            f"STOPs answered {self.stops}, opt-outs lost {self.optouts_lost}, still in the journal "
+            f"waiting for a Redis that takes writes {self.journalled}\n"
+            f"follow-ups promised {self.promised} ({self.promised_before_kill} before the kill, "
+            f"{self.promised_after_kill} after), not sent {self.promised_not_sent(promised_numbers)}, "
+            f"sent twice {self.sent_twice}\n"
+            f"/healthz ok again after the kill: {healthz}\n"
+            f"trial took {self.seconds:.1f} s"
+        )
 
 
 class Trial:
     """The Procfile's two lines on a Sentinel-watched Redis, and the traffic to fail it over under."""
 
-    def __init__(self, folder: Path, *, replicas: int = 1, min_replicas_to_write: int = 0,
-                 web_workers: int = 1, sweep_seconds: int = 2):
+    def __init__(self, folder: Path, *, replicas: int = 1, min_replicas_to_write: int = 0, web_workers: int = 1, sweep_seconds: int = 2):
         self.folder = Path(folder)
-        self.cluster = SentinelCluster(self.folder / "redis", replicas=replicas,
-                                       min_replicas_to_write=min_replicas_to_write)
+        self.cluster = SentinelCluster(self.folder / "redis", replicas=replicas, min_replicas_to_write=min_replicas_to_write)
         self.api = FakeTwilioAPI()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_", "REDIS_"))},
             **self.cluster.env(),
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "SIGNPOST_SECRET_KEY": SECRET_KEY, "PUBLIC_BASE_URL": self.url,
-            "TWILIO_ACCOUNT_SID": self.api.account, "TWILIO_FROM_NUMBER": FROM_NUMBER,
-            "TWILIO_API_BASE_URL": self.api.url, "SIGNPOST_STATE_DIR": str(self.folder / "state"),
-            "WEB_CONCURRENCY": str(web_workers), "SIGNPOST_FOLLOWUP_SWEEP_SECONDS": str(sweep_seconds),
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "SIGNPOST_SECRET_KEY": SECRET_KEY,
+            "PUBLIC_BASE_URL": self.url,
+            "TWILIO_ACCOUNT_SID": self.api.account,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER,
+            "TWILIO_API_BASE_URL": self.api.url,
+            "SIGNPOST_STATE_DIR": str(self.folder / "state"),
+            "WEB_CONCURRENCY": str(web_workers),
+            "SIGNPOST_FOLLOWUP_SWEEP_SECONDS": str(sweep_seconds),
         }
         self.processes: list[tuple[str, subprocess.Popen]] = []
         self.figures = Figures()
@@ -129,8 +134,7 @@ class Trial:
 
     def _run(self, name: str, command: list[str]) -> None:
         log = open(self.folder / f"{name}.log", "w")
-        self.processes.append((name, subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
-                                                      stderr=subprocess.STDOUT)))
+        self.processes.append((name, subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)))
 
     def _worker_listening(self) -> bool:
         try:
@@ -157,8 +161,7 @@ class Trial:
         self.cluster.stop()
 
     def logs(self) -> str:
-        return "\n".join(f"--- {name}\n{(self.folder / f'{name}.log').read_text()[-3000:]}"
-                         for name, _ in self.processes)
+        return "\n".join(f"--- {name}\n{(self.folder / f'{name}.log').read_text()[-3000:]}" for name, _ in self.processes)
 
     # -- the traffic ---------------------------------------------------------------------
 
@@ -233,13 +236,16 @@ class Trial:
             self.health.append((time.monotonic(), self._healthz()))
             time.sleep(period)
 
-    def run(self, *, before: float = 3.0, after_ok: float = 3.0, longest: float = 25.0,
-            text_pause: float = 0.03, call_pause: float = 0.2) -> Figures:
+    def run(
+        self, *, before: float = 3.0, after_ok: float = 3.0, longest: float = 25.0, text_pause: float = 0.03, call_pause: float = 0.2
+    ) -> Figures:
         started = time.monotonic()
         killed_at: list[float] = []
-        threads = [threading.Thread(target=self._texters, args=(text_pause,)),
-                   threading.Thread(target=self._callers, args=(call_pause, killed_at)),
-                   threading.Thread(target=self._watch_health)]
+        threads = [
+            threading.Thread(target=self._texters, args=(text_pause,)),
+            threading.Thread(target=self._callers, args=(call_pause, killed_at)),
+            threading.Thread(target=self._watch_health),
+        ]
         for thread in threads:
             thread.start()
         try:
@@ -298,8 +304,7 @@ class Trial:
         self.figures.journalled = sum(1 for person in missing if person in waiting)
         self.figures.optouts_lost = len(missing) - self.figures.journalled
         time.sleep(1.0)  # a second send, were there to be one, would land by now
-        self.figures.sent = Counter(m.form.get("To") for m in self.api.messages
-                                    if m.form.get("To") in set(self.promised_numbers))
+        self.figures.sent = Counter(m.form.get("To") for m in self.api.messages if m.form.get("To") in set(self.promised_numbers))
 
 
 def main() -> int:
@@ -310,10 +315,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the folder of logs")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="failover-trial-"))
-    trial = Trial(folder, replicas=args.replicas, min_replicas_to_write=args.min_replicas_to_write,
-                  web_workers=args.web_workers)
-    print(f"primary, {args.replicas} replica(s), 3 Sentinels; min-replicas-to-write "
-          f"{args.min_replicas_to_write}; {args.web_workers} web worker(s), 1 follow-up worker")
+    trial = Trial(folder, replicas=args.replicas, min_replicas_to_write=args.min_replicas_to_write, web_workers=args.web_workers)
+    print(
+        f"primary, {args.replicas} replica(s), 3 Sentinels; min-replicas-to-write "
+        f"{args.min_replicas_to_write}; {args.web_workers} web worker(s), 1 follow-up worker"
+    )
     try:
         trial.start()
         figures = trial.run()
@@ -324,6 +330,7 @@ def main() -> int:
         print(f"logs in {folder}")
     else:
         import shutil
+
         shutil.rmtree(folder, ignore_errors=True)
     return 0
 

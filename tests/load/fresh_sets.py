@@ -61,8 +61,10 @@ def score(name: str, found: list[tuple[str, str]], answer, asking: set[str]) -> 
             risk_missed.append(text)
     total = len(found)
     confident = total - right - asked
-    print(f"{name}: {right} of {total} right ({right / total:.1%}), {asked} a question, "
-          f"{confident} confident wrong pages; at risk sent elsewhere: {len(risk_missed)}")
+    print(
+        f"{name}: {right} of {total} right ({right / total:.1%}), {asked} a question, "
+        f"{confident} confident wrong pages; at risk sent elsewhere: {len(risk_missed)}"
+    )
     for (want, got), n in wrong.most_common(12):
         print(f"  {n:3d} x expected {want}, got {got}")
     for text in risk_missed:

@@ -43,8 +43,12 @@ def log_in(port: int, source: str, name: str, password: str) -> int:
         page = conn.getresponse()
         cookie = (page.getheader("Set-Cookie") or "").split(";")[0]
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode()).group(1)
-        conn.request("POST", "/console/login", urlencode({"username": name, "password": password, "csrf_token": token}),
-                     {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+        conn.request(
+            "POST",
+            "/console/login",
+            urlencode({"username": name, "password": password, "csrf_token": token}),
+            {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+        )
         answer = conn.getresponse()
         answer.read()
         return answer.status
@@ -56,8 +60,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--guessers", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--rotate", action="store_true",
-                        help="each guess from a new name and address (127.1.x.y), as a botnet would")
+    parser.add_argument("--rotate", action="store_true", help="each guess from a new name and address (127.1.x.y), as a botnet would")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="signpost-logins-"))
     redis_server = EmbeddedRedis(work / "redis", persist=False)
@@ -65,8 +68,15 @@ def main() -> int:
     try:
         with web_server(procfile_web(), redis_server.url, str(work / "state")) as port:
             env = {**environment(redis_server.url, port, str(work / "state")), "SIGNPOST_SECRET_KEY": SECRET}
-            subprocess.run([sys.executable, "-m", "service.cli", "users", "add", "dana"], input=PASSWORD + "\n",
-                           text=True, env=env, cwd=ROOT, check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "service.cli", "users", "add", "dana"],
+                input=PASSWORD + "\n",
+                text=True,
+                env=env,
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
             stop, guesses, correct, webhooks = threading.Event(), Counter(), Counter(), []
             # The owner has logged in from their desk before: an address the account knows.
             first = log_in(port, "127.0.0.1", "dana", PASSWORD)
@@ -101,8 +111,7 @@ def main() -> int:
         redis_server.stop()
     print(f"{args.guessers} guessers for {args.seconds:.0f} s: guesses answered {dict(guesses)}")
     print(f"  correct logins answered {dict(correct)} (302: logged in)")
-    print(f"  /sms: median {statistics.median(webhooks) * 1000:.0f} ms, slowest {max(webhooks) * 1000:.0f} ms "
-          f"({len(webhooks)} webhooks)")
+    print(f"  /sms: median {statistics.median(webhooks) * 1000:.0f} ms, slowest {max(webhooks) * 1000:.0f} ms ({len(webhooks)} webhooks)")
     return 0
 
 

@@ -28,8 +28,7 @@ from messages import DEFAULT_PACK_DIR  # noqa: E402
 CONVERSATION = ("hi", "1", "0", "3", "4")
 # What the issue asks of the line (issue 11): the conversation, and the pages sent most.
 CONVERSATION_MAX = 11
-MOMENTS = {"11am": dt.datetime(2026, 11, 24, 11, tzinfo=dt.timezone.utc),
-           "11pm": dt.datetime(2026, 11, 24, 23, tzinfo=dt.timezone.utc)}
+MOMENTS = {"11am": dt.datetime(2026, 11, 24, 11, tzinfo=dt.timezone.utc), "11pm": dt.datetime(2026, 11, 24, 23, tzinfo=dt.timezone.utc)}
 
 
 def main() -> int:

@@ -48,21 +48,31 @@ def procfile_web() -> str:
 
 def environment(redis_url: str, port: int, state_dir: str) -> dict:
     bin_dir = str(Path(sys.executable).parent)
-    return {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
-            "REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": TOKEN, "SIGNPOST_SECRET_KEY": SECRET,
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port),
-            "SIGNPOST_STATE_DIR": state_dir}
+    return {
+        **os.environ,
+        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        "REDIS_URL": redis_url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "SIGNPOST_SECRET_KEY": SECRET,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "PORT": str(port),
+        "SIGNPOST_STATE_DIR": state_dir,
+    }
 
 
 @contextlib.contextmanager
 def web_server(command: str, redis_url: str, state_dir: str):
     """The web process on a loopback port, answering /healthz; stopped on leaving."""
     port = free_port()
-    process = subprocess.Popen(shlex.split(command.replace("$PORT", str(port))) + ["--bind", f"127.0.0.1:{port}"]
-                               if "--bind" not in command and "$PORT" not in command and "gunicorn" in command
-                               else shlex.split(command.replace("$PORT", str(port))),
-                               env=environment(redis_url, port, state_dir), cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        shlex.split(command.replace("$PORT", str(port))) + ["--bind", f"127.0.0.1:{port}"]
+        if "--bind" not in command and "$PORT" not in command and "gunicorn" in command
+        else shlex.split(command.replace("$PORT", str(port))),
+        env=environment(redis_url, port, state_dir),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -88,8 +98,7 @@ def web_server(command: str, redis_url: str, state_dir: str):
 # What a slow client sends first: part of its headers, or all of them and a body to come.
 OPENINGS = {
     "headers": b"POST /sms HTTP/1.1\r\nHost: 127.0.0.1\r\n",
-    "body": (b"POST /sms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-             b"Content-Length: 60000\r\n\r\n"),
+    "body": (b"POST /sms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 60000\r\n\r\n"),
 }
 
 
@@ -98,8 +107,7 @@ def allow_open_files(count: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = count + 256
     if soft != resource.RLIM_INFINITY and soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard),
-                                                    hard))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard))
 
 
 class SlowClients(list):
@@ -164,8 +172,7 @@ def slow_clients(port: int, count: int, gap: float, seconds: float, kind: str = 
 def genuine_webhook(port: int, n: int) -> float:
     """One signed /sms webhook, as Twilio sends it; seconds until it was answered."""
     url = f"http://127.0.0.1:{port}/sms"
-    form = {"AccountSid": "AC" + "e" * 32, "MessageSid": f"SM{n:032x}", "From": "+447400123456",
-            "To": "+441234567890", "Body": "hi"}
+    form = {"AccountSid": "AC" + "e" * 32, "MessageSid": f"SM{n:032x}", "From": "+447400123456", "To": "+441234567890", "Body": "hi"}
     signature = RequestValidator(TOKEN).compute_signature(url, form)
     started = time.monotonic()
     answer = requests.post(url, data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
@@ -197,8 +204,7 @@ def measure(command: str, sockets: int, gap: float, webhooks: int, seconds: floa
                 while held and time.monotonic() < deadline:
                     time.sleep(0.5)
                 cut_off = list(held.cut_off)
-        return {"calm": calm, "slow": slow, "open_while_measured": min(open_while_measured, open_after),
-                "cut_off": cut_off}
+        return {"calm": calm, "slow": slow, "open_while_measured": min(open_while_measured, open_after), "cut_off": cut_off}
     finally:
         redis_server.stop()
 
@@ -206,22 +212,24 @@ def measure(command: str, sockets: int, gap: float, webhooks: int, seconds: floa
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--command", action="append", help="server command ($PORT for its port); default: Procfile web")
-    parser.add_argument("--kind", choices=sorted(OPENINGS), default="headers",
-                        help="what a slow client sends slowly: its headers, or its body")
+    parser.add_argument(
+        "--kind", choices=sorted(OPENINGS), default="headers", help="what a slow client sends slowly: its headers, or its body"
+    )
     parser.add_argument("--sockets", type=int, default=100)
-    parser.add_argument("--gap", type=float, default=3.0, help="seconds between a slow client's header lines "
-                        "(or body bytes)")
+    parser.add_argument("--gap", type=float, default=3.0, help="seconds between a slow client's header lines (or body bytes)")
     parser.add_argument("--webhooks", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=30.0, help="longest the slow clients keep sending")
     args = parser.parse_args()
     for command in args.command or [procfile_web()]:
         result = measure(command, args.sockets, args.gap, args.webhooks, args.seconds, args.kind)
         slow, cut = result["slow"], result["cut_off"]
-        print(f"{command}\n  no slow clients: median {statistics.median(result['calm']) * 1000:.0f} ms, "
-              f"max {max(result['calm']) * 1000:.0f} ms\n  {args.sockets} slow-{args.kind} clients: median "
-              f"{statistics.median(slow) * 1000:.0f} ms, max {max(slow) * 1000:.0f} ms "
-              f"({result['open_while_measured']} held open while measured)\n  cut off by the server: "
-              f"{len(cut)} of {args.sockets}" + (f", the last {max(cut):.1f} s after opening" if cut else ""))
+        print(
+            f"{command}\n  no slow clients: median {statistics.median(result['calm']) * 1000:.0f} ms, "
+            f"max {max(result['calm']) * 1000:.0f} ms\n  {args.sockets} slow-{args.kind} clients: median "
+            f"{statistics.median(slow) * 1000:.0f} ms, max {max(slow) * 1000:.0f} ms "
+            f"({result['open_while_measured']} held open while measured)\n  cut off by the server: "
+            f"{len(cut)} of {args.sockets}" + (f", the last {max(cut):.1f} s after opening" if cut else "")
+        )
     return 0
 
 

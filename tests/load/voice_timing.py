@@ -69,6 +69,7 @@ TARGET_SPOKEN_TO_NUMBER = 12.0
 
 # --- what a <Say> sounds like -------------------------------------------------
 
+
 def say_text(say: ET.Element) -> tuple[str, float]:
     """The words of one <Say> as a voice speaks them, and its rate (1.0 is normal).
 
@@ -118,8 +119,12 @@ class Clock:
         if self.engine != "espeak-ng":
             return len(text.split()) * 60 / wpm
         out = self.tmp / "say.wav"
-        subprocess.run(["espeak-ng", "-v", "en-gb", "-s", str(wpm), "-w", str(out), text],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["espeak-ng", "-v", "en-gb", "-s", str(wpm), "-w", str(out), text],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         with wave.open(str(out)) as wav:
             frames, rate_hz = wav.getnframes(), wav.getframerate()
             if not to_last_word or wav.getsampwidth() != 2:
@@ -169,6 +174,7 @@ class Turn:
 
 # --- walking the line -------------------------------------------------------------
 
+
 class Line:
     def __init__(self, twilio: Twilio, clock: Clock):
         self.twilio, self.clock = twilio, clock
@@ -216,8 +222,11 @@ def report(line: Line, pack, out=print) -> dict[str, float]:
     out("Main menu (the call's first turn), each offer said by:")
     _offers(start, pack.menus[pack.voice["main_menu"]], pack, out)
     slower = start.until(r"slower.*?press \d|press \d.*?slower")
-    out(f"  slower speech offered by              {slower:5.1f} s" if slower is not None
-        else "  slower speech                          not offered on the main menu")
+    out(
+        f"  slower speech offered by              {slower:5.1f} s"
+        if slower is not None
+        else "  slower speech                          not offered on the main menu"
+    )
     out(f"  whole turn                            {start.seconds:5.1f} s")
     figures["slower"] = slower if slower is not None else float("nan")
 
@@ -236,10 +245,11 @@ def report(line: Line, pack, out=print) -> dict[str, float]:
     mark = lambda ok: "ok" if ok else "TOO SLOW"  # noqa: E731
     out(f"Helpline number, fastest path (key {key} pressed as soon as offered):")
     out(f"  key {key} offered by                      {offered:5.1f} s")
-    out(f"  key press to end of number            {to_number:5.1f} s   "
-        f"(target {TARGET_KEY_TO_NUMBER:.0f} s: {mark(to_number <= TARGET_KEY_TO_NUMBER)})")
-    out(f"  call start to end of number           {total:5.1f} s   "
-        f"(target {TARGET_TO_NUMBER:.0f} s: {mark(total <= TARGET_TO_NUMBER)})")
+    out(
+        f"  key press to end of number            {to_number:5.1f} s   "
+        f"(target {TARGET_KEY_TO_NUMBER:.0f} s: {mark(to_number <= TARGET_KEY_TO_NUMBER)})"
+    )
+    out(f"  call start to end of number           {total:5.1f} s   (target {TARGET_TO_NUMBER:.0f} s: {mark(total <= TARGET_TO_NUMBER)})")
 
     for menu_id, keys in menu_paths(pack).items():
         if menu_id in pack.menus and keys:
@@ -250,8 +260,11 @@ def report(line: Line, pack, out=print) -> dict[str, float]:
     for name, words, who, digits in SPOKEN_NEEDS:
         heard = line.said(words).until_words(digits)
         figures[f"spoken:{name}"] = heard if heard is not None else float("nan")
-        out(f"  {name:<7} {who + ':':<12} {heard:5.1f} s   ({mark(heard <= TARGET_SPOKEN_TO_NUMBER)})   \"{words}\""
-            if heard is not None else f"  {name:<7} {who}: NOT SAID   \"{words}\"")
+        out(
+            f'  {name:<7} {who + ":":<12} {heard:5.1f} s   ({mark(heard <= TARGET_SPOKEN_TO_NUMBER)})   "{words}"'
+            if heard is not None
+            else f'  {name:<7} {who}: NOT SAID   "{words}"'
+        )
 
     out("Every place, whole turn (normal / slower):")
     slow_key = start.key_for(r"slower") or "8"
@@ -262,8 +275,7 @@ def report(line: Line, pack, out=print) -> dict[str, float]:
         slow = line.walk([slow_key] + keys)[-1]
         # The page's own first words: not the 999 instruction, in full or short.
         first = next((text for text, _ in normal.says if not re.search(r"\b(999|9 9 9)\.$", text)), "")
-        out(f"  {' '.join(keys):<5} {node:<12} {normal.seconds:5.1f} s / {slow.seconds:5.1f} s   "
-            f"first: {first[:60]}")
+        out(f"  {' '.join(keys):<5} {node:<12} {normal.seconds:5.1f} s / {slow.seconds:5.1f} s   first: {first[:60]}")
         figures[f"page:{node}"] = normal.seconds
     return figures
 
@@ -275,8 +287,10 @@ def main() -> int:
     args = parser.parse_args()
     at = dt.datetime.fromisoformat(args.at) if args.at else WEEKDAY_11AM
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line a request would bury the figures
-    clock = Clock("espeak-ng" if shutil.which("espeak-ng") and not args.words else "words",
-                  "asked for" if args.words else "espeak-ng is not installed")
+    clock = Clock(
+        "espeak-ng" if shutil.which("espeak-ng") and not args.words else "words",
+        "asked for" if args.words else "espeak-ng is not installed",
+    )
 
     server = None
     url = os.environ.get("REDIS_URL")

@@ -38,15 +38,22 @@ sys.path.insert(0, str(ROOT))
 
 from service.state.embedded_redis import EmbeddedRedis, free_port  # noqa: E402
 from tests.load.bench import (  # noqa: E402
-    TOKEN, bound, first_step_url, signed_requests, start, stop, worker_rss_mb, wrk, write_requests,
+    TOKEN,
+    bound,
+    first_step_url,
+    signed_requests,
+    start,
+    stop,
+    worker_rss_mb,
+    wrk,
+    write_requests,
 )
 
 LINE_APP, BARE_APP = "service.web.wsgi:app", "tests.load.bare_app:app"
 
 
 def spread(values: list[float], digits: int) -> str:
-    return (f"{statistics.median(values):.{digits}f} "
-            f"({min(values):.{digits}f} - {max(values):.{digits}f})")
+    return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f} - {max(values):.{digits}f})"
 
 
 def revision_command(revision: str, work: Path) -> str:
@@ -60,11 +67,9 @@ def revision_command(revision: str, work: Path) -> str:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(tree, filter="data")
     subprocess.run([sys.executable, "-m", "venv", str(tree / ".venv")], check=True)
-    subprocess.run([str(tree / ".venv/bin/python"), "-m", "pip", "install", "--quiet", "-e", f"{tree}[local]"],
-                   check=True)
+    subprocess.run([str(tree / ".venv/bin/python"), "-m", "pip", "install", "--quiet", "-e", f"{tree}[local]"], check=True)
     web = dict(row.split(":", 1) for row in (tree / "Procfile").read_text().splitlines() if ":" in row)["web"].strip()
-    inner = (f"cd {shlex.quote(str(tree))} && PATH={shlex.quote(str(tree / '.venv/bin'))}:$PATH "
-             f"exec {web} --bind 127.0.0.1:$PORT")
+    inner = f"cd {shlex.quote(str(tree))} && PATH={shlex.quote(str(tree / '.venv/bin'))}:$PATH exec {web} --bind 127.0.0.1:$PORT"
     return f"sh -c {shlex.quote(inner)}"
 
 
@@ -92,10 +97,15 @@ def main() -> int:
     redis_server = EmbeddedRedis(work / "redis", persist=False)
     redis_server.start()
     bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
-           "REDIS_URL": redis_server.url, "TWILIO_AUTH_TOKEN": TOKEN,
-           "SIGNPOST_SECRET_KEY": "bench-secret-key-0123456789abcdef-0123",
-           "WEB_CONCURRENCY": str(args.workers), "SIGNPOST_STATE_DIR": str(work / "state")}
+    env = {
+        **os.environ,
+        "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+        "REDIS_URL": redis_server.url,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "SIGNPOST_SECRET_KEY": "bench-secret-key-0123456789abcdef-0123",
+        "WEB_CONCURRENCY": str(args.workers),
+        "SIGNPOST_STATE_DIR": str(work / "state"),
+    }
     servers: dict[tuple[str, str], dict] = {}
     per_round, first = 60_000, 0
     try:
@@ -103,8 +113,11 @@ def main() -> int:
             for kind in ("line", "bare"):
                 port = free_port()
                 base = f"http://127.0.0.1:{port}"
-                process, startup = start(bound(command.replace(LINE_APP, LINE_APP if kind == "line" else BARE_APP), port),
-                                         {**env, "PORT": str(port), "PUBLIC_BASE_URL": base}, port)
+                process, startup = start(
+                    bound(command.replace(LINE_APP, LINE_APP if kind == "line" else BARE_APP), port),
+                    {**env, "PORT": str(port), "PUBLIC_BASE_URL": base},
+                    port,
+                )
                 servers[label, kind] = {"process": process, "port": port, "base": base, "runs": []}
             line = servers[label, "line"]
             step_url = first_step_url(line["base"])
@@ -118,8 +131,7 @@ def main() -> int:
                     write_requests(signed_requests(server["base"], count, step_url, first=first), path)
                     first += count
                     server["lists"].append(path)
-                wrk(server["port"], server["lists"].pop(0) if kind == "line" else server["lists"][0],
-                    args.connections, 2)
+                wrk(server["port"], server["lists"].pop(0) if kind == "line" else server["lists"][0], args.connections, 2)
         ratios = {label: [] for label in candidates}
         for r in range(args.rounds):
             for label in candidates:
@@ -129,25 +141,30 @@ def main() -> int:
                 line["runs"].append(ours)
                 bare["runs"].append(theirs)
                 ratios[label].append(ours["rps"] / theirs["rps"])
-                print(f"round {r + 1}/{args.rounds} {label}: line {ours['rps']:.0f} req/s p99 {ours['p99_ms']:.1f} ms"
-                      f" errors {ours['errors']}; bare {theirs['rps']:.0f} req/s p99 {theirs['p99_ms']:.1f} ms;"
-                      f" ratio {ratios[label][-1]:.2f}", file=sys.stderr, flush=True)
+                print(
+                    f"round {r + 1}/{args.rounds} {label}: line {ours['rps']:.0f} req/s p99 {ours['p99_ms']:.1f} ms"
+                    f" errors {ours['errors']}; bare {theirs['rps']:.0f} req/s p99 {theirs['p99_ms']:.1f} ms;"
+                    f" ratio {ratios[label][-1]:.2f}",
+                    file=sys.stderr,
+                    flush=True,
+                )
         rss = {key: worker_rss_mb(server["process"]) for key, server in servers.items()}
     finally:
         stop(servers.values(), redis_server)
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"{args.connections} connections, {args.workers} workers, {args.rounds} rounds of {args.seconds}s "
-          "taken in turns; median (range)")
+    print(f"{args.connections} connections, {args.workers} workers, {args.rounds} rounds of {args.seconds}s taken in turns; median (range)")
     for label in candidates:
         line, bare = servers[label, "line"], servers[label, "bare"]
-        print(f"{label}\n  ratio {spread(ratios[label], 2)}"
-              f"\n  line: {spread([r['rps'] for r in line['runs']], 0)} req/s, "
-              f"p50 {spread([r['p50_ms'] for r in line['runs']], 1)} ms, "
-              f"p99 {spread([r['p99_ms'] for r in line['runs']], 1)} ms, "
-              f"errors {sum(r['errors'] for r in line['runs'])}, worker RSS {rss[label, 'line']} MB"
-              f"\n  bare: {spread([r['rps'] for r in bare['runs']], 0)} req/s, "
-              f"p99 {spread([r['p99_ms'] for r in bare['runs']], 1)} ms, worker RSS {rss[label, 'bare']} MB")
+        print(
+            f"{label}\n  ratio {spread(ratios[label], 2)}"
+            f"\n  line: {spread([r['rps'] for r in line['runs']], 0)} req/s, "
+            f"p50 {spread([r['p50_ms'] for r in line['runs']], 1)} ms, "
+            f"p99 {spread([r['p99_ms'] for r in line['runs']], 1)} ms, "
+            f"errors {sum(r['errors'] for r in line['runs'])}, worker RSS {rss[label, 'line']} MB"
+            f"\n  bare: {spread([r['rps'] for r in bare['runs']], 0)} req/s, "
+            f"p99 {spread([r['p99_ms'] for r in bare['runs']], 1)} ms, worker RSS {rss[label, 'bare']} MB"
+        )
     return 0
 
 

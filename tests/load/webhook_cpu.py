@@ -43,12 +43,24 @@ def environ(path: str, body: str, signature: str) -> dict:
     url = urlsplit(path)
     data = body.encode()
     return {
-        "REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": url.path, "QUERY_STRING": url.query,
-        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "5000", "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1", "CONTENT_TYPE": "application/x-www-form-urlencoded",
-        "CONTENT_LENGTH": str(len(data)), "HTTP_HOST": "127.0.0.1:5000", "HTTP_X_TWILIO_SIGNATURE": signature,
-        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(data), "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": url.path,
+        "QUERY_STRING": url.query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "5000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(data)),
+        "HTTP_HOST": "127.0.0.1:5000",
+        "HTTP_X_TWILIO_SIGNATURE": signature,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(data),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
     }
 
 
@@ -88,9 +100,14 @@ def main() -> int:
     redis_server = EmbeddedRedis(work / "redis", persist=False)
     redis_server.start()
     (work / "metrics").mkdir()
-    os.environ.update(REDIS_URL=redis_server.url, TWILIO_AUTH_TOKEN=TOKEN, PUBLIC_BASE_URL=BASE,
-                      SIGNPOST_SECRET_KEY="bench-secret-key-0123456789abcdef-0123",
-                      SIGNPOST_STATE_DIR=str(work / "state"), PROMETHEUS_MULTIPROC_DIR=str(work / "metrics"))
+    os.environ.update(
+        REDIS_URL=redis_server.url,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        PUBLIC_BASE_URL=BASE,
+        SIGNPOST_SECRET_KEY="bench-secret-key-0123456789abcdef-0123",
+        SIGNPOST_STATE_DIR=str(work / "state"),
+        PROMETHEUS_MULTIPROC_DIR=str(work / "metrics"),
+    )
     try:
         # Imported once the settings are in place: the metrics read theirs at import.
         from service.web.app import create_app
@@ -104,10 +121,9 @@ def main() -> int:
         kinds: dict[str, list] = {"/sms": [], "/voice": [], "/voice/step": []}
         for webhook in signed_requests(BASE, 4 * needed, step_url):
             kinds[urlsplit(webhook[0]).path].append(webhook)
-        print(f"CPU time per webhook in one process, best of {args.rounds} rounds "
-              f"of {args.webhooks:,} distinct signed webhooks")
+        print(f"CPU time per webhook in one process, best of {args.rounds} rounds of {args.webhooks:,} distinct signed webhooks")
         for kind, webhooks in kinds.items():
-            rounds = [webhooks[r * args.webhooks:(r + 1) * args.webhooks] for r in range(args.rounds + 1)]
+            rounds = [webhooks[r * args.webhooks : (r + 1) * args.webhooks] for r in range(args.rounds + 1)]
             cpu_per_webhook(line, rounds[0])
             ours = min(cpu_per_webhook(line, batch) for batch in rounds[1:])
             theirs = min(cpu_per_webhook(bare, batch) for batch in rounds[1:])

@@ -16,11 +16,15 @@ PACK = load_pack(DEFAULT_PACK_DIR)
 AT = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
 FERNET = call_state.call_sealer(b"test-key")
 
-events = st.lists(st.tuples(
-    st.sampled_from(["digits", "digits", "digits", "speech", "silence", "dial"]),
-    st.sampled_from(["1", "2", "3", "4", "5", "9", "0", "*", "8", "07400123456", "01234567890",
-                     "text me the links", "completed", "busy"]),
-), max_size=15)
+events = st.lists(
+    st.tuples(
+        st.sampled_from(["digits", "digits", "digits", "speech", "silence", "dial"]),
+        st.sampled_from(
+            ["1", "2", "3", "4", "5", "9", "0", "*", "8", "07400123456", "01234567890", "text me the links", "completed", "busy"]
+        ),
+    ),
+    max_size=15,
+)
 
 
 @given(events=events, caller=st.sampled_from(["+447400123456", "anonymous", "+441234567890"]))
@@ -33,8 +37,12 @@ def test_every_state_a_call_reaches_comes_back_from_its_url(events, caller):
 
 
 def test_a_keyed_number_is_sealed_in_the_url_and_opens_only_with_the_key():
-    session = Session(channel="voice", menu="voice_main", node="text:confirm_number",
-                      pending={"topic": "steps", "from": "steps", "number": "+447400123456"})
+    session = Session(
+        channel="voice",
+        menu="voice_main",
+        node="text:confirm_number",
+        pending={"topic": "steps", "from": "steps", "number": "+447400123456"},
+    )
     encoded = call_state.encode(session, FERNET)
     assert "7400123456" not in call_state_in(f"/voice/step?n=1&s={encoded}")
     assert call_state.decode(encoded, FERNET, ttl=60) == session

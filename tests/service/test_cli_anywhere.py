@@ -15,14 +15,22 @@ from service.cli import LOCAL_REDIS_FILE
 
 SIGNPOST = Path(sys.executable).parent / "signpost"
 # Settings the tests' own environment may carry, left out so each case says what it has.
-UNSET = ("REDIS_URL", "REDIS_SENTINELS", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL",
-         "SIGNPOST_STATE_DIR", "TWILIO_API_BASE_URL")
+UNSET = (
+    "REDIS_URL",
+    "REDIS_SENTINELS",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "PUBLIC_BASE_URL",
+    "SIGNPOST_STATE_DIR",
+    "TWILIO_API_BASE_URL",
+)
 
 
 def signpost(*args, cwd: Path, env: dict | None = None, stdin: str = ""):
     base = {k: v for k, v in os.environ.items() if k not in UNSET}
-    return subprocess.run([str(SIGNPOST), *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                          timeout=60, env={**base, **(env or {})})
+    return subprocess.run(
+        [str(SIGNPOST), *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60, env={**base, **(env or {})}
+    )
 
 
 def test_without_redis_url_the_cli_uses_the_redis_make_run_started_and_says_so(tmp_path, redis_server, redis_client):
@@ -51,9 +59,13 @@ def test_doctor_names_every_missing_setting_at_once(tmp_path):
 
 
 def test_doctor_without_a_network_says_so_in_one_line_with_its_own_exit_code(tmp_path):
-    env = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "token",
-           "SIGNPOST_SECRET_KEY": "a-secret-key-of-at-least-32-characters!", "PUBLIC_BASE_URL": "https://line.example",
-           "TWILIO_API_BASE_URL": "http://127.0.0.1:9"}  # nothing listens on the discard port
+    env = {
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "token",
+        "SIGNPOST_SECRET_KEY": "a-secret-key-of-at-least-32-characters!",
+        "PUBLIC_BASE_URL": "https://line.example",
+        "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
+    }  # nothing listens on the discard port
     result = signpost("twilio", "doctor", cwd=tmp_path, env=env)
     assert result.returncode == 3
     assert "could not reach Twilio's API" in result.stderr
@@ -64,5 +76,6 @@ def test_the_evaluation_set_ships_with_the_packs():
     # So that check, run from an installed copy with no tests/ folder, still measures understanding.
     assert EVALUATION_SET.is_file() and EVALUATION_SET.parent.name == "messages"
     import tomllib
+
     pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
     assert "**/*.toml" in pyproject["tool"]["setuptools"]["package-data"]["messages"]

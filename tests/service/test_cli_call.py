@@ -12,8 +12,12 @@ TUESDAY_11AM = "2026-11-24T11:00"
 
 def call(keys: str, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", "call", *args], input=keys, capture_output=True,
-        text=True, timeout=60, cwd=PROJECT_DIR,
+        [sys.executable, "-m", "service.cli", "call", *args],
+        input=keys,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=PROJECT_DIR,
     )
 
 

@@ -23,8 +23,7 @@ from tests.support import every_redis_byte
 
 def signpost(*args, stdin="", redis_url):
     env = {**os.environ, "REDIS_URL": redis_url}
-    return subprocess.run([sys.executable, "-m", "service.cli", *args], input=stdin, capture_output=True,
-                          text=True, env=env, timeout=60)
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], input=stdin, capture_output=True, text=True, env=env, timeout=60)
 
 
 def test_users_add_list_remove_with_the_password_from_stdin(redis_server, redis_client):
@@ -86,8 +85,15 @@ def test_login_sets_a_strict_httponly_cookie_and_opens_the_pages(live, accounts)
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/summary")
     cookie = answer.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
-    for path in ("/console/summary", "/console/usage", "/console/content", "/console/review", "/console/simulator/sms",
-                 "/console/simulator/call", "/console/health"):
+    for path in (
+        "/console/summary",
+        "/console/usage",
+        "/console/content",
+        "/console/review",
+        "/console/simulator/sms",
+        "/console/simulator/call",
+        "/console/health",
+    ):
         page = browser.get(path)
         assert page.status_code == 200, path
         assert "script-src" not in page.headers["Content-Security-Policy"]
@@ -139,8 +145,10 @@ def test_five_failures_make_the_account_and_the_address_wait_saying_neither(live
     assert other.status_code == 429
     waits.add(other.text.split('id="login-problem">')[1].split("<")[0])
     assert len(waits) == 1  # nothing says whether the account or the address waits
-    ttl = [live.app.extensions["signpost"].store.redis.ttl(k)
-           for k in live.app.extensions["signpost"].store.redis.scan_iter("signpost:console:login-failures:*")]
+    ttl = [
+        live.app.extensions["signpost"].store.redis.ttl(k)
+        for k in live.app.extensions["signpost"].store.redis.scan_iter("signpost:console:login-failures:*")
+    ]
     assert ttl and all(14 * 60 < t <= 15 * 60 for t in ttl)
 
 
@@ -162,10 +170,18 @@ def test_any_login_attempt_is_refused_with_the_one_message(live, accounts, name,
     assert answer.status_code == 401 or "waits until" in answer.text
 
 
-@pytest.mark.parametrize("path, opened", [
-    ("/console", True), ("/console/", True), ("/console/usage", True),
-    ("/sms", False), ("/voice/step", False), ("/metrics", False), ("/consoles", False),
-])
+@pytest.mark.parametrize(
+    "path, opened",
+    [
+        ("/console", True),
+        ("/console/", True),
+        ("/console/usage", True),
+        ("/sms", False),
+        ("/voice/step", False),
+        ("/metrics", False),
+        ("/consoles", False),
+    ],
+)
 def test_only_the_console_opens_a_session(path, opened):
     """Flask opens a session for every request; outside the console there is none to open."""
     app = Flask(__name__)
@@ -211,8 +227,7 @@ def test_users_password_changes_it_from_stdin(redis_server, redis_client):
     done = signpost("users", "password", "dana", stdin="another long password\n", redis_url=redis_server.url)
     assert done.returncode == 0 and "every session" in done.stdout
     assert redis_client.hget(USERS_KEY, "dana") != before
-    assert signpost("users", "password", "nobody", stdin="another long password\n",
-                    redis_url=redis_server.url).returncode == 2
+    assert signpost("users", "password", "nobody", stdin="another long password\n", redis_url=redis_server.url).returncode == 2
 
 
 class CountingHasher(PasswordHasher):
@@ -271,8 +286,7 @@ def test_guesses_that_change_name_and_address_each_time_are_not_all_hashed(accou
 
 
 @pytest.mark.parametrize("hops", [0, 1])
-def test_behind_a_proxy_each_colleague_waits_for_their_own_failures_only_when_told_to_trust_it(
-        serve, config, hops):
+def test_behind_a_proxy_each_colleague_waits_for_their_own_failures_only_when_told_to_trust_it(serve, config, hops):
     live = serve(config.with_(proxy_hops=hops))
     line = live.app.extensions["signpost"]
     for name in ("dana", "erin"):
@@ -299,8 +313,12 @@ def test_while_redis_refuses_writes_login_says_so(live, accounts, redis_client):
     page = browser.get("/console/login").text  # the form, before Redis fills
     redis_client.config_set("maxmemory", "1")
     try:
-        answer = browser.http.post(live.url + "/console/login", allow_redirects=False, timeout=10,
-                                   data={"username": "dana", "password": PASSWORD, "csrf_token": csrf_token(page)})
+        answer = browser.http.post(
+            live.url + "/console/login",
+            allow_redirects=False,
+            timeout=10,
+            data={"username": "dana", "password": PASSWORD, "csrf_token": csrf_token(page)},
+        )
     finally:
         redis_client.config_set("maxmemory", "0")
     assert answer.status_code == 503 and "refuses changes" in answer.text

@@ -22,8 +22,12 @@ def test_real_webhooks_count_conversations_opt_outs_floods_and_follow_ups(serve,
     assert counted == {
         "sms:conversation": expected.sms_conversations,
         "voice:conversation": expected.voice_conversations,
-        "sms:opt_out": 1, "sms:opt_in": 1, "sms:flooded": 1,
-        "followup:queued": 1, "followup:sent": 1, "followup:delivered": 1,
+        "sms:opt_out": 1,
+        "sms:opt_in": 1,
+        "sms:flooded": 1,
+        "followup:queued": 1,
+        "followup:sent": 1,
+        "followup:delivered": 1,
     }
     assert redis_client.ttl(keys.events("en-GB-coventry", uk_today())) > 300 * 24 * 3600
 
@@ -33,8 +37,7 @@ def test_a_retried_text_or_report_counts_once(twilio, redis_client):
     twilio.sms("STOP", sid="SM" + "1" * 32)
     assert events(redis_client) == {"sms:conversation": 1, "sms:opt_out": 1}
     for _ in range(2):
-        twilio.post("/sms/status", {"MessageSid": "SM" + "2" * 32, "MessageStatus": "undelivered",
-                                    "ErrorCode": "30003"})
+        twilio.post("/sms/status", {"MessageSid": "SM" + "2" * 32, "MessageStatus": "undelivered", "ErrorCode": "30003"})
     assert events(redis_client)["followup:undelivered:30003"] == 1
 
 

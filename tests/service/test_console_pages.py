@@ -35,8 +35,7 @@ def dd(html: str, term: str) -> str:
     return re.search(rf"<dt>{re.escape(term)}</dt><dd[^>]*>([^<]*)", html).group(1).strip()
 
 
-def test_health_shows_the_queue_the_worker_and_the_last_hours_delivery_errors(
-        serve, config, fake_twilio, redis_client):
+def test_health_shows_the_queue_the_worker_and_the_last_hours_delivery_errors(serve, config, fake_twilio, redis_client):
     config = followup_config(config, fake_twilio)
     server = serve(config)
     line = Line.start(config)
@@ -69,17 +68,20 @@ def test_health_shows_the_queue_the_worker_and_the_last_hours_delivery_errors(
 
 # Forms as a browser, or anyone, might post them: the simulators replay what they are
 # given through the flows, so nothing in a form may make them fail.
-forms = st.fixed_dictionaries({
-    "action": st.sampled_from(["send", "press", "say", "silence", "restart", "completed", "busy", "x", ""]),
-    "message": st.text(max_size=600),
-    "keys": st.text(alphabet="0123456789*#ab ", max_size=30),
-    "words": st.text(max_size=250),
-    "at": st.one_of(st.just(""), st.text(max_size=20), st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M"))),
-    "caller": st.sampled_from(["mobile", "withheld", "junk"]),
-    "did": st.lists(st.one_of(st.text(max_size=40), st.sampled_from(["key:1", "key:2", "say:helpline", "silence",
-                                                                       "end:busy", "key:07400123456#"])),
-                    max_size=45),
-})
+forms = st.fixed_dictionaries(
+    {
+        "action": st.sampled_from(["send", "press", "say", "silence", "restart", "completed", "busy", "x", ""]),
+        "message": st.text(max_size=600),
+        "keys": st.text(alphabet="0123456789*#ab ", max_size=30),
+        "words": st.text(max_size=250),
+        "at": st.one_of(st.just(""), st.text(max_size=20), st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M"))),
+        "caller": st.sampled_from(["mobile", "withheld", "junk"]),
+        "did": st.lists(
+            st.one_of(st.text(max_size=40), st.sampled_from(["key:1", "key:2", "say:helpline", "silence", "end:busy", "key:07400123456#"])),
+            max_size=45,
+        ),
+    }
+)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -92,19 +94,26 @@ def test_any_simulator_form_gets_a_page_and_writes_nothing(logged_in, redis_clie
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(args=st.fixed_dictionaries({}, optional={
-    "from": st.one_of(st.text(max_size=12), st.dates().map(str)),
-    "to": st.one_of(st.text(max_size=12), st.dates().map(str)),
-    "pack": st.one_of(st.text(max_size=20), st.just("en-GB-coventry")),
-}))
+@given(
+    args=st.fixed_dictionaries(
+        {},
+        optional={
+            "from": st.one_of(st.text(max_size=12), st.dates().map(str)),
+            "to": st.one_of(st.text(max_size=12), st.dates().map(str)),
+            "pack": st.one_of(st.text(max_size=20), st.just("en-GB-coventry")),
+        },
+    )
+)
 def test_any_usage_filter_gets_a_page_and_a_csv(logged_in, args):
     assert logged_in.get("/console/usage", params=args).status_code == 200
     csv = logged_in.get("/console/usage.csv", params=args)
     assert csv.status_code == 200 and csv.text.startswith("day,pack,measure,channel,item,count")
 
 
-@pytest.mark.parametrize("args", [{"to": "0001-01-03"}, {"from": "0001-01-01", "to": "0001-01-01"},
-                                  {"from": "9999-12-31", "to": "9999-12-31"}, {"from": "0001-01-01"}])
+@pytest.mark.parametrize(
+    "args",
+    [{"to": "0001-01-03"}, {"from": "0001-01-01", "to": "0001-01-01"}, {"from": "9999-12-31", "to": "9999-12-31"}, {"from": "0001-01-01"}],
+)
 def test_a_day_at_the_calendars_ends_gets_a_page_and_a_csv(logged_in, args):
     # The default first day is a week before the last: before year 1 there is none.
     page = logged_in.get("/console/usage", params=args)
@@ -138,9 +147,19 @@ def test_no_page_of_the_console_shows_a_texters_or_callers_number(serve, config,
     make_traffic(Twilio(server.url), Line.start(config), fake_twilio)
     browser = Browser(server.url)
     browser.login()
-    pages = [browser.get(path).text for path in (
-        "/console/summary", "/console/usage", "/console/usage.csv", "/console/content", "/console/review", "/console/health",
-        "/console/simulator/sms", "/console/simulator/call")]
+    pages = [
+        browser.get(path).text
+        for path in (
+            "/console/summary",
+            "/console/usage",
+            "/console/usage.csv",
+            "/console/content",
+            "/console/review",
+            "/console/health",
+            "/console/simulator/sms",
+            "/console/simulator/call",
+        )
+    ]
     pages.append(browser.post("/console/simulator/call", {"action": "press", "keys": "1", "did": ["key:1"]}).text)
     everything = "\n".join(pages)
     assert "People who texted or called, each day" in everything  # the pages are there to search

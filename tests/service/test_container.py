@@ -59,7 +59,7 @@ def exec_form(value: str) -> list[str]:
 
 def healthcheck_command() -> list[str]:
     [check] = instructions("HEALTHCHECK")
-    return exec_form(check[check.index("CMD") + len("CMD"):].strip())
+    return exec_form(check[check.index("CMD") + len("CMD") :].strip())
 
 
 def test_compose_services_are_the_procfile_s_processes():
@@ -128,8 +128,10 @@ def built(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     app = root / "app"
     app.mkdir()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_", "VIRTUAL_ENV"))},
-           "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_", "VIRTUAL_ENV"))},
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+    }
     for step in dockerfile():
         value = step["value"]
         if step["instruction"] == "ENV":
@@ -157,8 +159,9 @@ def test_the_image_serves_the_line_and_its_health_check_passes(built, redis_serv
     app, env = built
     [entrypoint], [cmd] = instructions("ENTRYPOINT"), instructions("CMD")
     env = {**env, "PORT": str(free_port()), "REDIS_URL": redis_server.url}
-    web = subprocess.Popen([*exec_form(entrypoint), *exec_form(cmd)], cwd=app, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    web = subprocess.Popen(
+        [*exec_form(entrypoint), *exec_form(cmd)], cwd=app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 60
         while subprocess.run(healthcheck_command(), cwd=app, env=env, capture_output=True).returncode != 0:
@@ -182,9 +185,14 @@ def test_the_procfile_s_web_line_serves_from_a_plain_install(built, redis_server
     """What a PaaS runs: `pip install .` with no extras, then the Procfile's web line as written."""
     app, env = built
     port = free_port()
-    web = subprocess.Popen(["sh", "-c", procfile()["web"]], cwd=app,
-                           env={**env, "PORT": str(port), "REDIS_URL": redis_server.url},
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    web = subprocess.Popen(
+        ["sh", "-c", procfile()["web"]],
+        cwd=app,
+        env={**env, "PORT": str(port), "REDIS_URL": redis_server.url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while (body := _healthz(port)) is None:
@@ -202,8 +210,9 @@ def test_the_image_runs_the_worker(built, redis_server):
     app, env = built
     [entrypoint] = instructions("ENTRYPOINT")
     command = [*exec_form(entrypoint), *compose()["services"]["worker"]["command"]]
-    worker = subprocess.Popen(command, cwd=app, env={**env, "REDIS_URL": redis_server.url},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        command, cwd=app, env={**env, "REDIS_URL": redis_server.url}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     connection = redis.Redis.from_url(redis_server.url)
     try:
         deadline = time.monotonic() + 60

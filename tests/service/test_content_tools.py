@@ -25,8 +25,9 @@ EXAMPLE_PACK = Path(__file__).resolve().parent.parent / "packs" / "en-GB-example
 
 def signpost(*args, stdin="", env=None):
     """The installed console script, with piped standard input (never a terminal)."""
-    return subprocess.run([str(SIGNPOST), *args], input=stdin, capture_output=True, text=True,
-                          timeout=60, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [str(SIGNPOST), *args], input=stdin, capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
 
 
 def broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
@@ -138,12 +139,14 @@ class TestStats:
         today = dt.date.today().isoformat()
         rows = [line.split() for line in out.strip().splitlines()]
         assert rows[0] == ["day", "pack", "channel", "item", "count"]
-        assert sorted(rows[1:]) == sorted([
-            [today, "en-GB-coventry", "sms", "helplines", "1"],
-            [today, "en-GB-coventry", "sms", "main", "1"],
-            [today, "en-GB-coventry", "sms", "signs", "2"],
-            [today, "en-GB-coventry", "sms", "steps", "1"],
-        ])
+        assert sorted(rows[1:]) == sorted(
+            [
+                [today, "en-GB-coventry", "sms", "helplines", "1"],
+                [today, "en-GB-coventry", "sms", "main", "1"],
+                [today, "en-GB-coventry", "sms", "signs", "2"],
+                [today, "en-GB-coventry", "sms", "steps", "1"],
+            ]
+        )
         assert TEXTER not in out and TEXTER[-6:] not in out
 
     def test_csv_on_request(self, twilio, stats):
@@ -151,8 +154,7 @@ class TestStats:
         code, out = stats("--csv")
         assert code == 0
         rows = list(csv.DictReader(io.StringIO(out)))
-        assert {(r["item"], r["count"]) for r in rows} == {
-            ("main", "1"), ("signs", "2"), ("steps", "1"), ("helplines", "1")}
+        assert {(r["item"], r["count"]) for r in rows} == {("main", "1"), ("signs", "2"), ("steps", "1"), ("helplines", "1")}
         assert {r["channel"] for r in rows} == {"sms"} and {r["pack"] for r in rows} == {"en-GB-coventry"}
 
     def test_calls_are_counted_apart_from_texts(self, twilio, stats):

@@ -20,8 +20,11 @@ KEYED = "07400444555"
 
 @pytest.fixture
 def line_server(serve, config, fake_twilio):
-    server = serve(config.with_(account_sid=ACCOUNT, from_number=SENDER, public_base_url=PUBLIC,
-                                api_base_url=fake_twilio.url, followup_send_timeout=2.0))
+    server = serve(
+        config.with_(
+            account_sid=ACCOUNT, from_number=SENDER, public_base_url=PUBLIC, api_base_url=fake_twilio.url, followup_send_timeout=2.0
+        )
+    )
     return server
 
 
@@ -78,8 +81,7 @@ def forms_of(e164: str) -> list[str]:
     return [e164, e164[1:], national, spaced, spoken, e164[-9:]]
 
 
-def test_privacy_audit_after_sms_voice_and_follow_ups(twilio, line_server, fake_twilio, redis_client,
-                                                      captured_logs, capsys):
+def test_privacy_audit_after_sms_voice_and_follow_ups(twilio, line_server, fake_twilio, redis_client, captured_logs, capsys):
     texter, other = TEXTER, "+447400765432"
     for body in ["hello", "2", "helpline", "STOP", "START", "links"]:
         message_text(twilio.sms(body, sender=texter))
@@ -94,14 +96,18 @@ def test_privacy_audit_after_sms_voice_and_follow_ups(twilio, line_server, fake_
     run_followups(line_of(line_server))
     assert sorted(m.form["To"] for m in fake_twilio.messages) == sorted([CALLER, KEYER])
     for sent in fake_twilio.messages:  # Twilio reports delivery
-        status = {"MessageSid": sent.answer["sid"], "MessageStatus": "delivered", "To": sent.form["To"],
-                  "From": SENDER, "AccountSid": ACCOUNT}
+        status = {
+            "MessageSid": sent.answer["sid"],
+            "MessageStatus": "delivered",
+            "To": sent.form["To"],
+            "From": SENDER,
+            "AccountSid": ACCOUNT,
+        }
         assert twilio.post("/sms/status", status).status_code == 200
 
     stored = every_redis_byte(redis_client)
     logs = "\n".join(
-        [r.getMessage() + " " + " ".join(map(str, r.__dict__.values())) for r in captured_logs.records]
-        + [capsys.readouterr().out]
+        [r.getMessage() + " " + " ".join(map(str, r.__dict__.values())) for r in captured_logs.records] + [capsys.readouterr().out]
     )
     assert b"signpost:" in stored and "signpost" in logs
     for number in [texter, other, CALLER, KEYER, LINE_NUMBER]:

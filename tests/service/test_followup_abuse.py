@@ -106,4 +106,3 @@ def test_a_call_is_put_through_twice_at_most(twilio, in_opening_hours):
     assert "put through" not in call.text
     call.say("put me through")
     assert call.root.find("Dial") is None
-

@@ -6,19 +6,24 @@ from service.line import Line
 from tests.fake_twilio import created, refused, server_error, slow, too_many
 from tests.support import TEXTER, every_redis_byte, run_followups
 
-NUMBERS = ["+447400123456", "+447400200001", "+447400200002", "+447400200003", "+447400200004",
-           "+447400200005"]
+NUMBERS = ["+447400123456", "+447400200001", "+447400200002", "+447400200003", "+447400200004", "+447400200005"]
 
 
 def number_forms(e164: str) -> list[str]:
     return [e164, e164[1:], "0" + e164[3:], e164[-10:]]
 
 
-def test_no_number_remains_in_redis_or_logs_after_every_outcome(config, fake_twilio, twilio, redis_client,
-                                                                captured_logs):
-    line = Line.start(config.with_(account_sid="AC" + "0" * 32, from_number="+447700900100",
-                                   public_base_url="https://line.example.org", api_base_url=fake_twilio.url,
-                                   followup_retry_seconds=2, followup_send_timeout=0.5))
+def test_no_number_remains_in_redis_or_logs_after_every_outcome(config, fake_twilio, twilio, redis_client, captured_logs):
+    line = Line.start(
+        config.with_(
+            account_sid="AC" + "0" * 32,
+            from_number="+447700900100",
+            public_base_url="https://line.example.org",
+            api_base_url=fake_twilio.url,
+            followup_retry_seconds=2,
+            followup_send_timeout=0.5,
+        )
+    )
     # sent; opted out at the carrier; 5xx; 429 until giving up; refused; too slow
     fake_twilio.script(created(), refused(21610), server_error(), *[too_many() for _ in range(5)])
     for i, number in enumerate(NUMBERS[:4]):
@@ -38,10 +43,8 @@ def test_no_number_remains_in_redis_or_logs_after_every_outcome(config, fake_twi
     twilio.post("/sms/status", {"MessageSid": sid, "MessageStatus": "delivered", "To": NUMBERS[0]})
     twilio.sms("STOP")
 
-    outcomes = {followups.followup_id(f"CA{i}"): redis_client.hget(followups.record_key(f"CA{i}"), "outcome")
-                for i in range(len(NUMBERS))}
-    assert sorted(o.decode() for o in outcomes.values()) == sorted(
-        ["sent", "opted_out", "uncertain", "gave_up", "refused", "uncertain"])
+    outcomes = {followups.followup_id(f"CA{i}"): redis_client.hget(followups.record_key(f"CA{i}"), "outcome") for i in range(len(NUMBERS))}
+    assert sorted(o.decode() for o in outcomes.values()) == sorted(["sent", "opted_out", "uncertain", "gave_up", "refused", "uncertain"])
 
     stored = every_redis_byte(redis_client)
     assert not list(redis_client.scan_iter("rq:job:*"))  # every job is gone, not just scrubbed

@@ -13,8 +13,14 @@ SID = "SM" + "a" * 32
 
 
 def status(twilio, sid=SID, message_status="delivered", **extra):
-    params = {"MessageSid": sid, "MessageStatus": message_status, "To": TEXTER,
-              "From": "+447700900100", "AccountSid": "AC" + "0" * 32, **extra}
+    params = {
+        "MessageSid": sid,
+        "MessageStatus": message_status,
+        "To": TEXTER,
+        "From": "+447700900100",
+        "AccountSid": "AC" + "0" * 32,
+        **extra,
+    }
     return twilio.post("/sms/status", params)
 
 
@@ -47,8 +53,7 @@ def test_the_number_and_the_sid_are_not_stored(twilio, redis_client):
 
 
 def test_unsigned_status_gets_403(live, redis_client):
-    response = requests.post(live.url + "/sms/status", data={"MessageSid": SID, "MessageStatus": "delivered"},
-                             timeout=5)
+    response = requests.post(live.url + "/sms/status", data={"MessageSid": SID, "MessageStatus": "delivered"}, timeout=5)
     assert response.status_code == 403
     assert not redis_client.exists(message_key(SID))
 
@@ -66,8 +71,7 @@ def test_redis_down_still_gets_200(serve, config, redis_client):
 
 
 def test_the_callback_lands_beside_the_follow_up_it_reports(config, fake_twilio, twilio, redis_client):
-    line = Line.start(config.with_(account_sid="AC" + "0" * 32, from_number="+447700900100",
-                                   api_base_url=fake_twilio.url))
+    line = Line.start(config.with_(account_sid="AC" + "0" * 32, from_number="+447700900100", api_base_url=fake_twilio.url))
     assert followups.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == FollowUpOutcome.QUEUED
     run_followups(line)
     record = {k.decode(): v.decode() for k, v in redis_client.hgetall(followups.record_key("CA1:links")).items()}
@@ -77,4 +81,3 @@ def test_the_callback_lands_beside_the_follow_up_it_reports(config, fake_twilio,
     status(twilio, sid=sid, message_status="delivered")
     assert stored(redis_client, sid)["followup"] == followups.followup_id("CA1:links")
     assert "delivered" in stored(redis_client, sid)
-

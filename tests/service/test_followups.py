@@ -34,8 +34,12 @@ OTHER = "+447400765432"
 @pytest.fixture
 def followup_config(config, fake_twilio):
     return config.with_(
-        account_sid=ACCOUNT, from_number=SENDER, public_base_url=PUBLIC,
-        api_base_url=fake_twilio.url, followup_retry_seconds=3, followup_send_timeout=0.5,
+        account_sid=ACCOUNT,
+        from_number=SENDER,
+        public_base_url=PUBLIC,
+        api_base_url=fake_twilio.url,
+        followup_retry_seconds=3,
+        followup_send_timeout=0.5,
     )
 
 
@@ -99,8 +103,9 @@ def test_a_job_that_runs_twice_sends_once(line, fake_twilio):
     assert ask(line) == FollowUpOutcome.QUEUED
     run_followups(line)
     # The same job again, as a crashed worker or a hand re-queue would run it.
-    delivery.enqueue(followups.queue(line), TEXTER, "again", followup=followups.followup_id("CA1:links"),
-                     config=line.config, topic="followup")
+    delivery.enqueue(
+        followups.queue(line), TEXTER, "again", followup=followups.followup_id("CA1:links"), config=line.config, topic="followup"
+    )
     run_followups(line)
     assert len(fake_twilio.messages) == 1
     assert record(line)["outcome"] == Delivered.SENT
@@ -180,13 +185,21 @@ def test_a_slow_answer_may_have_sent_so_it_is_uncertain_not_retried(line, fake_t
     assert (record(line)["outcome"], record(line)["why"]) == (Delivered.UNCERTAIN, "ReadTimeout")
 
 
-@pytest.mark.parametrize("number", [
-    "anonymous", "", "Restricted", "+266696687",  # withheld
-    "+442079460123",  # landline
-    "+449098790123",  # premium
-    "+33612345678", "+353851234567", "+447624123456",  # mobiles outside GB (France, Ireland, Isle of Man)
-    "12345",  # no number at all
-])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "anonymous",
+        "",
+        "Restricted",
+        "+266696687",  # withheld
+        "+442079460123",  # landline
+        "+449098790123",  # premium
+        "+33612345678",
+        "+353851234567",
+        "+447624123456",  # mobiles outside GB (France, Ireland, Isle of Man)
+        "12345",  # no number at all
+    ],
+)
 def test_numbers_that_are_never_texted(line, fake_twilio, number):
     assert ask(line, number) == FollowUpOutcome.NOT_ALLOWED
     run_followups(line)
@@ -251,8 +264,14 @@ def test_the_line_wide_hourly_ceiling_holds(followup_config, fake_twilio):
 def test_the_caps_come_from_the_environment():
     from service.config import Config
 
-    config = Config.from_env({"SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY": "1", "SIGNPOST_FOLLOWUPS_PER_HOUR": "7",
-                              "SIGNPOST_FOLLOWUP_RETRY_SECONDS": "60", "SIGNPOST_FOLLOWUP_SEND_TIMEOUT": "2.5"})
+    config = Config.from_env(
+        {
+            "SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY": "1",
+            "SIGNPOST_FOLLOWUPS_PER_HOUR": "7",
+            "SIGNPOST_FOLLOWUP_RETRY_SECONDS": "60",
+            "SIGNPOST_FOLLOWUP_SEND_TIMEOUT": "2.5",
+        }
+    )
     assert (config.followups_per_number_per_day, config.followups_per_hour) == (1, 7)
     assert (config.followup_retry_seconds, config.followup_send_timeout) == (60, 2.5)
     defaults = Config.from_env({})
@@ -301,10 +320,12 @@ def test_a_text_asked_for_on_a_partnerships_own_line_comes_from_that_line(follow
     line = Line.start(followup_config.with_(packs={second_line: str(pack_dir)}))
     second = line.pack_for(second_line)
     assert second.id != line.pack.id
-    assert followups.request(line, FollowUp("local", TEXTER), job_id="CA9:1", pack=second,
-                             called="+44 20 7946 0999") == FollowUpOutcome.QUEUED
-    assert followups.request(line, FollowUp("followup", "+447400765432"), job_id="CA10:1",
-                             called="+441234567890") == FollowUpOutcome.QUEUED  # the default line: the configured sender
+    assert (
+        followups.request(line, FollowUp("local", TEXTER), job_id="CA9:1", pack=second, called="+44 20 7946 0999") == FollowUpOutcome.QUEUED
+    )
+    assert (
+        followups.request(line, FollowUp("followup", "+447400765432"), job_id="CA10:1", called="+441234567890") == FollowUpOutcome.QUEUED
+    )  # the default line: the configured sender
     run_followups(line)
     sent = {m.form["To"]: m.form for m in fake_twilio.messages}
     assert sent[TEXTER]["From"] == second_line and sent[TEXTER]["Body"] == second.sms_page("local", dt.datetime.now(dt.timezone.utc))

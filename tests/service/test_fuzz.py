@@ -19,15 +19,56 @@ from tests.support import LINE_NUMBER, TEXTER, assert_999_said, spoken
 
 EXAMPLES = int(os.environ.get("SIGNPOST_FUZZ_EXAMPLES", "350"))
 
-FIELDS = ["From", "To", "Body", "MessageSid", "CallSid", "Digits", "SpeechResult", "Confidence",
-          "CallStatus", "DialCallStatus", "NumMedia", "AccountSid", "Caller", "FromCountry",
-          "OptOutType", "MediaUrl0", "MediaUrl1", "ExternalUserId"]
+FIELDS = [
+    "From",
+    "To",
+    "Body",
+    "MessageSid",
+    "CallSid",
+    "Digits",
+    "SpeechResult",
+    "Confidence",
+    "CallStatus",
+    "DialCallStatus",
+    "NumMedia",
+    "AccountSid",
+    "Caller",
+    "FromCountry",
+    "OptOutType",
+    "MediaUrl0",
+    "MediaUrl1",
+    "ExternalUserId",
+]
 junk = st.one_of(
     st.text(max_size=40),
     st.text(max_size=10_000),
-    st.sampled_from(["", "0", "1", "9", "*", "#", "**", "0123456789#", "anonymous", "+", TEXTER,
-                     "STOP", "menu", "\x00", "\ufffd", "%FF", "\u202e", "1" * 500, "HELP", "START",
-                     "whatsapp:+447400123456", "whatsapp:US.1234", "https://api.twilio.com/x/Media/ME" + "1" * 32]),
+    st.sampled_from(
+        [
+            "",
+            "0",
+            "1",
+            "9",
+            "*",
+            "#",
+            "**",
+            "0123456789#",
+            "anonymous",
+            "+",
+            TEXTER,
+            "STOP",
+            "menu",
+            "\x00",
+            "\ufffd",
+            "%FF",
+            "\u202e",
+            "1" * 500,
+            "HELP",
+            "START",
+            "whatsapp:+447400123456",
+            "whatsapp:US.1234",
+            "https://api.twilio.com/x/Media/ME" + "1" * 32,
+        ]
+    ),
 )
 # Known fields with junk values, unknown fields, missing fields and repeated keys.
 forms = st.lists(
@@ -59,8 +100,7 @@ ENDPOINTS = {
 # The fields the line reads, and Twilio's own fields whose names begin with one: any
 # other name beginning so is a value swallowed into a name under the signature.
 READ = ("Body", "Digits", "SpeechResult", "From", "To", "OptOutType")
-TWILIOS_LIKE_READ = {*READ, "FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip",
-                     "ToCountry"}
+TWILIOS_LIKE_READ = {*READ, "FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry"}
 
 
 def twilio_shaped(form, path: str) -> bool:
@@ -70,11 +110,12 @@ def twilio_shaped(form, path: str) -> bool:
     delivery = "MessageSid" if path.startswith("/sms") else "CallSid"
     if path.rstrip("/") == "/sms" and "Body" not in dict(form):
         return False  # Twilio always sends a Body: without one, it was moved into a name
-    return all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,63}", name)
-               and (not name.endswith("Sid") or re.fullmatch(r"[A-Z]{2}[0-9a-fA-F]{32}", value)
-                    or (value == "" and name != delivery))
-               and (name in TWILIOS_LIKE_READ or not name.startswith(READ))
-               for name, value in form)
+    return all(
+        re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,63}", name)
+        and (not name.endswith("Sid") or re.fullmatch(r"[A-Z]{2}[0-9a-fA-F]{32}", value) or (value == "" and name != delivery))
+        and (name in TWILIOS_LIKE_READ or not name.startswith(READ))
+        for name, value in form
+    )
 
 
 def first_words(response) -> str:
@@ -89,8 +130,11 @@ def first_words(response) -> str:
 
 @pytest.mark.parametrize("path", sorted(ENDPOINTS))
 def test_any_form_gets_200_valid_twiml_and_999_first(twilio, path):
-    @settings(max_examples=max(-(-EXAMPLES // len(ENDPOINTS)), 20), deadline=None,  # rounded up
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=max(-(-EXAMPLES // len(ENDPOINTS)), 20),
+        deadline=None,  # rounded up
+        suppress_health_check=list(HealthCheck),
+    )
     @given(form=forms)
     def check(form):
         response = twilio.post(path, form)
@@ -118,7 +162,11 @@ def test_invalid_utf8_and_broken_escapes_still_get_the_999_line(twilio):
     from werkzeug.datastructures import MultiDict
 
     signature = twilio.sign("/sms", MultiDict(params))
-    response = twilio.session.post(twilio.base_url + "/sms", data=body, timeout=10, headers={
-        "X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"})
+    response = twilio.session.post(
+        twilio.base_url + "/sms",
+        data=body,
+        timeout=10,
+        headers={"X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert response.status_code == 200
     assert first_words(response).startswith(SMS_999)

@@ -26,8 +26,7 @@ def example(kind: PhoneNumberType, region: str = "GB") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-PREMIUM, PERSONAL, PAGER = example(PhoneNumberType.PREMIUM_RATE), example(PhoneNumberType.PERSONAL_NUMBER), \
-    example(PhoneNumberType.PAGER)
+PREMIUM, PERSONAL, PAGER = example(PhoneNumberType.PREMIUM_RATE), example(PhoneNumberType.PERSONAL_NUMBER), example(PhoneNumberType.PAGER)
 INVALID = "+4420"  # +44, and no number at all
 MOBILES = [f"+4474001234{n:02d}" for n in range(10)]
 
@@ -116,8 +115,11 @@ def test_at_home_is_a_valid_mobile_of_an_allowed_region_as_phonenumbers_says(dig
     # Twilio sends From in canonical E.164; a form phonenumbers has to tidy first
     # ("+1" then a national "1": +112012000000) is not a home texter's number.
     canonical = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) == number
-    textable = (canonical and phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed)
-                in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE))
+    textable = (
+        canonical
+        and phonenumbers.is_valid_number(parsed)
+        and phonenumbers.number_type(parsed) in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
+    )
     region = phonenumbers.region_code_for_number(parsed)
     for regions in (("GB",), ("GB", "IE"), ("US",)):
         assert number_at_home(number, regions) == (textable and region in regions), number
@@ -125,8 +127,14 @@ def test_at_home_is_a_valid_mobile_of_an_allowed_region_as_phonenumbers_says(dig
 
 def test_a_message_twilio_answered_gets_nothing_from_the_fallback_either(serve, config):
     twilio = Twilio(serve(config).url)
-    stop = {"From": TEXTER, "To": "+441234567890", "Body": "STOP", "OptOutType": "STOP", "NumMedia": "1",
-            "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC/Messages/SM/Media/ME" + "1" * 32}
+    stop = {
+        "From": TEXTER,
+        "To": "+441234567890",
+        "Body": "STOP",
+        "OptOutType": "STOP",
+        "NumMedia": "1",
+        "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC/Messages/SM/Media/ME" + "1" * 32,
+    }
     assert not replied(twilio.post("/sms", stop))
     assert not replied(twilio.post("/sms/fallback", stop))
     assert replied(twilio.post("/sms/fallback", {**stop, "OptOutType": ""}))

@@ -21,8 +21,12 @@ def post_logins(port: int, n: int, stop: threading.Event, answers: list) -> None
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     deadline = time.monotonic() + 20
     while not stop.is_set() and time.monotonic() < deadline:
-        answer = http.post(f"http://127.0.0.1:{port}/console/login", timeout=30, allow_redirects=False,
-                           data={"username": f"guess{n}", "password": "not the password", "csrf_token": token})
+        answer = http.post(
+            f"http://127.0.0.1:{port}/console/login",
+            timeout=30,
+            allow_redirects=False,
+            data={"username": f"guess{n}", "password": "not the password", "csrf_token": token},
+        )
         answers.append(answer.status_code)
 
 

@@ -16,21 +16,31 @@ ACCOUNT = "AC" + "0" * 32
 
 @pytest.fixture
 def line_config(config, fake_twilio):
-    return config.with_(account_sid=ACCOUNT, from_number="+447700900100", public_base_url="",
-                        api_base_url=fake_twilio.url, followup_retry_seconds=3, followup_send_timeout=0.5,
-                        sms_replies_per_hour=2, media_deletions_per_sender_per_hour=4)
+    return config.with_(
+        account_sid=ACCOUNT,
+        from_number="+447700900100",
+        public_base_url="",
+        api_base_url=fake_twilio.url,
+        followup_retry_seconds=3,
+        followup_send_timeout=0.5,
+        sms_replies_per_hour=2,
+        media_deletions_per_sender_per_hour=4,
+    )
 
 
 def mms(twilio: Twilio, fake_twilio, n: int, pictures: int = 10):
     message = f"MM{n:032x}"
-    urls = {f"MediaUrl{i}": f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{message}/Media/ME{n:028x}{i:04x}"
-            for i in range(pictures)}
-    return twilio.post("/sms", {"From": TEXTER, "To": LINE_NUMBER, "Body": "", "MessageSid": message,
-                                "AccountSid": ACCOUNT, "NumMedia": str(pictures), **urls})
+    urls = {
+        f"MediaUrl{i}": f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{message}/Media/ME{n:028x}{i:04x}"
+        for i in range(pictures)
+    }
+    return twilio.post(
+        "/sms",
+        {"From": TEXTER, "To": LINE_NUMBER, "Body": "", "MessageSid": message, "AccountSid": ACCOUNT, "NumMedia": str(pictures), **urls},
+    )
 
 
-def test_a_flooding_sender_queues_its_hours_deletions_and_no_more_and_a_text_goes_first(
-        serve, line_config, fake_twilio, redis_client):
+def test_a_flooding_sender_queues_its_hours_deletions_and_no_more_and_a_text_goes_first(serve, line_config, fake_twilio, redis_client):
     twilio = Twilio(serve(line_config).url)
     for n in range(15):
         assert mms(twilio, fake_twilio, n).status_code == 200
@@ -48,25 +58,35 @@ def test_a_flooding_sender_queues_its_hours_deletions_and_no_more_and_a_text_goe
 @pytest.mark.parametrize("path", ["/sms", "/sms/fallback"])
 def test_a_count_of_pictures_too_long_to_be_a_number_is_read_as_none_not_an_error(serve, line_config, path):
     twilio = Twilio(serve(line_config).url)
-    answer = twilio.post(path, {"From": TEXTER, "To": LINE_NUMBER, "Body": "hi", "MessageSid": "MM" + "1" * 32,
-                                "AccountSid": ACCOUNT, "NumMedia": "9" * 5000})
+    answer = twilio.post(
+        path,
+        {"From": TEXTER, "To": LINE_NUMBER, "Body": "hi", "MessageSid": "MM" + "1" * 32, "AccountSid": ACCOUNT, "NumMedia": "9" * 5000},
+    )
     assert answer.status_code == 200
 
 
-def test_many_senders_of_one_picture_each_share_the_lines_hourly_deletions(
-        serve, line_config, fake_twilio, redis_client):
+def test_many_senders_of_one_picture_each_share_the_lines_hourly_deletions(serve, line_config, fake_twilio, redis_client):
     twilio = Twilio(serve(line_config.with_(media_deletions_per_hour=5)).url)
     for n in range(8):
         message = f"MM{n:032x}"
         url = f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{message}/Media/ME{n:032x}"
-        answer = twilio.post("/sms", {"From": f"+4474009{n:05d}", "To": LINE_NUMBER, "Body": "", "MessageSid": message,
-                                      "AccountSid": ACCOUNT, "NumMedia": "1", "MediaUrl0": url})
+        answer = twilio.post(
+            "/sms",
+            {
+                "From": f"+4474009{n:05d}",
+                "To": LINE_NUMBER,
+                "Body": "",
+                "MessageSid": message,
+                "AccountSid": ACCOUNT,
+                "NumMedia": "1",
+                "MediaUrl0": url,
+            },
+        )
         assert answer.status_code == 200
     assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 5
 
 
-def test_a_picture_message_delivered_again_does_not_use_up_the_hours_deletions(
-        serve, line_config, fake_twilio, redis_client):
+def test_a_picture_message_delivered_again_does_not_use_up_the_hours_deletions(serve, line_config, fake_twilio, redis_client):
     twilio = Twilio(serve(line_config.with_(media_deletions_per_hour=3)).url)
     for _ in range(6):  # Twilio's retries, or a captured request sent again
         assert mms(twilio, fake_twilio, 1, pictures=2).status_code == 200

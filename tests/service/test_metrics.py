@@ -12,8 +12,7 @@ TOKEN = "metrics-token-0123456789"
 
 
 def samples(text: str) -> dict:
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value for family in text_string_to_metric_families(text) for s in family.samples}
 
 
 def test_metrics_count_webhooks_latency_followups_and_floods(serve, config, redis_client):
@@ -58,10 +57,13 @@ def test_only_loopback_or_the_token_may_read_them(serve, config):
     assert requests.get(server.url + "/metrics", timeout=5).status_code == 200
     proxied = requests.get(server.url + "/metrics", headers={"X-Forwarded-For": "203.0.113.9"}, timeout=5)
     assert proxied.status_code == 403
-    assert requests.get(server.url + "/metrics", timeout=5, headers={
-        "X-Forwarded-For": "203.0.113.9", "Authorization": f"Bearer {TOKEN}"}).status_code == 200
-    assert requests.get(server.url + "/metrics", timeout=5, headers={
-        "Authorization": "Bearer wrong"}).status_code == 403
+    assert (
+        requests.get(
+            server.url + "/metrics", timeout=5, headers={"X-Forwarded-For": "203.0.113.9", "Authorization": f"Bearer {TOKEN}"}
+        ).status_code
+        == 200
+    )
+    assert requests.get(server.url + "/metrics", timeout=5, headers={"Authorization": "Bearer wrong"}).status_code == 403
 
 
 def test_the_token_is_read_from_the_environment():

@@ -39,8 +39,7 @@ def test_a_text_to_the_second_number_gets_the_second_pack(twilio):
 
 def test_the_first_number_and_any_other_get_the_default_pack(twilio):
     for to in (LINE_NUMBER, "+441632960000", "", None):
-        reply = message_text(twilio.post("/sms", {"From": TEXTER, "Body": "contacts",
-                                                  **({"To": to} if to is not None else {})}))
+        reply = message_text(twilio.post("/sms", {"From": TEXTER, "Body": "contacts", **({"To": to} if to is not None else {})}))
         assert "024 7678 8555" in reply and "Exampleshire" not in reply
 
 
@@ -51,8 +50,7 @@ def test_one_texter_on_both_lines_has_two_separate_conversations(twilio, redis_c
     assert "0113 496 0000" in text(twilio, "2", EXAMPLE_LINE)  # Exampleshire's item 2
     assert "Professionals Online Safety Helpline" in text(twilio, "3", LINE_NUMBER)  # Coventry's item 3, not Exampleshire's menu
 
-    sessions = {key.decode(): json.loads(redis_client.get(key))
-                for key in redis_client.scan_iter(f"{PREFIX}session:*")}
+    sessions = {key.decode(): json.loads(redis_client.get(key)) for key in redis_client.scan_iter(f"{PREFIX}session:*")}
     assert len(sessions) == 2
     [coventry] = [s for k, s in sessions.items() if k.startswith(f"{PREFIX}session:sms:en-GB-coventry:")]
     [example] = [s for k, s in sessions.items() if k.startswith(f"{PREFIX}session:sms:en-GB-example:")]
@@ -64,8 +62,7 @@ def test_counts_are_kept_per_pack(twilio, redis_client):
     text(twilio, "hi", EXAMPLE_LINE)
     text(twilio, "steps", EXAMPLE_LINE)
     text(twilio, "steps", LINE_NUMBER)
-    days = {key.decode().split(":")[2]: redis_client.hgetall(key)
-            for key in redis_client.scan_iter(f"{PREFIX}stats:*")}
+    days = {key.decode().split(":")[2]: redis_client.hgetall(key) for key in redis_client.scan_iter(f"{PREFIX}stats:*")}
     assert days == {
         "en-GB-example": {b"sms:home": b"1", b"sms:first_steps": b"1"},
         "en-GB-coventry": {b"sms:steps": b"1"},
@@ -88,10 +85,11 @@ def north(tmp_path):
     """A copy of the shipped pack under another id, its words changed where a test looks."""
     folder = tmp_path / "north"
     shutil.copytree(DEFAULT_PACK_DIR, folder)
-    for file, old, new in [("pack.toml", 'id = "en-GB-coventry"', 'id = "en-GB-north"'),
-                           ("topics.toml", "Links from the sextortion advice line:",
-                            "Links from the North sextortion advice line:"),
-                           ("voice.toml", 'fallback = "For advice,', 'fallback = "North line. For advice,')]:
+    for file, old, new in [
+        ("pack.toml", 'id = "en-GB-coventry"', 'id = "en-GB-north"'),
+        ("topics.toml", "Links from the sextortion advice line:", "Links from the North sextortion advice line:"),
+        ("voice.toml", 'fallback = "For advice,', 'fallback = "North line. For advice,'),
+    ]:
         text = (folder / file).read_text()
         assert old in text
         (folder / file).write_text(text.replace(old, new))
@@ -99,9 +97,15 @@ def north(tmp_path):
 
 
 def test_a_caller_to_the_second_number_is_texted_that_pack_s_links(serve, config, fake_twilio, north):
-    server = serve(config.with_(account_sid="AC" + "0" * 32, from_number="+447700900001",
-                                api_base_url=fake_twilio.url, followup_send_timeout=2.0,
-                                packs={EXAMPLE_LINE: str(north)}))
+    server = serve(
+        config.with_(
+            account_sid="AC" + "0" * 32,
+            from_number="+447700900001",
+            api_base_url=fake_twilio.url,
+            followup_send_timeout=2.0,
+            packs={EXAMPLE_LINE: str(north)},
+        )
+    )
     caller = "+447400222333"
     call = CallTo(Twilio(server.url), EXAMPLE_LINE, caller).start().say("text me the links")
     assert "ending 3 3 3" in call.text
@@ -113,8 +117,7 @@ def test_a_caller_to_the_second_number_is_texted_that_pack_s_links(serve, config
 
 
 def test_the_fallback_url_answers_with_the_called_line_s_menu(serve, config):
-    down = Twilio(serve(config.with_(redis_url="redis://127.0.0.1:1/0",
-                                     packs={EXAMPLE_LINE: str(EXAMPLE_PACK)})).url)
+    down = Twilio(serve(config.with_(redis_url="redis://127.0.0.1:1/0", packs={EXAMPLE_LINE: str(EXAMPLE_PACK)})).url)
     reply = message_text(down.post("/sms/fallback", {"From": TEXTER, "To": EXAMPLE_LINE}))
     assert "Exampleshire advice line" in reply
     assert "Exampleshire" in message_text(down.sms("hi", To=EXAMPLE_LINE))  # Redis down too
@@ -154,15 +157,16 @@ def test_one_pack_for_two_numbers_is_loaded_once(serve, config):
 class TestSetting:
     def test_numbers_are_normalised_to_e164(self):
         assert packs_by_number(" 020 7946 0999 = /packs/a ; +44 1632 960001=/packs/b;") == {
-            "+442079460999": "/packs/a", "+441632960001": "/packs/b"}
+            "+442079460999": "/packs/a",
+            "+441632960001": "/packs/b",
+        }
 
     def test_read_from_the_environment(self):
         config = Config.from_env({"SIGNPOST_PACKS": f"{EXAMPLE_LINE}={EXAMPLE_PACK}"})
         assert config.packs == {EXAMPLE_LINE: str(EXAMPLE_PACK)}
         assert Config.from_env({}).packs == {}
 
-    @pytest.mark.parametrize("setting", ["+442079460999", "not-a-number=/packs/a", "+442079460999=",
-                                         "+442079460999=/a;02079460999=/b"])
+    @pytest.mark.parametrize("setting", ["+442079460999", "not-a-number=/packs/a", "+442079460999=", "+442079460999=/a;02079460999=/b"])
     def test_a_setting_that_cannot_be_read_is_refused(self, setting):
         with pytest.raises(ConfigError, match="SIGNPOST_PACKS"):
             packs_by_number(setting)

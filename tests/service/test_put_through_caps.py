@@ -21,6 +21,7 @@ def line(serve, config):
         live = serve(config.with_(**caps))
         live.app.config[CLOCK] = lambda: TUESDAY_11AM  # the helpline is open
         return Twilio(live.url)
+
     return start
 
 

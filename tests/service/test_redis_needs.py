@@ -53,14 +53,22 @@ def own_redis(tmp_path):
 def start_web(tmp_path, redis_url: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_", "PUBLIC_"))}
-    env.update(TWILIO_AUTH_TOKEN="redis-needs-auth-token-0123456789",
-               SIGNPOST_SECRET_KEY="redis-needs-secret-key-0123456789abcdef",
-               PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", REDIS_URL=redis_url, WEB_CONCURRENCY="1",
-               SIGNPOST_STATE_DIR=str(tmp_path / "state"))
+    env.update(
+        TWILIO_AUTH_TOKEN="redis-needs-auth-token-0123456789",
+        SIGNPOST_SECRET_KEY="redis-needs-secret-key-0123456789abcdef",
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        REDIS_URL=redis_url,
+        WEB_CONCURRENCY="1",
+        SIGNPOST_STATE_DIR=str(tmp_path / "state"),
+    )
     process = subprocess.Popen(
-        [GUNICORN, "--config", "python:service.web.gunicorn_conf", "service.web.wsgi:app",
-         "--bind", f"127.0.0.1:{port}"],
-        env=env, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        [GUNICORN, "--config", "python:service.web.gunicorn_conf", "service.web.wsgi:app", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return process, port
 
 

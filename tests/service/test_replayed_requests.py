@@ -44,8 +44,7 @@ def test_a_captured_stop_replayed_later_does_not_undo_a_later_start(serve, confi
     assert not redis_client.exists(person), "the later START still stands"
 
 
-def test_a_captured_start_replayed_while_redis_refuses_writes_does_not_undo_a_later_stop(serve, config, redis_client,
-                                                                                          tmp_path):
+def test_a_captured_start_replayed_while_redis_refuses_writes_does_not_undo_a_later_stop(serve, config, redis_client, tmp_path):
     live = serve(config.with_(state_dir=str(tmp_path / "state")))
     twilio, line = Twilio(live.url), live.app.extensions["signpost"]
     person = f"signpost:optout:{number_id(TEXTER, SECRET_KEY.encode())}"
@@ -75,8 +74,7 @@ def test_a_captured_start_replayed_while_redis_refuses_writes_does_not_undo_a_la
     assert redis_client.exists(person)
 
 
-def test_a_journal_out_of_order_is_replayed_in_the_order_of_events_each_delivery_once(serve, config, redis_client,
-                                                                                       tmp_path):
+def test_a_journal_out_of_order_is_replayed_in_the_order_of_events_each_delivery_once(serve, config, redis_client, tmp_path):
     """Two processes append as they go, one putting back a replay Redis refused after the
     other's newer lines: a captured START replayed late must not be applied first."""
     line = serve(config.with_(state_dir=str(tmp_path / "state"))).app.extensions["signpost"]

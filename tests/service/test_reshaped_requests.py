@@ -23,8 +23,18 @@ SID = "SM" + "5" * 32
 
 def captured_text(body: str, sid: str = SID) -> MultiDict:
     """A text as Twilio sends it, with the fields that sort around the ones that matter."""
-    return MultiDict([("AccountSid", ACCOUNT_SID), ("Body", body), ("From", TEXTER), ("FromZip", ""),
-                      ("MessageSid", sid), ("NumMedia", "0"), ("SmsSid", sid), ("To", LINE_NUMBER)])
+    return MultiDict(
+        [
+            ("AccountSid", ACCOUNT_SID),
+            ("Body", body),
+            ("From", TEXTER),
+            ("FromZip", ""),
+            ("MessageSid", sid),
+            ("NumMedia", "0"),
+            ("SmsSid", sid),
+            ("To", LINE_NUMBER),
+        ]
+    )
 
 
 def reshaped(form: MultiDict, **changes) -> MultiDict:
@@ -69,8 +79,16 @@ def test_a_captured_start_reshaped_cannot_undo_a_later_stop(twilio, redis_client
 def test_a_call_sid_that_swallowed_the_next_field_gets_403(twilio):
     call = twilio.call_start()
     action = call.root.find("Gather").get("action")
-    genuine = MultiDict([("AccountSid", ACCOUNT_SID), ("CallSid", call.sid), ("CallStatus", "in-progress"),
-                         ("Digits", "1"), ("From", TEXTER), ("To", LINE_NUMBER)])
+    genuine = MultiDict(
+        [
+            ("AccountSid", ACCOUNT_SID),
+            ("CallSid", call.sid),
+            ("CallStatus", "in-progress"),
+            ("Digits", "1"),
+            ("From", TEXTER),
+            ("To", LINE_NUMBER),
+        ]
+    )
     swallowing = reshaped(genuine, CallSid=call.sid + "CallStatusin-progress", CallStatus=None)
     signature = same_signature(twilio, action, genuine, swallowing)
     assert twilio.post(action, swallowing, signature=signature).status_code == 403
@@ -78,8 +96,7 @@ def test_a_call_sid_that_swallowed_the_next_field_gets_403(twilio):
 
 
 def test_a_field_name_made_of_a_neighbours_value_gets_403(twilio):
-    genuine = MultiDict([("AccountSid", ACCOUNT_SID), ("Body", "hi"), ("From", TEXTER),
-                         ("MessageSid", SID), ("To", LINE_NUMBER)])
+    genuine = MultiDict([("AccountSid", ACCOUNT_SID), ("Body", "hi"), ("From", TEXTER), ("MessageSid", SID), ("To", LINE_NUMBER)])
     # Body and From gone: the text would come from no one, past that number's reply limit.
     swallowed = reshaped(genuine, Body=None, From=None, **{"BodyhiFrom" + TEXTER: ""})
     signature = same_signature(twilio, "/sms", genuine, swallowed)
@@ -99,8 +116,7 @@ def test_a_stop_whose_value_became_its_name_gets_403_not_the_menu(twilio, redis_
 def test_a_key_whose_value_became_its_name_gets_403_not_silence(twilio):
     call = twilio.call_start()
     action = call.root.find("Gather").get("action")
-    genuine = MultiDict([("AccountSid", ACCOUNT_SID), ("CallSid", call.sid), ("Digits", "1"),
-                         ("From", TEXTER), ("To", LINE_NUMBER)])
+    genuine = MultiDict([("AccountSid", ACCOUNT_SID), ("CallSid", call.sid), ("Digits", "1"), ("From", TEXTER), ("To", LINE_NUMBER)])
     renamed = reshaped(genuine, Digits=None, Digits1="")
     signature = same_signature(twilio, action, genuine, renamed)
     assert twilio.post(action, renamed, signature=signature).status_code == 403
@@ -151,6 +167,7 @@ def test_a_form_of_twilios_size_is_answered(twilio):
 
 
 # -- the remembered-text pattern --------------------------------------------------
+
 
 class Recording:
     """Stands in for the pattern and notes how long each text it is given was."""

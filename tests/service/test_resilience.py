@@ -19,7 +19,15 @@ from service.state.embedded_redis import EmbeddedRedis
 from service.state.pseudonyms import number_id
 from service.state import keys
 from tests.support import (
-    SECRET_KEY, TEXTER, Twilio, assert_999_said, gather, message_text, spoken, starts_with_999, voice_twiml,
+    SECRET_KEY,
+    TEXTER,
+    Twilio,
+    assert_999_said,
+    gather,
+    message_text,
+    spoken,
+    starts_with_999,
+    voice_twiml,
 )
 
 
@@ -94,8 +102,7 @@ def test_one_number_flooding_gets_no_more_replies_for_the_hour(serve, config, re
     assert redis_client.exists(keys.optout(me))
     window = redis_client.ttl(f"signpost:replies:sms:{me}")
     assert 3500 < window <= 3600
-    assert any("over 3 replies this hour" in r.getMessage() and me[:10] in r.getMessage()
-               for r in captured_logs.records)
+    assert any("over 3 replies this hour" in r.getMessage() and me[:10] in r.getMessage() for r in captured_logs.records)
 
 
 def test_texters_abroad_share_one_hourly_allowance_of_replies(serve, config, redis_client, captured_logs):
@@ -105,8 +112,7 @@ def test_texters_abroad_share_one_hourly_allowance_of_replies(serve, config, red
     twilio = Twilio(serve(config.with_(sms_replies_abroad_per_hour=3)).url)
     # Ireland, the US, and Jersey (a +44 number, but not a region the line texts).
     abroad = [f"+3538712345{n:02d}" for n in range(3)] + ["+14155550100", "+447797123456"]
-    answered = [bool(ET.fromstring(twilio.sms("hi", sender=number).content).findall("Message"))
-                for number in abroad]
+    answered = [bool(ET.fromstring(twilio.sms("hi", sender=number).content).findall("Message")) for number in abroad]
     assert answered == [True, True, True, False, False]
     assert message_text(twilio.sms("hi", sender="+447400765432")).startswith("If a child")
     assert message_text(twilio.sms("hi")).startswith("If a child")
@@ -131,8 +137,7 @@ def test_a_pack_that_fails_to_load_stops_start_up(config, tmp_path):
         create_app(config.with_(pack_dir=str(broken)))
 
     env = {**os.environ, "SIGNPOST_PACK_DIR": str(broken), "REDIS_URL": config.redis_url}
-    run = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--port", "0"],
-                         env=env, capture_output=True, text=True, timeout=30)
+    run = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=30)
     assert run.returncode == 2
     assert "topics.toml" in run.stderr and "topics.contacts" in run.stderr
 

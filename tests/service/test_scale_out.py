@@ -54,10 +54,11 @@ def nested_pack(folder: Path) -> Path:
     pack = folder / "pack"
     shutil.copytree(EXAMPLE_PACK, pack)
     menus = pack / "menus.toml"
-    menus.write_text(menus.read_text().replace('options = ["first_steps", "local"]',
-                                               'options = ["first_steps", "local", "more"]')
-                     + '\n[menus.more]\nchannel = "sms"\ntitle = "More"\nintro = "More. Reply with a number:"\n'
-                       'options = ["local", "first_steps"]\n')
+    menus.write_text(
+        menus.read_text().replace('options = ["first_steps", "local"]', 'options = ["first_steps", "local", "more"]')
+        + '\n[menus.more]\nchannel = "sms"\ntitle = "More"\nintro = "More. Reply with a number:"\n'
+        'options = ["local", "first_steps"]\n'
+    )
     return pack
 
 
@@ -66,10 +67,16 @@ class Cluster:
         self.folder, self.api = folder, api
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_"))},
-            "REDIS_URL": redis_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "SIGNPOST_SECRET_KEY": SECRET_KEY,
-            "PUBLIC_BASE_URL": PUBLIC, "TWILIO_ACCOUNT_SID": api.account, "TWILIO_FROM_NUMBER": FROM_NUMBER,
-            "TWILIO_API_BASE_URL": api.url, "SIGNPOST_STATE_DIR": str(folder / "state"),
-            "SIGNPOST_PACK_DIR": str(DEFAULT_PACK_DIR), "WEB_CONCURRENCY": "1",
+            "REDIS_URL": redis_url,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "SIGNPOST_SECRET_KEY": SECRET_KEY,
+            "PUBLIC_BASE_URL": PUBLIC,
+            "TWILIO_ACCOUNT_SID": api.account,
+            "TWILIO_FROM_NUMBER": FROM_NUMBER,
+            "TWILIO_API_BASE_URL": api.url,
+            "SIGNPOST_STATE_DIR": str(folder / "state"),
+            "SIGNPOST_PACK_DIR": str(DEFAULT_PACK_DIR),
+            "WEB_CONCURRENCY": "1",
             "SIGNPOST_PACKS": f"{EXAMPLE_LINE}={nested_pack(folder)}",
         }
         self.processes: list[tuple[str, subprocess.Popen]] = []
@@ -77,8 +84,7 @@ class Cluster:
 
     def start(self, name: str, command: list[str]) -> None:
         log = open(self.folder / f"{name}.log", "w")
-        self.processes.append((name, subprocess.Popen(command, cwd=PROJECT, env=self.env,
-                                                      stdout=log, stderr=subprocess.STDOUT)))
+        self.processes.append((name, subprocess.Popen(command, cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT)))
 
     def start_all(self) -> None:
         web, worker = (procfile()[kind].split() for kind in ("web", "worker"))
@@ -118,8 +124,7 @@ class Cluster:
                 process.wait()
 
     def logs(self) -> str:
-        return "\n".join(f"--- {name}\n{(self.folder / f'{name}.log').read_text()[-2000:]}"
-                         for name, _ in self.processes)
+        return "\n".join(f"--- {name}\n{(self.folder / f'{name}.log').read_text()[-2000:]}" for name, _ in self.processes)
 
 
 class Alternating(Twilio):
@@ -225,14 +230,12 @@ def test_a_retried_webhook_that_reaches_the_other_process_acts_once(twilio, clus
     # A text retried to the other process: the same reply, and the texter moved once.
     texter, sid = "+447400111005", "SM" + "5" * 32
     # Each delivery its own MessageSid (the two senders here would number theirs alike).
-    assert "Exampleshire advice line" in message_text(a.sms("hi", sender=texter, sid="SM" + "6" * 32,
-                                                            To=EXAMPLE_LINE))
+    assert "Exampleshire advice line" in message_text(a.sms("hi", sender=texter, sid="SM" + "6" * 32, To=EXAMPLE_LINE))
     shown_before = shown(redis_server, "sms:more")
     first = a.sms("3", sender=texter, sid=sid, To=EXAMPLE_LINE)
     again = b.sms("3", sender=texter, sid=sid, To=EXAMPLE_LINE)
     assert again.content == first.content and "More." in message_text(again)
-    assert "Exampleshire contacts:" in message_text(b.sms("1", sender=texter, sid="SM" + "7" * 32,
-                                                                  To=EXAMPLE_LINE))
+    assert "Exampleshire contacts:" in message_text(b.sms("1", sender=texter, sid="SM" + "7" * 32, To=EXAMPLE_LINE))
     assert shown(redis_server, "sms:more") == shown_before + 1  # counted once
     time.sleep(1.5)
     assert len(messages_to(cluster.api, caller)) == 1

@@ -14,13 +14,16 @@ from service.twilio.sender import ConsoleSender, TwilioSender, mask, sender_for
 from tests.support import TEXTER, run_followups
 
 
-@pytest.mark.parametrize("number, masked", [
-    ("+447400123456", "+44 7*** ***456"),
-    ("+447700900123", "+44 7*** ***123"),
-    ("+353851234567", "+353 8*** ***567"),
-    ("not a number", "***"),
-    ("", "***"),
-])
+@pytest.mark.parametrize(
+    "number, masked",
+    [
+        ("+447400123456", "+44 7*** ***456"),
+        ("+447700900123", "+44 7*** ***123"),
+        ("+353851234567", "+353 8*** ***567"),
+        ("not a number", "***"),
+        ("", "***"),
+    ],
+)
 def test_mask(number, masked):
     assert mask(number) == masked
 
@@ -28,10 +31,8 @@ def test_mask(number, masked):
 def test_without_credentials_the_console_sender_is_used():
     assert isinstance(sender_for(Config()), ConsoleSender)
     assert isinstance(sender_for(Config(account_sid="AC1", auth_token="t")), ConsoleSender)  # no sender id
-    assert isinstance(sender_for(Config(account_sid="AC1", auth_token="t", from_number="+447700900100")),
-                      TwilioSender)
-    assert isinstance(sender_for(Config(account_sid="AC1", auth_token="t", messaging_service_sid="MG1")),
-                      TwilioSender)
+    assert isinstance(sender_for(Config(account_sid="AC1", auth_token="t", from_number="+447700900100")), TwilioSender)
+    assert isinstance(sender_for(Config(account_sid="AC1", auth_token="t", messaging_service_sid="MG1")), TwilioSender)
 
 
 def test_the_console_sender_prints_the_text_with_the_number_masked(config, captured_logs):

@@ -87,12 +87,15 @@ def test_a_call_state_changed_under_its_signature_gets_403(twilio):
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(
-    st.binary(max_size=300),
-    st.lists(st.tuples(st.text(max_size=12), st.text(max_size=20)), max_size=30).map(urlencode).map(str.encode),
-    st.lists(st.sampled_from(["a=1", "&", "=", "%", "%FF", "%C3%A9", "+", "b", ";", "\xe9"]), max_size=40)
-    .map("".join).map(lambda s: s.encode("utf-8", "surrogatepass")),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.lists(st.tuples(st.text(max_size=12), st.text(max_size=20)), max_size=30).map(urlencode).map(str.encode),
+        st.lists(st.sampled_from(["a=1", "&", "=", "%", "%FF", "%C3%A9", "+", "b", ";", "\xe9"]), max_size=40)
+        .map("".join)
+        .map(lambda s: s.encode("utf-8", "surrogatepass")),
+    )
+)
 def test_a_webhook_form_is_parsed_as_werkzeug_parses_it(body):
     """The webhooks' own urlencoded loading gives werkzeug's form for any body, whether or
     not it is UTF-8 or well formed, so the signature and the flows see what werkzeug would."""

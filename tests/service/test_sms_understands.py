@@ -35,9 +35,14 @@ MEDIA = ["ME" + "1" * 32, "ME" + "2" * 32]
 
 @pytest.fixture
 def line_config(config, fake_twilio):
-    return config.with_(account_sid=ACCOUNT, from_number=SENDER, public_base_url=PUBLIC,
-                        api_base_url=fake_twilio.url, followup_retry_seconds=3,
-                        followup_send_timeout=0.5)
+    return config.with_(
+        account_sid=ACCOUNT,
+        from_number=SENDER,
+        public_base_url=PUBLIC,
+        api_base_url=fake_twilio.url,
+        followup_retry_seconds=3,
+        followup_send_timeout=0.5,
+    )
 
 
 @pytest.fixture
@@ -53,16 +58,29 @@ def twilio(serve, line_config):
 def received(body="", sender=TEXTER, sid=None, **extra) -> dict:
     """An inbound message as Twilio posts it (the shape of courier's receiveValid)."""
     sid = sid or "SM" + "e287d7109a5a925f182f0e07fe5b223b"
-    return {"ToCountry": "GB", "SmsMessageSid": sid, "NumMedia": "0", "SmsSid": sid,
-            "SmsStatus": "received", "Body": body, "FromCountry": "GB", "To": LINE_NUMBER,
-            "NumSegments": "1", "MessageSid": sid, "AccountSid": ACCOUNT, "From": sender,
-            "ApiVersion": "2010-04-01", **extra}
+    return {
+        "ToCountry": "GB",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "SmsSid": sid,
+        "SmsStatus": "received",
+        "Body": body,
+        "FromCountry": "GB",
+        "To": LINE_NUMBER,
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": ACCOUNT,
+        "From": sender,
+        "ApiVersion": "2010-04-01",
+        **extra,
+    }
 
 
 def with_media(fake_twilio, body="", sender=TEXTER) -> dict:
     """An MMS with two pictures (courier's receiveMedia), MediaUrlN as Twilio writes them."""
-    urls = {f"MediaUrl{n}": f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{MESSAGE}/Media/{sid}"
-            for n, sid in enumerate(MEDIA)}
+    urls = {
+        f"MediaUrl{n}": f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{MESSAGE}/Media/{sid}" for n, sid in enumerate(MEDIA)
+    }
     types = {f"MediaContentType{n}": "image/jpeg" for n in range(len(MEDIA))}
     return received(body, sender, sid=MESSAGE, NumMedia=str(len(MEDIA)), **urls, **types)
 
@@ -87,12 +105,26 @@ SMS_PERSON = number_id(TEXTER, SECRET_KEY.encode())
 @pytest.mark.parametrize(
     "body, says",
     [
-        ("is anyone there?", ["automated", "no one reads", "0344 381 4772", "weekdays 10am to 4pm",
-                              "0808 800 5000", "Samaritans 116 123", "Childline 0800 1111"]),
-        ("im 14 and someone has pics of me and wants money", ["nothing wrong", "Childline", "0800 1111",
-                                                             "Report Remove", "adult you trust"]),
-        ("my son is being blackmailed online", ["Don't blame your child", "not in trouble", "Don't pay",
-                                                "0808 800 5000", "CEOP", "Don't delete anything"]),
+        (
+            "is anyone there?",
+            [
+                "automated",
+                "no one reads",
+                "0344 381 4772",
+                "weekdays 10am to 4pm",
+                "0808 800 5000",
+                "Samaritans 116 123",
+                "Childline 0800 1111",
+            ],
+        ),
+        (
+            "im 14 and someone has pics of me and wants money",
+            ["nothing wrong", "Childline", "0800 1111", "Report Remove", "adult you trust"],
+        ),
+        (
+            "my son is being blackmailed online",
+            ["Don't blame your child", "not in trouble", "Don't pay", "0808 800 5000", "CEOP", "Don't delete anything"],
+        ),
         ("i want to kill myself", ["999", "116 123", "0800 1111", "SHOUT to 85258", "not alone"]),
         ("can i send you the photos", ["never opens pictures", "never copy, save or forward", "not in trouble"]),
     ],
@@ -132,7 +164,8 @@ class TestMedia:
         assert fake_twilio.deleted == []  # nothing is asked of Twilio inside the webhook
         run_followups(line)
         assert [r.path for r in fake_twilio.deleted] == [
-            f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{MESSAGE}/Media/{sid}.json" for sid in MEDIA]
+            f"/2010-04-01/Accounts/{ACCOUNT}/Messages/{MESSAGE}/Media/{sid}.json" for sid in MEDIA
+        ]
         assert {r.account for r in fake_twilio.deleted} == {ACCOUNT}
         assert [r for r in fake_twilio.requests if r.method == "GET"] == []
 
@@ -165,8 +198,9 @@ class TestMedia:
 
 
 class TestOptingOut:
-    @pytest.mark.parametrize("body", ["stop texting me", "unsubscribe me", "remove me from this list",
-                                      "no more messages", "Stop sending me these"])
+    @pytest.mark.parametrize(
+        "body", ["stop texting me", "unsubscribe me", "remove me from this list", "no more messages", "Stop sending me these"]
+    )
     def test_as_people_say_it(self, twilio, redis_client, body):
         text = reply_of(twilio.post("/sms", received(body)))
         assert opted_out(redis_client, SMS_PERSON)
@@ -198,9 +232,9 @@ class TestOptingOut:
         sid = sent.answer["sid"]
         assert not opted_out(redis_client, SMS_PERSON)
         # courier's statusStop: ErrorCode=21610, MessageStatus=failed
-        response = twilio.post("/sms/status", {"ErrorCode": "21610", "MessageSid": sid,
-                                               "MessageStatus": "failed", "To": TEXTER,
-                                               "AccountSid": ACCOUNT})
+        response = twilio.post(
+            "/sms/status", {"ErrorCode": "21610", "MessageSid": sid, "MessageStatus": "failed", "To": TEXTER, "AccountSid": ACCOUNT}
+        )
         assert response.status_code == 200
         assert opted_out(redis_client, SMS_PERSON)
         assert redis_client.hget(message_key(sid), "error_code") == b"21610"
@@ -211,8 +245,10 @@ class TestOptingOut:
         [sent] = fake_twilio.messages
         redis_client.config_set("maxmemory", "1")
         try:
-            response = twilio.post("/sms/status", {"ErrorCode": "21610", "MessageSid": sent.answer["sid"],
-                                                   "MessageStatus": "failed", "To": TEXTER, "AccountSid": ACCOUNT})
+            response = twilio.post(
+                "/sms/status",
+                {"ErrorCode": "21610", "MessageSid": sent.answer["sid"], "MessageStatus": "failed", "To": TEXTER, "AccountSid": ACCOUNT},
+            )
         finally:
             redis_client.config_set("maxmemory", "0")
         assert response.status_code == 200
@@ -221,8 +257,9 @@ class TestOptingOut:
         assert opted_out(redis_client, SMS_PERSON)
 
     def test_21610_for_a_message_the_line_never_sent_changes_nothing(self, twilio, redis_client):
-        response = twilio.post("/sms/status", {"ErrorCode": "21610", "MessageSid": "SM" + "f" * 32,
-                                               "MessageStatus": "failed", "To": TEXTER})
+        response = twilio.post(
+            "/sms/status", {"ErrorCode": "21610", "MessageSid": "SM" + "f" * 32, "MessageStatus": "failed", "To": TEXTER}
+        )
         assert response.status_code == 200
         assert not any(redis_client.scan_iter(keys.optout("*")))
 
@@ -269,8 +306,17 @@ def test_a_trailing_slash_is_answered_the_same(twilio, path):
 
 
 def test_a_call_to_voice_with_a_trailing_slash_is_answered_the_same(twilio):
-    response = twilio.post("/voice/", {"CallSid": "CA" + "1" * 32, "AccountSid": ACCOUNT, "From": TEXTER,
-                                      "To": LINE_NUMBER, "Direction": "inbound", "CallStatus": "ringing"})
+    response = twilio.post(
+        "/voice/",
+        {
+            "CallSid": "CA" + "1" * 32,
+            "AccountSid": ACCOUNT,
+            "From": TEXTER,
+            "To": LINE_NUMBER,
+            "Direction": "inbound",
+            "CallStatus": "ringing",
+        },
+    )
     assert response.status_code == 200
     root = ET.fromstring(response.content)
     assert root.find("Gather") is not None
@@ -286,12 +332,10 @@ def test_no_log_line_holds_the_number(twilio, fake_twilio, captured_logs):
     captured_logs.set_level(logging.DEBUG)
     twilio.post("/sms", received("hi", f"whatsapp:{TEXTER}"))
     twilio.post("/sms", with_media(fake_twilio))
-    assert TEXTER[3:] not in "\n".join(r.getMessage() for r in captured_logs.records
-                                        if r.name.startswith("signpost"))
+    assert TEXTER[3:] not in "\n".join(r.getMessage() for r in captured_logs.records if r.name.startswith("signpost"))
 
 
-def test_without_a_twilio_account_the_worker_says_the_media_was_not_deleted(serve, config, fake_twilio,
-                                                                            captured_logs, capsys):
+def test_without_a_twilio_account_the_worker_says_the_media_was_not_deleted(serve, config, fake_twilio, captured_logs, capsys):
     local = Twilio(serve(config).url)
     local.post("/sms", with_media(fake_twilio))
     run_followups(Line.start(config))

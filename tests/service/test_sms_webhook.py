@@ -155,7 +155,6 @@ def test_healthz_reports_redis(live, serve, config):
     assert body.status_code == 200 and body.json() == {"status": "degraded", "redis": "unreachable", "pack": "en-GB-coventry"}
 
 
-
 def test_a_worker_remembers_common_words_but_no_number_or_sentence(live, twilio):
     common = ["hi", "1", "Helpline", "steps"]
     personal = ["07400123456", "+447400123456", "call me 07400 123456", "my son is 14", "x" * 21]

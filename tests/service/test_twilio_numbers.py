@@ -17,10 +17,14 @@ EXAMPLE_LINE = "+442079460999"
 BASE = "https://line.example.org"
 STATIC = "https://static.example.org/line/"
 RIGHT = {
-    "sms_url": f"{BASE}/sms", "sms_method": "POST",
-    "sms_fallback_url": f"{BASE}/sms/fallback", "sms_fallback_method": "POST",
-    "voice_url": f"{BASE}/voice", "voice_method": "POST",
-    "voice_fallback_url": f"{BASE}/voice/fallback", "voice_fallback_method": "POST",
+    "sms_url": f"{BASE}/sms",
+    "sms_method": "POST",
+    "sms_fallback_url": f"{BASE}/sms/fallback",
+    "sms_fallback_method": "POST",
+    "voice_url": f"{BASE}/voice",
+    "voice_method": "POST",
+    "voice_fallback_url": f"{BASE}/voice/fallback",
+    "voice_fallback_method": "POST",
 }
 
 
@@ -30,8 +34,10 @@ def account(fake_twilio, monkeypatch):
     for name in ("SIGNPOST_FALLBACK_BASE_URL", "SIGNPOST_PACK_DIR", "TWILIO_REGION", "TWILIO_EDGE"):
         monkeypatch.delenv(name, raising=False)
     env = {
-        "TWILIO_ACCOUNT_SID": fake_twilio.account, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "SIGNPOST_SECRET_KEY": SECRET_KEY, "PUBLIC_BASE_URL": BASE,
+        "TWILIO_ACCOUNT_SID": fake_twilio.account,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "SIGNPOST_SECRET_KEY": SECRET_KEY,
+        "PUBLIC_BASE_URL": BASE,
         "TWILIO_API_BASE_URL": fake_twilio.url,
         "SIGNPOST_PACKS": f"{LINE_NUMBER}={DEFAULT_PACK_DIR};{EXAMPLE_LINE}={EXAMPLE_PACK}",
     }
@@ -58,8 +64,7 @@ def test_dry_run_prints_what_would_change_and_changes_nothing(account, capsys):
 
 
 def test_connect_sets_every_url_and_method_then_doctor_finds_nothing(account, capsys):
-    account.add_number(LINE_NUMBER, sms_url="https://old.example.org/sms", voice_method="GET",
-                       voice_application_sid="AP" + "1" * 32)
+    account.add_number(LINE_NUMBER, sms_url="https://old.example.org/sms", voice_method="GET", voice_application_sid="AP" + "1" * 32)
     status, out = run(capsys, "twilio", "connect", LINE_NUMBER)
     assert status == 0 and f"{LINE_NUMBER} (en-GB-coventry): changed" in out
     assert "voice_method: GET -> POST" in out and "voice_application_sid: AP" in out
@@ -130,10 +135,8 @@ def test_doctor_fetches_the_static_fallbacks_and_finds_them_missing_or_stale(acc
 
 
 def test_doctor_reports_every_difference_and_fails(account, capsys):
-    account.add_number(LINE_NUMBER, **{**RIGHT, "sms_url": "http://line.example.org/sms",
-                                       "voice_fallback_url": "", "voice_method": "GET"})
-    account.add_number("+441632960001", sms_url="https://elsewhere.example.net/sms",
-                       voice_url="https://elsewhere.example.net/voice")
+    account.add_number(LINE_NUMBER, **{**RIGHT, "sms_url": "http://line.example.org/sms", "voice_fallback_url": "", "voice_method": "GET"})
+    account.add_number("+441632960001", sms_url="https://elsewhere.example.net/sms", voice_url="https://elsewhere.example.net/voice")
     account.add_number("+441632960002", **RIGHT)  # sends to this line, but no pack names it
     status, out = run(capsys, "twilio", "doctor")
     assert status == 1
@@ -202,8 +205,7 @@ def test_the_fallbacks_connect_names_are_the_files_export_fallback_wrote(account
         wired = account.number(number)
         for channel, first in (("voice", "Say"), ("sms", "Message")):
             assert wired[f"{channel}_fallback_method"] == "GET"
-            answer = requests.get(wired[f"{channel}_fallback_url"], params={"To": number},
-                                  verify=str(static_host.cert_file), timeout=10)
+            answer = requests.get(wired[f"{channel}_fallback_url"], params={"To": number}, verify=str(static_host.cert_file), timeout=10)
             assert answer.status_code == 200
             said = ET.fromstring(answer.content).find(first).text
             if channel == "voice":
@@ -223,8 +225,7 @@ def test_the_fake_answers_the_real_client_as_twilio_does(account):
     mine = account.add_number(LINE_NUMBER, sms_url=f"{BASE}/sms")
     account.add_number("+441234567899")
     # Twilio's PhoneNumber filter matches part of a number.
-    assert {n.phone_number for n in client.incoming_phone_numbers.list(phone_number="1234567")} == \
-        {LINE_NUMBER, "+441234567899"}
+    assert {n.phone_number for n in client.incoming_phone_numbers.list(phone_number="1234567")} == {LINE_NUMBER, "+441234567899"}
     fetched = client.incoming_phone_numbers(mine["sid"]).fetch()
     assert (fetched.phone_number, fetched.sms_url, fetched.sms_method) == (LINE_NUMBER, f"{BASE}/sms", "POST")
     assert fetched.capabilities["sms"] and fetched.voice_receive_mode == "voice"

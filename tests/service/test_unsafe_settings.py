@@ -18,34 +18,44 @@ from service.state.embedded_redis import free_port
 PROJECT = Path(__file__).resolve().parents[2]
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 TOKEN = "a-twilio-auth-token-0123456789abcdef"
-SAFE = {"TWILIO_AUTH_TOKEN": TOKEN, "SIGNPOST_SECRET_KEY": "k" * 20 + "-a-secret-of-its-own",
-        "PUBLIC_BASE_URL": "https://line.example.org", "TWILIO_API_BASE_URL": "https://api.twilio.com"}
+SAFE = {
+    "TWILIO_AUTH_TOKEN": TOKEN,
+    "SIGNPOST_SECRET_KEY": "k" * 20 + "-a-secret-of-its-own",
+    "PUBLIC_BASE_URL": "https://line.example.org",
+    "TWILIO_API_BASE_URL": "https://api.twilio.com",
+}
 
 
 def web_process(tmp_path, **settings) -> subprocess.Popen:
     """The Procfile's web line, on a loopback port, with ``settings`` over SAFE."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_", "PUBLIC_"))}
     port = free_port()
-    env.update(SAFE, PORT=str(port), SIGNPOST_STATE_DIR=str(tmp_path), REDIS_URL="redis://127.0.0.1:1/0",
-               WEB_CONCURRENCY="1", **settings)
+    env.update(SAFE, PORT=str(port), SIGNPOST_STATE_DIR=str(tmp_path), REDIS_URL="redis://127.0.0.1:1/0", WEB_CONCURRENCY="1", **settings)
     process = subprocess.Popen(
-        [GUNICORN, "--config", "python:service.web.gunicorn_conf", "service.web.wsgi:app",
-         "--bind", f"127.0.0.1:{port}"],
-        env=env, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [GUNICORN, "--config", "python:service.web.gunicorn_conf", "service.web.wsgi:app", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     process.port = port
     return process
 
 
-@pytest.mark.parametrize("setting, value", [
-    ("SIGNPOST_SECRET_KEY", "x"),
-    ("SIGNPOST_SECRET_KEY", " " * 40),
-    ("SIGNPOST_SECRET_KEY", "short-but-not-that-short-123"),
-    ("SIGNPOST_SECRET_KEY", DEVELOPMENT_SECRET),
-    ("SIGNPOST_SECRET_KEY", TOKEN),
-    ("PUBLIC_BASE_URL", "http://line.example.org"),
-    ("TWILIO_API_BASE_URL", "http://api.twilio.com"),
-    ("TWILIO_API_BASE_URL", "http://10.0.0.5:8080"),
-])
+@pytest.mark.parametrize(
+    "setting, value",
+    [
+        ("SIGNPOST_SECRET_KEY", "x"),
+        ("SIGNPOST_SECRET_KEY", " " * 40),
+        ("SIGNPOST_SECRET_KEY", "short-but-not-that-short-123"),
+        ("SIGNPOST_SECRET_KEY", DEVELOPMENT_SECRET),
+        ("SIGNPOST_SECRET_KEY", TOKEN),
+        ("PUBLIC_BASE_URL", "http://line.example.org"),
+        ("TWILIO_API_BASE_URL", "http://api.twilio.com"),
+        ("TWILIO_API_BASE_URL", "http://10.0.0.5:8080"),
+    ],
+)
 def test_the_web_process_refuses_to_start_on_an_unsafe_setting(tmp_path, setting, value):
     process = web_process(tmp_path, **{setting: value})
     try:
@@ -57,8 +67,7 @@ def test_the_web_process_refuses_to_start_on_an_unsafe_setting(tmp_path, setting
 
 
 def test_safe_settings_and_plain_http_to_this_machine_start(tmp_path):
-    process = web_process(tmp_path, PUBLIC_BASE_URL="http://127.0.0.1:8000",
-                          TWILIO_API_BASE_URL="http://localhost:9000")
+    process = web_process(tmp_path, PUBLIC_BASE_URL="http://127.0.0.1:8000", TWILIO_API_BASE_URL="http://localhost:9000")
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -107,10 +116,13 @@ def in_a_namespace(script: str, without: tuple[str, ...]) -> subprocess.Complete
     """Run ``script`` in a network namespace of its own, where loopback also answers to
     PEER (a non-loopback address): nothing leaves the machine. ``without``: settings unset."""
     return subprocess.run(
-        ["unshare", "-n", "sh", "-c",
-         f"ip link set lo up && ip addr add {PEER}/32 dev lo && exec {sys.executable} -c \"$0\"", script],
-        cwd=PROJECT, capture_output=True, text=True, timeout=60,
-        env={k: v for k, v in os.environ.items() if k not in without})
+        ["unshare", "-n", "sh", "-c", f'ip link set lo up && ip addr add {PEER}/32 dev lo && exec {sys.executable} -c "$0"', script],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if k not in without},
+    )
 
 
 @pytest.mark.skipif(not namespaces_work(), reason="needs unshare -n (root) for a non-loopback peer")
@@ -143,7 +155,6 @@ CONSOLE_IN_NAMESPACE = textwrap.dedent(f"""
 
 @pytest.mark.skipif(not namespaces_work(), reason="needs unshare -n (root) for a non-loopback peer")
 def test_without_a_token_the_console_answers_only_loopback_peers_under_any_server(tmp_path):
-    run = in_a_namespace(CONSOLE_IN_NAMESPACE.format(state=str(tmp_path)),
-                         without=("TWILIO_AUTH_TOKEN", "SIGNPOST_SECRET_KEY"))
+    run = in_a_namespace(CONSOLE_IN_NAMESPACE.format(state=str(tmp_path)), without=("TWILIO_AUTH_TOKEN", "SIGNPOST_SECRET_KEY"))
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[:2] == [f"{PEER} 403 403", "127.0.0.1 200 200"]

@@ -30,7 +30,15 @@ from service.state.keys import PREFIX
 from service.web.voice import CLOCK
 from tests.load.voice_timing import Clock, Turn, menu_paths
 from tests.support import (
-    Call, Twilio, assert_999_said, call_state_in, gather, redis_contents, spoken, step_of, voice_twiml,
+    Call,
+    Twilio,
+    assert_999_said,
+    call_state_in,
+    gather,
+    redis_contents,
+    spoken,
+    step_of,
+    voice_twiml,
 )
 
 UTC = dt.timezone.utc
@@ -91,15 +99,30 @@ def test_the_voice_is_configurable(serve, config):
 
 # Every page by key, from the main menu and one level down: (key, words, sub-menu pages).
 MENU_TREE = [
-    ("1", "Step 1: avoid blame", None), ("2", POSH_SPOKEN, None),
-    ("3", "If this is happening to you or your child.", [
-        ("1", "Samaritans are free, day or night"), ("2", "You have done nothing wrong"),
-        ("3", "Don't blame your child"), ("4", "It is not your fault")]),
-    ("4", "More advice.", [
-        ("1", "Emotional distress"), ("2", "Report Remove"), ("3", "Never look at, copy"),
-        ("4", "The offender often poses as a child"), ("5", "Sextortion is blackmail")]),
-    ("5", "Coventry contacts, and help if you cannot speak or hear.", [
-        ("1", "0 2 4, 7 6 7 8, 8 5 5 5"), ("2", "from a mobile press 5 5")]),
+    ("1", "Step 1: avoid blame", None),
+    ("2", POSH_SPOKEN, None),
+    (
+        "3",
+        "If this is happening to you or your child.",
+        [
+            ("1", "Samaritans are free, day or night"),
+            ("2", "You have done nothing wrong"),
+            ("3", "Don't blame your child"),
+            ("4", "It is not your fault"),
+        ],
+    ),
+    (
+        "4",
+        "More advice.",
+        [
+            ("1", "Emotional distress"),
+            ("2", "Report Remove"),
+            ("3", "Never look at, copy"),
+            ("4", "The offender often poses as a child"),
+            ("5", "Sextortion is blackmail"),
+        ],
+    ),
+    ("5", "Coventry contacts, and help if you cannot speak or hear.", [("1", "0 2 4, 7 6 7 8, 8 5 5 5"), ("2", "from a mobile press 5 5")]),
 ]
 
 
@@ -255,10 +278,7 @@ class TestTexts:
         again = call.post(url, Digits="1").response.content
         assert again == first and len(jobs(redis_client)) == 1
 
-
-    def test_a_retried_request_for_a_text_acts_once_even_when_the_first_failed(
-        self, twilio, at, redis_client, monkeypatch
-    ):
+    def test_a_retried_request_for_a_text_acts_once_even_when_the_first_failed(self, twilio, at, redis_client, monkeypatch):
         call = twilio.call_start(from_="+447400123456").press("1").press("1")
         url = gather(call.root).get("action")
 
@@ -381,6 +401,7 @@ def test_a_bug_in_reading_the_state_answers_from_a_fresh_call(twilio, at, monkey
     assert step_of(gather(call.root).get("action")) == 2 and call_state_in(gather(call.root).get("action"))
     assert any("voice webhook failed" in r.getMessage() for r in captured_logs.records)
 
+
 @pytest.mark.parametrize("path", ["/voice", "/voice/"])
 def test_a_bug_at_a_calls_start_answers_the_start_of_a_call(twilio, at, monkeypatch, path):
     # Not Redis: a fault in the step's claim itself, which leaves the call's state untrusted.
@@ -413,15 +434,14 @@ def test_missing_fields_still_get_999_and_the_menu(twilio, at):
         st.sampled_from(["", "e30", "bnVsbA", "W10", "eyJjaGFubmVsIjoidm9pY2UifQ", "%%%", "====", "\u00e9"]),
         st.text(max_size=60),
         st.binary(max_size=60).map(lambda b: base64.urlsafe_b64encode(b).decode()),
-        st.dictionaries(st.sampled_from(["channel", "menu", "node", "trail", "silences", "slow", "pending"]),
-                        st.one_of(st.none(), st.integers(), st.text(max_size=12), st.just("voice"),
-                                  st.lists(st.text(max_size=8), max_size=3)), max_size=7)
-        .map(lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).decode()),
+        st.dictionaries(
+            st.sampled_from(["channel", "menu", "node", "trail", "silences", "slow", "pending"]),
+            st.one_of(st.none(), st.integers(), st.text(max_size=12), st.just("voice"), st.lists(st.text(max_size=8), max_size=3)),
+            max_size=7,
+        ).map(lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).decode()),
     ),
 )
-def test_any_input_gets_200_valid_twiml_and_999_first(
-    twilio, at, captured_logs, step, digits, speech, caller, dial, state
-):
+def test_any_input_gets_200_valid_twiml_and_999_first(twilio, at, captured_logs, step, digits, speech, caller, dial, state):
     form = {"CallSid": "CA" + "a" * 32, "From": caller, "Digits": digits, "SpeechResult": speech}
     if dial:
         form["DialCallStatus"] = dial
@@ -489,24 +509,35 @@ def test_999_is_said_as_digits_on_every_turn_of_every_path(twilio, at):
     assert_all_999_digits(root)
 
 
-@pytest.mark.parametrize("when, open_", [
-    (TUESDAY_11AM, True), (TUESDAY_8PM, False), (BANK_HOLIDAY_11AM, False), (BANK_HOLIDAY_8PM, False),
-], ids=["weekday 11:00", "weekday 20:00", "bank holiday 11:00", "bank holiday 20:00"])
+@pytest.mark.parametrize(
+    "when, open_",
+    [
+        (TUESDAY_11AM, True),
+        (TUESDAY_8PM, False),
+        (BANK_HOLIDAY_11AM, False),
+        (BANK_HOLIDAY_8PM, False),
+    ],
+    ids=["weekday 11:00", "weekday 20:00", "bank holiday 11:00", "bank holiday 20:00"],
+)
 def test_a_key_means_the_same_on_a_page_whatever_the_hour(twilio, at, when, open_):
     at(when)
     main = twilio.call_start()
     # The main menu offers the same keys, for the same choices, at any hour.
     assert offers(main.said) == {
-        "1": "For what to do now", "2": "For helplines", "3": "For help if this is happening to you or your child",
-        "4": "For more advice", "5": "For Coventry contacts, and help if you cannot speak or hear",
-        "8": "For slower speech", "9": "To repeat",
+        "1": "For what to do now",
+        "2": "For helplines",
+        "3": "For help if this is happening to you or your child",
+        "4": "For more advice",
+        "5": "For Coventry contacts, and help if you cannot speak or hear",
+        "8": "For slower speech",
+        "9": "To repeat",
     }
     page = twilio.call_start().press("2")
     said = offers(page.said)
     assert said["1"] == "To get this by text" and said["9"] == "To repeat" and said["star"] == "To go back"
-    assert ("2" in said) == open_ and said.get("2", "To be put through to the Professionals Online "
-                                                   "Safety Helpline now") == (
-        "To be put through to the Professionals Online Safety Helpline now")
+    assert ("2" in said) == open_ and said.get("2", "To be put through to the Professionals Online Safety Helpline now") == (
+        "To be put through to the Professionals Online Safety Helpline now"
+    )
     # 1 is "text me" at any hour...
     texting = twilio.call_start().press("2").press("1")
     assert "ending 4 5 6" in texting.text and texting.root.find("Dial") is None
@@ -564,8 +595,9 @@ def test_the_fastest_path_to_the_helpline_number(twilio, at):
     assert to_number <= 8 and offered + to_number <= 20, (offered, to_number)
 
 
-@pytest.mark.parametrize("confidence, heard", [("0.92", "parent"), ("0.3", "voice_you"), ("0", "parent"),
-                                               ("", "parent"), ("high", "parent"), ("7", "parent")])
+@pytest.mark.parametrize(
+    "confidence, heard", [("0.92", "parent"), ("0.3", "voice_you"), ("0", "parent"), ("", "parent"), ("high", "parent"), ("7", "parent")]
+)
 def test_words_the_recogniser_doubts_are_asked_about(twilio, confidence, heard):
     """Twilio's Confidence below a half: the menu that offers the page asks, rather than
     a page given on words that may be misheard. 0, absent or junk: no estimate."""
@@ -586,13 +618,14 @@ def test_words_of_crisis_while_keying_a_number_reach_the_page_for_them(twilio):
 
 
 def test_a_long_spoken_story_is_read_to_its_end_for_words_of_crisis(twilio):
-    story = ("so um basically i met this girl online and we were talking for weeks and she asked for pictures "
-             "and i sent them and now it is not even a girl it is some man and he says he will send them to "
-             "everyone at my school and my family unless i pay him and i have already paid fifty pounds and he "
-             "wants more and i do not have any more money and i cannot tell my mum or my dad because they "
-             "would be so disappointed in me and everyone is going to see them and i just keep thinking about "
-             "it all day and all night and i cannot sleep and i cannot eat and i have not been to school ") * 2
+    story = (
+        "so um basically i met this girl online and we were talking for weeks and she asked for pictures "
+        "and i sent them and now it is not even a girl it is some man and he says he will send them to "
+        "everyone at my school and my family unless i pay him and i have already paid fifty pounds and he "
+        "wants more and i do not have any more money and i cannot tell my mum or my dad because they "
+        "would be so disappointed in me and everyone is going to see them and i just keep thinking about "
+        "it all day and all night and i cannot sleep and i cannot eat and i have not been to school "
+    ) * 2
     call = twilio.call_start().say(story + "and i am going to kill myself tonight")
     assert len(story) > 1000
     assert "Samaritans are free, day or night, on 1 1 6, 1 2 3." in call.text
-

@@ -31,8 +31,9 @@ def test_signpost_worker_without_twilio_prints_the_text_masked(config, redis_ser
     assert followups.request(line, FollowUp("followup", TEXTER), job_id="CA1:links") == FollowUpOutcome.QUEUED
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_"))}
     env["REDIS_URL"] = redis_server.url
-    result = subprocess.run([sys.executable, "-m", "service.cli", "worker", "--burst"], cwd=PROJECT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", "worker", "--burst"], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "+44 7*** ***456" in result.stdout
     assert "If a child is in immediate danger, call 999." in result.stdout
@@ -74,8 +75,9 @@ def test_a_worker_outlives_a_redis_that_refuses_writes_and_then_sends(config, tm
         admin.config_set("maxmemory", 1)  # every write refused from now on
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_"))}
         env["REDIS_URL"] = own.url
-        worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], cwd=PROJECT, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "worker"], cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         try:
             time.sleep(4)
             assert worker.poll() is None, worker.communicate()[1][-2000:]

@@ -164,8 +164,7 @@ class Accounts:
         addresses, and this address as they are kept (an HMAC)."""
         where = hmac.new(self.hash_key, b"console-address:" + address.encode(), hashlib.sha256).hexdigest()[:32]
         who = hashlib.sha256(name.encode()).hexdigest()[:32]
-        return ([keys.login_failures("account", who), keys.login_failures("address", where)],
-                keys.login_known(who), where)
+        return ([keys.login_failures("account", who), keys.login_failures("address", where)], keys.login_known(who), where)
 
     def _read(self, name: str, address: str) -> tuple[Login | None, bool]:
         """A refusal saying until when, if this login waits (else None), and whether the

@@ -42,8 +42,13 @@ def line_problems(line) -> list[Item]:
     try:
         client.ping()
     except redis.RedisError:
-        return [Item("The line's store (Redis) cannot be reached: counts cannot be read, and opt-outs "
-                     "are kept on disk until it is back.", "console.health", "redis-h")]
+        return [
+            Item(
+                "The line's store (Redis) cannot be reached: counts cannot be read, and opt-outs are kept on disk until it is back.",
+                "console.health",
+                "redis-h",
+            )
+        ]
     found = []
     try:
         policy = client.config_get("maxmemory-policy").get("maxmemory-policy", "")
@@ -52,33 +57,48 @@ def line_problems(line) -> list[Item]:
         policy, saves = "", "managed"
     aof = client.info("persistence").get("aof_enabled")
     if not saves and not aof:
-        found.append(Item("The line's store (Redis) saves nothing to disk: after a restart every opt-out "
-                          "and count would be lost.", "console.health", "redis-h"))
+        found.append(
+            Item(
+                "The line's store (Redis) saves nothing to disk: after a restart every opt-out and count would be lost.",
+                "console.health",
+                "redis-h",
+            )
+        )
     if policy and policy not in KEEPS_OPT_OUTS:
         found.append(Item("Redis may delete opt-outs when its memory is full.", "console.health", "redis-h"))
     queue = Queue(FOLLOWUP_QUEUE, connection=client)
     waiting = queue.count
     if not Worker.count(connection=client, queue=queue):
-        found.append(Item("Nothing is sending the follow-up texts callers ask for"
-                          + (f": {plural(waiting, 'text')} waiting." if waiting else "."),
-                          "console.health", "queue-h"))
+        found.append(
+            Item(
+                "Nothing is sending the follow-up texts callers ask for" + (f": {plural(waiting, 'text')} waiting." if waiting else "."),
+                "console.health",
+                "queue-h",
+            )
+        )
     elif waiting:
         oldest = queue.get_jobs(0, 1)
         if oldest and oldest[0].enqueued_at:
             enqueued = oldest[0].enqueued_at.replace(tzinfo=dt.timezone.utc)
             late = (dt.datetime.now(dt.timezone.utc) - enqueued).total_seconds()
             if late > QUEUE_LATE:
-                found.append(Item(f"Follow-up texts are late: the oldest has waited {int(late // 60)} minutes.",
-                                  "console.health", "queue-h"))
+                found.append(
+                    Item(f"Follow-up texts are late: the oldest has waited {int(late // 60)} minutes.", "console.health", "queue-h")
+                )
     since = time.time() - HOUR
     delivery = line.store.errors_since("delivery", since)
     if delivery:
-        found.append(Item(f"{plural(delivery, 'follow-up text')} could not be delivered in the last hour.",
-                          "console.usage", "followups"))
+        found.append(Item(f"{plural(delivery, 'follow-up text')} could not be delivered in the last hour.", "console.usage", "followups"))
     webhook = line.store.errors_since("webhook", since)
     if webhook:
-        found.append(Item(f"The line met {plural(webhook, 'error')} answering texts or calls in the last hour "
-                          "(each still got the 999 line and the menu).", "console.health", "queue-h"))
+        found.append(
+            Item(
+                f"The line met {plural(webhook, 'error')} answering texts or calls in the last hour "
+                "(each still got the 999 line and the menu).",
+                "console.health",
+                "queue-h",
+            )
+        )
     return found
 
 
@@ -91,14 +111,24 @@ def content_items(line, today: dt.date) -> list[Item]:
             continue
         overdue = [day for day, _ in report.review_by if day < today]
         if overdue:
-            found.append(Item(f"{pack.name}: {plural(len(overdue), 'review date')} passed, the first on "
-                              f"{min(overdue):%d %B %Y}.", "console.review", "dates-h"))
+            found.append(
+                Item(
+                    f"{pack.name}: {plural(len(overdue), 'review date')} passed, the first on {min(overdue):%d %B %Y}.",
+                    "console.review",
+                    "dates-h",
+                )
+            )
         if report.to_confirm:
-            found.append(Item(f"{pack.name}: {plural(len(report.to_confirm), 'detail')} to confirm against "
-                              "their source.", "console.review", "confirm-h", urgent=False))
+            found.append(
+                Item(
+                    f"{pack.name}: {plural(len(report.to_confirm), 'detail')} to confirm against their source.",
+                    "console.review",
+                    "confirm-h",
+                    urgent=False,
+                )
+            )
         if report.errors:
-            found.append(Item(f"{pack.name}: {plural(len(report.errors), 'mistake')} in the content.",
-                              "console.review", "warnings-h"))
+            found.append(Item(f"{pack.name}: {plural(len(report.errors), 'mistake')} in the content.", "console.review", "warnings-h"))
     return found
 
 

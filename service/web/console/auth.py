@@ -18,17 +18,21 @@ from service.web.signature import VALIDATOR, from_loopback
 
 # One message for every refusal: it must not tell a guesser which part was wrong,
 # nor that an account exists.
-REFUSED = (f"The name or password is not right. Check them and try again: after {ATTEMPTS} failed "
-           f"tries, logging in waits {LOGIN_WAIT // 60} minutes.")
+REFUSED = (
+    f"The name or password is not right. Check them and try again: after {ATTEMPTS} failed "
+    f"tries, logging in waits {LOGIN_WAIT // 60} minutes."
+)
 OPEN = {"console.login", "console.static", "console.index"}
 BUSY = "Other logins are being checked. Try again in a moment."
 # Said while logging in waits: until when, and not whether the account or the address
 # waits (which would tell a guesser an account's name, or that others guess too).
 # Behind a proxy every colleague comes from one address, so it says that others may be
 # waiting too, and what to do meanwhile.
-WAITING = ("There have been too many failed tries, so logging in waits until {until} (UK time), for "
-           "everyone logging in from the same place. Try again after that; if it keeps happening, ask "
-           "whoever runs the line.")
+WAITING = (
+    "There have been too many failed tries, so logging in waits until {until} (UK time), for "
+    "everyone logging in from the same place. Try again after that; if it keeps happening, ask "
+    "whoever runs the line."
+)
 # One password check at a time in a web process. An Argon2 check is tens of
 # milliseconds of CPU and 64 MiB (run off the event loop: accounts.off_the_event_loop),
 # and the webhooks share the machine: logins posted side by side must not crowd them.
@@ -113,12 +117,19 @@ def login():
             # Redis answers but takes no writes (full, or a replica): logging in counts
             # failures and keeps sessions, so it waits for that to pass. The health page
             # (and /healthz) say "refusing writes" meanwhile.
-            message, status = ("Logging in cannot be checked just now (the line's store, Redis, is full "
-                               "or read-only and refuses changes). Try again in a few minutes, and "
-                               "tell whoever runs the line."), 503
+            message, status = (
+                (
+                    "Logging in cannot be checked just now (the line's store, Redis, is full "
+                    "or read-only and refuses changes). Try again in a few minutes, and "
+                    "tell whoever runs the line."
+                ),
+                503,
+            )
         except redis.RedisError:
-            message, status = ("Logging in cannot be checked just now (the line's store, Redis, cannot be "
-                               "reached). Try again in a few minutes."), 503
+            message, status = (
+                ("Logging in cannot be checked just now (the line's store, Redis, cannot be reached). Try again in a few minutes."),
+                503,
+            )
         else:
             if result.waits_until is not None:
                 return waiting(result, name, wanted)
@@ -151,8 +162,7 @@ def login_address(req, hops: int) -> str:
 
 def waiting(result, name: str, wanted: str):
     until = dt.datetime.fromtimestamp(result.waits_until, UK)
-    page = render_template("console/login.html", message=WAITING.format(until=until.strftime("%H:%M")),
-                           name=name, next=wanted)
+    page = render_template("console/login.html", message=WAITING.format(until=until.strftime("%H:%M")), name=name, next=wanted)
     seconds = max(1, int(result.waits_until - dt.datetime.now(UK).timestamp()) + 1)
     return page, 429, {"Retry-After": str(seconds)}
 
@@ -165,7 +175,6 @@ def logout():
         try:
             accounts().end_sessions(g.user)
         except redis.RedisError:
-            current_app.logger.warning("console logout: sessions not ended in Redis (unreachable); "
-                                       "this browser's is")
+            current_app.logger.warning("console logout: sessions not ended in Redis (unreachable); this browser's is")
     session.clear()
     return redirect(url_for("console.login"))

@@ -12,14 +12,12 @@ from flask_wtf.csrf import CSRFProtect
 
 from service.web.console.counts import day_name
 
-bp = Blueprint("console", __name__, url_prefix="/console",
-               template_folder="templates", static_folder="static")
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates", static_folder="static")
 csrf = CSRFProtect()
 bp.add_app_template_filter(day_name, "day")
 
 # No script anywhere, styles and images from the app only, never framed.
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 SESSION_HOURS = 8
 
 

@@ -42,8 +42,10 @@ def menu_paths(pack, heard: dict[str, int]) -> list[MenuPaths]:
     for menu in pack.menus.values():
         if menu.channel != "voice":
             continue
-        paths = tuple(Path(str(n), (node.spoken_title or node.title) if (node := pack.node(o)) else o,
-                           heard.get(o, 0)) for n, o in enumerate(menu.options, 1))
+        paths = tuple(
+            Path(str(n), (node.spoken_title or node.title) if (node := pack.node(o)) else o, heard.get(o, 0))
+            for n, o in enumerate(menu.options, 1)
+        )
         found.append(MenuPaths(menu.id, menu.spoken_title or menu.title, heard.get(menu.id, 0), paths))
     # The main menu first, then in the order the pack lists them.
     return sorted(found, key=lambda m: m.id != pack.voice_main)
@@ -58,10 +60,18 @@ def call_paths():
     try:
         rows = read_rows(line.store.redis, Filter(wanted.start, wanted.end, pack.id), packs)
     except redis.RedisError:
-        return render_template("console/calls.html", unreachable=True, wanted=wanted, problems=problems,
-                               menus=[], asked=None, pack=pack), 503
+        return render_template(
+            "console/calls.html", unreachable=True, wanted=wanted, problems=problems, menus=[], asked=None, pack=pack
+        ), 503
     heard = summed([r for r in rows if r.measure == "pages" and r.channel == "voice"], lambda r: r.item)
     asked = funnel(summed([r for r in rows if r.measure == "follow-ups"], lambda r: r.item))
-    return render_template("console/calls.html", unreachable=False, wanted=wanted, problems=problems,
-                           menus=menu_paths(pack, heard), asked=asked, pack=pack,
-                           days=(wanted.end - wanted.start + dt.timedelta(days=1)).days)
+    return render_template(
+        "console/calls.html",
+        unreachable=False,
+        wanted=wanted,
+        problems=problems,
+        menus=menu_paths(pack, heard),
+        asked=asked,
+        pack=pack,
+        days=(wanted.end - wanted.start + dt.timedelta(days=1)).days,
+    )

@@ -104,8 +104,9 @@ def scale(most: int) -> tuple[int, int]:
     return most, most
 
 
-def stacked_chart(id: str, title: str, series: tuple[str, ...],
-                  rows: list[tuple[str, tuple[int, ...]]], failed: frozenset[str] = frozenset()) -> Chart:
+def stacked_chart(
+    id: str, title: str, series: tuple[str, ...], rows: list[tuple[str, tuple[int, ...]]], failed: frozenset[str] = frozenset()
+) -> Chart:
     """``rows``: (label, a value for each series), drawn top to bottom. A row whose label
     is in ``failed`` is drawn as a failure."""
     most = max((sum(values) for _, values in rows), default=0)
@@ -126,7 +127,6 @@ def stacked_chart(id: str, title: str, series: tuple[str, ...],
     return Chart(id, title, tuple(bars), series, ticks, top, y, WIDTH, y + AXIS)
 
 
-def bar_chart(id: str, title: str, rows: list[tuple[str, int]], failed: frozenset[str] = frozenset(),
-              name: str = "") -> Chart:
+def bar_chart(id: str, title: str, rows: list[tuple[str, int]], failed: frozenset[str] = frozenset(), name: str = "") -> Chart:
     """One series: (label, value) rows."""
     return stacked_chart(id, title, (name,), [(label, (value,)) for label, value in rows], failed)

@@ -51,12 +51,17 @@ def sms_pages(pack: Pack) -> list[SmsPage]:
         title = node.title if node else node_id.replace("_", " ")
         if added:
             title += " (while its helplines are closed)"
-        pages.append(SmsPage(
-            id=key, title=title,
-            lines=tuple(text.splitlines()), parts=gsm.segments(text), budget=pack.budget(node_id),
-            encoding="GSM-7" if gsm.is_gsm(text) else "UCS-2",
-            characters=gsm.septets(text) if gsm.is_gsm(text) else len(text),
-        ))
+        pages.append(
+            SmsPage(
+                id=key,
+                title=title,
+                lines=tuple(text.splitlines()),
+                parts=gsm.segments(text),
+                budget=pack.budget(node_id),
+                encoding="GSM-7" if gsm.is_gsm(text) else "UCS-2",
+                characters=gsm.septets(text) if gsm.is_gsm(text) else len(text),
+            )
+        )
     return pages
 
 
@@ -68,18 +73,28 @@ def voice_pages(pack: Pack) -> list[VoicePage]:
     for menu in pack.menus.values():
         if menu.channel != "voice":
             continue
-        options = [f"{n} {node.spoken_title or node.title}" for n, o in enumerate(menu.options, 1)
-                   if (node := pack.node(o))]
+        options = [f"{n} {node.spoken_title or node.title}" for n, o in enumerate(menu.options, 1) if (node := pack.node(o))]
         spoken = " ".join([menu.intro, *options]) if menu.intro else " ".join(options)
-        pages.append(VoicePage(menu.id, menu.spoken_title or menu.title, "menu", spoken,
-                               speaking_seconds(spoken, rate), ", ".join(options) + "; " + COMMON_KEYS))
+        pages.append(
+            VoicePage(
+                menu.id,
+                menu.spoken_title or menu.title,
+                "menu",
+                spoken,
+                speaking_seconds(spoken, rate),
+                ", ".join(options) + "; " + COMMON_KEYS,
+            )
+        )
     for topic_id, spoken in pack.voice_texts.items():
         topic = pack.topics[topic_id]
         keys = f"{TEXT_KEY} by text"
         if topic.transfer:
             keys += f", {TRANSFER_KEY} put through (while the helpline is open)"
-        pages.append(VoicePage(topic_id, topic.spoken_title or topic.title, "topic", spoken,
-                               speaking_seconds(spoken, rate), f"{keys}; {COMMON_KEYS}"))
+        pages.append(
+            VoicePage(
+                topic_id, topic.spoken_title or topic.title, "topic", spoken, speaking_seconds(spoken, rate), f"{keys}; {COMMON_KEYS}"
+            )
+        )
     return pages
 
 
@@ -94,8 +109,7 @@ def menu_tree(pack: Pack, root: str | None) -> dict | None:
         children = []
         if menu and node_id not in seen:
             children = [walk(o, seen | {node_id}) for o in menu.options]
-        return {"id": node_id, "title": node.title if node else node_id, "menu": bool(menu),
-                "children": children}
+        return {"id": node_id, "title": node.title if node else node_id, "menu": bool(menu), "children": children}
 
     return walk(root, frozenset())
 
@@ -111,7 +125,11 @@ def chosen_pack() -> tuple[Pack, list[str]]:
 def content():
     pack, packs = chosen_pack()
     return render_template(
-        "console/content.html", pack=pack, packs=packs, sms=sms_pages(pack), voice=voice_pages(pack),
+        "console/content.html",
+        pack=pack,
+        packs=packs,
+        sms=sms_pages(pack),
+        voice=voice_pages(pack),
         sms_tree=menu_tree(pack, pack.main_menu),
         voice_tree=menu_tree(pack, pack.voice_main),
     )

@@ -16,20 +16,29 @@ from werkzeug.exceptions import HTTPException
 from service.web.console.blueprint import bp
 
 PAGES = {
-    400: ("That did not work", "The browser sent something the console could not read.",
-          "Go back and try again, or start from the summary."),
-    403: ("You cannot open the console from here",
-          "The console only opens on the machine the line runs on until it is set up to answer Twilio.",
-          "Ask whoever runs the line."),
-    404: ("Page not found", "There is no console page at this address.",
-          "If you typed it, check it; if a link brought you here, start from the summary."),
+    400: (
+        "That did not work",
+        "The browser sent something the console could not read.",
+        "Go back and try again, or start from the summary.",
+    ),
+    403: (
+        "You cannot open the console from here",
+        "The console only opens on the machine the line runs on until it is set up to answer Twilio.",
+        "Ask whoever runs the line.",
+    ),
+    404: (
+        "Page not found",
+        "There is no console page at this address.",
+        "If you typed it, check it; if a link brought you here, start from the summary.",
+    ),
     405: ("That did not work", "This page cannot be used that way.", "Start from the summary."),
 }
-STALE = ("This page was out of date",
-         "The page had been open a long time, or you logged in or out in another tab since it opened.",
-         "Nothing was changed. Go to the page again and repeat what you were doing.")
-STALE_LOGIN = ("The login page had been open a long time, or you logged in or out in another tab. "
-               "Enter your name and password again.")
+STALE = (
+    "This page was out of date",
+    "The page had been open a long time, or you logged in or out in another tab since it opened.",
+    "Nothing was changed. Go to the page again and repeat what you were doing.",
+)
+STALE_LOGIN = "The login page had been open a long time, or you logged in or out in another tab. Enter your name and password again."
 
 
 def _ours() -> bool:
@@ -40,8 +49,7 @@ def _ours() -> bool:
 def page(code: int, heading: str, what: str, next_step: str):
     g.setdefault("user", session.get("user"))
     g.setdefault("attention", [])
-    return render_template("console/error.html", code=code, heading=heading, what=what,
-                           next_step=next_step), code
+    return render_template("console/error.html", code=code, heading=heading, what=what, next_step=next_step), code
 
 
 def install(app: Flask) -> None:
@@ -52,9 +60,9 @@ def install(app: Flask) -> None:
         if request.endpoint == "console.login":
             g.setdefault("user", None)
             g.setdefault("attention", [])
-            return render_template("console/login.html", message=STALE_LOGIN,
-                                   name=request.form.get("username", "")[:64],
-                                   next=request.form.get("next", "")), 400
+            return render_template(
+                "console/login.html", message=STALE_LOGIN, name=request.form.get("username", "")[:64], next=request.form.get("next", "")
+            ), 400
         return page(400, *STALE)
 
     @app.errorhandler(HTTPException)

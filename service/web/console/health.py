@@ -51,17 +51,18 @@ def redis_health(line) -> dict:
         found["policy"] = found["save"] = "not readable (CONFIG is disabled on this Redis)"
     info = client.info("persistence")
     found["aof"] = "on" if info.get("aof_enabled") else "off"
-    found["rdb"] = (f"last save {when(dt.datetime.fromtimestamp(info['rdb_last_save_time'], dt.timezone.utc))}, "
-                    f"{info.get('rdb_changes_since_last_save', 0)} changes since; last background save "
-                    f"{info.get('rdb_last_bgsave_status', '?')}")
+    found["rdb"] = (
+        f"last save {when(dt.datetime.fromtimestamp(info['rdb_last_save_time'], dt.timezone.utc))}, "
+        f"{info.get('rdb_changes_since_last_save', 0)} changes since; last background save "
+        f"{info.get('rdb_last_bgsave_status', '?')}"
+    )
     queue = Queue(QUEUE, connection=client)
     found["queued"] = queue.count
     oldest = queue.get_jobs(0, 1)
     found["oldest"] = when(oldest[0].enqueued_at) if oldest else "none waiting"
     found["scheduled"] = queue.scheduled_job_registry.count
     found["workers"] = [
-        {"name": w.name, "state": w.get_state(), "heartbeat": when(w.last_heartbeat)}
-        for w in Worker.all(connection=client, queue=queue)
+        {"name": w.name, "state": w.get_state(), "heartbeat": when(w.last_heartbeat)} for w in Worker.all(connection=client, queue=queue)
     ]
     since = time.time() - HOUR
     found["webhook_errors"] = line.store.errors_since("webhook", since)
@@ -76,6 +77,5 @@ def health():
         found = redis_health(line)
     except redis.RedisError as exc:
         found = {"reachable": False, "error": type(exc).__name__}
-    packs = [{"id": p.id, "name": p.name, "version": pack_version(p), "review_by": p.review_by}
-             for p in line.every_pack]
+    packs = [{"id": p.id, "name": p.name, "version": pack_version(p), "review_by": p.review_by} for p in line.every_pack]
     return render_template("console/health.html", redis=found, packs=packs), 200 if found["reachable"] else 503

@@ -89,14 +89,18 @@ def reason(outcome: str, code: str) -> str:
 
 def funnel(counts: dict[str, int]) -> Funnel:
     """``counts``: follow-up outcome fields (``queued``, ``undelivered:30003``, ...) -> texts."""
+
     def total(outcome: str) -> int:
         return sum(v for k, v in counts.items() if k.partition(":")[0] == outcome)
 
     not_sent = tuple(Loss(NOT_SENT[o], total(o)) for o in NOT_SENT if total(o))
-    lost = tuple(sorted(
-        (Loss(reason(o, code), v, code) for item, v in counts.items() if v
-         for o, _, code in [item.partition(":")] if o in LOST),
-        key=lambda loss: (-loss.count, loss.reason)))
+    lost = tuple(
+        sorted(
+            (Loss(reason(o, code), v, code) for item, v in counts.items() if v for o, _, code in [item.partition(":")] if o in LOST),
+            key=lambda loss: (-loss.count, loss.reason),
+        )
+    )
     queued = total("queued")
-    return Funnel(asked=queued + sum(loss.count for loss in not_sent), sent=total("sent"),
-                  delivered=total("delivered"), not_sent=not_sent, lost=lost)
+    return Funnel(
+        asked=queued + sum(loss.count for loss in not_sent), sent=total("sent"), delivered=total("delivered"), not_sent=not_sent, lost=lost
+    )

@@ -63,8 +63,7 @@ def describe(pack: Pack, ref: str) -> tuple[str, str, str, str, tuple[str, ...]]
 
 
 def sources(pack: Pack, ids: tuple[str, ...]) -> tuple[Source, ...]:
-    return tuple(Source(pack.sources.get(s, {}).get("title", s), pack.sources.get(s, {}).get("url", ""))
-                 for s in ids)
+    return tuple(Source(pack.sources.get(s, {}).get("title", s), pack.sources.get(s, {}).get("url", "")) for s in ids)
 
 
 def due(day: dt.date, today: dt.date) -> tuple[str, bool]:
@@ -73,12 +72,10 @@ def due(day: dt.date, today: dt.date) -> tuple[str, bool]:
         return f"Overdue: it was due {day_name(day)}", True
     if days <= SOON:
         return f"Due soon: by {day_name(day)}", False
-    return f"Next review by {day_name(day)}, in {round(days / 30.4)} months" if days > 45 else \
-        f"Next review by {day_name(day)}", False
+    return f"Next review by {day_name(day)}, in {round(days / 30.4)} months" if days > 45 else f"Next review by {day_name(day)}", False
 
 
-def items(pack: Pack, listed: list[Listed], review_by: list[tuple[dt.date, Listed]],
-          today: dt.date) -> list[ReviewItem]:
+def items(pack: Pack, listed: list[Listed], review_by: list[tuple[dt.date, Listed]], today: dt.date) -> list[ReviewItem]:
     dates = {entry.item: day for day, entry in review_by}
     found = []
     for entry in listed:
@@ -89,8 +86,19 @@ def items(pack: Pack, listed: list[Listed], review_by: list[tuple[dt.date, Liste
     for day, entry in review_by:
         kind, name, words, anchor, ids = describe(pack, entry.item)
         when, overdue = due(day, today)
-        found.append(ReviewItem(kind, name, words, anchor, sources(pack, ids),
-                                "Everything it says should be checked by this date", when, overdue, entry.where))
+        found.append(
+            ReviewItem(
+                kind,
+                name,
+                words,
+                anchor,
+                sources(pack, ids),
+                "Everything it says should be checked by this date",
+                when,
+                overdue,
+                entry.where,
+            )
+        )
     return sorted(found, key=lambda i: (not i.overdue, i.kind == "All the content", i.name))
 
 
@@ -100,8 +108,10 @@ def plain(pack: Pack, problem: Problem) -> tuple[str, str]:
     about = f"{kind}: {name}" if kind != "All the content" else name
     if m := FLESCH.fullmatch(problem.message):
         said = "text" if m.group(1) == "sms" else "spoken version"
-        return about, (f"The {said} is harder to read than it should be ({m.group(2)} out of 100 for ease "
-                       "of reading; 60 or more is plain English). Use shorter sentences and words.")
+        return about, (
+            f"The {said} is harder to read than it should be ({m.group(2)} out of 100 for ease "
+            "of reading; 60 or more is plain English). Use shorter sentences and words."
+        )
     return about, problem.message
 
 
@@ -115,8 +125,13 @@ def review():
     # Whether a date has passed is today's question; the cached report's own
     # "has passed" warnings are as of start-up, so they are left to the list above.
     warnings = [plain(pack, p) for p in report.warnings if not PASSED.fullmatch(p.message)]
-    return render_template("console/review.html", pack=pack, packs=packs,
-                           names={p.id: p.name for p in current_app.extensions["signpost"].every_pack},
-                           today=today,
-                           items=items(pack, report.to_confirm, report.review_by, today),
-                           warnings=warnings, errors=[plain(pack, p) for p in report.errors])
+    return render_template(
+        "console/review.html",
+        pack=pack,
+        packs=packs,
+        names={p.id: p.name for p in current_app.extensions["signpost"].every_pack},
+        today=today,
+        items=items(pack, report.to_confirm, report.review_by, today),
+        warnings=warnings,
+        errors=[plain(pack, p) for p in report.errors],
+    )

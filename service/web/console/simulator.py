@@ -91,8 +91,7 @@ def simulate_sms():
         elif reply.effect == "opt_in":
             notes.append("The line would record an opt-in (the simulator records nothing).")
         turns.append(ShownTurn(text, reply.text.splitlines(), notes))
-    return render_template("console/simulator_sms.html", pack=pack, packs=packs, turns=turns, did=did,
-                           at=at_field, problem=problem)
+    return render_template("console/simulator_sms.html", pack=pack, packs=packs, turns=turns, did=did, at=at_field, problem=problem)
 
 
 def _call_event(action: str, at: dt.datetime, caller: str) -> tuple[Event, str]:
@@ -100,7 +99,7 @@ def _call_event(action: str, at: dt.datetime, caller: str) -> tuple[Event, str]:
     if kind == "key":
         return Event("digits", value, at=at, caller=caller), f"Pressed {value}"
     if kind == "say":
-        return Event("speech", value, at=at, caller=caller), f"Said \"{value}\""
+        return Event("speech", value, at=at, caller=caller), f'Said "{value}"'
     if kind == "end":
         return Event("dial", value, at=at, caller=caller), f"The transfer ended ({value})"
     return Event("silence", at=at, caller=caller), "Stayed silent"
@@ -140,8 +139,7 @@ def simulate_call():
         asked.append(followup)
         return FollowUpOutcome.QUEUED
 
-    services = Services(request_followup=text_me,
-                        text_regions=current_app.extensions["signpost"].config.allowed_regions)
+    services = Services(request_followup=text_me, text_regions=current_app.extensions["signpost"].config.allowed_regions)
     session = Session(channel="voice")
     reply, session = step(pack, session, Event("start", at=at, caller=caller), services)
     turns = [_call_turn(pack, "The call is answered", reply, asked, at)]
@@ -151,9 +149,20 @@ def simulate_call():
         event, shown = _call_event(done, at, caller)
         reply, session = step(pack, session, event, services)
         turns.append(_call_turn(pack, shown, reply, asked, at))
-    return render_template("console/simulator_call.html", pack=pack, packs=packs, turns=turns, did=did,
-                           at=at_field, caller=caller_kind, ended=reply.hangup, dialling=bool(reply.dial),
-                           listen=reply.listen, problem=problem, focus=focus)
+    return render_template(
+        "console/simulator_call.html",
+        pack=pack,
+        packs=packs,
+        turns=turns,
+        did=did,
+        at=at_field,
+        caller=caller_kind,
+        ended=reply.hangup,
+        dialling=bool(reply.dial),
+        listen=reply.listen,
+        problem=problem,
+        focus=focus,
+    )
 
 
 def _call_turn(pack, shown: str, reply, asked: list[FollowUp], at) -> ShownTurn:
@@ -164,8 +173,7 @@ def _call_turn(pack, shown: str, reply, asked: list[FollowUp], at) -> ShownTurn:
         text_me = pack.sms_page(asked.pop().topic, at).splitlines()
         notes.append("The line would queue this text for the worker; the simulator sends nothing.")
     if reply.dial:
-        name = next((n.name for n in pack.numbers.values() if e164(n.number, pack.region) == reply.dial),
-                    "the helpline")
+        name = next((n.name for n in pack.numbers.values() if e164(n.number, pack.region) == reply.dial), "the helpline")
         notes.append(f"The line would put the caller through to {name}.")
     if reply.hangup:
         notes.append("The line hangs up.")

@@ -71,5 +71,4 @@ def summary():
         week = week_summary(read_rows(line.store.redis, both, packs), this_week, page_titles(line))
     except redis.RedisError:
         week = None
-    return render_template("console/summary.html", week=week, this_week=this_week,
-                           attention=g.attention), 200 if week else 503
+    return render_template("console/summary.html", week=week, this_week=this_week, attention=g.attention), 200 if week else 503

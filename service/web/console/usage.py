@@ -43,40 +43,59 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
 
     began = summed([r for r in rows if r.measure == "conversations"], lambda r: (periods.start(r.day), r.channel))
     table = [(periods.label(p), *(began.get((p, c), 0) for c in CHANNELS)) for p in starts]
-    out.append(section(
-        stacked_chart("conversations", f"People who texted or called, each {periods.unit}", names,
-                      [(row[0], tuple(row[1:])) for row in table]),
-        (periods.unit.capitalize(), *names, "All"), [(*row, sum(row[1:])) for row in table]))
+    out.append(
+        section(
+            stacked_chart(
+                "conversations", f"People who texted or called, each {periods.unit}", names, [(row[0], tuple(row[1:])) for row in table]
+            ),
+            (periods.unit.capitalize(), *names, "All"),
+            [(*row, sum(row[1:])) for row in table],
+        )
+    )
 
     pages = summed([r for r in rows if r.measure == "pages"], lambda r: (r.item, r.channel))
     items = sorted({item for item, _ in pages}, key=lambda i: (-sum(pages.get((i, c), 0) for c in CHANNELS), i))
     table = [(titles.get(i, i), *(pages.get((i, c), 0) for c in CHANNELS)) for i in items]
-    out.append(section(
-        stacked_chart("pages", "Pages read or heard, most asked for first", names,
-                      [(row[0], tuple(row[1:])) for row in table]),
-        ("Page", *names, "All"), [(*row, sum(row[1:])) for row in table]))
+    out.append(
+        section(
+            stacked_chart("pages", "Pages read or heard, most asked for first", names, [(row[0], tuple(row[1:])) for row in table]),
+            ("Page", *names, "All"),
+            [(*row, sum(row[1:])) for row in table],
+        )
+    )
 
     asked = funnel(summed([r for r in rows if r.measure == "follow-ups"], lambda r: r.item))
     steps = [("Asked for", asked.asked), ("Sent to Twilio", asked.sent), ("Delivered", asked.delivered)]
     losses = [(f"Not sent: {loss.reason}", loss.count) for loss in asked.not_sent]
     losses += [(f"Not delivered: {loss.reason}", loss.count) for loss in asked.lost]
-    out.append(section(
-        bar_chart("followups", "Follow-up texts callers asked for: what became of them", steps + losses,
-                  failed=frozenset(label for label, _ in losses)),
-        ("What happened", "Texts"), steps + losses) | {"funnel": asked})
+    out.append(
+        section(
+            bar_chart(
+                "followups",
+                "Follow-up texts callers asked for: what became of them",
+                steps + losses,
+                failed=frozenset(label for label, _ in losses),
+            ),
+            ("What happened", "Texts"),
+            steps + losses,
+        )
+        | {"funnel": asked}
+    )
 
     for id, measures, title in (
-        ("optouts", ("opt-outs", "opt-ins"), f"People who asked for no more texts (STOP), or for texts again, "
-                                             f"each {periods.unit}"),
+        ("optouts", ("opt-outs", "opt-ins"), f"People who asked for no more texts (STOP), or for texts again, each {periods.unit}"),
         ("flooded", ("flood-limited",), f"Texts not answered because one number sent too many, each {periods.unit}"),
     ):
         counted = summed([r for r in rows if r.measure in measures], lambda r: (periods.start(r.day), r.measure))
-        heads = {"opt-outs": "Asked for no more", "opt-ins": "Asked for texts again",
-                 "flood-limited": "Not answered"}
+        heads = {"opt-outs": "Asked for no more", "opt-ins": "Asked for texts again", "flood-limited": "Not answered"}
         table = [(periods.label(p), *(counted.get((p, m), 0) for m in measures)) for p in starts]
-        out.append(section(
-            stacked_chart(id, title, tuple(heads[m] for m in measures), [(row[0], tuple(row[1:])) for row in table]),
-            (periods.unit.capitalize(), *(heads[m] for m in measures)), table))
+        out.append(
+            section(
+                stacked_chart(id, title, tuple(heads[m] for m in measures), [(row[0], tuple(row[1:])) for row in table]),
+                (periods.unit.capitalize(), *(heads[m] for m in measures)),
+                table,
+            )
+        )
     return out
 
 
@@ -94,10 +113,18 @@ def usage():
     try:
         rows = read_rows(line.store.redis, wanted, packs)
     except redis.RedisError:
-        return render_template("console/usage.html", packs=packs, names=names, wanted=wanted, problems=problems,
-                               unreachable=True, charts=[]), 503
-    return render_template("console/usage.html", packs=packs, names=names, wanted=wanted, problems=problems,
-                           unreachable=False, charts=charts(rows, wanted, page_titles(line)))
+        return render_template(
+            "console/usage.html", packs=packs, names=names, wanted=wanted, problems=problems, unreachable=True, charts=[]
+        ), 503
+    return render_template(
+        "console/usage.html",
+        packs=packs,
+        names=names,
+        wanted=wanted,
+        problems=problems,
+        unreachable=False,
+        charts=charts(rows, wanted, page_titles(line)),
+    )
 
 
 @bp.get("/usage.csv")
@@ -107,13 +134,11 @@ def usage_csv():
         rows = read_rows(line.store.redis, wanted, packs)
     except redis.RedisError:
         # A half-empty CSV would pass for counts of nothing: say so, as the page does.
-        return Response("Redis is unreachable, so the counts cannot be read.\n", status=503,
-                        mimetype="text/plain")
+        return Response("Redis is unreachable, so the counts cannot be read.\n", status=503, mimetype="text/plain")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for r in rows:
         writer.writerow([r.day.isoformat(), r.pack, r.measure, r.channel, r.item, r.count])
     name = f"signpost-usage-{wanted.start.isoformat()}-{wanted.end.isoformat()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
