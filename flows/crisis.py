@@ -23,6 +23,10 @@ from __future__ import annotations
 
 from itertools import product
 
+# The tables below are laid out for the editors who read and extend them, a family or a
+# kind of phrase a line: the formatter would put one word a line and hide them.
+# fmt: off
+
 RISK = "suicide"
 # Emoji that stand for a means: read as the word before anything else.
 EMOJI = {"\U0001f52a": "knife", "\U0001f48a": "pills", "\U0001faa2": "rope", "\U0001fa78": "bleeding"}
@@ -30,606 +34,226 @@ EMOJI = {"\U0001f52a": "knife", "\U0001f48a": "pills", "\U0001faa2": "rope", "\U
 SELVES = ("myself", "himself", "herself", "themselves", "themself", "yourself", "ourselves")
 _OWNERS = ("my", "his", "her", "their", "your", "our")
 # "kill my self", "hurt him self": written apart, read as one word.
-SPLIT_SELVES = {
-    (owner, part): owner + part
-    for owner, part in [
-        ("my", "self"),
-        ("him", "self"),
-        ("her", "self"),
-        ("them", "selves"),
-        ("them", "self"),
-        ("your", "self"),
-        ("our", "selves"),
-    ]
-}
+SPLIT_SELVES = {(owner, part): owner + part for owner, part in [
+    ("my", "self"), ("him", "self"), ("her", "self"), ("them", "selves"), ("them", "self"),
+    ("your", "self"), ("our", "selves")]}
 # "want 2 die", "going 2 end it": "2" after these is "to", never a number.
-TO_AFTER = frozenset(
-    ["want", "wants", "wanted", "going", "need", "needs", "got", "have", "has", "trying", "try", "about", "ready", "deserve", "like", "way"]
-)
+TO_AFTER = frozenset(["want", "wants", "wanted", "going", "need", "needs", "got", "have", "has",
+                      "trying", "try", "about", "ready", "deserve", "like", "way"])
 
-_HARM_VERBS = (
-    "kill",
-    "killing",
-    "killed",
-    "kills",
-    "hurt",
-    "hurting",
-    "hurts",
-    "harm",
-    "harming",
-    "harms",
-    "cut",
-    "cutting",
-    "cuts",
-    "injure",
-    "injuring",
-    "hang",
-    "hanging",
-    "burn",
-    "burning",
-    "starve",
-    "starving",
-    "drown",
-    "hit",
-    "hitting",
-    "punch",
-    "punching",
-    "scratch",
-    "scratching",
-    "bang",
-    "banging",
-    "poison",
-    "poisoning",
-    "top",
-    "topping",
-)
+_HARM_VERBS = ("kill", "killing", "killed", "kills", "hurt", "hurting", "hurts", "harm", "harming",
+               "harms", "cut", "cutting", "cuts", "injure", "injuring", "hang", "hanging", "burn",
+               "burning", "starve", "starving", "drown", "hit", "hitting", "punch", "punching", "scratch",
+               "scratching", "bang", "banging", "poison", "poisoning", "top", "topping")
 _END_VERBS = ("end", "ending", "ended", "ends", "take", "taking", "took", "takes")
 _LIVES = (("life",), ("lives",), ("own", "life"), ("own", "lives"))
-_WANT = (
-    ("want", "to"),
-    ("wants", "to"),
-    ("wanted", "to"),
-    ("going", "to"),
-    ("wanna",),
-    ("would", "rather"),
-    ("rather",),
-    ("ready", "to"),
-    ("about", "to"),
-    ("gonna",),
-    ("deserve", "to"),
-)
+_WANT = (("want", "to"), ("wants", "to"), ("wanted", "to"), ("going", "to"), ("wanna",),
+         ("would", "rather"), ("rather",), ("ready", "to"), ("about", "to"), ("gonna",), ("deserve", "to"))
 _BE = ("be", "am", "was", "were", "is", "are")
 # Not living: "can't live like this", "don't want to live", "nothing to live for".
 _NOT_LIVING = [
-    *[
-        (*neg, "live", *more)
-        for neg in [
-            ("can", "not"),
-            ("not", "want", "to"),
-            ("not", "wanna"),
-            ("not", "going", "to"),
-            ("no", "reason", "to"),
-            ("nothing", "to"),
-        ]
-        for more in [(), ("anymore",), ("any", "more"), ("with", "this"), ("like", "this"), ("for",)]
-    ],
-    ("worth", "living"),
-    ("point", "living"),
-    ("point", "in", "living"),
-    ("not", "be", "alive"),
-    ("to", "be", "alive"),
-    ("not", "be", "here", "anymore"),
-    ("no", "longer", "be", "here"),
-    ("not", "want", "to", "be", "here"),
-    ("not", "wanna", "be", "here"),
-    ("not", "be", "around"),
-    ("will", "not", "be", "around"),
-    ("want", "to", "live"),
-    ("wants", "to", "live"),
-    ("reason", "to", "live"),
-    ("rather", "not", "be", "here"),
+    *[(*neg, "live", *more) for neg in [("can", "not"), ("not", "want", "to"), ("not", "wanna"),
+                                         ("not", "going", "to"), ("no", "reason", "to"), ("nothing", "to")]
+      for more in [(), ("anymore",), ("any", "more"), ("with", "this"), ("like", "this"), ("for",)]],
+    ("worth", "living"), ("point", "living"), ("point", "in", "living"), ("not", "be", "alive"),
+    ("to", "be", "alive"), ("not", "be", "here", "anymore"), ("no", "longer", "be", "here"),
+    ("not", "want", "to", "be", "here"), ("not", "wanna", "be", "here"), ("not", "be", "around"),
+    ("will", "not", "be", "around"), ("want", "to", "live"), ("wants", "to", "live"),
+    ("reason", "to", "live"), ("rather", "not", "be", "here"),
 ]
 # Dying, wished for or planned: "want to die", "better off dead", "might as well be dead".
 _DYING = [
-    ("die",),
-    ("unalive",),
-    ("unaliving",),
-    ("suicide",),
-    ("suicidal",),
-    ("suicides",),
-    *[(*want, "die") for want in _WANT],
-    *[(*want, "be", "dead") for want in _WANT],
-    *[(be, "better", "off", "dead") for be in _BE],
-    ("better", "off", "dead"),
+    ("die",), ("unalive",), ("unaliving",), ("suicide",), ("suicidal",), ("suicides",),
+    *[(*want, "die") for want in _WANT], *[(*want, "be", "dead") for want in _WANT],
+    *[(be, "better", "off", "dead") for be in _BE], ("better", "off", "dead"),
     *[(*wish, be, "dead") for wish in [("wish", "i"), ("as", "well")] for be in ("was", "were", "be")],
-    ("rather", "be", "dead"),
-    ("be", "dead"),
-    ("better", "off", "without", "me"),
-    ("if", "i", "was", "gone"),
-    ("if", "i", "were", "gone"),
-    ("no", "one", "would", "care"),
-    ("no", "one", "would", "miss"),
-    ("no", "one", "will", "miss"),
-    ("sleep", "forever"),
-    ("never", "wake", "up"),
-    ("not", "wake", "up"),
-    ("not", "want", "to", "wake", "up"),
-    ("not", "wanna", "wake", "up"),
-    ("disappear", "forever"),
-    ("disappeared", "forever"),
+    ("rather", "be", "dead"), ("be", "dead"), ("better", "off", "without", "me"),
+    ("if", "i", "was", "gone"), ("if", "i", "were", "gone"), ("no", "one", "would", "care"),
+    ("no", "one", "would", "miss"), ("no", "one", "will", "miss"), ("sleep", "forever"),
+    ("never", "wake", "up"), ("not", "wake", "up"), ("not", "want", "to", "wake", "up"),
+    ("not", "wanna", "wake", "up"), ("disappear", "forever"), ("disappeared", "forever"),
     ("just", "disappear"),
 ]
 # Not coping, wanting it over: "can't take it anymore", "I'm done with life".
 _OVER = [
-    *[
-        ("can", "not", verb, it, *more)
-        for verb in ("take", "do", "handle")
-        for it in ("it", "this", "any")
-        for more in [("anymore",), ("any", "more"), ()]
-        if it != "any" or more
-    ],
-    ("can", "not", "go", "on"),
-    ("can", "not", "cope"),
-    ("not", "coping"),
-    ("cope", "anymore"),
-    ("cope", "any", "more"),
-    ("no", "point", "anymore"),
-    ("no", "point", "any", "more"),
-    ("no", "point", "in", "anything"),
-    ("no", "point", "in", "life"),
-    ("the", "point", "anymore"),
-    ("the", "point", "any", "more"),
-    ("point", "of", "anything"),
+    *[("can", "not", verb, it, *more) for verb in ("take", "do", "handle") for it in ("it", "this", "any")
+      for more in [("anymore",), ("any", "more"), ()] if it != "any" or more],
+    ("can", "not", "go", "on"), ("can", "not", "cope"), ("not", "coping"), ("cope", "anymore"),
+    ("cope", "any", "more"), ("no", "point", "anymore"), ("no", "point", "any", "more"),
+    ("no", "point", "in", "anything"), ("no", "point", "in", "life"),
+    ("the", "point", "anymore"), ("the", "point", "any", "more"), ("point", "of", "anything"),
     *[("want", it, "to", end) for it in ("it", "it all", "everything") for end in ("stop", "end")],
-    ("end", "it"),
-    ("end", "it", "all"),
-    ("ending", "it", "all"),
-    ("ended", "it", "all"),
-    ("end", "things"),
-    ("end", "everything"),
+    ("end", "it"), ("end", "it", "all"), ("ending", "it", "all"), ("ended", "it", "all"),
+    ("end", "things"), ("end", "everything"),
     *[(done, "with", what) for done in ("done", "finished") for what in ("life", "living", "everything")],
-    ("had", "enough", "of", "life"),
-    ("had", "enough", "of", "living"),
-    ("do", "something", "stupid"),
+    ("had", "enough", "of", "life"), ("had", "enough", "of", "living"), ("do", "something", "stupid"),
 ]
 # Goodbyes and last words: "goodbye everyone", "this is my last message".
 _GOODBYES = [
     *[(bye, who) for bye in ("goodbye", "bye", "farewell") for who in ("everyone", "everybody", "all", "world", "forever")],
     *[(note, kind) for note in ("goodbye", "suicide") for kind in ("note", "message", "letter", "text")],
-    ("written", "a", "note"),
-    ("writing", "a", "note"),
-    ("left", "a", "note"),
+    ("written", "a", "note"), ("writing", "a", "note"), ("left", "a", "note"),
     *[("my", "last", what) for what in ("message", "text", "call", "night", "day", "words", "goodbye")],
-    ("last", "time", "you", "hear"),
-    ("last", "time", "anyone", "hears"),
+    ("last", "time", "you", "hear"), ("last", "time", "anyone", "hears"),
 ]
 # Hopelessness, being a burden, plans, and giving things away: the warning signs any
 # suicide risk assessment lists.
 _SIGNS = [
-    ("burden",),
-    ("no", "way", "out"),
-    ("see", "a", "way", "out"),
-    ("way", "back", "from", "this"),
-    ("me", "dead"),
-    ("happier", "if", "i"),
-    ("happier", "without", "me"),
-    *[("if", "i", *just, be, "not", where) for just in [(), ("just",)] for be in ("was", "were") for where in ("here", "around")],
-    ("will", "not", "be", "here"),
-    ("not", "be", "here", "for"),
-    ("not", "coming", "back"),
-    ("ending", "things"),
-    ("drag", "it", "out"),
-    ("life", "is", "ruined"),
-    ("life", "is", "over"),
-    ("better", "off", "without"),
-    ("can", "not", "keep", "going"),
-    ("do", "not", "see", "how", "i", "get"),
-    ("tonights", "the", "night"),
-    ("tonight", "is", "the", "night"),
-    ("will", "all", "be", "over"),
-    ("had", "the", "right", "idea"),
-    ("getting", "out", "of", "it", "for", "good"),
-    ("ways", "to", "make", "it", "quick"),
-    ("make", "it", "quick"),
-    ("i", "can", "keep", "going"),
-    ("last", "thing", "i", "will"),
-    ("not", "have", "to", "deal", "with", "it", "after"),
-    ("looking", "up", "how", "many"),
-    ("searched", "how", "many"),
-    ("searched", "for", "how", "many"),
-    ("at", "least", "i", "will", "get", "to", "choose"),
-    ("made", "a", "plan", "and"),
-    ("well", "not", "exist"),
-    ("want", "to", "not", "exist"),
-    ("wish", "i", "did", "not", "exist"),
-    ("loads", "of", "pills"),
-    ("load", "of", "pills"),
-    ("left", "a", "note", "on"),
-    ("note", "on", "the", "kitchen"),
-    ("tired", "of", "living"),
-    ("decided", "what", "i", "am", "going", "to", "do"),
-    ("it", "is", "final"),
-    ("not", "going", "to", "be", "around"),
-    ("not", "be", "needing"),
-    ("tired", "of", "life"),
-    ("sick", "of", "living"),
-    ("no", "future"),
-    ("point", "of", "me"),
-    ("heaven",),
-    ("something", "to", "myself"),
-    ("has", "to", "deal", "with", "me"),
-    ("deal", "with", "me", "again"),
-    ("googling", "how", "many"),
-    *[("locked", self, "in") for self in SELVES],
-    *[
-        (save, *up, mine, dose)
-        for save in ("saving", "saved", "stockpiling", "stockpiled", "collecting")
-        for up in [(), ("up",)]
-        for mine in ("my", "his", "her")
-        for dose in ("meds", "medication", "pills", "tablets", "medicine", "prescription")
-    ],
+    ("burden",), ("no", "way", "out"), ("see", "a", "way", "out"), ("way", "back", "from", "this"),
+    ("me", "dead"), ("happier", "if", "i"), ("happier", "without", "me"),
+    *[("if", "i", *just, be, "not", where) for just in [(), ("just",)] for be in ("was", "were")
+      for where in ("here", "around")],
+    ("will", "not", "be", "here"), ("not", "be", "here", "for"), ("not", "coming", "back"), ("ending", "things"),
+    ("drag", "it", "out"), ("life", "is", "ruined"), ("life", "is", "over"), ("better", "off", "without"),
+    ("can", "not", "keep", "going"), ("do", "not", "see", "how", "i", "get"), ("tonights", "the", "night"),
+    ("tonight", "is", "the", "night"), ("will", "all", "be", "over"),     ("had", "the", "right", "idea"),
+    ("getting", "out", "of", "it", "for", "good"), ("ways", "to", "make", "it", "quick"),
+    ("make", "it", "quick"), ("i", "can", "keep", "going"), ("last", "thing", "i", "will"),
+    ("not", "have", "to", "deal", "with", "it", "after"), ("looking", "up", "how", "many"),
+    ("searched", "how", "many"), ("searched", "for", "how", "many"),
+    ("at", "least", "i", "will", "get", "to", "choose"), ("made", "a", "plan", "and"), ("well", "not", "exist"),
+    ("want", "to", "not", "exist"), ("wish", "i", "did", "not", "exist"), ("loads", "of", "pills"),
+    ("load", "of", "pills"), ("left", "a", "note", "on"), ("note", "on", "the", "kitchen"),
+    ("tired", "of", "living"), ("decided", "what", "i", "am", "going", "to", "do"), ("it", "is", "final"),
+    ("not", "going", "to", "be", "around"), ("not", "be", "needing"), ("tired", "of", "life"),
+    ("sick", "of", "living"), ("no", "future"),
+    ("point", "of", "me"), ("heaven",), ("something", "to", "myself"), ("has", "to", "deal", "with", "me"),
+    ("deal", "with", "me", "again"), ("googling", "how", "many"),
+        *[("locked", self, "in") for self in SELVES],
+    *[(save, *up, mine, dose) for save in ("saving", "saved", "stockpiling", "stockpiled", "collecting")
+      for up in [(), ("up",)] for mine in ("my", "his", "her") for dose in
+      ("meds", "medication", "pills", "tablets", "medicine", "prescription")],
     *[(*will, "not", "matter", when) for will in [("will",), ("does",), ()] for when in ("soon", "anymore", "any", "more")],
-    ("problem", "for", "anyone"),
-    ("around", "much", "longer"),
-    ("here", "much", "longer"),
-    ("be", "here", "anymore"),
-    ("can", "not", "be", "here"),
-    ("not", "trust", "myself"),
-    ("easiest", "way", "to", "die"),
-    ("easiest", "way", "to", "do", "it", "that"),
-    ("painless",),
-    ("planned", "how"),
-    ("plan", "to", "end"),
-    ("worked", "out", "a", "way"),
-    ("way", "to", "make", "it", "stop"),
-    ("do", "it", "tonight"),
-    ("going", "to", "do", "it", "when"),
-    ("going", "to", "do", "it", "tonight"),
-    ("ending", "it"),
-    ("life", "insurance"),
-    ("point", "of", "carrying", "on"),
-    ("point", "in", "carrying", "on"),
-    ("relapsed",),
-    ("on", "sh"),
-    ("hate", "myself"),
-    ("had", "enough"),
-    ("k", "m", "s"),
-    ("ok", "m", "s"),
-    ("k", "y", "s"),
-    ("ok", "y", "s"),
-    ("had", "enough", "of", "it", "all"),
-    ("kys",),
-    ("not", "going", "to", "be", "here"),
-    ("bothered", "to", "live"),
-    ("done", "goodbye"),
-    ("everything", "is", "too", "much"),
-    ("any", "way", "out"),
-    ("i", "will", "jump"),
-    ("come", "to", "harm"),
-    ("coming", "to", "harm"),
-    *[("do", self, "in") for self in SELVES],
-    ("can", "not", "face", "any", "of", "it"),
-    ("can", "not", "face", "anyone"),
-    *[
-        (give, *mine, what)
-        for give in ("gave", "given", "giving")
-        for mine in [("my",), ("all", "my"), ("his",), ("her",), ("their",), ("all", "his"), ("all", "her"), ()]
-        for what in ("stuff", "things", "belongings", "possessions", "cat", "dog", "pet", "pets")
-    ],
-    ("will", "not", "need", "them"),
-    ("will", "not", "need", "it"),
-    ("nothing", "left", "to", "sort"),
-    ("has", "to", "sort", "it", "after"),
-    ("have", "it", "for", "after"),
+    ("problem", "for", "anyone"), ("around", "much", "longer"), ("here", "much", "longer"),
+    ("be", "here", "anymore"), ("can", "not", "be", "here"), ("not", "trust", "myself"),
+    ("easiest", "way", "to", "die"), ("easiest", "way", "to", "do", "it", "that"), ("painless",),
+    ("planned", "how"), ("plan", "to", "end"),
+    ("worked", "out", "a", "way"), ("way", "to", "make", "it", "stop"), ("do", "it", "tonight"),
+    ("going", "to", "do", "it", "when"), ("going", "to", "do", "it", "tonight"), ("ending", "it"),
+    ("life", "insurance"), ("point", "of", "carrying", "on"), ("point", "in", "carrying", "on"),
+    ("relapsed",), ("on", "sh"), ("hate", "myself"), ("had", "enough"),
+    ("k", "m", "s"), ("ok", "m", "s"), ("k", "y", "s"), ("ok", "y", "s"), ("had", "enough", "of", "it", "all"),
+    ("kys",), ("not", "going", "to", "be", "here"), ("bothered", "to", "live"),
+    ("done", "goodbye"), ("everything", "is", "too", "much"), ("any", "way", "out"), ("i", "will", "jump"),
+    ("come", "to", "harm"), ("coming", "to", "harm"),
+    *[("do", self, "in") for self in SELVES], ("can", "not", "face", "any", "of", "it"), ("can", "not", "face", "anyone"),
+    *[(give, *mine, what) for give in ("gave", "given", "giving")
+      for mine in [("my",), ("all", "my"), ("his",), ("her",), ("their",), ("all", "his"), ("all", "her"), ()]
+      for what in ("stuff", "things", "belongings", "possessions", "cat", "dog", "pet", "pets")],
+    ("will", "not", "need", "them"), ("will", "not", "need", "it"), ("nothing", "left", "to", "sort"),
+    ("has", "to", "sort", "it", "after"), ("have", "it", "for", "after"),
 ]
 # Farewells and last notes.
 _FAREWELLS = [
-    ("nice", "knowing", "you"),
-    ("this", "is", "goodbye"),
-    ("goodbye", "really"),
-    ("say", "goodbye"),
-    ("look", "after", "the", "kids"),
-    ("look", "after", "mum"),
-    ("thanks", "for", "trying"),
-    ("thank", "you", "for", "trying"),
-    ("was", "not", "their", "fault"),
-    *[(wrote, *mine, note) for wrote in ("wrote", "written", "writing", "left") for mine in [("my",), ()] for note in ("notes", "letters")],
+    ("nice", "knowing", "you"), ("this", "is", "goodbye"), ("goodbye", "really"), ("say", "goodbye"),
+    ("look", "after", "the", "kids"), ("look", "after", "mum"),
+    ("thanks", "for", "trying"), ("thank", "you", "for", "trying"), ("was", "not", "their", "fault"),
+    *[(wrote, *mine, note) for wrote in ("wrote", "written", "writing", "left") for mine in [("my",), ()]
+      for note in ("notes", "letters")],
     *[(wrote, "my", "note") for wrote in ("wrote", "written", "writing", "left", "finished")],
-    ("sorry", "for", "everything"),
-    ("love", "you", "all"),
-    ("thanks", "for", "being", "a", "good"),
-    ("thank", "you", "for", "being", "a", "good"),
-    ("said", "goodbye"),
-    ("says", "goodbye"),
-    ("look", "after", "her", "cat"),
-    ("look", "after", "his"),
-    ("look", "after", "her"),
-    ("the", "best", "friend", "ever"),
-    ("wasting", "everyones", "time"),
-    ("last", "message"),
-    ("last", "msg"),
-    ("last", "text"),
-    ("said", "bye"),
-    ("saying", "goodbye"),
-    ("texted", "me", "saying", "goodbye"),
-    ("goodbye", "letters"),
-    ("left", "his", "phone"),
-    ("left", "her", "phone"),
-    ("deleted", "all", "my", "socials"),
-    ("hanging",),
-    ("how", "much", "longer", "i", "can"),
+    ("sorry", "for", "everything"), ("love", "you", "all"), ("thanks", "for", "being", "a", "good"),
+    ("thank", "you", "for", "being", "a", "good"), ("said", "goodbye"), ("says", "goodbye"),
+    ("look", "after", "her", "cat"), ("look", "after", "his"), ("look", "after", "her"),
+    ("the", "best", "friend", "ever"), ("wasting", "everyones", "time"),
+    ("last", "message"), ("last", "msg"), ("last", "text"), ("said", "bye"), ("saying", "goodbye"),
+    ("texted", "me", "saying", "goodbye"), ("goodbye", "letters"),     ("left", "his", "phone"),
+    ("left", "her", "phone"), ("deleted", "all", "my", "socials"),
+    ("hanging",), ("how", "much", "longer", "i", "can"),
     *[(bye, "forever") for bye in ("goodnight", "night", "bye", "goodbye", "gnight")],
 ]
 # Whole messages that, sent on their own, are a farewell or hopelessness; inside a
 # longer message they are everyday ("sorry mum, I broke it", "I'm done with the form").
 # Written as people text them; read as the rest of the message is (``words``).
 ALONE = [
-    "im done",
-    "im so done",
-    "im done now",
-    "done now",
-    "whats the point",
-    "whats the point of it",
-    "no point",
-    "theres no point",
-    "i give up",
-    "ive given up",
-    "given up",
-    "sorry mum",
-    "sorry dad",
-    "sorry mum and dad",
-    "sorry mum dad",
-    "sorry everyone",
-    "im sorry everyone",
-    "sorry for being me",
-    "nothing matters",
-    "nothing matters anymore",
-    "nothing matters now",
-    "nobody can help me",
-    "no one can help me",
-    "i want to disappear",
-    "want to disappear",
-    "i wanna disappear",
-    "tired of everything",
-    "so tired of everything",
-    "its over",
-    "its all over",
-    "all over now",
-    "forgive me",
-    "please forgive me",
-    "cant anymore",
-    "i cant anymore",
-    "i cant do this",
-    "cant do this",
-    "i cant do it anymore",
-    "its too much",
-    "its all too much",
-    "too much",
-    "i want out",
-    "want out",
-    "make it stop",
-    "i just want it to stop",
-    "no one cares",
-    "nobody cares",
-    "nobody would care",
-    "no one would notice",
-    "bye everyone",
-    "goodbye everyone",
-    "night everyone",
-    "love you all",
-    "i took them all",
-    "took them all",
-    "ive taken them all",
-    "taken them all",
-    "i took all of them",
-    "i took the lot",
-    "took the lot",
+    "im done", "im so done", "im done now", "done now", "whats the point", "whats the point of it",
+    "no point", "theres no point", "i give up", "ive given up", "given up", "sorry mum", "sorry dad",
+    "sorry mum and dad", "sorry mum dad", "sorry everyone", "im sorry everyone", "sorry for being me",
+    "nothing matters", "nothing matters anymore", "nothing matters now", "nobody can help me",
+    "no one can help me", "i want to disappear", "want to disappear", "i wanna disappear", "tired of everything", "so tired of everything",
+    "its over", "its all over", "all over now", "forgive me", "please forgive me", "cant anymore",
+    "i cant anymore", "i cant do this", "cant do this", "i cant do it anymore", "its too much",
+    "its all too much", "too much", "i want out", "want out", "make it stop", "i just want it to stop",
+    "no one cares", "nobody cares", "nobody would care", "no one would notice", "bye everyone",
+    "goodbye everyone", "night everyone", "love you all",
+    "i took them all", "took them all", "ive taken them all", "taken them all", "i took all of them",
+    "i took the lot", "took the lot",
 ]
 # Self-harm, the means, and danger now, as any risk assessment lists them.
 _MEANS = [
     # Single words that, in a message to this line, are about harm or danger now.
-    ("wrist",),
-    ("wrists",),
-    ("knife",),
-    ("knives",),
-    ("razor",),
-    ("razors",),
-    ("blade",),
-    ("blades",),
-    ("hosepipe",),
-    ("ligature",),
-    ("fatal",),
-    ("lethal",),
-    ("bleach",),
-    ("bleeding",),
-    ("bleed",),
-    ("ledge",),
-    ("cliff",),
-    ("rooftop",),
-    ("multi", "storey"),
-    ("train", "platform"),
-    ("self", "arm"),
-    ("self", "arming"),
-    ("self", "armed"),  # as the recogniser hears "harm"
-    *[
-        (cut, where)
-        for cut in ("cut", "cutting", "cuts")
-        for where in ("again", "arms", "arm", "legs", "thighs", "deep", "deeper", "tonight")
-    ],
-    *[
-        (cut, "my", part)
-        for cut in ("cut", "cutting", "scratched", "scratching", "scratches")
-        for part in ("arm", "arms", "wrist", "wrists", "legs", "leg", "thighs", "stomach", "skin")
-    ],
-    ("scratches", "on"),
-    ("marks", "on", "my"),
-    ("wounds",),
-    ("fresh", "wounds"),
-    ("fresh", "marks"),
-    ("cuts", "on"),
+    ("wrist",), ("wrists",), ("knife",), ("knives",), ("razor",), ("razors",), ("blade",), ("blades",),
+    ("hosepipe",), ("ligature",), ("fatal",), ("lethal",), ("bleach",), ("bleeding",), ("bleed",),
+    ("ledge",), ("cliff",), ("rooftop",), ("multi", "storey"), ("train", "platform"),
+    ("self", "arm"), ("self", "arming"), ("self", "armed"),  # as the recogniser hears "harm"
+    *[(cut, where) for cut in ("cut", "cutting", "cuts") for where in
+      ("again", "arms", "arm", "legs", "thighs", "deep", "deeper", "tonight")],
+    *[(cut, "my", part) for cut in ("cut", "cutting", "scratched", "scratching", "scratches")
+      for part in ("arm", "arms", "wrist", "wrists", "legs", "leg", "thighs", "stomach", "skin")],
+    ("scratches", "on"), ("marks", "on", "my"), ("wounds",), ("fresh", "wounds"),
+    ("fresh", "marks"), ("cuts", "on"),
     *[(hit, "my", "head") for hit in ("hitting", "hit", "banging", "bang", "smashing")],
-    ("drive", "into"),
-    ("driving", "into"),
-    ("crash", "my", "car"),
-    ("drive", "off"),
+    ("drive", "into"), ("driving", "into"), ("crash", "my", "car"), ("drive", "off"),
     *[(step, "in", "front") for step in ("step", "stepping", "walk", "walking", "run", "lie")],
-    ("a", "and", "e"),
-    ("a", "e"),
+    ("a", "and", "e"), ("a", "e"),
     # Means, by the kinds any suicide risk assessment asks about: ligatures, firearms,
     # drowning, heights, roads and railways, fumes, burning, insulin, not eating.
-    ("belt", "tied"),
-    ("tied", "a", "belt"),
-    ("scarf", "round"),
-    ("cord", "round"),
-    ("shotgun",),
-    ("gun",),
-    ("cartridges",),
-    ("rifle",),
-    ("into", "the", "sea"),
-    ("into", "the", "river"),
-    ("into", "the", "canal"),
-    ("under", "the", "water"),
-    ("under", "the", "bath"),
-    ("not", "want", "to", "come", "up"),
-    ("drown",),
-    ("drowning",),
-    ("beachy", "head"),
-    ("to", "the", "bridge"),
-    ("edge", "of", "the"),
-    ("roof", "of"),
-    ("top", "of", "the", "car", "park"),
-    ("carriageway",),
-    ("motorway",),
-    ("lorries",),
-    ("train", "times"),
-    ("railway",),
-    ("level", "crossing"),
-    ("engine", "running"),
-    ("exhaust",),
-    ("fumes",),
-    ("burnt", "my"),
-    ("burned", "my"),
-    ("burning", "my"),
-    ("lighter", "again"),
-    ("insulin",),
-    ("co", "codamol"),
-    ("codamol",),
-    ("counted", "out"),
-    ("not", "eaten"),
-    ("have", "not", "eaten"),
-    ("stopped", "eating"),
-    ("making", "myself", "sick"),
-    ("not", "deserve", "to"),
-    ("not", "deserve", "food"),
-    ("look", "like", "an", "accident"),
-    ("sort", "it", "permanently"),
-    ("easier", "this", "way"),
-    ("decided", "i", "am"),
-    ("self", "harm"),
-    ("self", "harming"),
-    ("self", "harmed"),
-    ("selfharm",),
-    ("selfharming",),
-    ("self", "injury"),
-    ("taken", "something"),
-    ("took", "something"),
-    ("swallowed", "something"),
-    *[
-        (*had, dose)
-        for had in [("had",), ("had", "too", "many"), ("had", "some"), ("how", "many")]
-        for dose in ("pills", "tablets", "paracetamol")
-    ],
-    ("overdose",),
-    ("overdosed",),
-    ("cutting", "again"),
-    ("fresh", "cuts"),
-    ("been", "cutting"),
-    ("started", "cutting"),
-    ("paracetamol",),
-    ("rope",),
-    ("noose",),
-    ("on", "the", "bridge"),
-    ("train", "tracks"),
-    ("railway", "line"),
-    ("in", "front", "of", "a", "train"),
-    *[(*want, "jump") for want in _WANT],
-    ("jump", "off"),
-    ("jumping", "off"),
-    ("jump", "from"),
-    ("jumping", "in", "front"),
-    ("jump", "in", "front"),
-    ("not", "safe"),
-    ("in", "danger"),
-    ("sos",),
-    ("not", "feel", "safe"),
-    ("scared", "for", "my", "life"),
-    ("fear", "for", "my", "life"),
-    ("knows", "where", "i", "live"),
-    ("coming", "round", "to", "my"),
+    ("belt", "tied"), ("tied", "a", "belt"), ("scarf", "round"), ("cord", "round"),
+    ("shotgun",), ("gun",), ("cartridges",), ("rifle",),
+    ("into", "the", "sea"), ("into", "the", "river"), ("into", "the", "canal"), ("under", "the", "water"),
+    ("under", "the", "bath"), ("not", "want", "to", "come", "up"), ("drown",), ("drowning",),
+    ("beachy", "head"), ("to", "the", "bridge"), ("edge", "of", "the"), ("roof", "of"), ("top", "of", "the", "car", "park"),
+    ("carriageway",), ("motorway",), ("lorries",), ("train", "times"), ("railway",), ("level", "crossing"),
+    ("engine", "running"), ("exhaust",), ("fumes",),
+    ("burnt", "my"), ("burned", "my"), ("burning", "my"), ("lighter", "again"),
+    ("insulin",), ("co", "codamol"), ("codamol",), ("counted", "out"),     ("not", "eaten"), ("have", "not", "eaten"),
+    ("stopped", "eating"), ("making", "myself", "sick"),
+    ("not", "deserve", "to"), ("not", "deserve", "food"), ("look", "like", "an", "accident"),
+    ("sort", "it", "permanently"), ("easier", "this", "way"),     ("decided", "i", "am"),
+    ("self", "harm"), ("self", "harming"), ("self", "harmed"), ("selfharm",), ("selfharming",),
+    ("self", "injury"), ("taken", "something"), ("took", "something"), ("swallowed", "something"),
+    *[(*had, dose) for had in [("had",), ("had", "too", "many"), ("had", "some"), ("how", "many")]
+      for dose in ("pills", "tablets", "paracetamol")],
+    ("overdose",), ("overdosed",), ("cutting", "again"), ("fresh", "cuts"),
+    ("been", "cutting"), ("started", "cutting"), ("paracetamol",), ("rope",), ("noose",),
+    ("on", "the", "bridge"), ("train", "tracks"), ("railway", "line"), ("in", "front", "of", "a", "train"),
+    *[(*want, "jump") for want in _WANT], ("jump", "off"), ("jumping", "off"), ("jump", "from"),
+    ("jumping", "in", "front"), ("jump", "in", "front"),
+    ("not", "safe"), ("in", "danger"), ("sos",), ("not", "feel", "safe"), ("scared", "for", "my", "life"),
+    ("fear", "for", "my", "life"), ("knows", "where", "i", "live"), ("coming", "round", "to", "my"),
     ("coming", "to", "my", "house"),
-    *[
-        (threat, "to", harm, "me")
-        for threat in ("threatening", "threatened", "going", "said", "says")
-        for harm in ("kill", "hurt", "stab", "beat")
-    ],
+    *[(threat, "to", harm, "me") for threat in ("threatening", "threatened", "going", "said", "says")
+      for harm in ("kill", "hurt", "stab", "beat")],
     *[(will, harm, "me") for will in ("will", "would", "gonna") for harm in ("kill", "hurt", "stab")],
-    ("outside", "my", "house"),
-    ("outside", "my", "door"),
-    ("samaritans",),
-    ("sam", "aritans"),
+    ("outside", "my", "house"), ("outside", "my", "door"),
+    ("samaritans",), ("sam", "aritans"),
 ]
 
-CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys(
-    [
-        *[(verb, self) for verb, self in product(_HARM_VERBS, SELVES)],
-        *[(verb, owner, *life) for verb, owner, life in product(_END_VERBS, _OWNERS, _LIVES)],
-        *[tuple(" ".join(p).split()) for p in [*_NOT_LIVING, *_DYING, *_OVER, *_GOODBYES, *_SIGNS, *_FAREWELLS, *_MEANS]],
-    ],
-    RISK,
-)
+CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
+    *[(verb, self) for verb, self in product(_HARM_VERBS, SELVES)],
+    *[(verb, owner, *life) for verb, owner, life in product(_END_VERBS, _OWNERS, _LIVES)],
+    *[tuple(" ".join(p).split()) for p in [*_NOT_LIVING, *_DYING, *_OVER, *_GOODBYES, *_SIGNS, *_FAREWELLS,
+                                           *_MEANS]],
+], RISK)
 # Everyday words that only sound like crisis: a phone or a battery that dies, a knife
 # in the kitchen, an overdose of screen time.
 NOT_CRISIS: dict[tuple[str, ...], str] = {
-    **dict.fromkeys(
-        [
-            ("had", "enough", "of", "it"),
-            ("not", "safe", "to"),
-            ("sorry", "to", "bother"),
-            *[
-                (who, *will, "kill", "me")
-                for who in ("mum", "mam", "dad", "parents", "nan", "mom")
-                for will in [("will",), ("would",), ("is", "going", "to"), ("are", "going", "to"), ("going", "to")]
-            ],
-            ("knife", "crime"),
-            ("end", "it", "with"),
-            ("ending", "it", "with"),
-            ("warning", "signs", "of", "self", "harm"),
-            ("literally", "going", "to", "die"),
-            ("cut", "my", "hair"),
-            *[("self", "harm", what) for what in ("awareness", "training", "policy", "leaflet", "briefing")],
-            *[
-                (dose, "for", "my", pain)
-                for dose in ("paracetamol", "ibuprofen", "tablets", "pills")
-                for pain in ("headache", "head", "period", "back", "cold", "tooth", "toothache")
-            ],
-            ("kitchen", "knife"),
-            ("bread", "knife"),
-            ("butter", "knife"),
-            ("overdose", "of", "screen"),
-            ("hanging", "out"),
-            ("hanging", "around"),
-            ("hanging", "on"),
-            ("left", "his", "phone", "at"),
-            ("left", "her", "phone", "at"),
-        ],
-        "everyday",
-    ),
-    **{
-        (device, *about, die): "device"
-        for device in ("battery", "batterys", "phone", "phones", "charge", "laptop")
-        for about in [("is", "about", "to"), ("about", "to"), ("is", "going", "to"), ("going", "to"), ("is",), ()]
-        for die in ("die", "died", "dying", "dead")
-    },
+    **dict.fromkeys([("had", "enough", "of", "it"), ("not", "safe", "to"), ("sorry", "to", "bother"),
+                     *[(who, *will, "kill", "me") for who in ("mum", "mam", "dad", "parents", "nan", "mom")
+                       for will in [("will",), ("would",), ("is", "going", "to"), ("are", "going", "to"),
+                                    ("going", "to")]],
+                     ("knife", "crime"), ("end", "it", "with"), ("ending", "it", "with"),
+                     ("warning", "signs", "of", "self", "harm"),
+    ("literally", "going", "to", "die"), ("cut", "my", "hair"),
+                     *[("self", "harm", what) for what in ("awareness", "training", "policy", "leaflet", "briefing")],
+                     *[(dose, "for", "my", pain) for dose in ("paracetamol", "ibuprofen", "tablets", "pills")
+                       for pain in ("headache", "head", "period", "back", "cold", "tooth", "toothache")],
+                     ("kitchen", "knife"), ("bread", "knife"), ("butter", "knife"), ("overdose", "of", "screen"),
+                     ("hanging", "out"), ("hanging", "around"), ("hanging", "on"),
+                     ("left", "his", "phone", "at"), ("left", "her", "phone", "at")], "everyday"),
+    **{(device, *about, die): "device"
+       for device in ("battery", "batterys", "phone", "phones", "charge", "laptop")
+       for about in [("is", "about", "to"), ("about", "to"), ("is", "going", "to"), ("going", "to"), ("is",), ()]
+       for die in ("die", "died", "dying", "dead")},
 }
 
 # A means taken, or a leap, wherever the words fall a few apart ("take all my pills",
@@ -637,53 +261,14 @@ NOT_CRISIS: dict[tuple[str, ...], str] = {
 # jumping in front of a bus"): a word of each set of a pair, within NEAR words either
 # way, is RISK.
 NEAR = 8
-_TAKE = frozenset(
-    [
-        "take",
-        "taken",
-        "took",
-        "taking",
-        "swallow",
-        "swallowed",
-        "swallowing",
-        "downed",
-        "necked",
-        "eat",
-        "ate",
-        "overdose",
-        "od",
-        "lined",
-        "drunk",
-        "drank",
-        "all",
-        "hand",
-        "holding",
-        "counted",
-        "saved",
-    ]
-)
-_DOSES = frozenset(["pills", "tablets", "paracetamol", "painkillers", "ibuprofen", "antidepressants", "co", "codeine", "parasite"])
+_TAKE = frozenset(["take", "taken", "took", "taking", "swallow", "swallowed", "swallowing", "downed",
+                   "necked", "eat", "ate", "overdose", "od", "lined", "drunk", "drank", "all", "hand",
+                   "holding", "counted", "saved"])
+_DOSES = frozenset(["pills", "tablets", "paracetamol", "painkillers", "ibuprofen",
+                    "antidepressants", "co", "codeine", "parasite"])
 _LEAP = frozenset(["jump", "jumping", "jumped", "leap", "throw", "throwing"])
-_FROM = frozenset(
-    [
-        "off",
-        "front",
-        "bridge",
-        "platform",
-        "train",
-        "bus",
-        "building",
-        "roof",
-        "window",
-        "ledge",
-        "cliff",
-        "car",
-        "storey",
-        "tracks",
-        "motorway",
-        "lorry",
-    ]
-)
+_FROM = frozenset(["off", "front", "bridge", "platform", "train", "bus", "building", "roof", "window",
+                   "ledge", "cliff", "car", "storey", "tracks", "motorway", "lorry"])
 # "tell everyone I'm sorry", "tell my mum I'm sorry": an apology passed on is a farewell.
 _TELL = frozenset(["tell", "telling", "tel", "love"])
 _SORRY = frozenset(["sorry"])
@@ -694,13 +279,13 @@ def near(said: list[str]) -> bool:
     """Whether words of a pair of NEAR_PAIRS fall within NEAR words of each other."""
     for first, second in NEAR_PAIRS:
         for i, word in enumerate(said):
-            if word in first and not second.isdisjoint(said[max(i - NEAR, 0) : i + 1 + NEAR]):
+            if word in first and not second.isdisjoint(said[max(i - NEAR, 0):i + 1 + NEAR]):
                 return True
     return False
 
 
 def joined(said: list[str]) -> list[str]:
-    """ "my self" as "myself", and "2" as "to" after a verb of wanting ("want 2 die")."""
+    """"my self" as "myself", and "2" as "to" after a verb of wanting ("want 2 die")."""
     out: list[str] = []
     for word in said:
         if out and (out[-1], word) in SPLIT_SELVES:

@@ -19,18 +19,20 @@ import unicodedata
 
 from flows.crisis import ALONE, CRISIS_PHRASES, EMOJI, NOT_CRISIS, RISK, joined, near
 
+# The tables below are laid out for the editors who read and extend them, a family or a
+# kind of phrase a line: the formatter would put one word a line and hide them.
+# fmt: off
+
 # Words that carry no meaning of their own here: never a feature alone (they still
 # make phrases: "what to do", "how it happens").
-STOP_WORDS = frozenset(
-    """
+STOP_WORDS = frozenset("""
 a an the and or but so if of to in on at for from with by as about into than then
 i me my mine myself we us our you your yours he him his she her it its they them their
 this that these those there here what which who whom whose how when where why
 is are was were be been being am does did done have has had having
 can could would will shall should may might must just really very also still now
 please dear not
-""".split()
-)
+""".split())
 # What is done to "do" matters ("what do I do"), so it is not a stop-word in a phrase,
 # but it is too common to be one alone; the same for these.
 WEAK_WORDS = frozenset(["do", "get", "got", "need", "want", "know", "tell", "say", "said"])
@@ -38,304 +40,74 @@ WEAK_WORDS = frozenset(["do", "get", "got", "need", "want", "know", "tell", "say
 # Text-speak and contractions, spelled out before anything else.
 # Ages and school years as a speech recogniser writes them ("I'm fourteen", "year
 # nine"): read as digits, as a text would have them.
-NUMBER_WORDS = {
-    word: str(n)
-    for n, word in enumerate(
-        [
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ],
-        6,
-    )
-}
+NUMBER_WORDS = {word: str(n) for n, word in enumerate(
+    ["six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen",
+     "sixteen", "seventeen", "eighteen", "nineteen"], 6)}
 TEXT_SPEAK = {
     **NUMBER_WORDS,
-    "u": "you",
-    "ur": "your",
-    "r": "are",
-    "ya": "you",
-    "yr": "year",
-    "yrs": "years",
-    "pls": "please",
-    "plz": "please",
-    "plzz": "please",
-    "pleas": "please",
-    "pl": "please",
-    "wat": "what",
-    "wot": "what",
-    "wht": "what",
-    "wut": "what",
-    "whats": "what is",
-    "shud": "should",
-    "shld": "should",
-    "shuld": "should",
-    "wud": "would",
-    "cud": "could",
-    "im": "i am",
-    "ive": "i have",
-    "id": "i would",
-    "ill": "i will",
-    "hes": "he is",
-    "shes": "she is",
-    "theyre": "they are",
-    "theyll": "they will",
-    "theyve": "they have",
-    "dont": "do not",
-    "doesnt": "does not",
-    "didnt": "did not",
-    "cant": "can not",
-    "cannot": "can not",
-    "wont": "will not",
-    "isnt": "is not",
-    "shouldnt": "should not",
-    "wasnt": "was not",
-    "werent": "were not",
-    "couldnt": "could not",
-    "wouldnt": "would not",
-    "havent": "have not",
-    "hasnt": "has not",
-    "arent": "are not",
-    "pic": "picture",
-    "pics": "pictures",
-    "pix": "pictures",
-    "piccy": "picture",
-    "piccies": "pictures",
-    "vid": "video",
-    "vids": "videos",
-    "txt": "text",
-    "txts": "texts",
-    "msg": "message",
-    "msgs": "messages",
-    "mssg": "message",
-    "ppl": "people",
-    "sum1": "someone",
-    "some1": "someone",
-    "any1": "anyone",
-    "ne1": "anyone",
-    "no1": "no one",
-    "noone": "no one",
-    "nobody": "no one",
-    "every1": "everyone",
-    "thx": "thanks",
-    "thnx": "thanks",
-    "thanx": "thanks",
-    "tx": "thanks",
-    "ty": "thank you",
-    "ta": "thanks",
-    "cheers": "thanks",
-    "b4": "before",
-    "bc": "because",
-    "cos": "because",
-    "coz": "because",
-    "cuz": "because",
-    "y": "why",
-    "n": "and",
-    "gr8": "great",
-    "num": "number",
-    "numbr": "number",
-    "tel": "phone",
-    "dsl": "designated safeguarding lead",
-    "yr10": "year 10",
-    "k": "ok",
-    "kms": "kill myself",
-    "wanna": "want to",
-    "gonna": "going to",
-    "imma": "i am going to",
-    "b": "be",
-    "tonite": "tonight",
-    "2day": "today",
-    "2nite": "tonight",
-    "aint": "am not",
-    "wats": "what is",
-    "rlly": "really",
-    "idk": "i do not know",
-    "easyest": "easiest",
+    "u": "you", "ur": "your", "r": "are", "ya": "you", "yr": "year", "yrs": "years",
+    "pls": "please", "plz": "please", "plzz": "please", "pleas": "please", "pl": "please",
+    "wat": "what", "wot": "what", "wht": "what", "wut": "what", "whats": "what is",
+    "shud": "should", "shld": "should", "shuld": "should", "wud": "would", "cud": "could",
+    "im": "i am", "ive": "i have", "id": "i would", "ill": "i will", "hes": "he is",
+    "shes": "she is", "theyre": "they are", "theyll": "they will", "theyve": "they have",
+    "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not",
+    "cannot": "can not", "wont": "will not", "isnt": "is not", "shouldnt": "should not",
+    "wasnt": "was not", "werent": "were not", "couldnt": "could not", "wouldnt": "would not",
+    "havent": "have not", "hasnt": "has not", "arent": "are not",
+    "pic": "picture", "pics": "pictures", "pix": "pictures", "piccy": "picture",
+    "piccies": "pictures", "vid": "video", "vids": "videos",
+    "txt": "text", "txts": "texts", "msg": "message",
+    "msgs": "messages", "mssg": "message", "ppl": "people", "sum1": "someone",
+    "some1": "someone", "any1": "anyone", "ne1": "anyone", "no1": "no one",
+    "noone": "no one", "nobody": "no one", "every1": "everyone", "thx": "thanks",
+    "thnx": "thanks", "thanx": "thanks", "tx": "thanks", "ty": "thank you",
+    "ta": "thanks", "cheers": "thanks", "b4": "before", "bc": "because",
+    "cos": "because", "coz": "because", "cuz": "because", "y": "why", "n": "and",
+    "gr8": "great", "num": "number", "numbr": "number", "tel": "phone",
+    "dsl": "designated safeguarding lead", "yr10": "year 10", "k": "ok",
+    "kms": "kill myself", "wanna": "want to", "gonna": "going to", "imma": "i am going to",
+    "b": "be", "tonite": "tonight", "2day": "today", "2nite": "tonight", "aint": "am not",
+    "wats": "what is", "rlly": "really", "idk": "i do not know", "easyest": "easiest",
     # Words written without their last "g" ("cuttin", "jumpin"): the ones that matter here.
-    **{
-        word[:-1]: word
-        for word in [
-            "cutting",
-            "jumping",
-            "trying",
-            "thinking",
-            "saying",
-            "seeing",
-            "taking",
-            "going",
-            "doing",
-            "nothing",
-            "something",
-            "hurting",
-            "killing",
-            "ending",
-            "living",
-            "dying",
-            "feeling",
-            "talking",
-            "walking",
-            "getting",
-            "keeping",
-            "saving",
-        ]
-    },
-    "skl": "school",
-    "d1e": "die",
-    "kil": "kill",
-    "myslf": "myself",
-    "mysef": "myself",
+    **{word[:-1]: word for word in ["cutting", "jumping", "trying", "thinking", "saying", "seeing",
+                                    "taking", "going", "doing", "nothing", "something", "hurting",
+                                    "killing", "ending", "living", "dying", "feeling", "talking",
+                                    "walking", "getting", "keeping", "saving"]},
+    "skl": "school", "d1e": "die", "kil": "kill", "myslf": "myself", "mysef": "myself",
 }
 
 # Words that mean the same here, as one word, so an example written with "photos"
 # also answers "pics" and "nudes", and "my son" reads like "my daughter". Kept to
 # what the pages hinge on: who is texting, about whom, and the images.
 CONCEPTS = {
-    **dict.fromkeys(
-        [
-            "picture",
-            "pictures",
-            "photo",
-            "photos",
-            "image",
-            "images",
-            "nude",
-            "nudes",
-            "video",
-            "videos",
-            "selfie",
-            "selfies",
-            "snaps",
-            "screenshot",
-            "screenshots",
-            "imagery",
-            "pic",
-            "pics",
-        ],
-        "image",
-    ),
-    **dict.fromkeys(
-        [
-            "blackmail",
-            "blackmailed",
-            "blackmailing",
-            "extort",
-            "extorted",
-            "extorting",
-            "sextorted",
-            "sextorting",
-            "threaten",
-            "threatened",
-            "threatening",
-            "threat",
-            "threats",
-        ],
-        "blackmail",
-    ),
-    **dict.fromkeys(
-        [
-            "son",
-            "daughter",
-            "stepson",
-            "stepdaughter",
-            "grandson",
-            "granddaughter",
-            "boy",
-            "girl",
-            "lad",
-            "kid",
-            "kids",
-            "child",
-            "children",
-            "sons",
-            "daughters",
-            "boys",
-            "girls",
-            "lads",
-            "teen",
-            "teenager",
-            "teenagers",
-        ],
-        "child",
-    ),
-    **dict.fromkeys(["pupil", "pupils", "student", "students", "learner", "learners", "yp", "player", "players"], "pupil"),
+    **dict.fromkeys(["picture", "pictures", "photo", "photos", "image", "images", "nude",
+                     "nudes", "video", "videos", "selfie", "selfies", "snaps", "screenshot",
+                     "screenshots", "imagery", "pic", "pics"], "image"),
+    **dict.fromkeys(["blackmail", "blackmailed", "blackmailing", "extort", "extorted",
+                     "extorting", "sextorted", "sextorting", "threaten", "threatened",
+                     "threatening", "threat", "threats"], "blackmail"),
+    **dict.fromkeys(["son", "daughter", "stepson", "stepdaughter", "grandson",
+                     "granddaughter", "boy", "girl", "lad", "kid", "kids", "child", "children",
+                     "sons", "daughters", "boys", "girls", "lads",
+                     "teen", "teenager", "teenagers"], "child"),
+    **dict.fromkeys(["pupil", "pupils", "student", "students", "learner", "learners",
+                     "yp", "player", "players"], "pupil"),
     # Who is texting, when it is a professional: the steps are for them.
-    **dict.fromkeys(
-        [
-            "teacher",
-            "teachers",
-            "ta",
-            "headteacher",
-            "coach",
-            "nurse",
-            "tutor",
-            "senco",
-            "mentor",
-            "counsellor",
-            "practitioner",
-            "staff",
-            "colleague",
-            "colleagues",
-            "keyworker",
-        ],
-        "teacher",
-    ),
-    **dict.fromkeys(
-        [
-            "mum",
-            "mom",
-            "mother",
-            "dad",
-            "father",
-            "parent",
-            "parents",
-            "carer",
-            "carers",
-            "stepdad",
-            "stepmum",
-            "foster",
-            "grandparent",
-            "grandmother",
-            "grandfather",
-            "nan",
-            "grandad",
-            "guardian",
-        ],
-        "parent",
-    ),
-    **dict.fromkeys(["remove", "removed", "removing", "delete", "deleted", "deleting", "removal"], "remove"),
+    **dict.fromkeys(["teacher", "teachers", "ta", "headteacher", "coach", "nurse", "tutor",
+                     "senco", "mentor", "counsellor", "practitioner",
+                     "staff", "colleague", "colleagues", "keyworker"], "teacher"),
+    **dict.fromkeys(["mum", "mom", "mother", "dad", "father", "parent", "parents", "carer",
+                     "carers", "stepdad", "stepmum", "foster", "grandparent", "grandmother",
+                     "grandfather", "nan", "grandad", "guardian"], "parent"),
+    **dict.fromkeys(["remove", "removed", "removing", "delete", "deleted", "deleting",
+                     "removal"], "remove"),
     **dict.fromkeys(["ring", "phone", "call", "calling", "phoning"], "call"),
     **dict.fromkeys(["speak", "talk", "chat"], "talk"),
     **dict.fromkeys(["suicide", "suicidal", "suicides"], "suicide"),
     # Whether a machine or a person answers: "a bot", "a human", "automated" ask one thing.
-    **dict.fromkeys(
-        [
-            "bot",
-            "bots",
-            "robot",
-            "chatbot",
-            "automated",
-            "automatic",
-            "auto",
-            "machine",
-            "computer",
-            "ai",
-            "human",
-            "humans",
-            "automatically",
-        ],
-        "automated",
-    ),
+    **dict.fromkeys(["bot", "bots", "robot", "chatbot", "automated", "automatic", "auto",
+                     "machine", "computer", "ai", "human", "humans", "automatically"], "automated"),
     **dict.fromkeys(["forward", "forwarded", "attach", "attached", "attaching"], "send"),
 }
 
@@ -346,79 +118,26 @@ CONCEPTS = {
 PHRASES: dict[tuple[str, ...], str] = {
     **CRISIS_PHRASES,
     **NOT_CRISIS,
-    **dict.fromkeys(
-        [
-            ("sexual", "extortion"),
-            ("sexually", "extorted"),
-            ("sex", "extortion"),
-            ("sexual", "blackmail"),
-            ("sexually", "coerced", "extortion"),
-            ("financially", "motivated", "sexual", "extortion"),
-        ],
-        "sextortion",
-    ),
-    **dict.fromkeys(
-        [
-            ("head", "teacher"),
-            ("deputy", "head"),
-            ("teaching", "assistant"),
-            ("school", "nurse"),
-            ("form", "tutor"),
-            ("class", "teacher"),
-            ("learning", "mentor"),
-            ("pastoral", "lead"),
-            ("head", "of", "year"),
-        ],
-        "teacher",
-    ),
-    **dict.fromkeys(
-        [
-            ("get", "rid", "of"),
-            ("got", "rid", "of"),
-            ("getting", "rid", "of"),
-            ("take", "down"),
-            ("taken", "down"),
-            ("took", "down"),
-            ("taking", "down"),
-            ("take", "them", "down"),
-            ("take", "it", "down"),
-            ("taken", "off"),
-            ("take", "off"),
-            ("took", "off"),
-            ("pull", "down"),
-            ("pulled", "down"),
-        ],
-        "remove",
-    ),
+    **dict.fromkeys([("sexual", "extortion"), ("sexually", "extorted"), ("sex", "extortion"),
+                     ("sexual", "blackmail"), ("sexually", "coerced", "extortion"),
+                     ("financially", "motivated", "sexual", "extortion")], "sextortion"),
+    **dict.fromkeys([("head", "teacher"), ("deputy", "head"), ("teaching", "assistant"),
+                     ("school", "nurse"), ("form", "tutor"), ("class", "teacher"),
+                     ("learning", "mentor"), ("pastoral", "lead"), ("head", "of", "year")],
+                    "teacher"),
+    **dict.fromkeys([("get", "rid", "of"), ("got", "rid", "of"), ("getting", "rid", "of"),
+                     ("take", "down"), ("taken", "down"), ("took", "down"), ("taking", "down"),
+                     ("take", "them", "down"), ("take", "it", "down"), ("taken", "off"),
+                     ("take", "off"), ("took", "off"), ("pull", "down"), ("pulled", "down")],
+                    "remove"),
 }
 _LONGEST_PHRASE = max(len(k) for k in PHRASES)
 
-ACKNOWLEDGEMENTS = frozenset(
-    [
-        "ok",
-        "okay",
-        "thanks",
-        "thank",
-        "you",
-        "cheers",
-        "right",
-        "great",
-        "brilliant",
-        "lovely",
-        "cool",
-        "yeah",
-        "yes",
-        "fine",
-        "alright",
-        "hi",
-        "hello",
-        "hiya",
-        "morning",
-    ]
-)
-QUESTION = frozenset(
-    ["what", "how", "who", "where", "when", "why", "which", "can", "could", "should", "do", "does", "is", "are", "will", "would"]
-)
+ACKNOWLEDGEMENTS = frozenset(["ok", "okay", "thanks", "thank", "you", "cheers", "right",
+                              "great", "brilliant", "lovely", "cool", "yeah", "yes", "fine",
+                              "alright", "hi", "hello", "hiya", "morning"])
+QUESTION = frozenset(["what", "how", "who", "where", "when", "why", "which", "can", "could",
+                      "should", "do", "does", "is", "are", "will", "would"])
 
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
@@ -446,7 +165,7 @@ def words(text: str) -> list[str]:
     out = out[:MAX_WORDS] + ([RISK] if at_risk and RISK not in out[:MAX_WORDS] else [])
     # "ok", "thanks" before a question are manners, not the message ("ok so who do I
     # tell"): dropped when a question of three words or more follows, so "thanks so much"
-    # and "thanks for your help" stay thanks.
+# and "thanks for your help" stay thanks.
     start = 0
     while start < len(out) and out[start] in ACKNOWLEDGEMENTS:
         start += 1
@@ -484,7 +203,7 @@ def _phrases(said: list[str]) -> list[str]:
     i = 0
     while i < len(said):
         for n in range(min(_LONGEST_PHRASE, len(said) - i), 0, -1):
-            concept = PHRASES.get(tuple(said[i : i + n]))
+            concept = PHRASES.get(tuple(said[i:i + n]))
             if concept:
                 out.append(concept)
                 i += n
@@ -506,7 +225,7 @@ THIRD_PERSON = frozenset(["he", "him", "his", "himself", "she", "her", "hers", "
 def _age(said: list[str], i: int) -> str:
     """An age said in a message ("I'm 15", "my 15 year old") as the word for who
     that is: a child is one page, an adult another, whatever the number."""
-    before, after = said[max(i - 2, 0) : i], said[i + 1 : i + 2]
+    before, after = said[max(i - 2, 0):i], said[i + 1:i + 2]
     if before[-2:] == ["i", "am"]:
         # Who is texting, said outright ("I'm 15"): rarer, and so weightier, than an age
         # of someone else ("my 15 year old"), and the surest sign of whose page it is.

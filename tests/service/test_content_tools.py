@@ -44,7 +44,7 @@ class TestCheck:
         result = signpost("check")
         assert result.returncode == 0, result.stdout
         lines = result.stdout.strip().splitlines()
-        assert lines[-1].startswith("en-GB-coventry: 19 topics, 12 links, 13 numbers, ")
+        assert lines[-1].startswith("en-GB-coventry: 20 topics, 12 links, 13 numbers, ")
         assert lines[-1].endswith(" 0 errors")
         assert not any(line.startswith("error:") for line in lines)
         assert "Needs confirmation by a reviewer (11):" in lines
