@@ -53,6 +53,8 @@ class Setup:
                 ("TWILIO_ACCOUNT_SID", config.account_sid),
                 ("TWILIO_AUTH_TOKEN", config.auth_token),
                 ("PUBLIC_BASE_URL", config.public_base_url),
+                # Not Twilio's, but the line will not start behind a token without it.
+                ("SIGNPOST_SECRET_KEY", config.secret_key),
             )
             if not value
         ]

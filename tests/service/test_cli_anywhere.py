@@ -55,7 +55,7 @@ def test_without_redis_url_or_a_started_redis_the_cli_names_the_default(tmp_path
 def test_doctor_names_every_missing_setting_at_once(tmp_path):
     result = signpost("twilio", "doctor", cwd=tmp_path)
     assert result.returncode == 2
-    assert "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL must be set" in result.stderr
+    assert "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL, SIGNPOST_SECRET_KEY must be set" in result.stderr
 
 
 def test_doctor_without_a_network_says_so_in_one_line_with_its_own_exit_code(tmp_path):
