@@ -80,6 +80,8 @@ WEEK_FOLLOWUPS = {
     "followup:failed:30008": 1,
 }
 WEEK_EVENTS = {"sms:opt_out": 3, "sms:opt_in": 1, "sms:flooded": 15}
+# Where calls ended, and the pages callers asked to have texted.
+WEEK_CALLS = {"voice:ended:voice_main": 5, "voice:ended:steps": 9, "voice:text:steps": 7}
 
 
 def seed_weeks(client, pack: str, today, weeks: int = 2) -> dict:
@@ -97,7 +99,7 @@ def seed_weeks(client, pack: str, today, weeks: int = 2) -> dict:
             day = today - dt.timedelta(days=1 + n + 7 * week)
             events = {f"{c}:conversation": round(v[n] * share) for c, v in WEEK_PEOPLE.items()}
             if n == 0:  # the whole week's follow-ups, opt-outs and floods on one day
-                events |= {k: round(v * share) for k, v in {**WEEK_FOLLOWUPS, **WEEK_EVENTS}.items()}
+                events |= {k: round(v * share) for k, v in {**WEEK_FOLLOWUPS, **WEEK_EVENTS, **WEEK_CALLS}.items()}
             pages = {k: max(1, round(v * share / 7)) for k, v in WEEK_PAGES.items()}
             for field, count in events.items():
                 if count:

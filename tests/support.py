@@ -140,6 +140,22 @@ class Call:
     def silence(self) -> Call:
         return self.post(self.root.find("Redirect").text)
 
+    def hang_up(self, status: str = "completed"):
+        """Twilio's call status callback when the call is over (the number's StatusCallback)."""
+        form = {
+            "CallSid": self.sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": self.caller,
+            "To": LINE_NUMBER,
+            "Direction": "inbound",
+            "CallStatus": status,
+            "CallDuration": "42",
+            "CallbackSource": "call-progress-events",
+            "SequenceNumber": "0",
+            "ApiVersion": "2010-04-01",
+        }
+        return self.twilio.post("/voice/status", form)
+
     def dial_ends(self, status: str) -> Call:
         return self.post(self.root.find("Dial").get("action"), DialCallStatus=status)
 

@@ -33,7 +33,10 @@ How long things live, and why:
 - a queued follow-up job (holding the sealed number): ``JOB_TTL``, a day at most;
 - a sender's count of picture deletions: ``MEDIA_WINDOW``, an hour from the first;
 - put-throughs, by calling number and for the line: ``PUT_THROUGH_CALLER_WINDOW`` (a
-  day) and ``PUT_THROUGH_LINE_WINDOW`` (an hour).
+  day) and ``PUT_THROUGH_LINE_WINDOW`` (an hour);
+- where a call is (the menu or page it last heard), for counting where callers hang
+  up: until Twilio reports the call ended, or ``CALL_LIMIT`` (four hours, the longest
+  a call lasts) if that report never comes.
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ FAILURE_TTL = MINUTE  # only a killed worker leaves a job in RQ's failed registr
 FOLLOWUP_NUMBER_WINDOW = DAY  # the per-number follow-up cap counts the last 24 hours
 FOLLOWUP_LINE_WINDOW = HOUR  # the line-wide follow-up cap counts the last hour
 VOICE_REPLAY_TTL = 10 * MINUTE  # a call step's retry record: Twilio retries while the caller waits
-FOLLOWUP_CALL_WINDOW = 4 * HOUR  # a call's follow-ups: Twilio ends any call at 4 hours
+CALL_LIMIT = 4 * HOUR  # Twilio ends any call at 4 hours
+FOLLOWUP_CALL_WINDOW = CALL_LIMIT  # a call's follow-ups are counted for as long as it can last
 OPTIN_TTL = 30 * DAY  # a journal is replayed within seconds of Redis coming back, or days at worst
 HEALTH_TTL = MINUTE
 ERROR_WINDOW = HOUR  # the console's health page shows the last hour's errors
@@ -107,6 +111,11 @@ def optout(person: str) -> str:
 def optin(person: str) -> str:
     """When the person last opted back in (START): a journalled change older than this is stale."""
     return f"{PREFIX}optin:{person}"
+
+
+def call_place(call: str) -> str:
+    """The menu or page a call last heard (its id only), until the call ends."""
+    return f"{PREFIX}call:{call}"
 
 
 # /healthz writes here, to know the node takes writes (a replica answers PING too).

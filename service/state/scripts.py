@@ -146,8 +146,10 @@ return applied
 """
 )
 
-# KEYS: delivery, stats, events
-# ARGV: has delivery, answer, dedupe ttl, stats field, stats ttl, event field
+# KEYS: delivery, stats, events, the call's place
+# ARGV: has delivery, answer, dedupe ttl, stats field, stats ttl, event field,
+#       place ('-' leaves it, '' forgets it: the line ended the call or put it through),
+#       place ttl
 CLAIM = """
 if ARGV[1] == '1' then
   if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[3]) then
@@ -162,5 +164,24 @@ if ARGV[6] ~= '' then
   redis.call('HINCRBY', KEYS[3], ARGV[6], 1)
   redis.call('EXPIRE', KEYS[3], ARGV[5])
 end
+if ARGV[7] == '' then
+  redis.call('DEL', KEYS[4])
+elseif ARGV[7] ~= '-' then
+  redis.call('SET', KEYS[4], ARGV[7], 'EX', ARGV[8])
+end
 return false
+"""
+
+# Twilio's report that a call ended: count where it was, once (a repeated report
+# finds the place gone).
+# KEYS: the call's place, events
+# ARGV: events field prefix, stats ttl
+CALL_ENDED = """
+local place = redis.call('GETDEL', KEYS[1])
+if not place then
+  return false
+end
+redis.call('HINCRBY', KEYS[2], ARGV[1] .. place, 1)
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return place
 """

@@ -18,7 +18,8 @@ Every key holding a person's state is named by an HMAC of their number (see
 Two kinds of daily count, both per pack, hashes of counts only: ``keys.stats``
 counts what was shown (``sms:steps``, ``voice:main``), ``keys.events`` what
 happened (conversations begun, opt-outs and opt-ins, texts held back by the flood
-limit, follow-up outcomes). The webhooks' scripts count their events in the same
+limit, follow-up outcomes, where calls ended and which pages callers asked to have
+texted). The webhooks' scripts count their events in the same
 round trip as the turn; the rest count through ``Store.count_event``. The console
 and ``signpost stats`` read them.
 """
@@ -36,12 +37,15 @@ import redis
 from flows.model import Reply, Session
 from flows.hours import UK
 from service.state import connection, keys, scripts
-from service.state.keys import ERROR_WINDOW, HEALTH_TTL, OPTIN_TTL, REPLY_WINDOW, STATS_TTL, VOICE_REPLAY_TTL
+from service.state.keys import CALL_LIMIT, ERROR_WINDOW, HEALTH_TTL, OPTIN_TTL, REPLY_WINDOW, STATS_TTL, VOICE_REPLAY_TTL
 
 # The events counted per pack and day, as ``channel:event`` fields of ``keys.events``.
 # Follow-up fields add what happened after a colon: ``followup:refused:21211``.
 CONVERSATION, OPT_OUT, OPT_IN, FLOODED, FOLLOWUP = "conversation", "opt_out", "opt_in", "flooded", "followup"
 BUSY = "busy"  # a page held back by the line's hourly ceiling
+# Calls: ``voice:ended:<place>`` where a caller hung up, ``voice:text:<page>`` the page
+# a caller asked to have texted.
+CALL_ENDED, TEXT_ASKED = "ended", "text"
 
 # The longest the line waits for a replica to confirm an opt-out or a follow-up (a
 # replica answers within a round trip; one that does not is lagging or gone).
@@ -160,6 +164,7 @@ class Store:
         self.replicas_to_confirm = replicas_to_confirm
         self._answer = connection.script(client, scripts.ANSWER)
         self._claim = connection.script(client, scripts.CLAIM)
+        self._call_ended = connection.script(client, scripts.CALL_ENDED)
         self._replay = connection.script(client, scripts.REPLAY)
 
     @staticmethod
@@ -221,13 +226,26 @@ class Store:
         effect = rest[0].decode() if rest else ""
         return Answer(status.decode(), node.decode(), effect, kept=kept)
 
-    def claim(self, turn: Turn, answer: str, *, counted: str = "", event: str = "", day: dt.date | None = None) -> str | None:
+    def claim(
+        self,
+        turn: Turn,
+        answer: str,
+        *,
+        counted: str = "",
+        event: str = "",
+        place: str | None = None,
+        day: dt.date | None = None,
+    ) -> str | None:
         """Claim this delivery with its answer and count the visit (and ``event``:
         ``CONVERSATION`` when a call begins), unless an earlier delivery of it already
-        has: then return that answer, and count nothing."""
+        has: then return that answer, and count nothing.
+
+        ``place``: the menu or page the call is now hearing, kept until Twilio reports
+        the call ended (``call_ended``); ``""`` when the line itself ends the call or
+        puts it through, so that its end is not counted as a caller hanging up there."""
         day = day or uk_today()
         result = self._claim(
-            keys=[turn.delivery_key, keys.stats(turn.pack, day), keys.events(turn.pack, day)],
+            keys=[turn.delivery_key, keys.stats(turn.pack, day), keys.events(turn.pack, day), keys.call_place(turn.person)],
             args=[
                 "1" if turn.delivery else "0",
                 answer,
@@ -235,9 +253,19 @@ class Store:
                 f"{turn.channel}:{counted}" if counted else "",
                 STATS_TTL,
                 f"{turn.channel}:{event}" if event else "",
+                "-" if place is None else place,
+                CALL_LIMIT,
             ],
         )
         return result.decode() if result is not None else None
+
+    def call_ended(self, call: str, pack: str, day: dt.date | None = None) -> str | None:
+        """Count where a call was when it ended (``voice:ended:<place>``), once: the place
+        it was last heard at, or None when the line ended it or the report came before."""
+        place = self._call_ended(
+            keys=[keys.call_place(call), keys.events(pack, day or uk_today())], args=[f"voice:{CALL_ENDED}:", STATS_TTL]
+        )
+        return place.decode() if place is not None else None
 
     def answered(self, turn: Turn) -> str | None:
         """The answer claimed by an earlier delivery of this turn, if any."""

@@ -1,7 +1,7 @@
 """How a Twilio number must be set for the line to answer it, and how to tell.
 
 A number's IncomingPhoneNumber resource holds the URLs Twilio calls for a text
-and a call, their fallbacks and methods. The line expects its own webhooks on
+and a call, their fallbacks and methods, and where it reports that a call ended. The line expects its own webhooks on
 ``PUBLIC_BASE_URL`` (POST) and fallbacks either there too or, better, on a
 static host that outlives it (``SIGNPOST_FALLBACK_BASE_URL``, fetched with GET:
 the files ``signpost export-fallback`` writes). An application or SIP trunk on
@@ -29,6 +29,8 @@ FIELDS = (
     "voice_method",
     "voice_fallback_url",
     "voice_fallback_method",
+    "status_callback",
+    "status_callback_method",
     "sms_application_sid",
     "voice_application_sid",
     "trunk_sid",
@@ -53,6 +55,9 @@ def expected(public_base_url: str, pack_id: str, fallback_base_url: str = "") ->
         "sms_method": WEBHOOK_METHOD,
         "voice_url": f"{base}/voice",
         "voice_method": WEBHOOK_METHOD,
+        # Twilio's report that a call ended: where callers hang up, for the console.
+        "status_callback": f"{base}/voice/status",
+        "status_callback_method": WEBHOOK_METHOD,
         "sms_application_sid": "",
         "voice_application_sid": "",
         "trunk_sid": "",
@@ -87,6 +92,11 @@ class Difference:
                 return (
                     f"{name} is missing: when the line cannot answer, Twilio plays its own "
                     f"error instead of the 999 sentence; the line expects {self.expected}"
+                )
+            if name == "status_callback":
+                return (
+                    f"{name} is missing: calls are answered, but the console cannot count where "
+                    f"callers hang up; the line expects {self.expected}"
                 )
             return f"{name} is missing, the line expects {self.expected}"
         if self.actual.startswith("http://"):

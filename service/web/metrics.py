@@ -34,7 +34,7 @@ LATENCY = Histogram(
     "signpost_reply_seconds", "Time to answer a webhook", ["route"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 )
 REDIS_ERRORS = Counter("signpost_redis_errors", "Webhook turns answered without Redis", ["where"])
-WEBHOOK_ROUTES = ("/sms", "/sms/fallback", "/sms/status", "/voice", "/voice/step", "/voice/fallback")
+WEBHOOK_ROUTES = ("/sms", "/sms/fallback", "/sms/status", "/voice", "/voice/step", "/voice/fallback", "/voice/status")
 
 
 class DailyCounts:

@@ -79,6 +79,7 @@ DELIVERY_SID = {
     "/voice": "CallSid",
     "/voice/step": "CallSid",
     "/voice/fallback": "CallSid",
+    "/voice/status": "CallSid",
 }
 
 

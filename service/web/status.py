@@ -1,4 +1,5 @@
-"""``POST /sms/status``: Twilio's delivery status callback for follow-up texts.
+"""``POST /sms/status``: Twilio's delivery status callback for follow-up texts; and
+``POST /voice/status``: Twilio's report that a call has ended.
 
 Records what happened to a message (``MessageStatus``, ``ErrorCode``) under a hash
 of its ``MessageSid``, beside the follow-up it came from. The ``To`` number in the
@@ -10,6 +11,10 @@ Error 21610 (the person texted STOP to the line's number at the carrier, so
 Twilio would not send) records an opt-out, as it does when the worker gets it in
 answer to a send: the person is found through the follow-up the message came
 from (its record holds their pseudonym), still without reading ``To``.
+
+A call's end counts where the caller was when they hung up (the menu or page it last
+heard, see ``Store.claim``), once, for the console's call paths; a call the line ended
+itself, or put through to a helpline, counts nothing. No number is read.
 
 Twilio only needs a 2xx; anything else makes it retry and log an error, so this
 answers 200 whatever happens (403 when the signature is wrong).
@@ -26,6 +31,7 @@ from flask import Blueprint, Response, current_app, request
 from service.followups.delivery import UNSUBSCRIBED, message_key
 from service.state import keys
 from service.state.keys import RECORD_TTL
+from service.state.pseudonyms import call_id
 from service.state.store import FOLLOWUP, opt_out
 from service.web.never_fail import answer_failures
 from service.web.signature import require_twilio_signature
@@ -74,6 +80,22 @@ def delivery_status() -> Response:
         if first and status in COUNTED:
             count(line, key, status, code)
         log.info("follow-up message=%s status=%s error=%s", key.rsplit(":", 1)[1][:10], status, code or "-")
+    return Response("", status=200)
+
+
+# The call statuses that end a call Twilio has answered: the caller hung up (or the
+# line did, which the line's own record of the call tells apart).
+CALL_OVER = frozenset(["completed", "canceled", "failed", "busy", "no-answer"])
+
+
+@bp.post("/voice/status")
+def call_status() -> Response:
+    line = current_app.extensions["signpost"]
+    sid = request.form.get("CallSid", "")
+    if sid and request.form.get("CallStatus", "") in CALL_OVER:
+        pack = line.pack_for(request.form.get("To"))
+        place = line.store.call_ended(call_id(sid, line.config.hash_key), pack.id)
+        log.info("call ended at %s", place or "(no place: the line ended it, or told already)")
     return Response("", status=200)
 
 

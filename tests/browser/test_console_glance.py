@@ -163,12 +163,14 @@ def test_call_paths_show_what_callers_chose_in_each_phone_menu(week, console_tab
             (row[0], row[1:])
             for row in tab.page.eval_on_selector_all(
                 f"#menu-{pack.voice_main} tbody tr",
-                "rows => rows.map(r => [r.querySelector('th').innerText, r.cells[0].innerText, r.cells[2].innerText])",
+                "rows => rows.map(r => [r.querySelector('th').innerText, ...[0, 2, 3, 4].map(n => r.cells[n].innerText)])",
             )
         )
     }
-    assert by_title[steps.spoken_title or steps.title] == ["1", str(6 * 4)]  # 25 a week: 4 a day, six days before today
-    assert by_title[helplines.spoken_title or helplines.title] == ["2", str(6 * 2)]
+    # 25 a week: 4 a day, six days before today; 7 asked by text, 9 hung up while hearing it.
+    assert by_title[steps.spoken_title or steps.title] == ["1", str(6 * 4), "7", "9"]
+    assert by_title[helplines.spoken_title or helplines.title] == ["2", str(6 * 2), "0", "0"]
+    assert "5 callers hung up while hearing it" in tab.page.inner_text(f"#menu-{pack.voice_main}")
     assert main  # the table is there, one row an option
     assert "12 follow-up texts" in tab.page.inner_text("#texts-asked")
     assert "+44" not in tab.page.inner_text("main")

@@ -25,6 +25,8 @@ RIGHT = {
     "voice_method": "POST",
     "voice_fallback_url": f"{BASE}/voice/fallback",
     "voice_fallback_method": "POST",
+    "status_callback": f"{BASE}/voice/status",
+    "status_callback_method": "POST",
 }
 
 
@@ -135,7 +137,8 @@ def test_doctor_fetches_the_static_fallbacks_and_finds_them_missing_or_stale(acc
 
 
 def test_doctor_reports_every_difference_and_fails(account, capsys):
-    account.add_number(LINE_NUMBER, **{**RIGHT, "sms_url": "http://line.example.org/sms", "voice_fallback_url": "", "voice_method": "GET"})
+    wrong = {"sms_url": "http://line.example.org/sms", "voice_fallback_url": "", "voice_method": "GET", "status_callback": ""}
+    account.add_number(LINE_NUMBER, **{**RIGHT, **wrong})
     account.add_number("+441632960001", sms_url="https://elsewhere.example.net/sms", voice_url="https://elsewhere.example.net/voice")
     account.add_number("+441632960002", **RIGHT)  # sends to this line, but no pack names it
     status, out = run(capsys, "twilio", "doctor")
@@ -144,10 +147,11 @@ def test_doctor_reports_every_difference_and_fails(account, capsys):
     assert f"{LINE_NUMBER}: sms_url uses http (http://line.example.org/sms): the line expects https, {BASE}/sms" in problems
     assert f"{LINE_NUMBER}: voice_method is GET, the line expects POST" in problems
     assert any(p.startswith(f"{LINE_NUMBER}: voice_fallback_url is missing") for p in problems)
+    assert any(p.startswith(f"{LINE_NUMBER}: status_callback is missing: calls are answered, but") for p in problems)
     assert f"{EXAMPLE_LINE}: not a number on this Twilio account" in problems
     assert any(p.startswith("+441632960002: sends to this line but is in no pack") for p in problems)
     assert not any(p.startswith("+441632960001") for p in problems)  # another service's number
-    assert len(problems) == 5
+    assert len(problems) == 6
 
 
 def test_doctor_with_one_pack_checks_every_number_that_sends_here_across_pages(account, capsys, monkeypatch):

@@ -3,9 +3,10 @@ counts of the pages they then heard.
 
 Every page a caller hears is counted (``voice:<page>`` in the day's stats), and a page
 is reached from its menu by pressing its key, so a menu's options with their counts are
-the paths callers took through it. Counts only: no call is followed, and no number kept.
-Where callers hung up, and which menu a follow-up text was asked for from, are not
-counted yet, so this page does not guess at them.
+the paths callers took through it. Beside them, from the day's events: the pages callers
+asked to have texted (``voice:text:<page>``) and where calls ended (``voice:ended:<place>``,
+counted when Twilio reports a call over; a call the line ended itself, or put through to
+a helpline, is not counted there). Counts only: no call is followed, and no number kept.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class Path:
     key: str
     title: str
     heard: int
+    texted: int = 0  # asked for this page by text
+    ended: int = 0  # calls that ended while hearing it
 
 
 @dataclass(frozen=True)
@@ -35,18 +38,26 @@ class MenuPaths:
     title: str
     heard: int  # times the menu itself was heard (repeats included)
     paths: tuple[Path, ...]
+    ended: int = 0  # calls that ended while hearing the menu
 
 
-def menu_paths(pack, heard: dict[str, int]) -> list[MenuPaths]:
+def menu_paths(pack, heard: dict[str, int], texted: dict[str, int] | None = None, ended: dict[str, int] | None = None) -> list[MenuPaths]:
+    texted, ended = texted or {}, ended or {}
     found = []
     for menu in pack.menus.values():
         if menu.channel != "voice":
             continue
         paths = tuple(
-            Path(str(n), (node.spoken_title or node.title) if (node := pack.node(o)) else o, heard.get(o, 0))
+            Path(
+                str(n),
+                (node.spoken_title or node.title) if (node := pack.node(o)) else o,
+                heard.get(o, 0),
+                texted.get(o, 0),
+                ended.get(o, 0),
+            )
             for n, o in enumerate(menu.options, 1)
         )
-        found.append(MenuPaths(menu.id, menu.spoken_title or menu.title, heard.get(menu.id, 0), paths))
+        found.append(MenuPaths(menu.id, menu.spoken_title or menu.title, heard.get(menu.id, 0), paths, ended.get(menu.id, 0)))
     # The main menu first, then in the order the pack lists them.
     return sorted(found, key=lambda m: m.id != pack.voice_main)
 
@@ -64,13 +75,15 @@ def call_paths():
             "console/calls.html", unreachable=True, wanted=wanted, problems=problems, menus=[], asked=None, pack=pack
         ), 503
     heard = summed([r for r in rows if r.measure == "pages" and r.channel == "voice"], lambda r: r.item)
+    texted = summed([r for r in rows if r.measure == "texts asked" and r.channel == "voice"], lambda r: r.item)
+    ended = summed([r for r in rows if r.measure == "calls ended" and r.channel == "voice"], lambda r: r.item)
     asked = funnel(summed([r for r in rows if r.measure == "follow-ups"], lambda r: r.item))
     return render_template(
         "console/calls.html",
         unreachable=False,
         wanted=wanted,
         problems=problems,
-        menus=menu_paths(pack, heard),
+        menus=menu_paths(pack, heard, texted, ended),
         asked=asked,
         pack=pack,
         days=(wanted.end - wanted.start + dt.timedelta(days=1)).days,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import redis
 
 from service.state import keys
-from service.state.store import CONVERSATION, FLOODED, FOLLOWUP, OPT_IN, OPT_OUT
+from service.state.store import CALL_ENDED, CONVERSATION, FLOODED, FOLLOWUP, OPT_IN, OPT_OUT, TEXT_ASKED
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 400  # the counters are kept about this long
@@ -28,6 +28,8 @@ CHANNELS = ("sms", "whatsapp", "voice")
 CHANNEL_NAMES = {"sms": "SMS", "whatsapp": "WhatsApp", "voice": "Calls"}
 # What a field of the events hash counts, as the CSV names it.
 MEASURES = {CONVERSATION: "conversations", OPT_OUT: "opt-outs", OPT_IN: "opt-ins", FLOODED: "flood-limited"}
+# Events about one menu or page of a call (``voice:ended:<place>``), by what the CSV names them.
+CALL_MEASURES = {CALL_ENDED: "calls ended", TEXT_ASKED: "texts asked"}
 
 
 def day_name(day: dt.date) -> str:
@@ -39,7 +41,7 @@ def day_name(day: dt.date) -> str:
 class Row:
     day: dt.date
     pack: str
-    measure: str  # pages, conversations, opt-outs, opt-ins, flood-limited, follow-ups
+    measure: str  # pages, conversations, opt-outs, opt-ins, flood-limited, follow-ups, calls ended, texts asked
     channel: str
     item: str
     count: int
@@ -110,6 +112,8 @@ def read_rows(client: redis.Redis, wanted: Filter, packs: list[str]) -> list[Row
                 rows.append(Row(day, pack, "follow-ups", "sms", event, int(value)))
             elif event in MEASURES:
                 rows.append(Row(day, pack, MEASURES[event], channel, "", int(value)))
+            elif (kind := event.partition(":"))[0] in CALL_MEASURES:
+                rows.append(Row(day, pack, CALL_MEASURES[kind[0]], channel, kind[2], int(value)))
     return sorted(rows)
 
 
