@@ -15,6 +15,7 @@ from dataclasses import replace
 from flows.keywords import OPT_IN, OPT_OUT, compact, opts_out
 from flows.model import Effect, Event, EventKind, Reply, Session
 from flows.pack import OPTED_OUT, Pack
+from flows.pack.open_now import names_help_always
 
 # The page for a picture or video sent to the line (a pack without one sends the menu).
 PICTURE = "picture"
@@ -42,10 +43,12 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     risk_page = pack.understanding.risk_page
     again = pack.at_risk_again or risk_page
     # Straight after the page for someone at risk, whatever they write next ("no", "bye",
-    # "what do i do", "what number") gets the short page that keeps them with the 24-hour
-    # services: they have just told the line they may not be safe. Only MENU, a keyword
-    # or a number leads elsewhere. Straight after the short question, a text the line
-    # cannot place gets the at-risk page (the question has been asked once).
+    # "what do i do") gets the short page that keeps them with the 24-hour services: they
+    # have just told the line they may not be safe. MENU, a keyword or a number leads
+    # elsewhere, and so does a text that says who is writing, whose page names a phone
+    # line open day and night too ("should i send more", "im 19 and he wants money"):
+    # their own advice, and still someone to call. Straight after the short question, a text the line cannot
+    # place gets the at-risk page (the question has been asked once).
     after_risk = bool(risk_page) and session.node in (risk_page, again)
     asked = bool(pack.unsure_menu) and session.menu == session.node == pack.unsure_menu
     # After a young person's, a parent's or an adult's page, a follow-up that is not a
@@ -67,7 +70,8 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     chosen = pack.understanding.keyword(text) not in (None, pack.unsure_menu)
     new_crisis = understood.sure and understood.node == risk_page  # said again, in words of crisis
     if after_risk and again and not new_crisis and not chosen:
-        return show(pack, session, event.at, again)
+        own = understood.node if understood.node and _answers_after_risk(pack, understood, risk_page) else None
+        return show(pack, session, event.at, own or again)
     if reader_page and not chosen and not new_crisis and understood.node not in _reader_pages(pack):
         # A follow-up that is not another reader's page ("idk", "what do i do"): their own
         # page again, which names who to talk to, never the professionals' guidance.
@@ -116,6 +120,17 @@ def outcomes(pack: Pack, event: Event) -> dict[str, tuple[Reply, Session]]:
         if outcome != fresh:
             decided[outcome_key(place)] = outcome
     return decided
+
+
+def _answers_after_risk(pack: Pack, understood, risk_page: str | None) -> bool:
+    """Whether a text sent straight after the at-risk page says who is texting, so that
+    their own page answers it better than the short page: the line is sure of it, it is
+    a young person's, a parent's or an adult's page, and that page names a line the
+    at-risk page gives that is open day and night (a page without one, or any other
+    page, would take them from the 24-hour services)."""
+    node = understood.node if understood.sure else None
+    topic = pack.topics.get(node or "")
+    return bool(topic and risk_page and topic.reader in READERS_KEPT and names_help_always(pack, topic.id, risk_page))
 
 
 def _reader_pages(pack: Pack) -> tuple[str, ...]:

@@ -226,6 +226,10 @@ def _farewell(pack: Pack, session: Session) -> tuple[VoiceReply, Session]:
 def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
     silences = session.silences + 1
     session = replace(session, silences=silences)
+    if silences >= SILENCES_BEFORE_GOODBYE and session.node == pack.understanding.risk_page:
+        # Silent after the page for someone at risk: the goodbye for a caller who may not
+        # be safe, Samaritans first, not the professionals' helpline and its hours.
+        return _farewell(pack, session)
     if silences >= SILENCES_BEFORE_GOODBYE:
         # Before the caller is left alone: a helpline open now, if those named are closed.
         written = pack.voice.get("say", {}).get(Phrase.NO_INPUT_GOODBYE, "")

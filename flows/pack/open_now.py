@@ -67,6 +67,21 @@ def keeping_hours(pack, text: str) -> tuple[str, ...]:
     return tuple(n for n in named_numbers(text) if n in pack.openings and not pack.openings[n].always)
 
 
+def names_help_always(pack, node_id: str, risk_page: str) -> bool:
+    """Whether a page names one of the lines the at-risk page gives that are open day and
+    night (Samaritans, Childline: 999 and text services aside): such a page keeps a person
+    who may not be safe with someone to call, whatever the hour."""
+    topic, at_risk = pack.topics.get(node_id), pack.topics.get(risk_page)
+    if topic is None or at_risk is None:
+        return False
+    lines = {
+        n
+        for n in named_numbers(at_risk.sms)
+        if n in pack.openings and pack.openings[n].always and n != "emergency" and not pack.numbers[n].text_service
+    }
+    return bool(lines.intersection(named_numbers(topic.sms)))
+
+
 def added_numbers(pack, text: str, reader: str, at: dt.datetime | None) -> tuple[str, ...]:
     """The open numbers to add to ``text`` at ``at``: none while one it names is open."""
     limited = keeping_hours(pack, text)

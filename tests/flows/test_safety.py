@@ -60,7 +60,7 @@ PLANTED = [
         "get rid of the images",
     ),
     # "Illegal" on a page a child may read.
-    ("Please don't send them here.", "Please don't send them here: it is illegal.", "topics.picture", "illegal"),
+    ("Don't send them here.", "Don't send: illegal.", "topics.picture", "illegal"),
     # Overpromising removal, and parents "must" be told.
     (
         "Report Remove, from Childline, can help get images taken down.",
@@ -152,7 +152,14 @@ def test_parents_are_told_not_to_delete_and_not_to_blame():
 
 def test_the_at_risk_page_has_a_text_service_and_what_a_teacher_does():
     page = sms("a pupil told me he wants to kill himself")
-    for words in ("You are not alone", "116 123", "Text SHOUT to 85258", "No one reads this line", "Stay with them", "tell your DSL now"):
+    for words in (
+        "You are not alone",
+        "116 123",
+        "Text SHOUT to 85258",
+        "No one reads this line",
+        "Stay with them",
+        "tell your safeguarding lead now",
+    ):
         assert words in page
 
 

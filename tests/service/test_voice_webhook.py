@@ -526,7 +526,7 @@ def test_a_key_means_the_same_on_a_page_whatever_the_hour(twilio, at, when, open
     assert offers(main.said) == {
         "1": "For what to do now",
         "2": "For helplines",
-        "3": "For help if this is happening to you or your child",
+        "3": "For help if you cannot cope, or if this is happening to you or your child",
         "4": "For more advice",
         "5": "For Coventry contacts, and help if you cannot speak or hear",
         "8": "For slower speech",
