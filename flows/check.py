@@ -172,6 +172,14 @@ def _check_risk_model(pack: Pack, path: Path, checker: _Checker) -> None:
             "the examples changed since the risk model was trained: run signpost train-risk (it lists what the change does)",
             file=risk_model.FILE,
         )
+    else:
+        # Risk first: a page's own example the model reads as a crisis gets the at-risk
+        # page, not its own. The editor should know, and reword or add a nearer example.
+        risk_page = pack.understanding.risk_page
+        for node, texts in page_examples(pack).items():
+            for text in texts:
+                if node != risk_page and model.at_risk(text):
+                    checker.warn(f"topics.{node}", f"the risk model reads the example {text!r} as a crisis: it gets the at-risk page")
 
 
 def _check_safety(pack: Pack, checker: _Checker) -> None:

@@ -215,21 +215,23 @@ def _present(pack: Pack, session: Session, node: str | None, event: Event, befor
     return VoiceReply(node, tuple(said), Listen.MENU, hints(pack, node), session.slow, reader=reader), session
 
 
-def _farewell(pack: Pack, session: Session) -> tuple[VoiceReply, Session]:
+def _farewell(pack: Pack, session: Session, words: Phrase = Phrase.FAREWELL) -> tuple[VoiceReply, Session]:
     """The caller said goodbye ("bye", "that's all"): end the call naming who is there
     to talk to, day and night, as a goodbye may be more than the end of a call."""
     return VoiceReply(
-        GOODBYE, (pack.voice_say[Phrase.FAREWELL],), Listen.NOTHING, slow=session.slow, hangup=True, first_words=True, reader=ANYONE
+        GOODBYE, (pack.voice_say[words],), Listen.NOTHING, slow=session.slow, hangup=True, first_words=True, reader=ANYONE
     ), session
 
 
 def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Session]:
     silences = session.silences + 1
     session = replace(session, silences=silences)
-    if silences >= SILENCES_BEFORE_GOODBYE and session.node == pack.understanding.risk_page:
-        # Silent after the page for someone at risk: the goodbye for a caller who may not
-        # be safe, Samaritans first, not the professionals' helpline and its hours.
-        return _farewell(pack, session)
+    at_risk = session.node == pack.understanding.risk_page
+    if silences >= SILENCES_BEFORE_GOODBYE and at_risk:
+        # Silent after the page for someone at risk: a caller who may not be safe, or may
+        # not be able to speak, hears how to reach 999 without words and who is there day
+        # and night, not the professionals' helpline and its hours.
+        return _farewell(pack, session, Phrase.AT_RISK_GOODBYE)
     if silences >= SILENCES_BEFORE_GOODBYE:
         # Before the caller is left alone: a helpline open now, if those named are closed.
         written = pack.voice.get("say", {}).get(Phrase.NO_INPUT_GOODBYE, "")
@@ -242,7 +244,8 @@ def _silence(pack: Pack, session: Session, event: Event) -> tuple[VoiceReply, Se
     node = session.node
     if node in TEXT_STEPS:
         return _text_prompt(pack, session, node, event, ())
-    return _present(pack, session, node, event, before=(pack.voice_say[Phrase.REPROMPT],), full=False)
+    # After the page for someone at risk the numbers are said again, not only the keys.
+    return _present(pack, session, node, event, before=(pack.voice_say[Phrase.REPROMPT],), full=at_risk)
 
 
 def _transfer(pack: Pack, session: Session, topic_id: str) -> tuple[VoiceReply, Session]:

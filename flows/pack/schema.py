@@ -133,6 +133,9 @@ class Phrase(StrEnum):
     GOODBYE = "goodbye"
     # Said when the caller says goodbye: the call ends with who to talk to, any time.
     FAREWELL = "farewell"
+    # A caller silent after the page for someone at risk: 999 (and how to call it without
+    # speaking), then the lines open day and night, by phone and by text.
+    AT_RISK_GOODBYE = "at_risk_goodbye"
     FALLBACK = "fallback"
     OPEN_NOW = "open_now"
     # Before the helplines open now, when those a page names are closed (flows.pack.open_now).

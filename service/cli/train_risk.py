@@ -33,6 +33,8 @@ STRENGTH = 4.0
 # 314 and 20; at 0.6, 297 and 4. A missed crisis may cost a life; an at-risk page given
 # where it was not needed costs a reader one more reply (it ends "Reply 0 for the menu").
 THRESHOLD = 0.5
+MISREAD_WEIGHT = 2.0
+REFITS = 3
 THRESHOLDS = [t / 100 for t in range(20, 85, 5)]
 # More than this many changed answers is a new model, not an added example: the count says so.
 SHOW_CHANGED = 40
@@ -44,7 +46,18 @@ def _fit(texts: list[str], labels: list[bool]):
 
     vectoriser = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=2)
     matrix = vectoriser.fit_transform(texts)
-    classifier = LogisticRegression(C=STRENGTH, class_weight="balanced", max_iter=5000).fit(matrix, labels)
+    # An example is an editor's word on how a message must be read: those a fit reads
+    # wrongly count MISREAD_WEIGHT times more in the next, so an added example mostly holds
+    # (measured: 134 of 2,701 examples misread by one fit, 109 after these; cross-validated,
+    # 3 fewer of 967 crises found and 9 fewer of 1,039 everyday messages taken for crisis).
+    emphasis = [1.0] * len(labels)
+    for _ in range(REFITS + 1):
+        classifier = LogisticRegression(C=STRENGTH, class_weight="balanced", max_iter=5000)
+        classifier.fit(matrix, labels, sample_weight=emphasis)
+        misread = classifier.predict(matrix) != labels
+        if not misread.any():
+            break
+        emphasis = [e * MISREAD_WEIGHT if wrong else e for e, wrong in zip(emphasis, misread)]
     weights = {
         feature: (float(vectoriser.idf_[column]), float(classifier.coef_[0][column])) for feature, column in vectoriser.vocabulary_.items()
     }

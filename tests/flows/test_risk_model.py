@@ -70,16 +70,25 @@ def first_page(pack_dir, text: str) -> str:
 
 def test_an_added_example_fails_check_until_trained_and_then_is_learnt(pack_copy, capsys):
     new = "nobody will have to put up with me after friday, I've sorted it"
+    misplaced = "I have taken all my pills and I want to die tonight"
     assert not check_pack(pack_copy).errors
     append(pack_copy / "risk" / "written_1.toml", f'\nat_risk = ["{new}"]\n')
+    topics = pack_copy / "topics.toml"
+    written = topics.read_text(encoding="utf-8")
+    topics.write_text(written.replace("examples = [\n", f'examples = [\n    "{misplaced}",\n', 1), encoding="utf-8")
     stale = [str(p) for p in check_pack(pack_copy).errors]
     assert any("examples changed since the risk model was trained" in p for p in stale), stale
 
     assert signpost(["train-risk", str(pack_copy)]) == 0
     printed = capsys.readouterr().out
     assert "Cross-validated" in printed and "known texts now read differently" in printed
-    assert not check_pack(pack_copy).errors
+    report = check_pack(pack_copy)
+    assert not report.errors
     assert first_page(pack_copy, new) == load_pack(pack_copy).understanding.risk_page
+    # Risk first: a crisis written as another page's example still gets the at-risk page,
+    # and check tells the editor so.
+    assert first_page(pack_copy, misplaced) == load_pack(pack_copy).understanding.risk_page
+    assert any(misplaced in str(w) and "as a crisis" in str(w) for w in report.warnings), report.warnings
 
 
 def test_a_pack_with_risk_examples_and_no_model_fails_check(pack_copy):
