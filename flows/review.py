@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flows import safety, templates
-from flows.pack import Pack
+from flows.pack import Pack, Phrase, spoken_options
 from flows.render import emergency_sms, voice_turn
 
 READER_NAMES = {
@@ -48,6 +48,7 @@ def record(pack: Pack, today: dt.date) -> str:
     ]
     for topic in pack.topics.values():
         lines += _topic(pack, topic, [p for p in pages if p.item == f"topics.{topic.id}"], broken)
+    lines += _menus(pack)
     lines += ["## Said between the pages (voice)", ""]
     for page in (p for p in pages if p.item == "voice"):
         mark = _marks(pack, page, broken)
@@ -101,6 +102,22 @@ def _topic(pack: Pack, topic, pages: list[safety.Page], broken: dict) -> list[st
         lines.append("")
     if not pages:
         lines += [f"(Sent by the line itself; its 999 line: {emergency_sms(topic.reader)})", ""]
+    return lines
+
+
+def _menus(pack: Pack) -> list[str]:
+    """Each menu as a texter reads it or a caller hears it: the choices are words too."""
+    lines = ["## Menus", ""]
+    for menu in pack.menus.values():
+        lines += [f"### {menu.title} (`menus.{menu.id}`, {'spoken' if menu.channel == 'voice' else 'by text'})", ""]
+        if menu.id in pack.sms_pages:
+            lines += ["```text", pack.sms_pages[menu.id], "```", ""]
+        elif menu.channel == "voice" and pack.voice_say:
+            first = menu.id == pack.voice_main
+            # The call opens with the greeting in place of the main menu's own title.
+            opening = [pack.voice_say[Phrase.GREETING]] if first else [menu.intro] if menu.intro else []
+            said = opening + spoken_options(pack, menu)
+            lines += ["> " + " ".join(voice_turn(tuple(said), first, menu.reader)), ""]
     return lines
 
 

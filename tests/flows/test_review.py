@@ -27,6 +27,19 @@ def test_the_record_has_every_page_as_sent_and_said_with_sources_and_rules():
     assert "passed never-say, reader-must, at-risk-numbers" in text
 
 
+def test_the_record_has_every_menu_as_texted_and_as_a_call_hears_it():
+    pack = load_pack(DEFAULT_PACK_DIR)
+    text = record(pack, TODAY)
+    for menu in pack.menus.values():
+        assert f"`menus.{menu.id}`" in text
+        if menu.channel == "sms":
+            assert pack.sms_pages[menu.id] in text
+    # The call's first turn as the caller hears it: 999 first, the greeting, every choice.
+    opening = next(line for line in text.splitlines() if line.startswith("> If a child is in immediate danger, hang up and call 9 9 9."))
+    assert pack.voice_say["greeting"] in opening
+    assert all(f"press {key}." in opening for key in range(1, len(pack.menus[pack.voice_main].options) + 1))
+
+
 def test_a_page_that_breaks_a_rule_is_marked_failed(tmp_path):
     target = tmp_path / "pack"
     shutil.copytree(DEFAULT_PACK_DIR, target)
