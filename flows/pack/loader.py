@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 from flows.hours import DEFAULT_NATION, NATIONS
@@ -255,6 +256,7 @@ def load_pack(path: str | Path) -> Pack:
 
     if pack.nation not in NATIONS:
         loader.problem("pack", f"nation must be one of {', '.join(NATIONS)}", key="nation")
+    read_written_examples(pack, loader)
     check_references(pack, loader)
     read_openings(pack, loader, meta.get("open_now", {}))
     if not loader.problems:
@@ -264,6 +266,37 @@ def load_pack(path: str | Path) -> Pack:
     if loader.problems:
         raise PackError(loader.problems)
     return pack
+
+
+# Messages written by people briefed as each kind of texter and caller, each with the page
+# it should get, kept apart from the editors' own examples in topics.toml and menus.toml.
+WRITTEN_EXAMPLES = "examples"
+
+
+def read_written_examples(pack: Pack, loader: Loader) -> None:
+    """Add each ``examples/*.toml`` case (``[[case]]`` with ``text`` and ``page``) to its
+    page's examples: matched and learnt from exactly as an example in the page itself."""
+    for path in sorted((pack.path / WRITTEN_EXAMPLES).glob("*.toml")):
+        ref = f"{WRITTEN_EXAMPLES}/{path.name}"
+        try:
+            cases = tomllib.loads(path.read_text(encoding="utf-8")).get("case", [])
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            loader.problems.append(Problem(ref, "file", f"not valid TOML: {exc}"))
+            continue
+        added: dict[str, list[str]] = {}
+        for n, case in enumerate(cases, 1):
+            text, page = (case.get("text"), case.get("page")) if isinstance(case, dict) else (None, None)
+            if not isinstance(text, str) or not text.strip() or not isinstance(page, str):
+                loader.problems.append(Problem(ref, f"case {n}", "needs text and page (both text)"))
+            elif page not in pack.topics and page not in pack.menus:
+                loader.problems.append(Problem(ref, f"case {n}", f"page {page!r} names no topic or menu"))
+            else:
+                added.setdefault(page, []).append(text)
+        for page, texts in added.items():
+            if page in pack.topics:
+                pack.topics[page] = replace(pack.topics[page], examples=(*pack.topics[page].examples, *texts))
+            else:
+                pack.menus[page] = replace(pack.menus[page], examples=(*pack.menus[page].examples, *texts))
 
 
 def check_references(pack: Pack, loader: Loader) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.check import READING_EASE_MIN, check_pack, reading_ease, speaking_seconds
+from flows.pack import load_pack
 from messages import DEFAULT_PACK_DIR, EVALUATION_SET
 
 TODAY = dt.date(2026, 11, 24)
@@ -69,6 +70,15 @@ def test_the_shipped_pack_lists_what_needs_confirming_from_facts_md():
     } == set(listed)
     assert listed["numbers.posh"].note == "opening hours"
     assert listed["numbers.posh"].where == at(DEFAULT_PACK_DIR / "numbers.toml", "[numbers.posh]")
+
+
+def test_written_examples_join_their_page_and_one_naming_no_page_is_an_error(pack_copy):
+    written = pack_copy / "examples" / "more.toml"
+    written.write_text('[[case]]\ntext = "a dinner lady heard a pupil talk about this"\npage = "steps"\n', encoding="utf-8")
+    assert "a dinner lady heard a pupil talk about this" in load_pack(pack_copy).topics["steps"].examples
+    append(written, '\n[[case]]\ntext = "hello"\npage = "no_such_page"\n')
+    errors = [str(p) for p in check_pack(pack_copy).errors]
+    assert any("more.toml" in e and "'no_such_page' names no topic or menu" in e for e in errors), errors
 
 
 def test_review_by_dates_are_listed_and_a_past_one_is_a_warning_not_an_error(pack_copy):
