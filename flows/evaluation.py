@@ -93,8 +93,7 @@ def evaluate(pack: Pack, cases: list[Case]) -> Evaluation:
         if case.page not in pack.sms_pages and case.page != OPTED_OUT:
             result.skipped += 1
             continue
-        answered = step(pack, Session(channel="sms"), Event("text", case.text))[0].node
-        right = answered == case.page or (case.page == pack.main_menu and answered in menus)
+        answered, right = answer(pack, case)
         result.total += 1
         result.right += right
         if case.held_out:
@@ -108,3 +107,11 @@ def evaluate(pack: Pack, cases: list[Case]) -> Evaluation:
             if case.safety and answered not in menus and answered != pack.understanding.risk_page:
                 result.confident_wrong.append((case.text, case.page, answered))
     return result
+
+
+def answer(pack: Pack, case: Case) -> tuple[str, bool]:
+    """The page ``case`` gets as the first text of a conversation, and whether it is the
+    one a person expects (for a text that expects the menu, either menu is right)."""
+    answered = step(pack, Session(channel="sms"), Event("text", case.text))[0].node
+    menus = {pack.main_menu, pack.unsure_menu or pack.main_menu}
+    return answered, answered == case.page or (case.page == pack.main_menu and answered in menus)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flows import safety, templates
+from flows.evaluation import Case, answer
 from flows.pack import Pack, Phrase, spoken_options
 from flows.render import emergency_sms, voice_turn
 
@@ -26,7 +27,10 @@ READER_NAMES = {
 }
 
 
-def record(pack: Pack, today: dt.date) -> str:
+def record(pack: Pack, today: dt.date, routed: list[Case] | None = None) -> str:
+    """``routed``: realistic texts, each with the page a person expects; the record shows
+    the page each reached, so the person who signs sees where messages go, not only what
+    each page says."""
     findings = safety.findings(pack)
     broken: dict[tuple[str, str], list[str]] = {}
     for finding in findings:
@@ -49,6 +53,7 @@ def record(pack: Pack, today: dt.date) -> str:
     for topic in pack.topics.values():
         lines += _topic(pack, topic, [p for p in pages if p.item == f"topics.{topic.id}"], broken)
     lines += _menus(pack)
+    lines += _routes(pack, routed or [])
     lines += ["## Said between the pages (voice)", ""]
     for page in (p for p in pages if p.item == "voice"):
         mark = _marks(pack, page, broken)
@@ -119,6 +124,27 @@ def _menus(pack: Pack) -> list[str]:
             said = opening + spoken_options(pack, menu)
             lines += ["> " + " ".join(voice_turn(tuple(said), first, menu.reader)), ""]
     return lines
+
+
+def _routes(pack: Pack, cases: list[Case]) -> list[str]:
+    names = {**{t.id: t.title for t in pack.topics.values()}, **{m.id: m.title for m in pack.menus.values()}}
+    rows = [(case, *answer(pack, case)) for case in cases if case.page in names]
+    if not rows:
+        return []
+    right = sum(ok for _, _, ok in rows)
+    lines = [
+        "## Which page a message reaches",
+        "",
+        f"Realistic first texts, each with the page a person would expect, as the line answers them: "
+        f"{right} of {len(rows)} as expected. **Another page** marks the rest; the menus count as right for a greeting.",
+        "",
+        "| Text | Expected | Reached |",
+        "|---|---|---|",
+    ]
+    for case, got, ok in sorted(rows, key=lambda row: (row[2], row[0].page)):
+        reached = names.get(got, got) if ok else f"**Another page: {names.get(got, got)}**"
+        lines.append(f"| {case.text.replace('|', '/')} | {names[case.page]} | {reached} |")
+    return [*lines, ""]
 
 
 def _marks(pack: Pack, page: safety.Page, broken: dict) -> str:

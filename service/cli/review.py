@@ -13,8 +13,9 @@ from pathlib import Path
 
 from flows import safety
 from flows.pack import PackError, load_pack
+from flows.evaluation import load_cases
 from flows.review import record
-from messages import DEFAULT_PACK_DIR
+from messages import DEFAULT_PACK_DIR, EVALUATION_SET
 from service.cli import say
 
 
@@ -24,7 +25,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     except PackError as exc:
         say(f"{exc}\nrun signpost check for the whole report")
         return 1
-    text = record(pack, args.today)
+    text = record(pack, args.today, load_cases(EVALUATION_SET) if EVALUATION_SET.is_file() else [])
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         say(f"review record written to {args.out}")

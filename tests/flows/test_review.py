@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
+from flows.evaluation import Case
 from flows.pack import load_pack
 from flows.review import record
 from messages import DEFAULT_PACK_DIR
@@ -50,3 +51,13 @@ def test_a_page_that_breaks_a_rule_is_marked_failed(tmp_path):
     text = record(load_pack(target), TODAY)
     assert "safety findings, marked below" in text
     assert "FAILED: says 'never keep the images'" in text
+
+
+def test_the_record_shows_the_page_each_realistic_text_reaches_and_marks_another():
+    pack = load_pack(DEFAULT_PACK_DIR)
+    routed = [Case("what are the warning signs", "signs", False, False), Case("what are the warning signs", "helplines", False, False)]
+    text = record(pack, TODAY, routed)
+    assert "1 of 2 as expected" in text
+    assert "| what are the warning signs | Warning signs | Warning signs |" in text
+    assert "| what are the warning signs | Helplines | **Another page: Warning signs** |" in text
+    assert "Which page a message reaches" not in record(pack, TODAY)
