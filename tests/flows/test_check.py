@@ -103,7 +103,7 @@ def test_the_pack_review_date_passing_is_a_warning():
 @pytest.mark.parametrize("character", ["\u2019", "\u2014", "\u00a0", "\u2026"])
 def test_a_character_the_renderer_would_downgrade_is_still_an_error_in_the_file(pack_copy, character):
     # In a spoken text: a page with no room to spare would also fail its budget.
-    edit(pack_copy / "topics.toml", "Don't pay them anything, even if some was paid already. Stop contact", f"Don{character}t pay, or pay any more. Stop contact")
+    edit(pack_copy / "topics.toml", "Stop contact and block. Don't message", f"Stop contact and block. Don{character}t message")
     [error] = errors_of(pack_copy)
     assert error.startswith(f"{at(pack_copy / 'topics.toml', character)}: topics.dos:")
     assert f"U+{ord(character):04X}" in error
