@@ -122,8 +122,8 @@ class Config:
     # The longest a client may take to send a request's body (408 after it); its
     # headers are held to the same by gunicorn (see gunicorn_conf).
     request_read_seconds: float = 5.0
-    # Put-throughs (a paid call to a helpline), besides flows.voice's 2 a call.
-    put_throughs_per_caller_per_day: int = 4
+    # Put-throughs (a paid call to a helpline), besides flows.voice's 2 a call. None per
+    # calling number: a spoofed caller ID would read it (state/put_throughs.py).
     put_throughs_per_hour: int = 30
     # Messages whose pictures one sender may have deleted in an hour (a job a message).
     media_deletions_per_sender_per_hour: int = 10
@@ -136,8 +136,6 @@ class Config:
     # Follow-up texts: caps against SMS pumping fraud, and how delivery retries.
     followups_per_number_per_day: int = 3
     followups_per_call: int = 2
-    followups_per_caller_per_day: int = 3
-    followups_withheld_per_day: int = 20
     followups_per_hour: int = 100
     followup_retry_seconds: int = 10 * 60
     followup_send_timeout: float = 10.0
@@ -200,14 +198,11 @@ class Config:
             "SIGNPOST_SMS_REPLIES_LINE_PER_HOUR": self.sms_replies_line_per_hour,
             "WEB_CONCURRENCY": self.web_processes,
             "SIGNPOST_REQUEST_READ_SECONDS": self.request_read_seconds,
-            "SIGNPOST_PUT_THROUGHS_PER_CALLER_PER_DAY": self.put_throughs_per_caller_per_day,
             "SIGNPOST_PUT_THROUGHS_PER_HOUR": self.put_throughs_per_hour,
             "SIGNPOST_MEDIA_DELETIONS_PER_SENDER_PER_HOUR": self.media_deletions_per_sender_per_hour,
             "SIGNPOST_MEDIA_DELETIONS_PER_HOUR": self.media_deletions_per_hour,
             "SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY": self.followups_per_number_per_day,
             "SIGNPOST_FOLLOWUPS_PER_CALL": self.followups_per_call,
-            "SIGNPOST_FOLLOWUPS_PER_CALLER_PER_DAY": self.followups_per_caller_per_day,
-            "SIGNPOST_FOLLOWUPS_WITHHELD_PER_DAY": self.followups_withheld_per_day,
             "SIGNPOST_FOLLOWUPS_PER_HOUR": self.followups_per_hour,
             "SIGNPOST_FOLLOWUP_SEND_TIMEOUT": self.followup_send_timeout,
             "SIGNPOST_FOLLOWUP_SWEEP_SECONDS": self.followup_sweep_seconds,
@@ -282,7 +277,6 @@ class Config:
             web_processes=number("WEB_CONCURRENCY", defaults.web_processes),
             proxy_hops=number("SIGNPOST_PROXY_HOPS", defaults.proxy_hops),
             request_read_seconds=number("SIGNPOST_REQUEST_READ_SECONDS", defaults.request_read_seconds, float),
-            put_throughs_per_caller_per_day=number("SIGNPOST_PUT_THROUGHS_PER_CALLER_PER_DAY", defaults.put_throughs_per_caller_per_day),
             put_throughs_per_hour=number("SIGNPOST_PUT_THROUGHS_PER_HOUR", defaults.put_throughs_per_hour),
             media_deletions_per_sender_per_hour=number(
                 "SIGNPOST_MEDIA_DELETIONS_PER_SENDER_PER_HOUR", defaults.media_deletions_per_sender_per_hour
@@ -292,8 +286,6 @@ class Config:
             voice=env.get("SIGNPOST_VOICE", ""),
             followups_per_number_per_day=number("SIGNPOST_FOLLOWUPS_PER_NUMBER_PER_DAY", defaults.followups_per_number_per_day),
             followups_per_call=number("SIGNPOST_FOLLOWUPS_PER_CALL", defaults.followups_per_call),
-            followups_per_caller_per_day=number("SIGNPOST_FOLLOWUPS_PER_CALLER_PER_DAY", defaults.followups_per_caller_per_day),
-            followups_withheld_per_day=number("SIGNPOST_FOLLOWUPS_WITHHELD_PER_DAY", defaults.followups_withheld_per_day),
             followups_per_hour=number("SIGNPOST_FOLLOWUPS_PER_HOUR", defaults.followups_per_hour),
             followup_retry_seconds=number("SIGNPOST_FOLLOWUP_RETRY_SECONDS", defaults.followup_retry_seconds),
             followup_send_timeout=number("SIGNPOST_FOLLOWUP_SEND_TIMEOUT", defaults.followup_send_timeout, float),

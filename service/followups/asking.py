@@ -11,12 +11,14 @@ have texts sent to numbers that pay per message), all in any sliding window, non
 passable by racing webhooks:
 
 - a call: ``followups_per_call`` texts (2);
-- a calling number: ``followups_per_caller_per_day`` in 24 hours (3). Callers who
-  withhold their number have no number to count by, so they are counted together,
-  against ``followups_withheld_per_day`` (20): a lower figure would let one caller
-  stop every withheld caller (often a school's or council's switchboard) getting a text;
 - a number texted: ``followups_per_number_per_day`` in 24 hours (3);
 - the whole line: ``followups_per_hour`` (100): past it the caller hears the line is busy.
+
+There is no allowance per calling number: anyone can call with a victim's number as their
+caller ID, and the texts left to them would tell whether that number had asked for one
+today. For the same reason an ask for a number that has opted out is counted against
+every cap, and kept on record, exactly as one queued: the texts the rest of the call can
+ask for must not tell whether it had.
 
 Windows are sorted sets of follow-up ids by time, so no burst at a window's edge
 doubles them. The caller hears one neutral answer for queued, opted out and over an
@@ -48,21 +50,17 @@ from service.state.store import FOLLOWUP
 
 log = logging.getLogger("signpost.followups")
 
-# KEYS: record, opt-out, number window, line window, call window, caller window, waiting
+# KEYS: record, opt-out, number window, line window, call window, waiting
 # ARGV: now, number cap, line cap, number window, line window, follow-up id, person,
-#       record ttl, call cap, call window, caller cap (-1: no caller), caller window, pack id,
-#       sealed number, topic, sender
+#       record ttl, call cap, call window, pack id, sealed number, topic, sender
 _REQUEST = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 'duplicate' end
-if redis.call('EXISTS', KEYS[2]) == 1 then return 'opted_out' end
 local now = tonumber(ARGV[1])
 local function full(key, window, cap)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - tonumber(window))
   return redis.call('ZCARD', key) >= tonumber(cap)
 end
 if full(KEYS[5], ARGV[10], ARGV[9]) then return 'capped' end
-local by_caller = tonumber(ARGV[11]) >= 0
-if by_caller and full(KEYS[6], ARGV[12], ARGV[11]) then return 'capped' end
 if full(KEYS[3], ARGV[4], ARGV[2]) then return 'capped' end
 if full(KEYS[4], ARGV[5], ARGV[3]) then return 'busy' end
 local function add(key, window)
@@ -72,11 +70,16 @@ end
 add(KEYS[3], ARGV[4])
 add(KEYS[4], ARGV[5])
 add(KEYS[5], ARGV[10])
-if by_caller then add(KEYS[6], ARGV[12]) end
-redis.call('HSET', KEYS[1], 'outcome', 'queued', 'person', ARGV[7], 'at', ARGV[1], 'pack', ARGV[13],
-           'sealed', ARGV[14], 'topic', ARGV[15], 'from', ARGV[16])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  -- Counted and on record as if queued (see the module docstring), with no number kept.
+  redis.call('HSET', KEYS[1], 'outcome', 'opted_out', 'person', ARGV[7], 'at', ARGV[1], 'pack', ARGV[11])
+  redis.call('EXPIRE', KEYS[1], ARGV[8])
+  return 'opted_out'
+end
+redis.call('HSET', KEYS[1], 'outcome', 'queued', 'person', ARGV[7], 'at', ARGV[1], 'pack', ARGV[11],
+           'sealed', ARGV[12], 'topic', ARGV[13], 'from', ARGV[14])
 redis.call('EXPIRE', KEYS[1], ARGV[8])
-redis.call('ZADD', KEYS[7], ARGV[1], ARGV[6])
+redis.call('ZADD', KEYS[6], ARGV[1], ARGV[6])
 return 'queued'
 """
 
@@ -103,15 +106,12 @@ def request(
     pack=None,
     called: str = "",
     call: str = "",
-    caller: str | None = None,
     at: dt.datetime | None = None,
 ) -> FollowUpOutcome:
     """Queue one follow-up; say how it went (QUEUED, DUPLICATE, NOT_ALLOWED, OPTED_OUT,
     CAPPED or BUSY).
 
-    ``call`` names the call asking (its pseudonym; by default the job), ``caller`` is the
-    calling number as Twilio gave it (``From``: a withheld one counts with every other;
-    None: no caller, as for a test's direct request).
+    ``call`` names the call asking (its pseudonym; by default the job).
 
     Fast enough for a webhook: one script, then RQ's enqueue; nothing is sent here. ``job_id``
     must be the same for a retried webhook (e.g. the CallSid and the step). Redis
@@ -134,13 +134,6 @@ def request(
         return FollowUpOutcome.NOT_ALLOWED
     person = line.person(number.e164)
     config = line.config
-    caller_key, caller_cap = keys.followup_caller_window(line.person("withheld")), -1
-    if caller is not None:
-        calling = classify(caller, pack.region)
-        if calling.e164:
-            caller_key, caller_cap = (keys.followup_caller_window(line.person(calling.e164)), config.followups_per_caller_per_day)
-        else:
-            caller_cap = config.followups_withheld_per_day
     from_number = line.own_number(called)
     result, kept = line.store.kept(
         connection.script(line.store.redis, _REQUEST),
@@ -150,7 +143,6 @@ def request(
             keys.followup_window(person),
             keys.FOLLOWUP_LINE_WINDOW_KEY,
             keys.followup_call_window(call or followup_id(job_id)),
-            caller_key,
             keys.FOLLOWUPS_WAITING,
         ],
         args=[
@@ -164,8 +156,6 @@ def request(
             RECORD_TTL,
             config.followups_per_call,
             FOLLOWUP_CALL_WINDOW,
-            caller_cap,
-            FOLLOWUP_NUMBER_WINDOW,
             pack.id,
             delivery.sealed_number(config, number.e164),
             followup.topic,
@@ -190,7 +180,6 @@ def request(
                 keys.followup_window(person),
                 keys.FOLLOWUP_LINE_WINDOW_KEY,
                 keys.followup_call_window(call or followup_id(job_id)),
-                caller_key,
             ):
                 given_back.zrem(window, followup_id(job_id))
             given_back.execute()

@@ -13,9 +13,11 @@ its delivery is not already on record, and the script that replays decides that 
 ``scripts.REPLAY``): a START journalled in an outage, replayed after the same person's
 later STOP reached Redis through another web process, would otherwise opt them back
 in; so would a captured START sent again while Redis was away. Replay happens on the
-first request that finds Redis answering again (one that Redis answers but refuses, while
-it is full, is tried again 30 s later, not on every text): the file is renamed first, so
-exactly one process replays it. With replicas to confirm, entries
+first request that finds Redis answering again, before that request's own change (one
+that Redis answers but refuses, while it is full, is tried again 30 s later, not on every
+text; Redis away is no refusal): the file is renamed first, so exactly one process
+replays it. Each replayed delivery is kept on record whether or not it still applied, so a
+captured copy of it sent later is known as a repeat. With replicas to confirm, entries
 go back in the journal until a replica holds them, so a failover straight after a
 replay cannot lose them. A disk that does not survive a
 restart (some platforms) can lose the journal; Twilio's own opt-out handling and
@@ -75,12 +77,16 @@ class OptOutJournal:
         entries = _in_order(claimed.read_text().splitlines())
         try:
             applied = store.replay_opt_changes(entries)
-        except redis.RedisError:  # store.NotKept among them
+        except redis.RedisError as exc:  # store.NotKept among them
             # Redis went again, or no replica has them yet: put the entries back, with
             # their own times, for the next replay (applying one twice changes nothing).
             for entry in entries:  # a line a write: see the module docstring
                 self._append(_line(*entry))
             claimed.unlink(missing_ok=True)
+            if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+                # Redis is away, not refusing: the caller's fallback answers, and the
+                # next request that finds Redis replays at once (no wait for a refusal).
+                raise
             return None
         claimed.unlink(missing_ok=True)
         log.info(

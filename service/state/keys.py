@@ -32,8 +32,7 @@ How long things live, and why:
 - a follow-up's record and its message's delivery status: ``RECORD_TTL``, a week;
 - a queued follow-up job (holding the sealed number): ``JOB_TTL``, a day at most;
 - a sender's count of picture deletions: ``MEDIA_WINDOW``, an hour from the first;
-- put-throughs, by calling number and for the line: ``PUT_THROUGH_CALLER_WINDOW`` (a
-  day) and ``PUT_THROUGH_LINE_WINDOW`` (an hour);
+- the line's put-throughs: ``PUT_THROUGH_LINE_WINDOW`` (an hour);
 - where a call is (the menu or page it last heard), for counting where callers hang
   up: until Twilio reports the call ended, or ``CALL_LIMIT`` (four hours, the longest
   a call lasts) if that report never comes.
@@ -68,7 +67,6 @@ FOLLOWUP_QUEUE = "followups"
 # follow-up text is waiting (see followups.media).
 MEDIA_QUEUE = "media-deletions"
 MEDIA_WINDOW = HOUR  # one sender's picture deletions are counted by the hour
-PUT_THROUGH_CALLER_WINDOW = DAY  # a calling number's put-throughs: the last 24 hours
 PUT_THROUGH_LINE_WINDOW = HOUR  # the line's put-throughs: the last hour
 
 
@@ -174,11 +172,6 @@ def login_known(who: str) -> str:
 LOGIN_CHECKS = f"{PREFIX}console:login-checks"
 
 
-def put_through_caller(person: str) -> str:
-    """The put-throughs one calling number had in the last day (steps by time)."""
-    return f"{PREFIX}put-through-caller:{person}"
-
-
 PUT_THROUGH_LINE = f"{PREFIX}put-through-line"
 
 
@@ -214,11 +207,6 @@ FOLLOWUP_SWEEP_LOCK = f"{PREFIX}followups-sweep"
 def followup_call_window(call: str) -> str:
     """The follow-ups one call asked for (named by the call's pseudonym)."""
     return f"{PREFIX}followup-call:{call}"
-
-
-def followup_caller_window(person: str) -> str:
-    """The follow-ups one calling number asked for in the last day, whoever they went to."""
-    return f"{PREFIX}followup-caller:{person}"
 
 
 def followup_message(message: str) -> str:

@@ -124,7 +124,7 @@ return {status, node, chosen[3]}
 # a web process that could reach Redis applied at once). A change that came with a
 # delivery (the text's SID) is applied once: a delivery already on record is a retry, or
 # a captured STOP or START sent again while Redis was away, and changes nothing; one
-# applied is put on record for good, as the answer script does.
+# replayed is put on record for good (applied or not), as the answer script does.
 # KEYS: optout, optin, delivery for each change
 # ARGV: optin ttl, then effect, time and whether it came with a delivery ('1'/'0') for each
 REPLAY = (
@@ -138,9 +138,11 @@ for i = 1, #KEYS, 3 do
                         tonumber(redis.call('GET', KEYS[i + 1]) or '0') or 0)
   if at > last and not (delivered and redis.call('EXISTS', KEYS[i + 2]) == 1) then
     opt(effect, KEYS[i], KEYS[i + 1], ARGV[a + 1], ARGV[1])
-    if delivered then redis.call('SET', KEYS[i + 2], '') end
     applied = applied + 1
   end
+  -- On record even when older than the person's last change: a captured copy of it
+  -- sent later is then a repeat, never a new change.
+  if delivered then redis.call('SET', KEYS[i + 2], '', 'NX') end
 end
 return applied
 """

@@ -34,7 +34,6 @@ from flask import Blueprint, Response, current_app, request
 
 from flows import Event, EventKind, Services, Session, step
 from flows.model import FollowUp, FollowUpOutcome
-from flows.phones import classify
 from flows.voice import SILENCES_BEFORE_GOODBYE
 from flows.voice_page import TRANSFERS_PER_CALL
 from service.followups import asking as followups
@@ -113,7 +112,7 @@ def answer(n: int, start: bool) -> Response:
 
     regions = line.config.allowed_regions
     reply, session = step(pack, before, event, Services(request_followup=ask, text_regions=regions))
-    if reply.dial and not may_put_through(line, pack, form.get("From"), turn, n):
+    if reply.dial and not may_put_through(line, turn, n):
         # Past a cap: the caller hears the helpline could not be reached and is back at
         # the menu, where the page names its number; it is not offered again this call.
         before = replace(before, transfers=TRANSFERS_PER_CALL)
@@ -153,14 +152,11 @@ def answer(n: int, start: bool) -> Response:
     return xml(twiml)
 
 
-def may_put_through(line, pack, caller: str | None, turn: Turn, n: int) -> bool:
+def may_put_through(line, turn: Turn, n: int) -> bool:
     """Whether the caps on put-throughs (``put_throughs``) let this step ring a helpline.
     Redis away or refusing: no, and the call goes on without it."""
-    calling = classify(caller, pack.region)
     try:
-        allowed = put_throughs.allowed(
-            line.store, line.config, step=f"{turn.person}:{n}", caller=line.person(calling.e164) if calling.e164 else None
-        )
+        allowed = put_throughs.allowed(line.store, line.config, step=f"{turn.person}:{n}")
     except redis.RedisError as exc:
         log.warning("voice call=%s step=%s put-through not made: redis unavailable (%s)", short(turn.person), n, type(exc).__name__)
         return False
@@ -226,7 +222,6 @@ def request_followup(line, pack, followup: FollowUp, turn: Turn, n: int) -> Foll
             pack=pack,
             called=request.form.get("To", ""),
             call=call,
-            caller=request.form.get("From", ""),
             at=now(),
         )
     except Exception:

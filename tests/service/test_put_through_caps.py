@@ -1,7 +1,8 @@
-"""Put-throughs (a paid call to a helpline) are capped per calling number per day and for
-the whole line per hour, besides the call's own two: spoofed caller IDs, call after
-call, cannot have the line ring helplines without end. Past a cap the caller hears the
-helpline could not be reached and is back at the menu, and is not offered it again."""
+"""Put-throughs (a paid call to a helpline) are capped for the whole line per hour,
+besides the call's own two: spoofed caller IDs, call after call, cannot have the line ring
+helplines without end. Past a cap the caller hears the helpline could not be reached and
+is back at the menu, and is not offered it again. Nothing is counted per calling number,
+so a caller who spoofs someone's number learns nothing of whether they called."""
 
 import datetime as dt
 
@@ -43,14 +44,17 @@ def test_fifty_spoofed_callers_get_no_more_than_the_lines_hourly_cap(line, redis
     assert redis_client.zcard(keys.PUT_THROUGH_LINE) == 5
 
 
-def test_one_caller_gets_their_daily_put_throughs_and_no_more(line):
-    twilio = line(put_throughs_per_caller_per_day=3)
-    assert [put_through(twilio, "+447400123456") for _ in range(4)] == [True, True, True, False]
-    assert put_through(twilio, "+447400654321")  # someone else still can
+def test_a_spoofed_caller_id_cannot_tell_whether_that_number_was_put_through(line):
+    twilio = line(put_throughs_per_hour=20)
+    victim, stranger = "+447400123456", "+447400654321"
+    assert put_through(twilio, victim) and put_through(twilio, victim)  # the victim's own calls
+    as_victim = [put_through(twilio, victim) for _ in range(4)]
+    as_stranger = [put_through(twilio, stranger) for _ in range(4)]
+    assert as_victim == as_stranger == [True] * 4
 
 
 def test_withheld_callers_are_held_by_the_lines_cap(line):
-    twilio = line(put_throughs_per_caller_per_day=1, put_throughs_per_hour=3)
+    twilio = line(put_throughs_per_hour=3)
     assert [put_through(twilio, "anonymous") for _ in range(4)] == [True, True, True, False]
 
 

@@ -9,7 +9,8 @@ replay cannot change the person's choice back.
 import time
 from dataclasses import replace
 
-from service.state.pseudonyms import number_id
+from service.state import keys
+from service.state.pseudonyms import number_id, token_id
 from tests.support import SECRET_KEY, TEXTER, Twilio, message_text
 
 
@@ -86,4 +87,18 @@ def test_a_journal_out_of_order_is_replayed_in_the_order_of_events_each_delivery
     for _ in range(50):
         line.journal.record(person, "opt_in", at=400.0, delivery=start)
     assert line.journal.replay(line.store) == 2
+    assert redis_client.exists(f"signpost:optout:{person}"), "the STOP stands"
+
+
+def test_a_journalled_start_older_than_the_last_stop_is_skipped_yet_kept_on_record(serve, config, redis_client, tmp_path):
+    """Replayed after a newer STOP (another process reached Redis first), the START is not
+    applied; a captured copy of it sent later must be known as a repeat, not a new START."""
+    live = serve(config.with_(state_dir=str(tmp_path / "state")))
+    twilio, line = Twilio(live.url), live.app.extensions["signpost"]
+    person = number_id(TEXTER, SECRET_KEY.encode())
+    twilio.sms("STOP")
+    sid = "SM" + "9" * 32
+    line.journal.record(person, "opt_in", at=time.time() - 60, delivery=keys.delivery("sms", token_id("sms", sid)))
+    assert line.journal.replay(line.store) == 0
+    twilio.sms("START", sid=sid)
     assert redis_client.exists(f"signpost:optout:{person}"), "the STOP stands"
