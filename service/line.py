@@ -38,7 +38,10 @@ class Line:
         # The caps this process keeps while Redis cannot (see local_caps): its share of
         # the line's ceiling, since every web process keeps one of its own.
         config = self.config
-        self.local_caps = LocalCaps(config.sms_replies_per_hour, config.sms_replies_line_per_hour // config.web_processes)
+        # Each process its share of both, so the web processes together allow no more than
+        # Redis would (a number's texts may reach any of them).
+        processes = config.web_processes
+        self.local_caps = LocalCaps(max(1, config.sms_replies_per_hour // processes), config.sms_replies_line_per_hour // processes)
 
     @property
     def every_pack(self) -> list[Pack]:

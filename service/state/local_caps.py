@@ -8,7 +8,8 @@ that fails open is what a pumping attack waits for. So the process counts for it
 in memory, for the current clock hour:
 
 - replies abroad stop altogether (they are the ones pumping pays for);
-- each number gets ``per_number`` replies, as Redis would allow it;
+- each number gets ``per_number`` replies from this process: its share of what Redis
+  would allow (the number's texts may reach any process);
 - the process sends its share of the line's ceiling (the ceiling over the number of
   web processes), and past it tells each texter once that the line is busy, up to
   twice its share in all (busy notices and opt-out confirmations count too).

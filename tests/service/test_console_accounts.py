@@ -17,6 +17,7 @@ from service.web.console import accounts as accounts_module
 from service.web.console.accounts import ATTEMPTS, Accounts
 from service.web.console.blueprint import ConsoleSessions
 from service.state.keys import CONSOLE_USERS as USERS_KEY, LOGIN_CHECKS
+from service.state.embedded_redis import EmbeddedRedis
 from tests.console_support import PASSWORD, csrf_token
 from tests.support import every_redis_byte
 
@@ -206,6 +207,27 @@ def test_a_cookie_saved_before_logout_no_longer_opens_the_console(live, accounts
     assert other.get("/console/usage").status_code == 302  # every session of the account ended
     browser.login()
     assert browser.get("/console/usage").status_code == 200  # a new login opens it again
+
+
+def test_while_redis_is_away_a_cookie_that_cannot_be_checked_opens_the_health_page_alone(serve, config, tmp_path):
+    """A cookie saved before a logout is not known as one while Redis is away: fail closed."""
+    own = EmbeddedRedis(tmp_path / "redis")
+    own.start()
+    try:
+        live = serve(config.with_(redis_url=own.url))
+        line = live.app.extensions["signpost"]
+        Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+        browser = Browser(live.url)
+        browser.login()
+        assert browser.get("/console/usage").status_code == 200
+        own.stop()
+        for page in ("/console/usage", "/console/content", "/console/review", "/console/simulator/call"):
+            answer = browser.get(page)
+            assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/health"), page
+        health = browser.get("/console/health")
+        assert health.status_code == 503 and "Redis" in health.text  # it says what is wrong
+    finally:
+        own.stop()
 
 
 def test_a_password_change_ends_every_session_of_the_account(live, accounts):

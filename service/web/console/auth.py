@@ -23,6 +23,8 @@ REFUSED = (
     f"tries, logging in waits {LOGIN_WAIT // 60} minutes."
 )
 OPEN = {"console.login", "console.static", "console.index"}
+# What a signed-in cookie opens while Redis, which knows whether it was logged out, is away.
+UNCHECKED = {"console.health", "console.logout"}
 BUSY = "Other logins are being checked. Try again in a moment."
 # Said while logging in waits: until when, and not whether the account or the address
 # waits (which would tell a guesser an account's name, or that others guess too).
@@ -63,7 +65,10 @@ def gate():
                 session.clear()
                 g.user = None
         except redis.RedisError:
-            pass  # the signed cookie stands until it expires, so health opens while Redis is down
+            # A cookie that cannot be checked may be one logged out since: it opens the
+            # health page alone, which says what is wrong, and nothing else until Redis is back.
+            if request.endpoint not in UNCHECKED:
+                return redirect(url_for("console.health"))
     if not g.user and request.endpoint not in OPEN:
         # Back to the page asked for once logged in (a deep link from a colleague).
         wanted = request.full_path.rstrip("?") if request.method == "GET" else None
