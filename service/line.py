@@ -58,6 +58,7 @@ class Line:
         if now - self._journal_checked < 1.0 or now - self._journal_refused < JOURNAL_RETRY:
             return
         self._journal_checked = now
+        self.journal.adopt_orphans()
         if self.journal.pending() and self.journal.replay(self.store) is None:
             # Redis answers but will not take them (full, or no replica confirms): each try
             # reads and writes the whole journal back, so not again for a while.

@@ -60,6 +60,21 @@ class OptOutJournal:
         finally:
             os.close(fd)
 
+    def adopt_orphans(self) -> None:
+        """Put back in the journal what a process was replaying when it died (its file is
+        named by its pid), so no entry waits for good in a file nobody will replay."""
+        for orphan in self.path.parent.glob(f"{self.path.name}.*.replaying"):
+            pid = orphan.name.removeprefix(f"{self.path.name}.").removesuffix(".replaying")
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            try:
+                lines = orphan.read_text()
+                orphan.unlink()
+            except FileNotFoundError:
+                continue  # another process adopted it first
+            if lines:
+                self._append(lines)  # each line whole: replay sorts and dedupes them
+
     def pending(self) -> bool:
         try:
             return self.path.stat().st_size > 0
@@ -125,6 +140,16 @@ def _in_order(lines: list[str]) -> list[tuple[float, str, str, str]]:
             seen.add(entry[3])
         kept.append(entry)
     return kept
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _line(at: float, effect: str, number_id: str, delivery: str) -> str:

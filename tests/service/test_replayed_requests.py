@@ -6,6 +6,7 @@ remembered for a day (Twilio's retries); a STOP's or a START's for good, so that
 replay cannot change the person's choice back.
 """
 
+import subprocess
 import time
 from dataclasses import replace
 
@@ -102,3 +103,18 @@ def test_a_journalled_start_older_than_the_last_stop_is_skipped_yet_kept_on_reco
     assert line.journal.replay(line.store) == 0
     twilio.sms("START", sid=sid)
     assert redis_client.exists(f"signpost:optout:{person}"), "the STOP stands"
+
+
+def test_what_a_process_was_replaying_when_it_died_is_replayed_by_another(serve, config, redis_client, tmp_path):
+    live = serve(config.with_(state_dir=str(tmp_path / "state")))
+    twilio, line = Twilio(live.url), live.app.extensions["signpost"]
+    person = number_id(TEXTER, SECRET_KEY.encode())
+    gone = subprocess.Popen(["true"])  # noqa: S603, S607
+    gone.wait()
+    orphan = line.journal.path.with_name(f"{line.journal.path.name}.{gone.pid}.replaying")
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    orphan.write_text(f"{time.time() - 5:.6f} opt_out {person}\n")
+    assert not line.journal.pending()
+    twilio.sms("hello", sender="+447400765432")  # any text that finds Redis looks for orphans
+    assert redis_client.exists(f"signpost:optout:{person}"), "the dead process's STOP was applied"
+    assert not orphan.exists()
