@@ -16,7 +16,8 @@ in; so would a captured START sent again while Redis was away. Replay happens on
 first request that finds Redis answering again, before that request's own change (one
 that Redis answers but refuses, while it is full, is tried again 30 s later, not on every
 text; Redis away is no refusal): the file is renamed first, so exactly one process
-replays it. Each replayed delivery is kept on record whether or not it still applied, so a
+replays it, and what a process was replaying when it died is put back in the journal by
+the next that looks. Each replayed delivery is kept on record whether or not it still applied, so a
 captured copy of it sent later is known as a repeat. With replicas to confirm, entries
 go back in the journal until a replica holds them, so a failover straight after a
 replay cannot lose them. A disk that does not survive a
