@@ -36,6 +36,10 @@ def record(pack: Pack, today: dt.date, routed: list[Case] | None = None) -> str:
     for finding in findings:
         broken.setdefault((finding.item, finding.key), []).append(finding.message)
     pages = safety.pages(pack)
+    rows = _answered(pack, routed or [])
+    reached = (
+        f" {sum(ok for *_, ok in rows)} of {len(rows)} realistic texts reach the page a person would expect (listed below)." if rows else ""
+    )
     lines = [
         f"# Content review: {pack.name}",
         "",
@@ -43,7 +47,8 @@ def record(pack: Pack, today: dt.date, routed: list[Case] | None = None) -> str:
         f"{pack.review_by.isoformat() if pack.review_by else 'not set'}. Produced {today.isoformat()}.",
         "",
         f"{len(pages)} texts and spoken pages; "
-        + ("every safety rule passed." if not findings else f"{len(findings)} safety findings, marked below."),
+        + ("every safety rule passed." if not findings else f"{len(findings)} safety findings, marked below.")
+        + reached,
         "",
         "Rules: "
         + "; ".join(f"`{rule}`" for rule in (safety.NEVER_SAY, safety.READER_MUST, safety.AT_RISK_NUMBERS, safety.OPEN_HELPLINE))
@@ -53,7 +58,7 @@ def record(pack: Pack, today: dt.date, routed: list[Case] | None = None) -> str:
     for topic in pack.topics.values():
         lines += _topic(pack, topic, [p for p in pages if p.item == f"topics.{topic.id}"], broken)
     lines += _menus(pack)
-    lines += _routes(pack, routed or [])
+    lines += _routes(pack, rows)
     lines += ["## Said between the pages (voice)", ""]
     for page in (p for p in pages if p.item == "voice"):
         mark = _marks(pack, page, broken)
@@ -126,11 +131,16 @@ def _menus(pack: Pack) -> list[str]:
     return lines
 
 
-def _routes(pack: Pack, cases: list[Case]) -> list[str]:
-    names = {**{t.id: t.title for t in pack.topics.values()}, **{m.id: m.title for m in pack.menus.values()}}
-    rows = [(case, *answer(pack, case)) for case in cases if case.page in names]
+def _answered(pack: Pack, cases: list[Case]) -> list[tuple[Case, str, bool]]:
+    """Each case on a page of this pack, the page it reached and whether that was expected."""
+    pages = {*pack.topics, *pack.menus}
+    return [(case, *answer(pack, case)) for case in cases if case.page in pages]
+
+
+def _routes(pack: Pack, rows: list[tuple[Case, str, bool]]) -> list[str]:
     if not rows:
         return []
+    names = {**{t.id: t.title for t in pack.topics.values()}, **{m.id: m.title for m in pack.menus.values()}}
     right = sum(ok for _, _, ok in rows)
     lines = [
         "## Which page a message reaches",
