@@ -57,7 +57,7 @@ def test_the_record_shows_the_page_each_realistic_text_reaches_and_marks_another
     pack = load_pack(DEFAULT_PACK_DIR)
     routed = [Case("what are the warning signs", "signs", False, False), Case("what are the warning signs", "helplines", False, False)]
     text = record(pack, TODAY, routed)
-    assert "1 of 2 as expected" in text
+    assert "1 of 2 as expected" in text and "1 of 2 realistic texts reach the page a person would expect" in text
     assert "| what are the warning signs | Warning signs | Warning signs |" in text
     assert "| what are the warning signs | Helplines | **Another page: Warning signs** |" in text
     assert "Which page a message reaches" not in record(pack, TODAY)
