@@ -16,9 +16,10 @@ passable by racing webhooks:
 
 There is no allowance per calling number: anyone can call with a victim's number as their
 caller ID, and the texts left to them would tell whether that number had asked for one
-today. For the same reason an ask for a number that has opted out is counted against
-every cap, and kept on record, exactly as one queued: the texts the rest of the call can
-ask for must not tell whether it had.
+today. For the same reason every ask is counted against the call's and the line's caps
+before the number asked for is looked at, and kept on record, whether it is queued, the
+number opted out or had its texts for the day: neither the texts the rest of the call can
+ask for nor the line being busy may tell anything of that number.
 
 Windows are sorted sets of follow-up ids by time, so no burst at a window's edge
 doubles them. The caller hears one neutral answer for queued, opted out and over an
@@ -60,22 +61,30 @@ local function full(key, window, cap)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - tonumber(window))
   return redis.call('ZCARD', key) >= tonumber(cap)
 end
-if full(KEYS[5], ARGV[10], ARGV[9]) then return 'capped' end
-if full(KEYS[3], ARGV[4], ARGV[2]) then return 'capped' end
-if full(KEYS[4], ARGV[5], ARGV[3]) then return 'busy' end
 local function add(key, window)
   redis.call('ZADD', key, now, ARGV[6])
   redis.call('EXPIRE', key, window)
 end
-add(KEYS[3], ARGV[4])
+-- The call's and the line's caps first, and every ask past them counted against both,
+-- whatever the number asked for: what the rest of the call may ask, and whether the line
+-- is busy, must not depend on that number (see the module docstring).
+if full(KEYS[5], ARGV[10], ARGV[9]) then return 'capped' end
+if full(KEYS[4], ARGV[5], ARGV[3]) then return 'busy' end
 add(KEYS[4], ARGV[5])
 add(KEYS[5], ARGV[10])
+local outcome = 'queued'
 if redis.call('EXISTS', KEYS[2]) == 1 then
-  -- Counted and on record as if queued (see the module docstring), with no number kept.
-  redis.call('HSET', KEYS[1], 'outcome', 'opted_out', 'person', ARGV[7], 'at', ARGV[1], 'pack', ARGV[11])
-  redis.call('EXPIRE', KEYS[1], ARGV[8])
-  return 'opted_out'
+  outcome = 'opted_out'
+elseif full(KEYS[3], ARGV[4], ARGV[2]) then
+  outcome = 'capped'
 end
+if outcome ~= 'queued' then
+  -- On record, with no number kept, so the same ask again is a duplicate either way.
+  redis.call('HSET', KEYS[1], 'outcome', outcome, 'person', ARGV[7], 'at', ARGV[1], 'pack', ARGV[11])
+  redis.call('EXPIRE', KEYS[1], ARGV[8])
+  return outcome
+end
+add(KEYS[3], ARGV[4])
 redis.call('HSET', KEYS[1], 'outcome', 'queued', 'person', ARGV[7], 'at', ARGV[1], 'pack', ARGV[11],
            'sealed', ARGV[12], 'topic', ARGV[13], 'from', ARGV[14])
 redis.call('EXPIRE', KEYS[1], ARGV[8])

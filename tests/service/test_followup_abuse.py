@@ -4,6 +4,7 @@ after number, calls again and again, or keys the number of someone who texted ST
 must get no more than a genuine caller would, and learn nothing."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from rq import Queue
@@ -17,6 +18,8 @@ TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
 NEUTRAL = "If that number can get texts from this line, the text will be there in a minute or two."
 # Numbers a pumping caller keys, one after another (valid UK mobiles).
 TARGETS = [f"0740055{n:04d}" for n in range(6)]
+# Numbers of a caller's own, each keyed once.
+OWN_NUMBERS = (f"0740066{n:04d}" for n in itertools.count())
 
 
 @pytest.fixture
@@ -50,24 +53,32 @@ def test_one_call_gets_two_texts_however_many_numbers_it_keys(twilio, redis_clie
 
 
 def own_texts(twilio, redis_client, caller: str, first: str) -> int:
-    """A call keys ``first`` (someone else's number), then two of its own: how many texts
-    the two of its own get, which is all such a caller can count."""
+    """A call keys ``first`` (someone else's number), then two of its own (never keyed
+    before): how many texts those two get, which is all such a caller can count."""
     call = twilio.call_start(from_=caller)
     key_and_confirm(call, first)
     before = queued(redis_client)
-    for number in TARGETS[4:6]:
-        key_and_confirm(call, number)
+    for _ in range(2):
+        key_and_confirm(call, next(OWN_NUMBERS))
     return queued(redis_client) - before
 
 
-def test_the_texts_a_call_gets_tell_nothing_of_an_opt_out_or_of_the_number_it_claims(serve, config, redis_client):
-    twilio = Twilio(serve(config).url)
+def test_the_texts_a_call_gets_tell_nothing_of_an_opt_out_a_used_up_number_or_the_caller_id(serve, config, redis_client):
+    twilio = Twilio(serve(config.with_(followups_per_number_per_day=1, followups_per_hour=50)).url)
     victim = "+447400999001"
     key_and_confirm(twilio.call_start(from_=victim), TARGETS[0])  # the victim asked for a text today
     message_text(twilio.sms("STOP", sender="+447400550009"))  # someone else opted out
     as_victim_keying_opted_out = own_texts(twilio, redis_client, victim, "07400550009")
+    keying_a_used_up_number = own_texts(twilio, redis_client, "+447400999003", TARGETS[0])
     as_stranger_keying_unused = own_texts(twilio, redis_client, "+447400999002", TARGETS[1])
-    assert as_victim_keying_opted_out == as_stranger_keying_unused == 1
+    assert as_victim_keying_opted_out == keying_a_used_up_number == as_stranger_keying_unused == 1
+
+
+def test_whether_the_line_is_busy_tells_nothing_of_the_number_keyed(serve, config, redis_client):
+    twilio = Twilio(serve(config.with_(followups_per_number_per_day=1, followups_per_hour=2)).url)
+    key_and_confirm(twilio.call_start(from_="anonymous"), TARGETS[0])  # its day's text
+    key_and_confirm(twilio.call_start(from_="anonymous"), TARGETS[0])  # used up: still counted
+    assert "too busy" in key_and_confirm(twilio.call_start(from_="anonymous"), TARGETS[1])
 
 
 def spoken_after_confirming(call, number: str) -> list[str]:
