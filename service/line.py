@@ -21,6 +21,9 @@ log = logging.getLogger("signpost")
 
 # Seconds before a replay Redis refused (while answering) is tried again.
 JOURNAL_RETRY = 30.0
+# How long a STOP or START waits for another process's replay of the journal (a few
+# milliseconds for any journal an outage leaves) before it is applied all the same.
+JOURNAL_WAIT = 1.0
 
 
 @dataclass
@@ -48,14 +51,19 @@ class Line:
         """Each pack the line serves, once, the default first."""
         return list({p.id: p for p in [self.pack, *self.packs.values()]}.values())
 
-    def catch_up(self) -> None:
+    def catch_up(self, opt_change: bool = False) -> None:
         """Redis answered: apply any opt-outs journalled while it was away.
 
         Looked for at most once a second (any worker process may have written
-        it), and at once after this process has itself seen Redis fail.
+        it), and at once after this process has itself seen Redis fail. Before a STOP or
+        START (``opt_change``) always, and after any replay another process is making: a
+        change applied before an older one is replayed would win over the person's own
+        later choice (a captured START sent again the moment Redis is back).
         """
         now = time.monotonic()
-        if now - self._journal_checked < 1.0 or now - self._journal_refused < JOURNAL_RETRY:
+        if opt_change:
+            self.journal.wait_for_replays(JOURNAL_WAIT)
+        elif now - self._journal_checked < 1.0 or now - self._journal_refused < JOURNAL_RETRY:
             return
         self._journal_checked = now
         self.journal.adopt_orphans()

@@ -15,7 +15,8 @@ later STOP reached Redis through another web process, would otherwise opt them b
 in; so would a captured START sent again while Redis was away. Replay happens on the
 first request that finds Redis answering again, before that request's own change (one
 that Redis answers but refuses, while it is full, is tried again 30 s later, not on every
-text; Redis away is no refusal): the file is renamed first, so exactly one process
+text; Redis away is no refusal), and always before a STOP, a START or a text asked for by
+voice, after any replay another process has under way: the file is renamed first, so exactly one process
 replays it, and what a process was replaying when it died is put back in the journal by
 the next that looks. Each replayed delivery is kept on record whether or not it still applied, so a
 captured copy of it sent later is known as a repeat. With replicas to confirm, entries
@@ -64,10 +65,10 @@ class OptOutJournal:
     def adopt_orphans(self) -> None:
         """Put back in the journal what a process was replaying when it died (its file is
         named by its pid), so no entry waits for good in a file nobody will replay."""
-        for orphan in self.path.parent.glob(f"{self.path.name}.*.replaying"):
-            pid = orphan.name.removeprefix(f"{self.path.name}.").removesuffix(".replaying")
+        for pid in self._replaying():
             if not pid.isdigit() or _alive(int(pid)):
                 continue
+            orphan = self.path.with_name(f"{self.path.name}.{pid}.replaying")
             try:
                 lines = orphan.read_text()
                 orphan.unlink()
@@ -75,6 +76,19 @@ class OptOutJournal:
                 continue  # another process adopted it first
             if lines:
                 self._append(lines)  # each line whole: replay sorts and dedupes them
+
+    def wait_for_replays(self, seconds: float) -> None:
+        """Until no other living process is replaying (at most ``seconds``)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and any(
+            pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)) for pid in self._replaying()
+        ):
+            time.sleep(0.01)  # gevent's, in a web worker: other requests go on meanwhile
+
+    def _replaying(self) -> list[str]:
+        """The pids of the processes with a replay under way (their claimed files)."""
+        prefix = f"{self.path.name}."
+        return [f.name.removeprefix(prefix).removesuffix(".replaying") for f in self.path.parent.glob(f"{prefix}*.replaying")]
 
     def pending(self) -> bool:
         try:

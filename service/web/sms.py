@@ -140,7 +140,7 @@ def inbound() -> Response:
     delivery = turn.delivery_key if turn.delivery else None
     try:
         # Opt-outs journalled during an outage first, so none can undo a newer change.
-        line.catch_up()
+        line.catch_up(opt_change=bool(fresh.effect))
         answer = line.store.answer(
             turn,
             encoded,

@@ -215,6 +215,8 @@ def request_followup(line, pack, followup: FollowUp, turn: Turn, n: int) -> Foll
         if (earlier := line.store.answered(turn)) is not None:
             log.info("voice call=%s step=%s repeat delivery: not queued again", short(call), n)
             return replayed(earlier)[1]  # what the first delivery was told
+        # A STOP journalled in an outage is applied first: the number may be the one that sent it.
+        line.catch_up(opt_change=True)
         outcome = followups.request(
             line,
             followup,

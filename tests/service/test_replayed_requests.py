@@ -118,3 +118,21 @@ def test_what_a_process_was_replaying_when_it_died_is_replayed_by_another(serve,
     twilio.sms("hello", sender="+447400765432")  # any text that finds Redis looks for orphans
     assert redis_client.exists(f"signpost:optout:{person}"), "the dead process's STOP was applied"
     assert not orphan.exists()
+
+
+def test_a_captured_start_sent_again_as_soon_as_redis_takes_writes_again_does_not_undo_the_stop(serve, config, redis_client, tmp_path):
+    live = serve(config.with_(state_dir=str(tmp_path / "state")))
+    twilio, line = Twilio(live.url), live.app.extensions["signpost"]
+    person = f"signpost:optout:{number_id(TEXTER, SECRET_KEY.encode())}"
+    twilio.sms("STOP")
+    redis_client.config_set("maxmemory", "1")
+    try:
+        captured = "SM" + "3" * 32
+        twilio.sms("START", sid=captured)  # the person's own START, then STOP: both journalled
+        twilio.sms("STOP", sid="SM" + "2" * 32)
+        twilio.sms("hello", sender="+447400765432")  # a replay tried and refused meanwhile
+        assert line.journal.pending()
+    finally:
+        redis_client.config_set("maxmemory", "0")
+    twilio.sms("START", sid=captured)  # sent again a moment after Redis takes writes again
+    assert redis_client.exists(person), "the person's last choice, STOP, stands"

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import redis
+from rq import Queue
 import requests
 
 from flows.pack import PackError
@@ -215,3 +216,18 @@ def test_a_start_captured_in_an_outage_and_sent_again_as_redis_returns_does_not_
     own_redis.start()
     twilio.sms("START", sid=late)
     assert redis.Redis.from_url(own_redis.url).exists(optout), "the later STOP still stands"
+
+
+def test_a_stop_journalled_in_an_outage_holds_for_a_text_asked_by_voice_straight_after(serve, config, own_redis, tmp_path):
+    line = serve(config.with_(redis_url=own_redis.url, state_dir=str(tmp_path / "state")))
+    twilio = Twilio(line.url)
+    own_redis.stop()
+    assert "START" in message_text(twilio.sms("STOP"))  # journalled
+    own_redis.start()
+    call = twilio.call_start(from_=TEXTER)  # no text has found Redis since: only this call
+    call.say("text me the links")
+    assert "ending" in call.text
+    call.press("1")
+    client = redis.Redis.from_url(own_redis.url)
+    assert not Queue(keys.FOLLOWUP_QUEUE, connection=client).job_ids, "no text to a number that texted STOP"
+    assert client.exists(keys.optout(number_id(TEXTER, SECRET_KEY.encode())))
