@@ -9,7 +9,9 @@ the topic, the pack and the sender, so the job can be made again from it.
 
 Each worker sweeps every ``followup_sweep_seconds``; a lock lets one of them do it per
 interval. A follow-up is left alone while it is younger than ``GRACE`` (its enqueue
-may be on its way), while its job exists, and once a worker has claimed it
+may be on its way), while its job is queued, scheduled or being worked on (a job popped
+by a worker that died before starting it is in none of these, and is queued again), and
+once a worker has claimed it
 (``sending``: it may have gone, and is never sent twice on a guess). Past ``JOB_TTL`` it
 is given up, and the sealed number dropped, as the job itself would have expired.
 """
@@ -22,6 +24,7 @@ import logging
 import time
 
 from rq.job import Job
+from rq.registry import DeferredJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from service.followups import delivery
 from service.followups.asking import queue
@@ -51,13 +54,23 @@ def sweep(line, *, interval: float | None = None, now: float | None = None) -> i
             client.zrem(keys.FOLLOWUPS_WAITING, followup)  # finished, or its record is gone
         elif float(record.get("at", 0)) < now - JOB_TTL:
             give_up(client, followup, "expired")
-        elif "sending" in record or client.exists(Job.key_for(followup)):
+        elif "sending" in record or (client.exists(Job.key_for(followup)) and not stranded(client, followups, followup)):
             continue  # a worker has it, or RQ still does
         elif requeue(line, followups, followup, record):
             requeued += 1
     if requeued:
         log.warning("sweep: %d follow-up(s) had lost their job (a Redis failover?) and were queued again", requeued)
     return requeued
+
+
+def stranded(client, followups, followup: str) -> bool:
+    """Whether RQ holds the job but nowhere a worker takes it from or works on it: popped
+    from the queue by a worker that died before starting it (RQ records a job as started
+    only once it starts), so no worker would ever send it."""
+    if client.lpos(followups.key, followup) is not None:
+        return False
+    registries = (StartedJobRegistry, ScheduledJobRegistry, DeferredJobRegistry)
+    return all(client.zscore(registry(queue=followups).key, followup) is None for registry in registries)
 
 
 def requeue(line, followups, followup: str, record: dict[str, str]) -> bool:

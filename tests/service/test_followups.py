@@ -352,6 +352,18 @@ def test_a_follow_up_whose_job_a_failover_lost_is_queued_again_and_sent_once(lin
     assert not line.store.redis.zcard(keys.FOLLOWUPS_WAITING)
 
 
+def test_a_follow_up_a_dying_worker_popped_before_starting_it_is_queued_again(line, fake_twilio):
+    """Popped from the queue, then the worker died (Redis refusing its writes): the job is
+    there, in no queue and not started, and nobody would send it."""
+    assert ask(line) == FollowUpOutcome.QUEUED
+    redis, job = line.store.redis, followups.followup_id("CA1:links")
+    assert redis.lrem(followups.queue(line).key, 0, job) == 1  # as a worker's pop
+    assert redis.exists(Job.key_for(job))
+    assert sweep(line, now=time.time() + GRACE + 1) == 1
+    run_followups(line)
+    assert [m.form["To"] for m in fake_twilio.messages] == [TEXTER]
+
+
 def test_the_sweep_never_requeues_a_claimed_follow_up_and_gives_up_after_a_day(line, fake_twilio):
     assert ask(line) == FollowUpOutcome.QUEUED
     assert ask(line, job_id="CA2:links", number=OTHER) == FollowUpOutcome.QUEUED
