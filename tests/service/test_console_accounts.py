@@ -226,6 +226,11 @@ def test_while_redis_is_away_a_cookie_that_cannot_be_checked_opens_the_health_pa
             assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/health"), page
         health = browser.get("/console/health")
         assert health.status_code == 503 and "Redis" in health.text  # it says what is wrong
+        # Logging out now cannot end the account's other sessions: said, not hidden.
+        out = browser.post("/console/logout", {"csrf_token": csrf_token(health.text)}, token=False)
+        assert out.status_code == 302 and out.headers["Location"].endswith("logout=incomplete")
+        told = browser.get(out.headers["Location"])
+        assert "could not be reached to end this account" in told.text
     finally:
         own.stop()
 

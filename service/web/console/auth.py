@@ -26,6 +26,10 @@ OPEN = {"console.login", "console.static", "console.index"}
 # What a signed-in cookie opens while Redis, which knows whether it was logged out, is away.
 UNCHECKED = {"console.health", "console.logout"}
 BUSY = "Other logins are being checked. Try again in a moment."
+LOGOUT_INCOMPLETE = (
+    "You are logged out of this browser, but the line's store (Redis) could not be reached to end "
+    "this account's other sessions. Log in and out again once it is back."
+)
 # Said while logging in waits: until when, and not whether the account or the address
 # waits (which would tell a guesser an account's name, or that others guess too).
 # Behind a proxy every colleague comes from one address, so it says that others may be
@@ -102,7 +106,7 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    message, status = "", 200
+    message, status = (LOGOUT_INCOMPLETE if request.args.get("logout") == "incomplete" else ""), 200
     name, wanted = request.form.get("username", "")[:64], request.values.get("next", "")
     if request.method == "POST":
         address = login_address(request, current_app.extensions["signpost"].config.proxy_hops)
@@ -176,10 +180,12 @@ def waiting(result, name: str, wanted: str):
 def logout():
     """Ends every session of the account, not only this browser's: a cookie copied
     before the logout must not open the console after it."""
+    ended = True
     if g.user:
         try:
             accounts().end_sessions(g.user)
         except redis.RedisError:
+            ended = False
             current_app.logger.warning("console logout: sessions not ended in Redis (unreachable); this browser's is")
     session.clear()
-    return redirect(url_for("console.login"))
+    return redirect(url_for("console.login") if ended else url_for("console.login", logout="incomplete"))
