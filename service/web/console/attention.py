@@ -68,7 +68,9 @@ def line_problems(line) -> list[Item]:
         found.append(Item("Redis may delete opt-outs when its memory is full.", "console.health", "redis-h"))
     queue = Queue(FOLLOWUP_QUEUE, connection=client)
     waiting = queue.count
-    if not Worker.count(connection=client, queue=queue):
+    # As the health page counts them: a worker whose heartbeat has lapsed (stopped, paused,
+    # killed) is no longer listed, though RQ's count of registered workers still has it.
+    if not Worker.all(connection=client, queue=queue):
         found.append(
             Item(
                 "Nothing is sending the follow-up texts callers ask for" + (f": {plural(waiting, 'text')} waiting." if waiting else "."),
