@@ -186,6 +186,10 @@ def test_the_review_page_is_written_for_the_partnership(app_server, console_tab,
     page = tab.page
     text = page.inner_text("main")
     assert "Flesch" not in text and "signpost check" not in text
+    # What people get, as they get it: numbers and addresses, never the editors' {number.x}.
+    words = page.locator("#review-items .words").all_inner_texts()
+    assert words and not any("{" in w for w in words)
+    assert any(pack.numbers["police"].number in w for w in words)
     first = page.locator("#review-items > li").first
     assert first.locator(".why").inner_text().startswith("Marked to be confirmed")
     assert first.locator(".when").inner_text()

@@ -51,7 +51,9 @@ def describe(pack: Pack, ref: str) -> tuple[str, str, str, str, tuple[str, ...]]
     group, _, key = ref.partition(".")
     if group == "topics" and key in pack.topics:
         topic = pack.topics[key]
-        return "Page", topic.title, topic.sms, f"sms-{key}" if key in pack.sms_variants else "", topic.source
+        # As sent: numbers and addresses filled in, to check against their sources.
+        words = pack.sms_pages.get(key, topic.sms)
+        return "Page", topic.title, words, f"sms-{key}" if key in pack.sms_variants else "", topic.source
     if group == "numbers" and key in pack.numbers:
         number = pack.numbers[key]
         words = number.number + (f", {number.hours}" if number.hours else "")
