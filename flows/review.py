@@ -14,8 +14,9 @@ import datetime as dt
 
 from flows import safety, templates
 from flows.evaluation import Case, answer
-from flows.pack import Pack, Phrase, spoken_options
-from flows.render import emergency_sms, voice_turn
+from flows.pack import Pack
+from flows.render import emergency_sms
+from flows.voice_page import menu_heard, page_heard
 
 READER_NAMES = {
     "professional": "a professional working with children",
@@ -108,7 +109,7 @@ def _topic(pack: Pack, topic, pages: list[safety.Page], broken: dict) -> list[st
                 lines.append(f"While its helplines are closed it adds: `{added}`")
         else:
             # As a caller hears it when they choose it: the 999 line where the call puts it.
-            lines.append("> " + " ".join(voice_turn(pack.voice_lead(topic.id), False, topic.reader)))
+            lines.append("> " + " ".join(page_heard(pack, topic.id)))
         lines.append("")
     if not pages:
         lines += [f"(Sent by the line itself; its 999 line: {emergency_sms(topic.reader)})", ""]
@@ -123,11 +124,7 @@ def _menus(pack: Pack) -> list[str]:
         if menu.id in pack.sms_pages:
             lines += ["```text", pack.sms_pages[menu.id], "```", ""]
         elif menu.channel == "voice" and pack.voice_say:
-            first = menu.id == pack.voice_main
-            # The call opens with the greeting in place of the main menu's own title.
-            opening = [pack.voice_say[Phrase.GREETING]] if first else [menu.intro] if menu.intro else []
-            said = opening + spoken_options(pack, menu)
-            lines += ["> " + " ".join(voice_turn(tuple(said), first, menu.reader)), ""]
+            lines += ["> " + " ".join(menu_heard(pack, menu)), ""]
     return lines
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from flows.hours import spoken_when
 from flows.model import Session
 from flows.pack import Menu, Pack, Phrase, open_now, spoken_options
+from flows.render import voice_turn
 
 # After a page: the same keys whatever the hour, so a caller who learnt them keeps them.
 TEXT_KEY, TRANSFER_KEY = "1", "2"
@@ -98,3 +99,17 @@ def hints(pack: Pack, node: str) -> tuple[str, ...]:
     menu = pack.menus.get(node)
     own = menu.hints if menu else ()
     return tuple(own) + tuple(pack.voice_setting("hints") or ())
+
+
+def menu_heard(pack: Pack, menu: Menu) -> tuple[str, ...]:
+    """A voice menu as a caller hears it on reaching it: the 999 line where the call puts
+    it, then the menu's words and its choices. The call opens with the greeting in place
+    of the main menu's own title."""
+    first = menu.id == pack.voice_main
+    opening = [pack.voice_say[Phrase.GREETING]] if first else [menu.intro] if menu.intro else []
+    return voice_turn((*opening, *spoken_options(pack, menu)), first, menu.reader)
+
+
+def page_heard(pack: Pack, topic_id: str) -> tuple[str, ...]:
+    """A page as a caller hears it on choosing it: its first line, the 999 line, the rest."""
+    return voice_turn(pack.voice_lead(topic_id), False, pack.topics[topic_id].reader)

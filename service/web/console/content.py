@@ -15,7 +15,7 @@ from flows import gsm
 from flows.check import WORDS_PER_MINUTE, speaking_seconds
 from flows.pack import Pack
 from flows.voice import BACK, MAIN, REPEAT, SLOWER
-from flows.voice_page import TEXT_KEY, TRANSFER_KEY
+from flows.voice_page import TEXT_KEY, TRANSFER_KEY, menu_heard, page_heard
 from service.web.console.blueprint import bp
 
 COMMON_KEYS = f"{REPEAT} repeat, {MAIN} main menu, {'star' if BACK == '*' else BACK} back, {SLOWER} slower"
@@ -74,7 +74,7 @@ def voice_pages(pack: Pack) -> list[VoicePage]:
         if menu.channel != "voice":
             continue
         options = [f"{n} {node.spoken_title or node.title}" for n, o in enumerate(menu.options, 1) if (node := pack.node(o))]
-        spoken = " ".join([menu.intro, *options]) if menu.intro else " ".join(options)
+        spoken = " ".join(menu_heard(pack, menu))  # as a caller hears it, 999 line and all
         pages.append(
             VoicePage(
                 menu.id,
@@ -85,8 +85,9 @@ def voice_pages(pack: Pack) -> list[VoicePage]:
                 ", ".join(options) + "; " + COMMON_KEYS,
             )
         )
-    for topic_id, spoken in pack.voice_texts.items():
+    for topic_id in pack.voice_texts:
         topic = pack.topics[topic_id]
+        spoken = " ".join(page_heard(pack, topic_id))
         keys = f"{TEXT_KEY} by text"
         if topic.transfer:
             keys += f", {TRANSFER_KEY} put through (while the helpline is open)"
