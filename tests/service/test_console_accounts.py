@@ -296,6 +296,17 @@ def test_a_strangers_failures_do_not_lock_the_owner_out_where_they_log_in(accoun
     assert accounts.log_in("dana", PASSWORD, new_laptop).waits_until
 
 
+def test_a_login_clears_the_slips_made_before_it_from_that_address(accounts):
+    accounts.add("dana", PASSWORD)
+    desk = "10.0.0.1"
+    for n in range(ATTEMPTS - 1):
+        assert not accounts.log_in("dana", f"a slip {n}", desk).ok
+    assert accounts.log_in("dana", PASSWORD, desk).ok
+    for n in range(ATTEMPTS - 1):  # as many slips again, after logging in: no wait yet
+        assert not accounts.log_in("dana", f"another slip {n}", desk).waits_until
+    assert accounts.log_in("dana", PASSWORD, desk).ok
+
+
 def test_guesses_that_change_name_and_address_each_time_are_not_all_hashed(accounts, monkeypatch):
     """No wait ever starts for such guesses; the line's budget of checks is what holds."""
     accounts.add("dana", PASSWORD)

@@ -211,8 +211,10 @@ class Accounts:
         good = good and stored is not None
         if good and stored is not None:
             # The account's failures stand: they were counted for addresses it does not
-            # know, and this one is known from now on.
+            # know, and this one is known from now on. This address's own start again: it
+            # has just shown it knows the password, and its next slip must not be its last.
             pipe = self.redis.pipeline()
+            pipe.delete(failures[1])
             pipe.sadd(known_key, where)
             pipe.expire(known_key, LOGIN_KNOWN_TTL)
             pipe.execute()
