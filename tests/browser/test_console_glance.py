@@ -93,6 +93,9 @@ def test_failed_follow_ups_are_told_apart_and_explained(week, console_tab, width
     assert outcomes[failed] == ["4"]
     # Told apart by words, a cross-hatched red bar and a red row, not colour alone.
     assert tab.page.locator("#followups svg rect.failed").count() == 3
+    # Drawn with the cross-hatch, as the legend says, not painted over in the ordinary blue.
+    fills = tab.page.eval_on_selector_all("#followups svg rect.failed", "bars => bars.map(b => getComputedStyle(b).fill)")
+    assert fills and all("cross" in fill for fill in fills), fills
     assert tab.page.locator("#followups tr.failed").count() == 3
     assert tab.page.locator("#followups svg text.label.failed").first.text_content().startswith("Not delivered")
     # Each Twilio code in plain words, with Twilio's page for it.
