@@ -172,6 +172,8 @@ def test_no_page_of_the_console_shows_a_texters_or_callers_number(serve, config,
     pages.append(browser.post("/console/simulator/call", {"action": "press", "keys": "1", "did": ["key:1"]}).text)
     everything = "\n".join(pages)
     assert "People who texted or called, each day" in everything  # the pages are there to search
+    # Pages are named in words, never by their ids (the traffic has a STOP).
+    assert "Opted out (texted STOP)" in pages[1] and ">opted_out<" not in pages[1]
     for number in (TEXTER, OTHER_TEXTER, FLOODER):
         for form in forms_of(number):
             assert form not in everything, form

@@ -9,6 +9,8 @@ import io
 import redis
 from flask import Response, current_app, render_template, request
 
+from flows.pack import OPTED_OUT
+from flows.voice import GOODBYE
 from service.state.store import uk_today
 from service.web.console.blueprint import bp
 from service.web.console.charts import bar_chart, stacked_chart
@@ -21,7 +23,8 @@ COLUMNS = ("day", "pack", "measure", "channel", "item", "count")
 def page_titles(line) -> dict[str, str]:
     """What each counted page is called. A text menu and a phone menu may share a title
     ("Main menu"): each says which it is, so the table has no two rows alike."""
-    titles: dict[str, str] = {}
+    # The replies the line gives that are no page of a pack, in words.
+    titles: dict[str, str] = {OPTED_OUT: "Opted out (texted STOP)", GOODBYE: "Goodbye (the call ended)"}
     for pack in line.every_pack:
         for node_id in pack.topics:
             titles.setdefault(node_id, pack.node(node_id).title)
