@@ -181,7 +181,7 @@ def test_health_says_so_while_redis_is_down(serve, config, console_tab, tmp_path
         own.stop()
     response = tab.open("/console/health")
     assert response.status == 503
-    assert "Redis is unreachable" in tab.page.inner_text("#redis-down")
+    assert "Redis, is not answering: it cannot be reached" in tab.page.inner_text("#redis-down")
     assert line.pack.id in tab.page.inner_text("#packs")
     assert_accessible(tab, "health-redis-down")
 

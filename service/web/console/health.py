@@ -13,8 +13,10 @@ import redis
 from flask import current_app, render_template
 from rq import Queue, Worker
 
+from flows.hours import UK
 from service.web.console import reviews
 from service.web.console.blueprint import bp
+from service.web.console.counts import day_name
 from service.state.keys import FOLLOWUP_QUEUE as QUEUE
 
 HOUR = 60 * 60
@@ -32,7 +34,17 @@ def when(moment: dt.datetime | None) -> str:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     seconds = int((dt.datetime.now(dt.timezone.utc) - moment).total_seconds())
     ago = f"{seconds} s ago" if seconds < 120 else f"{seconds // 60} min ago"
-    return f"{moment.astimezone(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC ({ago})"
+    local = moment.astimezone(UK)
+    return f"{day_name(local.date())}, {local:%H:%M} UK time ({ago})"  # dates written as on every page
+
+
+def reason(exc: redis.RedisError) -> str:
+    """Why Redis did not answer, in words (the exception's name is in the log)."""
+    if isinstance(exc, redis.TimeoutError):
+        return "it did not answer in time"
+    if isinstance(exc, redis.ConnectionError):
+        return "it cannot be reached"
+    return "it refused the request"
 
 
 def redis_health(line) -> dict:
@@ -41,7 +53,7 @@ def redis_health(line) -> dict:
     try:
         client.ping()
     except redis.RedisError as exc:
-        found["error"] = type(exc).__name__
+        found["error"] = reason(exc)
         return found
     found["reachable"] = True
     try:
@@ -76,6 +88,6 @@ def health():
     try:
         found = redis_health(line)
     except redis.RedisError as exc:
-        found = {"reachable": False, "error": type(exc).__name__}
+        found = {"reachable": False, "error": reason(exc)}
     packs = [{"id": p.id, "name": p.name, "version": pack_version(p), "review_by": p.review_by} for p in line.every_pack]
     return render_template("console/health.html", redis=found, packs=packs), 200 if found["reachable"] else 503
