@@ -57,7 +57,8 @@ def menu_paths(pack, heard: dict[str, int], texted: dict[str, int] | None = None
             )
             for n, o in enumerate(menu.options, 1)
         )
-        found.append(MenuPaths(menu.id, menu.spoken_title or menu.title, heard.get(menu.id, 0), paths, ended.get(menu.id, 0)))
+        # A heading is written, not spoken: the menu's title (its spoken title is in lower case).
+        found.append(MenuPaths(menu.id, menu.title, heard.get(menu.id, 0), paths, ended.get(menu.id, 0)))
     # The main menu first, then in the order the pack lists them.
     return sorted(found, key=lambda m: m.id != pack.voice_main)
 
