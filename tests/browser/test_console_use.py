@@ -73,6 +73,9 @@ def test_an_unknown_console_address_gets_the_consoles_own_not_found_page(app_ser
     assert tab.page.locator("main a[href$='/console/summary']").count() == 1
     assert tab.accessible() == []
     assert tab.open("/sms/nothing").status == 404  # outside the console, nothing changes
+    # The Log out button's address, opened as a page, says how to log out.
+    assert tab.open("/console/logout").status == 405
+    assert "Logging out is a button" in styled_error(tab)
 
 
 @WIDTHS

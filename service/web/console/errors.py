@@ -9,7 +9,7 @@ under the console: the webhooks keep their own answers.
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -33,6 +33,7 @@ PAGES = {
     ),
     405: ("That did not work", "This page cannot be used that way.", "Start from the summary."),
 }
+LOGOUT_HOW = "Use Log out at the top of any console page."
 STALE = (
     "This page was out of date",
     "The page had been open a long time, or you logged in or out in another tab since it opened.",
@@ -69,4 +70,7 @@ def install(app: Flask) -> None:
     def styled(exc: HTTPException):
         if not _ours() or exc.code not in PAGES:
             return exc
+        if exc.code == 405 and request.path == url_for("console.logout"):
+            # The address of the Log out button, opened as a page (a bookmark, a typed address).
+            return page(405, "Log out with the button", "Logging out is a button, not a page.", LOGOUT_HOW)
         return page(exc.code, *PAGES[exc.code])
