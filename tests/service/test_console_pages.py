@@ -241,3 +241,10 @@ def test_the_review_page_never_runs_the_pack_check_in_a_request(logged_in, live,
     page = logged_in.get("/console/review")
     assert page.status_code == 200 and "Marked to be confirmed" in page.text
     assert took < 0.3, took
+
+
+def test_with_nothing_counted_every_page_says_so_in_the_same_words(logged_in):
+    said = "Nothing was counted in these days. If people should have texted or called"
+    calls, usage = logged_in.get("/console/calls").text, logged_in.get("/console/usage").text
+    assert said in calls and said in usage
+    assert "No caller heard this menu" not in calls

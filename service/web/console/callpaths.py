@@ -85,6 +85,8 @@ def call_paths():
         wanted=wanted,
         problems=problems,
         menus=menu_paths(pack, heard, texted, ended),
+        # No call at all in these days: the same words as every page with nothing counted.
+        counted=bool(heard or texted or ended),
         asked=asked,
         pack=pack,
         days=(wanted.end - wanted.start + dt.timedelta(days=1)).days,
