@@ -159,7 +159,8 @@ def _check_risk_model(pack: Pack, path: Path, checker: _Checker) -> None:
     if not risk_model.example_files(path):
         return
     model = risk_model.RiskModel.read(path / risk_model.FILE)
-    examples = risk_model.training_examples(page_examples(pack), pack.understanding.risk_page, path)
+    risk_page, pages = pack.understanding.risk_page, page_examples(pack)
+    examples = risk_model.training_examples(pages, risk_page, path)
     if model is None:
         checker.error(
             "risk model",
@@ -175,11 +176,11 @@ def _check_risk_model(pack: Pack, path: Path, checker: _Checker) -> None:
     else:
         # Risk first: a page's own example the model reads as a crisis gets the at-risk
         # page, not its own. The editor should know, and reword or add a nearer example.
-        risk_page = pack.understanding.risk_page
-        for node, texts in page_examples(pack).items():
+        for node, texts in pages.items():
+            item = f"{'topics' if node in pack.topics else 'menus'}.{node}"
             for text in texts:
                 if node != risk_page and model.at_risk(text):
-                    checker.warn(f"topics.{node}", f"the risk model reads the example {text!r} as a crisis: it gets the at-risk page")
+                    checker.warn(item, f"the risk model reads the example {text!r} as a crisis: it gets the at-risk page")
 
 
 def _check_safety(pack: Pack, checker: _Checker) -> None:

@@ -15,11 +15,12 @@ later STOP reached Redis through another web process, would otherwise opt them b
 in; so would a captured START sent again while Redis was away. Replay happens on the
 first request that finds Redis answering again, before that request's own change (one
 that Redis answers but refuses, while it is full, is tried again 30 s later, not on every
-text; Redis away is no refusal), and always before a STOP, a START or a text asked for by
-voice, after any replay another process has under way: the file is renamed first, so exactly one process
-replays it, and what a process was replaying when it died is put back in the journal by
-the next that looks. Each replayed delivery is kept on record whether or not it still applied, so a
-captured copy of it sent later is known as a repeat. With replicas to confirm, entries
+text; Redis away is no refusal), and always before a STOP, a START or a text asked for
+by voice, after any replay another process has under way. The file is renamed first, so
+exactly one process replays it, and what a process was replaying when it died is put
+back in the journal by the next that looks. Each replayed delivery is kept on record
+whether or not it still applied, so a captured copy of it sent later is known as a
+repeat. With replicas to confirm, entries
 go back in the journal until a replica holds them, so a failover straight after a
 replay cannot lose them. A disk that does not survive a
 restart (some platforms) can lose the journal; Twilio's own opt-out handling and
