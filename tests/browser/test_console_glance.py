@@ -60,9 +60,13 @@ def test_the_summary_gives_the_week_at_a_glance_and_what_needs_attention(week, c
     assert text_of(tab, "#people .big") == str(everyone)
     assert text_of(tab, "#delivered .big") == "6 of 12"
     assert "6 failed" in text_of(tab, "#delivered")
+    assert "The week before: 5 of 10, 5 failed" in text_of(tab, "#delivered")
     assert text_of(tab, "#opt-outs .big") == "3"
-    assert tab.page.locator("#top-pages li").count() == 5
-    assert tab.page.locator("#top-pages li").first.inner_text().startswith("Main menu (by text)")
+    assert "1 more than the week before (2)" in text_of(tab, "#opt-outs")
+    # The pages people came for, not the menus they passed through on the way.
+    top = tab.page.locator("#top-pages li").all_inner_texts()
+    assert len(top) == 4 and not any("menu" in page.lower() for page in top), top  # four pages were seeded
+    assert top[0].startswith("What to do now: ") and top[0].endswith("the week before)")
 
     # The health page's problems and the review's items, each a link to the page that says more.
     attention = text_of(tab, "#attention")

@@ -52,6 +52,30 @@ def accounts() -> Accounts:
     return Accounts(line.store.redis, line.config.hash_key)
 
 
+def signed_in() -> str | None:
+    """Who the cookie says is logged in, if that session still stands (raises RedisError
+    when that cannot be known)."""
+    user = session.get("user")
+    if user and not accounts().session_valid(user, session.get("generation", "")):
+        # Logged out, password changed or account removed since this cookie was
+        # issued (here or on another browser): the session is over.
+        session.clear()
+        return None
+    return user
+
+
+def header_for_error_page() -> None:
+    """The header an error page shows: who is logged in and what needs attention, as on
+    every page, for a URL no console route matched (so the gate above never ran)."""
+    if "attention" in g:
+        return
+    try:
+        g.user = signed_in()
+        g.attention = needs_attention(current_app.extensions["signpost"], uk_today()) if g.user else []
+    except redis.RedisError:
+        g.user, g.attention = None, []
+
+
 @bp.before_request
 def gate():
     # Without a token the session key is the public development default, so a cookie
@@ -63,11 +87,7 @@ def gate():
     g.user = session.get("user")
     if g.user and request.endpoint != "console.static":
         try:
-            if not accounts().session_valid(g.user, session.get("generation", "")):
-                # Logged out, password changed or account removed since this cookie was
-                # issued (here or on another browser): the session is over.
-                session.clear()
-                g.user = None
+            g.user = signed_in()
         except redis.RedisError:
             # A cookie that cannot be checked may be one logged out since: it opens the
             # health page alone, which says what is wrong, and nothing else until Redis is back.

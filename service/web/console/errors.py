@@ -9,10 +9,11 @@ under the console: the webhooks keep their own answers.
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request, session, url_for
+from flask import Flask, g, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from service.web.console.auth import header_for_error_page
 from service.web.console.blueprint import bp
 
 PAGES = {
@@ -48,8 +49,10 @@ def _ours() -> bool:
 
 
 def page(code: int, heading: str, what: str, next_step: str):
-    g.setdefault("user", session.get("user"))
-    g.setdefault("attention", [])
+    if code == 403:  # refused before any cookie was trusted: a header for nobody
+        g.user, g.attention = None, []
+    else:
+        header_for_error_page()
     return render_template("console/error.html", code=code, heading=heading, what=what, next_step=next_step), code
 
 

@@ -73,9 +73,10 @@ def redis_health(line) -> dict:
     oldest = queue.get_jobs(0, 1)
     found["oldest"] = when(oldest[0].enqueued_at) if oldest else "none waiting"
     found["scheduled"] = queue.scheduled_job_registry.count
-    found["workers"] = [
-        {"name": w.name, "state": w.get_state(), "heartbeat": when(w.last_heartbeat)} for w in Worker.all(connection=client, queue=queue)
-    ]
+    workers = Worker.all(connection=client, queue=queue)
+    found["workers"] = [{"name": w.name, "state": w.get_state(), "heartbeat": when(w.last_heartbeat)} for w in workers]
+    beats = [w.last_heartbeat for w in workers if w.last_heartbeat]
+    found["last_heartbeat"] = when(max(beats)) if beats else "never"
     since = time.time() - HOUR
     found["webhook_errors"] = line.store.errors_since("webhook", since)
     found["delivery_errors"] = line.store.errors_since("delivery", since)

@@ -18,7 +18,6 @@ from service.state.store import uk_today
 from service.web.console.blueprint import bp
 from service.web.console.counts import CHANNEL_NAMES, CHANNELS, Filter, Row, read_rows, summed
 from service.web.console.outcomes import funnel
-from service.web.console.usage import page_titles
 
 WEEK = 7
 TOP_PAGES = 5
@@ -38,26 +37,33 @@ class Change:
 
 
 def week_summary(rows: list[Row], this_week: Filter, titles: dict[str, str]) -> dict:
+    """``titles``: the pages to rank, by node id (the pack's pages, not its menus: a menu is
+    the way to a page, and would lead every week)."""
     now = [r for r in rows if r.day >= this_week.start]
     before = [r for r in rows if r.day < this_week.start]
 
-    def people(which: list[Row]) -> dict:
-        return summed([r for r in which if r.measure == "conversations"], lambda r: r.channel)
+    def counted(which: list[Row], measure: str, key) -> dict:
+        return summed([r for r in which if r.measure == measure], key)
 
-    people_now, people_before = people(now), people(before)
+    people_now, people_before = (counted(w, "conversations", lambda r: r.channel) for w in (now, before))
     channels = [Change(CHANNEL_NAMES[c], people_now.get(c, 0), people_before.get(c, 0)) for c in CHANNELS]
-    pages = summed([r for r in now if r.measure == "pages" and r.item in titles], lambda r: titles[r.item])
-    top = sorted(pages.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PAGES]
-    opted = summed([r for r in now if r.measure in ("opt-outs", "opt-ins")], lambda r: r.measure)
+    pages_now, pages_before = (counted([r for r in w if r.item in titles], "pages", lambda r: titles[r.item]) for w in (now, before))
+    top = sorted(pages_now.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PAGES]
+    opt_outs = [sum(r.count for r in w if r.measure == "opt-outs") for w in (now, before)]
     return {
         "people": Change("Everyone", sum(people_now.values()), sum(people_before.values())),
         "channels": channels,
-        "top_pages": top,
-        "followups": funnel(summed([r for r in now if r.measure == "follow-ups"], lambda r: r.item)),
-        "opt_outs": opted.get("opt-outs", 0),
-        "opt_ins": opted.get("opt-ins", 0),
+        "top_pages": [Change(title, n, pages_before.get(title, 0)) for title, n in top],
+        "followups": funnel(counted(now, "follow-ups", lambda r: r.item)),
+        "followups_before": funnel(counted(before, "follow-ups", lambda r: r.item)),
+        "opt_outs": Change("Opt-outs", *opt_outs),
+        "opt_ins": sum(r.count for r in now if r.measure == "opt-ins"),
         "unanswered": sum(r.count for r in now if r.measure == "flood-limited"),
     }
+
+
+def content_titles(line) -> dict[str, str]:
+    return {node_id: pack.node(node_id).title for pack in line.every_pack for node_id in pack.topics}
 
 
 @bp.get("/summary")
@@ -68,7 +74,7 @@ def summary():
     both = Filter(today - dt.timedelta(days=2 * WEEK - 1), today, "")
     packs = [p.id for p in line.every_pack]
     try:
-        week = week_summary(read_rows(line.store.redis, both, packs), this_week, page_titles(line))
+        week = week_summary(read_rows(line.store.redis, both, packs), this_week, content_titles(line))
     except redis.RedisError:
         week = None
     return render_template("console/summary.html", week=week, this_week=this_week, attention=g.attention), 200 if week else 503
