@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows import gsm, links, phones, risk_model, safety
+from flows import gsm, links, page_model, phones, risk_model, safety
 from flows.readability import READING_EASE_MIN, check_reading_ease, reading_ease  # noqa: F401 (tests')
 from flows.check_voice import WORDS_PER_MINUTE, check_voice, speaking_seconds  # noqa: F401 (speaking_seconds: the console's)
 from flows.evaluation import PASS_ACCURACY, Evaluation, evaluate, load_cases
@@ -149,6 +149,7 @@ def check_pack(path: str | Path, today: dt.date | None = None, cases: str | Path
     check_reading_ease(pack, checker)
     _check_understanding(pack, checker, cases)
     _check_risk_model(pack, path, checker)
+    _check_page_model(pack, path, checker)
     _check_safety(pack, checker)
     return report
 
@@ -181,6 +182,21 @@ def _check_risk_model(pack: Pack, path: Path, checker: _Checker) -> None:
             for text in texts:
                 if node != risk_page and model.at_risk(text):
                     checker.warn(item, f"the risk model reads the example {text!r} as a crisis: it gets the at-risk page")
+
+
+def _check_page_model(pack: Pack, path: Path, checker: _Checker) -> None:
+    """A page model (flows.page_model) must have learnt the pages' examples as they are
+    now: until it has, an editor's new example may not get its own page. A pack without
+    one is read by the matcher alone."""
+    if not (path / page_model.FILE).is_file():
+        return
+    model = page_model.PageModel.read(path / page_model.FILE)
+    if model and model.trained_on != page_model.fingerprint(page_examples(pack, with_keywords=True)):
+        checker.error(
+            "page model",
+            "the examples changed since the page model was trained: run signpost train-risk (it lists what the change does)",
+            file=page_model.FILE,
+        )
 
 
 def _check_safety(pack: Pack, checker: _Checker) -> None:

@@ -72,9 +72,9 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     if after_risk and again and not new_crisis and not chosen:
         own = understood.node if understood.node and _answers_after_risk(pack, understood, risk_page) else None
         return show(pack, session, event.at, own or again)
-    if reader_page and not chosen and not new_crisis and understood.node not in _reader_pages(pack):
-        # A follow-up that is not another reader's page ("idk", "what do i do"): their own
-        # page again, which names who to talk to, never the professionals' guidance.
+    if reader_page and not chosen and not new_crisis and not (understood.sure and understood.node in _reader_pages(pack)):
+        # A follow-up that is not surely another reader's page ("idk", "what do i do"): their
+        # own page again, which names who to talk to, never the professionals' guidance.
         return show(pack, session, event.at, reader_page)
     if understood.sure and understood.node and not (asked and understood.node == pack.unsure_menu):
         return show(pack, session, event.at, understood.node)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 import snowballstemmer
@@ -34,11 +35,13 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from flows.keywords import compact
+from flows.page_model import PageModel
 from flows.risk_model import RiskModel
 from flows.words import FIRST_PERSON, RISK, SELF_AGES, STOP_WORDS, THIRD_PERSON, WEAK_WORDS, words
 
 # Phrases weigh this much more than a single word of the same rarity.
 PHRASE_WEIGHT = 1.5
+LETTER_RUNS = range(3, 6)
 _STEMMER = snowballstemmer.stemmer("english")
 
 
@@ -79,6 +82,13 @@ class Understanding:
     CAREFUL_RATIO = 0.7
     # A page is the texter's own when this share of its examples or more speak of "I".
     OWN_PAGE_SHARE = 0.9
+    # With a page model (flows.page_model): its best page is the answer when it is this many
+    # times as likely as the next, and either this likely on its own or, when the matcher's
+    # nearest examples point to the same page, this likely. Chosen on the evaluation set
+    # and the earlier held-out sets (docs/understanding.md).
+    MODEL_AHEAD = 1.3
+    MODEL_SURE = 0.5
+    MODEL_AGREED = 0.25
 
     def __init__(
         self,
@@ -86,9 +96,11 @@ class Understanding:
         keywords: dict[str, str] | None = None,
         careful: frozenset[str] = frozenset(),
         risk_model: RiskModel | None = None,
+        page_model: PageModel | None = None,
     ):
         self._careful = careful
         self._risk_model = risk_model
+        self._page_model = page_model
         # A keyword sent as the whole message is a choice, made on purpose: exact, and
         # sure, even a keyword made of common words ("how", "what is it"). Inside a
         # sentence those words never count alone (see _features).
@@ -178,6 +190,20 @@ class Understanding:
                 features[f"{tokens[i]} {tokens[i + 1]}"] = PHRASE_WEIGHT
         return features
 
+    def model_features(self, text: str, said: list[str] | None = None) -> Counter:
+        """What the page model reads of a message (flows.page_model): every word, stop-words
+        too, and every neighbouring pair, as the matcher normalises them, and the runs of 3
+        to 5 letters within each word."""
+        plain = [self._correct(w) for w in (words(text) if said is None else said)]
+        tokens = [self._stem(w) for w in plain]
+        found = Counter(f"w {t}" for t in tokens)
+        found.update(f"p {a} {b}" for a, b in zip(tokens, tokens[1:]))
+        for word in plain:
+            if word.isalpha():  # a number or an amount is a word, not letters
+                padded = f" {word} "
+                found.update(f"c {padded[i : i + n]}" for n in LETTER_RUNS for i in range(len(padded) - n + 1))
+        return found
+
     def _weigh(self, features: dict[str, float]) -> dict[str, float]:
         return {f: w * self._idf.get(f, self._unknown) for f, w in features.items()}
 
@@ -236,12 +262,30 @@ class Understanding:
             overall = sum(w * page[f] for f, w in vector.items() if f in page) / (norm * page_norm)
             best[node] = (1 - self.TOGETHER) * nearest + self.TOGETHER * overall
         ranked = sorted(best.items(), key=lambda item: -item[1])
+        if self._page_model:
+            return self._read_by_model(said, text, ranked[0][0], allowed=set(best))
         node, score = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         ratio = self.MAX_RATIO
         if len(ranked) > 1 and node in self._careful and ranked[1][0] in self._careful:
             ratio = self.CAREFUL_RATIO
         sure = score >= self.MIN_SCORE and runner_up <= score * ratio
+        return Match(node, round(score, 3), round(runner_up, 3), sure)
+
+    def _read_by_model(self, said: list[str], text: str, nearest: str, allowed: set[str]) -> Match:
+        """The page model's answer, among the pages the matcher left in play (an age said
+        outright, or a message only about someone else, rules some out). Sure when the best
+        page is well ahead of the next and either likely on its own or the page the
+        nearest examples point to as well: two readings agreeing are rarely both wrong."""
+        assert self._page_model is not None
+        probabilities = self._page_model.probabilities(self.model_features(text, said))
+        ranked = sorted(((p, node) for node, p in probabilities.items() if node in allowed), reverse=True)
+        if not ranked:
+            return Match(None)
+        score, node = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        ahead = score >= runner_up * self.MODEL_AHEAD
+        sure = ahead and (score >= self.MODEL_SURE or (score >= self.MODEL_AGREED and node == nearest))
         return Match(node, round(score, 3), round(runner_up, 3), sure)
 
 

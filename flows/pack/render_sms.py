@@ -3,11 +3,12 @@ within its segment budget, or the load fails naming the item."""
 
 from __future__ import annotations
 
-from flows import gsm, risk_model, templates
+from flows import gsm, page_model, risk_model, templates
 from flows.keywords import KeywordIndex
 from flows.pack import open_now
 from flows.pack.model import Menu, Pack, Topic
 from flows.pack.schema import OPTED_OUT
+from flows.page_model import PageModel
 from flows.render import sms_page
 from flows.risk_model import RiskModel
 from flows.understand import Understanding
@@ -87,6 +88,7 @@ def render_sms(pack: Pack, loader) -> None:
         # The short question's pages: who is texting, and someone at risk.
         frozenset(pack.menus[pack.unsure_menu].options) if pack.unsure_menu in pack.menus else frozenset(),
         RiskModel.read(loader.path / risk_model.FILE),
+        PageModel.read(loader.path / page_model.FILE),
     )
 
 

@@ -1,4 +1,4 @@
-"""``signpost train-risk [PACK_DIR]``: train the pack's risk model on its examples.
+"""``signpost train-risk [PACK_DIR]``: train the pack's risk model and page model on its examples.
 
 Run it after adding an example to the pack (a page's ``examples``, or a file in its
 ``risk/`` folder): ``signpost check`` fails until the model has learnt the pack's current
@@ -22,6 +22,7 @@ from flows.pack import load_pack
 from flows.pack.render_sms import page_examples
 from flows.risk_model import RiskModel, example_files, features, fingerprint, read_examples, training_examples
 from messages import DEFAULT_PACK_DIR, EVALUATION_SET
+from service.cli.train_pages import SHOW_CHANGED, train_pages
 
 # How strongly the model may trust any one feature (scikit-learn's C), chosen by the
 # cross-validation below: smaller missed more crises left out, larger gave more false alarms.
@@ -41,8 +42,6 @@ THRESHOLD = 0.45
 MISREAD_WEIGHT = 2.0
 REFITS = 3
 THRESHOLDS = [t / 100 for t in range(20, 85, 5)]
-# More than this many changed answers is a new model, not an added example: the count says so.
-SHOW_CHANGED = 40
 
 
 def _fit(texts: list[str], labels: list[bool]):
@@ -130,6 +129,8 @@ def cmd_train_risk(args: argparse.Namespace) -> int:
     print(f"Wrote {pack_dir / risk_model.FILE} ({len(weights)} features).")
     if old:
         changed(old, model, [t for t, _ in examples] + _evaluation_texts())
+    # The page model reads messages as the pack's matcher does, risk model included.
+    train_pages(load_pack(pack_dir), pack_dir, _evaluation_texts())
     return 0
 
 

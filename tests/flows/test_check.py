@@ -392,7 +392,7 @@ def test_the_links_promised_by_voice_must_be_in_the_text_sent(pack_copy):
 def test_a_link_named_before_the_promise_must_be_in_the_text_sent(pack_copy):
     edit(
         pack_copy / "topics.toml",
-        "Take It Down: {link.take_it_down}\nTaken at 18+: {link.stopncii}\nProfessionals",
+        "Take It Down: {link.take_it_down}\nTaken at 18+: {link.stopncii}\nStaff",
         "Taken at 18+: {link.stopncii}\nProfessionals",
     )
     errors = errors_of(pack_copy)
@@ -430,6 +430,7 @@ def test_a_pack_whose_examples_understand_too_little_is_an_error(pack_copy):
     kept = text.index("[topics.thanks]")
     head = re.sub(r"^examples = \[\n.*?\n\]\n", "", text[:kept], flags=re.M | re.S)
     topics.write_text(head + text[kept:], encoding="utf-8")
+    (pack_copy / "page_model.json").unlink()  # what the examples alone do (a model learns them on training)
     report = check_pack(pack_copy, TODAY, cases=EVALUATION_SET)
     assert report.understanding.accuracy < 0.9
     assert any("of the evaluation set" in p.message and "add examples" in p.message for p in report.errors)
@@ -443,8 +444,19 @@ def test_a_confident_wrong_page_for_a_safety_case_is_an_error(pack_copy):
     text = text.replace(block.group(0), block.group(1) + "examples = []\n")
     text = text.replace('examples = [\n    "helpline number",', "examples = [\n" + block.group(2) + '\n    "helpline number",')
     topics.write_text(text, encoding="utf-8")
+    (pack_copy / "page_model.json").unlink()  # what the examples alone do (a model learns them on training)
     report = check_pack(pack_copy, TODAY, cases=EVALUATION_SET)
     assert any("confidently" in p.message and p.item == "topics.helplines" for p in report.errors)
+
+
+def test_an_example_added_since_the_page_model_was_trained_is_an_error(pack_copy):
+    edit(
+        pack_copy / "topics.toml",
+        'examples = [\n    "helpline number",',
+        'examples = [\n    "a number to ring about it",\n    "helpline number",',
+    )
+    report = check_pack(pack_copy, TODAY)
+    assert any(p.item == "page model" and "signpost train-risk" in p.message for p in report.errors), report.errors
 
 
 def test_without_an_evaluation_set_nothing_is_measured(pack_copy):

@@ -89,7 +89,7 @@ FACTS = [
     "DSL decides how parents are told",
     "early unless it risks the child",
     "on their phone",
-    "Never view or copy images",
+    "Never look at, copy, screenshot, forward or save images",
     "No DSL?",
     "Don't message or confront them",
     "police 101",

@@ -85,7 +85,7 @@ def test_a_planted_unsafe_phrase_fails_the_check_naming_page_and_phrase(pack_cop
 
 
 def test_illegal_is_for_professionals_pages_only(pack_copy):
-    edit(pack_copy / "topics.toml", "Never view or copy images.", "Never view or copy images: illegal.")
+    edit(pack_copy / "topics.toml", "forward or save images.", "forward or save images: illegal.")
     assert not unsafe(pack_copy)
 
 
@@ -138,7 +138,7 @@ def sms(text: str, at: dt.datetime | None = None) -> str:
 def test_step_4_has_the_young_person_report_and_staff_never_handle_the_images():
     steps = sms("steps")
     assert "help them use Report Remove or Take It Down on their phone" in steps
-    assert "Never view or copy images" in steps and "report the images" not in steps.lower()
+    assert "Never look at, copy, screenshot, forward or save images" in steps and "report the images" not in steps.lower()
     assert "never promise secrecy" in steps and "No DSL?" in steps and "024 7678 8555" in steps
     assert "police 101" in steps
 

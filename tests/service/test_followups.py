@@ -74,7 +74,7 @@ def test_a_request_sends_exactly_one_text_with_the_links(line, fake_twilio):
     assert "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/report-remove/" in body
     assert "https://takeitdown.ncmec.org" in body
     assert "0344 381 4772" in body
-    assert "Text MENU" in body
+    assert "Reply 0 for the menu." in body  # a reply to the text gets the whole guidance
     assert body == line.pack.sms_page("followup", dt.datetime.now(dt.timezone.utc))
     assert record(line)["outcome"] == Delivered.SENT
 

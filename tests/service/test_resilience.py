@@ -183,7 +183,7 @@ def test_a_picture_while_redis_is_down_still_gets_the_picture_page_fast(serve, c
     response, seconds = timed(lambda: twilio.sms("", NumMedia="1", MediaUrl0=media))
     assert seconds < 1.0
     text = message_text(response)
-    assert starts_with_999(text) and "never opens pictures" in text
+    assert starts_with_999(text) and "never opens or keeps pictures" in text
 
 
 def test_a_start_captured_in_an_outage_and_sent_again_as_redis_returns_does_not_undo_the_stop_after_it(serve, config, own_redis, tmp_path):

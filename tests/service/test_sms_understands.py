@@ -126,7 +126,7 @@ SMS_PERSON = number_id(TEXTER, SECRET_KEY.encode())
             ["Don't blame your child", "not in trouble", "Don't pay", "0808 800 5000", "CEOP", "Don't delete anything"],
         ),
         ("i want to kill myself", ["999", "116 123", "0800 1111", "SHOUT to 85258", "not alone"]),
-        ("can i send you the photos", ["never opens pictures", "never copy, save or forward", "not in trouble"]),
+        ("can i send you the photos", ["never opens or keeps pictures", "never look at, copy, save or forward", "not in trouble"]),
     ],
 )
 def test_each_safety_page_over_http(twilio, body, says):
@@ -152,12 +152,12 @@ def test_thanks_gets_one_part_never_the_menu(twilio, body):
 class TestMedia:
     def test_a_picture_gets_the_picture_page_and_is_never_fetched(self, twilio, fake_twilio):
         text = reply_of(twilio.post("/sms", with_media(fake_twilio)))
-        assert "never opens pictures" in text and "never copy, save or forward" in text
+        assert "never opens or keeps pictures" in text and "never look at, copy, save or forward" in text
         assert [r for r in fake_twilio.requests if r.method == "GET"] == []
 
     def test_words_sent_with_a_picture_still_get_the_picture_page(self, twilio, fake_twilio):
         text = reply_of(twilio.post("/sms", with_media(fake_twilio, body="what should I do")))
-        assert "never opens pictures" in text
+        assert "never opens or keeps pictures" in text
 
     def test_the_worker_deletes_every_item_once(self, twilio, line, fake_twilio):
         twilio.post("/sms", with_media(fake_twilio))
@@ -192,7 +192,7 @@ class TestMedia:
 
     def test_a_whatsapp_picture_too(self, twilio, line, fake_twilio):
         text = reply_of(twilio.post("/sms", with_media(fake_twilio, sender=f"whatsapp:{TEXTER}")))
-        assert "never opens pictures" in text
+        assert "never opens or keeps pictures" in text
         run_followups(line)
         assert len(fake_twilio.deleted) == 2
 
@@ -360,9 +360,9 @@ def test_a_second_text_the_line_cannot_place_gets_the_at_risk_page_only_straight
     assert "You are not alone" in again and "Not sure" not in again
     reply_of(twilio.post("/sms", received("menu", sid="SM" + "9" * 32)))
     # A page picked from the question in between: the question again, not the at-risk page.
-    reply_of(twilio.post("/sms", received("a problem with pictures", sid="SM" + "3" * 32)))
+    reply_of(twilio.post("/sms", received("something about photos", sid="SM" + "3" * 32)))
     assert "Avoid blame" in reply_of(twilio.post("/sms", received("2", sid="SM" + "4" * 32)))
-    later = reply_of(twilio.post("/sms", received("and the rest of the class", sid="SM" + "5" * 32)))
+    later = reply_of(twilio.post("/sms", received("and the rest of them", sid="SM" + "5" * 32)))
     assert "Not sure what you need" in later
 
 
