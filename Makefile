@@ -68,6 +68,7 @@ segments: $(STAMP)
 # many crises on the held-out set reach the at-risk page.
 understanding: $(STAMP)
 	$(BIN)/python tests/load/understanding.py $(PACK)
+	$(BIN)/python tests/load/fresh_sets.py
 	$(BIN)/python tests/load/crisis_sets.py
 
 # Check a content pack before publishing it: make check, or make check PACK=path/to/pack

@@ -148,7 +148,7 @@ def changed(old: RiskModel, new: RiskModel, texts: list[str]) -> None:
 
 
 def register(commands) -> None:
-    train = commands.add_parser("train-risk", help="train the pack's risk model on its examples")
+    train = commands.add_parser("train-risk", help="train the pack's risk model and page model on its examples")
     train.add_argument(
         "pack_dir", nargs="?", default=str(DEFAULT_PACK_DIR), metavar="PACK_DIR", help="the pack's folder (default: the shipped pack)"
     )

@@ -4,8 +4,10 @@
 
 Runs the evaluation set (messages/understand_cases.toml) through the SMS flow
 and prints accuracy, held-out accuracy and the confusions (as ``signpost check``
-does), then the time one match takes on this machine: the matcher runs on the
-webhook path, once per texted message that is not a number or a carrier keyword.
+does), then the time one match takes on this machine (the matcher runs on the
+webhook path, once per texted message that is not a number or a carrier keyword),
+the time a pack takes to load, and the page model's cross-validated figure (when
+scikit-learn is installed, as ``make test`` installs it).
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ def main() -> int:
     parser.add_argument("pack_dir", nargs="?", default=str(DEFAULT_PACK_DIR))
     parser.add_argument("--cases", default=str(EVALUATION_SET))
     args = parser.parse_args()
+    started = time.perf_counter()
     pack = load_pack(args.pack_dir)
+    loaded = time.perf_counter() - started
     cases = load_cases(args.cases)
     result = evaluate(pack, cases)
     print("\n".join(result.lines()))
@@ -41,6 +45,16 @@ def main() -> int:
             pack.understanding.match(text)
     each = (time.perf_counter() - started) / (ROUNDS * len(texts))
     print(f"\none match: {each * 1e6:.0f} microseconds on average ({ROUNDS} rounds of {len(texts)} texts, one process)")
+    print(f"loading the pack (its models included): {loaded:.2f} s")
+    try:
+        import sklearn  # noqa: F401  (for training only: the line does not need it)
+    except ImportError:
+        print("page model not cross-validated: scikit-learn is not installed")
+    else:
+        from service.cli.train_pages import FOLDS, cross_validate, page_examples
+
+        examples = [(t, page) for page, texts in page_examples(pack, with_keywords=True).items() for t in texts]
+        print(f"page model, cross-validated ({FOLDS} folds): {cross_validate(pack.understanding, examples):.1%} of {len(examples)} examples read as their own page")
     return 0 if result.passed else 1
 
 
