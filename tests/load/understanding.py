@@ -54,7 +54,8 @@ def main() -> int:
         from service.cli.train_pages import FOLDS, cross_validate, page_examples
 
         examples = [(t, page) for page, texts in page_examples(pack, with_keywords=True).items() for t in texts]
-        print(f"page model, cross-validated ({FOLDS} folds): {cross_validate(pack.understanding, examples):.1%} of {len(examples)} examples read as their own page")
+        right = cross_validate(pack.understanding, examples)
+        print(f"page model, cross-validated ({FOLDS} folds): {right:.1%} of {len(examples)} examples read as their own page")
     return 0 if result.passed else 1
 
 
