@@ -41,7 +41,7 @@ end
 # KEYS: delivery, session, optout, stats, replies, events, optin, line replies, busy notice
 # ARGV: has delivery, dedupe ttl, session ttl, stats ttl, reply window, reply limit,
 #       outcomes as JSON {menu: [node, session json, effect]}, channel, now, optin ttl,
-#       line ceiling, busy node
+#       line ceiling, busy node, '1' when the texter is abroad (one count for them all)
 # The answer stored for a retried delivery is the node shown ('' when none): the
 # pages themselves are fixed for the life of the process. An outcome with no page
 # ('': Twilio answered STOP, START or HELP itself) is neither counted nor a reply.
@@ -63,10 +63,6 @@ if ARGV[1] == '1' then
 end
 local menu, shown = '', ''
 local raw = redis.call('GET', KEYS[2])
-if not raw then
-  -- No session: this text begins a conversation (or one after 30 quiet minutes).
-  count(KEYS[6], ARGV[8] .. ':conversation', ARGV[4])
-end
 if raw then
   local ok, data = pcall(cjson.decode, raw)
   if ok and type(data) == 'table' and type(data.menu) == 'string' then menu = data.menu end
@@ -97,12 +93,21 @@ if ARGV[1] == '1' then
   end
 end
 if status == 'answered' then
+  if not raw then
+    -- No session: this text begins a conversation (or one after 30 quiet minutes). Only
+    -- an answered one: a texter held back keeps no session, and is not a new person each time.
+    count(KEYS[6], ARGV[8] .. ':conversation', ARGV[4])
+  end
   local counted = ''
   if node ~= '' then counted = ARGV[8] .. ':' .. node end
   effects(KEYS[2], chosen[2], ARGV[3], KEYS[3], chosen[3], KEYS[4], counted, ARGV[4], KEYS[6], ARGV[8],
           KEYS[7], ARGV[9], ARGV[10])
 else
-  count(KEYS[6], ARGV[8] .. ':' .. status, ARGV[4])
+  -- Why no page: this texter's hour ('flooded'), the hour of every texter abroad
+  -- together ('flooded_abroad'), or the whole line's ('busy').
+  local why = status
+  if status == 'flooded' and ARGV[13] == '1' then why = 'flooded_abroad' end
+  count(KEYS[6], ARGV[8] .. ':' .. why, ARGV[4])
   if chosen[3] == 'opt_out' or chosen[3] == 'opt_in' then
     opt(chosen[3], KEYS[3], KEYS[7], ARGV[9], ARGV[10])
     count(KEYS[6], ARGV[8] .. ':' .. chosen[3], ARGV[4])

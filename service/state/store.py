@@ -41,8 +41,9 @@ from service.state.keys import CALL_LIMIT, ERROR_WINDOW, HEALTH_TTL, OPTIN_TTL, 
 
 # The events counted per pack and day, as ``channel:event`` fields of ``keys.events``.
 # Follow-up fields add what happened after a colon: ``followup:refused:21211``.
-CONVERSATION, OPT_OUT, OPT_IN, FLOODED, FOLLOWUP = "conversation", "opt_out", "opt_in", "flooded", "followup"
-BUSY = "busy"  # a page held back by the line's hourly ceiling
+CONVERSATION, OPT_OUT, OPT_IN, FOLLOWUP = "conversation", "opt_out", "opt_in", "followup"
+# Texts held back with no page: the texter's hour of replies, all texters abroad's, the line's.
+FLOODED, FLOODED_ABROAD, BUSY = "flooded", "flooded_abroad", "busy"
 # Calls: ``voice:ended:<place>`` where a caller hung up, ``voice:text:<page>`` the page
 # a caller asked to have texted.
 CALL_ENDED, TEXT_ASKED = "ended", "text"
@@ -221,6 +222,7 @@ class Store:
                 OPTIN_TTL,
                 line_limit,
                 busy,
+                "1" if turn.abroad else "0",
             ],
         )
         effect = rest[0].decode() if rest else ""

@@ -97,7 +97,10 @@ class ConsoleSender:
         return False
 
 
+def can_send(config: Config) -> bool:
+    """Whether the configuration names a Twilio account and a number to send from."""
+    return bool(config.account_sid and config.auth_token and (config.from_number or config.messaging_service_sid))
+
+
 def sender_for(config: Config) -> Sender:
-    if config.account_sid and config.auth_token and (config.from_number or config.messaging_service_sid):
-        return TwilioSender(config)
-    return ConsoleSender()
+    return TwilioSender(config) if can_send(config) else ConsoleSender()

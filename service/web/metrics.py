@@ -27,7 +27,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from service.config import LOOPBACK_HOSTS
 from service.state import keys
-from service.state.store import FLOODED, FOLLOWUP, uk_today
+from service.state.store import FLOODED, FLOODED_ABROAD, FOLLOWUP, uk_today
 
 WEBHOOKS = Counter("signpost_webhooks", "Webhook requests answered, by route and HTTP status", ["route", "status"])
 LATENCY = Histogram(
@@ -55,7 +55,7 @@ class DailyCounts:
             for pack in self.line.every_pack:
                 pipe.hgetall(keys.events(pack.id, day))
             for pack, events in zip(self.line.every_pack, pipe.execute()):
-                flooded.add_metric([pack.id], int(events.get(f"sms:{FLOODED}".encode(), 0)))
+                flooded.add_metric([pack.id], sum(int(events.get(f"sms:{why}".encode(), 0)) for why in (FLOODED, FLOODED_ABROAD)))
                 for field, value in events.items():
                     kind, _, outcome = field.decode().partition(":")
                     if kind == FOLLOWUP:

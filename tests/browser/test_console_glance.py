@@ -71,7 +71,7 @@ def test_the_summary_gives_the_week_at_a_glance_and_what_needs_attention(week, c
     # The health page's problems and the review's items, each a link to the page that says more.
     attention = text_of(tab, "#attention")
     assert "Nothing is sending the follow-up texts" in attention  # no worker runs in this test
-    assert "(Redis) saves nothing to disk" in attention  # the tests' Redis keeps nothing
+    assert "(Redis) is not set to save to disk" in attention  # the tests' Redis keeps nothing
     assert "to confirm against their source" in attention
     assert tab.page.locator("#attention a[href$='#queue-h']").count() >= 1
     assert tab.page.locator("#attention a[href$='#confirm-h']").count() == 1

@@ -91,7 +91,7 @@ def test_illegal_is_for_professionals_pages_only(pack_copy):
 
 def test_a_young_persons_page_without_childline_or_no_one_reads_fails(pack_copy):
     edit(pack_copy / "topics.toml", "Childline, free, 24 hours: {number.childline}\n", "")
-    edit(pack_copy / "topics.toml", "Tell an adult you trust. This line is automated: no one reads this.", "Tell an adult you trust.")
+    edit(pack_copy / "topics.toml", "\nThis line is automated: no one reads this.\n", "\n")
     found = unsafe(pack_copy)
     assert any("topics.young_person" in e and "must name childline" in e for e in found), found
     assert any("topics.young_person" in e and "'no one reads'" in e for e in found), found

@@ -5,6 +5,7 @@ import datetime as dt
 from service.line import Line
 from service.state import keys
 from service.state.store import uk_today
+from service.web.console.attention import needs_attention
 from tests.console_support import FLOODER, followup_config, make_traffic
 from tests.support import TEXTER, Twilio
 
@@ -63,3 +64,25 @@ def test_counts_are_kept_by_pack_and_day(twilio, redis_client):
     yesterday = uk_today() - dt.timedelta(days=1)
     assert events(redis_client, day=yesterday) == {}
     assert events(redis_client, pack="another-pack") == {}
+
+
+def test_texts_held_back_by_a_ceiling_say_which_and_are_no_new_people(serve, config, redis_client):
+    """A new texter held back keeps no session: each text is not another person. Held back
+    by the ceiling all texters abroad share, or the line's own, it is counted as that, and
+    the console says so among what needs attention."""
+    config = config.with_(sms_replies_abroad_per_hour=1, sms_replies_line_per_hour=2)
+    twilio = Twilio(serve(config).url)
+    twilio.sms("hi", sender="+12025550101")  # abroad: the hour's one reply for all abroad
+    for _ in range(3):
+        twilio.sms("hi", sender="+12025550102")
+    twilio.sms("hi", sender=TEXTER)  # at home: the line's second and last page this hour
+    for _ in range(2):
+        twilio.sms("hi", sender=FLOODER)
+    counted = events(redis_client)
+    assert counted["sms:conversation"] == 2, counted
+    assert counted["sms:flooded_abroad"] == 3 and counted["sms:busy"] == 2, counted
+    assert "sms:flooded" not in counted
+
+    said = [item.text for item in needs_attention(Line.start(config), uk_today())]
+    assert any(text.startswith("Today 3 texts got no answer because texters abroad") for text in said), said
+    assert any("SIGNPOST_SMS_REPLIES_LINE_PER_HOUR" in text and text.startswith("Today 2 texts") for text in said), said

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 import redis
 from rq import Queue, Worker
 
+from service.state import keys
 from service.state.keys import FOLLOWUP_QUEUE
+from service.state.store import BUSY, FLOODED_ABROAD, uk_today
+from service.twilio.sender import can_send
 from service.web.console import reviews
 
 HOUR = 60 * 60
@@ -59,9 +62,11 @@ def line_problems(line) -> list[Item]:
     if not saves and not aof:
         found.append(
             Item(
-                "The line's store (Redis) saves nothing to disk: after a restart every opt-out and count would be lost.",
+                "The line's store (Redis) is not set to save to disk: after a restart, opt-outs and counts since its "
+                "last save would be lost. Whoever runs the line can turn saving on.",
                 "console.health",
                 "redis-h",
+                urgent=False,
             )
         )
     if policy and policy not in KEEPS_OPT_OUTS:
@@ -87,6 +92,15 @@ def line_problems(line) -> list[Item]:
                 found.append(
                     Item(f"Follow-up texts are late: the oldest has waited {int(late // 60)} minutes.", "console.health", "queue-h")
                 )
+    if not can_send(line.config):
+        found.append(
+            Item(
+                "No Twilio account is set, so the follow-up texts callers ask for are written to the worker's log, not sent.",
+                "console.health",
+                "queue-h",
+            )
+        )
+    found += unanswered_today(line, client)
     since = time.time() - HOUR
     delivery = line.store.errors_since("delivery", since)
     if delivery:
@@ -102,6 +116,35 @@ def line_problems(line) -> list[Item]:
             )
         )
     return found
+
+
+# Texts held back by a ceiling of the whole line, not by one number's flood: people who
+# may have needed an answer got none. The settings that set each ceiling, for whoever runs the line.
+CEILINGS = {
+    FLOODED_ABROAD: ("texters abroad had had the replies the line allows them in an hour", "SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR"),
+    BUSY: ("the line had sent the most replies it allows in an hour", "SIGNPOST_SMS_REPLIES_LINE_PER_HOUR"),
+}
+
+
+def unanswered_today(line, client) -> list[Item]:
+    pipe = client.pipeline(transaction=False)
+    for pack in line.every_pack:
+        pipe.hgetall(keys.events(pack.id, uk_today()))
+    held: dict[str, int] = {}
+    for events in pipe.execute():
+        for field, value in events.items():
+            why = field.decode().partition(":")[2]
+            if why in CEILINGS:
+                held[why] = held.get(why, 0) + int(value)
+    return [
+        Item(
+            f"Today {plural(n, 'text')} got no answer because {CEILINGS[why][0]}: if these were real people, "
+            f"whoever runs the line can raise {CEILINGS[why][1]}.",
+            "console.usage",
+            "flooded",
+        )
+        for why, n in held.items()
+    ]
 
 
 def content_items(line, today: dt.date) -> list[Item]:
@@ -121,9 +164,12 @@ def content_items(line, today: dt.date) -> list[Item]:
                 )
             )
         if report.to_confirm:
+            # As the review page counts its list: the details to confirm and the review dates.
+            to_check = len(report.to_confirm) + len(report.review_by)
             found.append(
                 Item(
-                    f"{pack.name}: {plural(len(report.to_confirm), 'detail')} to confirm against their source.",
+                    f"{pack.name}: {plural(to_check, 'item')} to check, {len(report.to_confirm)} of them details to confirm "
+                    "against their source.",
                     "console.review",
                     "confirm-h",
                     urgent=False,
@@ -139,4 +185,5 @@ def needs_attention(line, today: dt.date) -> list[Item]:
         problems = line_problems(line)
     except redis.RedisError:
         problems = [Item("The line's store (Redis) did not answer in time.", "console.health", "redis-h")]
-    return problems + content_items(line, today)
+    found = problems + content_items(line, today)
+    return sorted(found, key=lambda item: not item.urgent)  # what fails people now, first

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import redis
 
 from service.state import keys
-from service.state.store import CALL_ENDED, CONVERSATION, FLOODED, FOLLOWUP, OPT_IN, OPT_OUT, TEXT_ASKED
+from service.state.store import BUSY, CALL_ENDED, CONVERSATION, FLOODED, FLOODED_ABROAD, FOLLOWUP, OPT_IN, OPT_OUT, TEXT_ASKED
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 400  # the counters are kept about this long
@@ -27,7 +27,20 @@ YEARS = (2000, 2099)  # the days a filter may name (the simulator's clock keeps 
 CHANNELS = ("sms", "whatsapp", "voice")
 CHANNEL_NAMES = {"sms": "SMS", "whatsapp": "WhatsApp", "voice": "Calls"}
 # What a field of the events hash counts, as the CSV names it.
-MEASURES = {CONVERSATION: "conversations", OPT_OUT: "opt-outs", OPT_IN: "opt-ins", FLOODED: "flood-limited"}
+MEASURES = {
+    CONVERSATION: "conversations",
+    OPT_OUT: "opt-outs",
+    OPT_IN: "opt-ins",
+    FLOODED: "flood-limited",
+    FLOODED_ABROAD: "abroad-limited",
+    BUSY: "line-busy",
+}
+# Texts the line did not answer, and why, in words.
+UNANSWERED = {
+    "flood-limited": "one number sent too many in an hour",
+    "abroad-limited": "texters abroad had had the hour's replies the line allows them together",
+    "line-busy": "the line had sent the most replies it allows in an hour",
+}
 # Events about one menu or page of a call (``voice:ended:<place>``), by what the CSV names them.
 CALL_MEASURES = {CALL_ENDED: "calls ended", TEXT_ASKED: "texts asked"}
 

@@ -18,6 +18,7 @@ from service.web.console import reviews
 from service.web.console.blueprint import bp
 from service.web.console.counts import day_name
 from service.state.keys import FOLLOWUP_QUEUE as QUEUE
+from service.twilio.sender import can_send
 
 HOUR = 60 * 60
 
@@ -91,4 +92,4 @@ def health():
     except redis.RedisError as exc:
         found = {"reachable": False, "error": reason(exc)}
     packs = [{"id": p.id, "name": p.name, "version": pack_version(p), "review_by": p.review_by} for p in line.every_pack]
-    return render_template("console/health.html", redis=found, packs=packs), 200 if found["reachable"] else 503
+    return render_template("console/health.html", redis=found, packs=packs, sends=can_send(line.config)), 200 if found["reachable"] else 503

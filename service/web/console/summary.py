@@ -16,7 +16,7 @@ from flask import current_app, g, render_template
 
 from service.state.store import uk_today
 from service.web.console.blueprint import bp
-from service.web.console.counts import CHANNEL_NAMES, CHANNELS, Filter, Row, read_rows, summed
+from service.web.console.counts import CHANNEL_NAMES, CHANNELS, UNANSWERED, Filter, Row, read_rows, summed
 from service.web.console.outcomes import funnel
 
 WEEK = 7
@@ -58,7 +58,7 @@ def week_summary(rows: list[Row], this_week: Filter, titles: dict[str, str]) -> 
         "followups_before": funnel(counted(before, "follow-ups", lambda r: r.item)),
         "opt_outs": Change("Opt-outs", *opt_outs),
         "opt_ins": sum(r.count for r in now if r.measure == "opt-ins"),
-        "unanswered": sum(r.count for r in now if r.measure == "flood-limited"),
+        "unanswered": [(UNANSWERED[m], n) for m in UNANSWERED if (n := sum(r.count for r in now if r.measure == m))],
     }
 
 

@@ -14,7 +14,7 @@ from flows.voice import GOODBYE
 from service.state.store import uk_today
 from service.web.console.blueprint import bp
 from service.web.console.charts import bar_chart, stacked_chart
-from service.web.console.counts import CHANNEL_NAMES, CHANNELS, Filter, Periods, Row, read_rows, summed
+from service.web.console.counts import CHANNEL_NAMES, CHANNELS, UNANSWERED, Filter, Periods, Row, read_rows, summed
 from service.web.console.outcomes import funnel
 
 COLUMNS = ("day", "pack", "measure", "channel", "item", "count")
@@ -87,10 +87,16 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
 
     for id, measures, title in (
         ("optouts", ("opt-outs", "opt-ins"), f"People who asked for no more texts (STOP), or for texts again, each {periods.unit}"),
-        ("flooded", ("flood-limited",), f"Texts not answered because one number sent too many, each {periods.unit}"),
+        ("flooded", tuple(UNANSWERED), f"Texts not answered, and why, each {periods.unit}"),
     ):
         counted = summed([r for r in rows if r.measure in measures], lambda r: (periods.start(r.day), r.measure))
-        heads = {"opt-outs": "Asked for no more", "opt-ins": "Asked for texts again", "flood-limited": "Not answered"}
+        heads = {
+            "opt-outs": "Asked for no more",
+            "opt-ins": "Asked for texts again",
+            "flood-limited": "One number sent too many",
+            "abroad-limited": "Abroad: hour's replies used",
+            "line-busy": "Line's hourly most reached",
+        }
         table = [(periods.label(p), *(counted.get((p, m), 0) for m in measures)) for p in starts]
         out.append(
             section(
