@@ -15,6 +15,9 @@ taken down", "is anyone there?". Each page of a pack lists example phrasings
 - Risk first: a message that speaks of crisis anywhere, in words the tables know
   (``flows.crisis``) or as the risk model reads it (``flows.risk_model``), is the page
   for someone at risk, surely, whatever else it says.
+- Where the pack has a page model (``flows.page_model``, learnt from every example at
+  once), it names the page, among those the rules above leave, and the nearest examples
+  second it: see ``_read_by_model``. Without one:
 - The line is *sure* only when the best page scores at least ``MIN_SCORE`` and the
   next at most ``MAX_RATIO`` of it (``CAREFUL_RATIO`` between the pages of the short
   question, where a wrong guess hurts most); otherwise the SMS flow asks a short
