@@ -120,8 +120,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
             "TWILIO_MESSAGING_SERVICE_SID): follow-up texts are printed here, not sent"
         )
     while True:
-        worker = followup_worker(outbox)
         try:
+            # Made inside the try: RQ names its connection in Redis as it starts, and during
+            # a failover there may be no primary to name it on yet.
+            worker = followup_worker(outbox)
             # The scheduler brings back jobs whose retry gap has passed (see delivery).
             worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
         except redis.exceptions.RedisError as exc:

@@ -200,7 +200,9 @@ def test_a_cookie_saved_before_logout_no_longer_opens_the_console(live, accounts
     saved = dict(browser.http.cookies)
     page = browser.get("/console/usage")
     assert page.status_code == 200
-    assert browser.post("/console/logout", {"csrf_token": csrf_token(page.text)}, token=False).status_code == 302
+    out = browser.post("/console/logout", {"csrf_token": csrf_token(page.text)}, token=False)
+    assert out.status_code == 302
+    assert "logged out, here and on any other browser" in browser.get(out.headers["Location"].removeprefix(live.url)).text
     replay = Browser(live.url)
     replay.http.cookies.update(saved)
     assert replay.get("/console/usage").status_code == 302  # the copied cookie is worth nothing

@@ -1,6 +1,7 @@
 """`signpost worker`: the Procfile's worker line, run as an operator would run it."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -91,3 +92,23 @@ def test_a_worker_outlives_a_redis_that_refuses_writes_and_then_sends(config, tm
             worker.communicate(timeout=30)
     finally:
         own.stop()
+
+
+def test_a_worker_started_while_redis_has_no_primary_waits_for_one(tmp_path):
+    """During a failover there may be no Redis to name the worker's connection on as it
+    starts: it must wait and try again, not exit and leave every follow-up unsent."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SIGNPOST_"))}
+    env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "worker"], cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        time.sleep(4)
+        assert worker.poll() is None, worker.communicate()[1][-2000:]
+    finally:
+        worker.terminate()
+        _, err = worker.communicate(timeout=30)
+    assert "starting again" in err, err[-2000:]

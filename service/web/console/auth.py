@@ -30,6 +30,7 @@ LOGOUT_INCOMPLETE = (
     "You are logged out of this browser, but the line's store (Redis) could not be reached to end "
     "this account's other sessions. Log in and out again once it is back."
 )
+LOGGED_OUT = "You have logged out, here and on any other browser where this account was logged in."
 # Said while logging in waits: until when, and not whether the account or the address
 # waits (which would tell a guesser an account's name, or that others guess too).
 # Behind a proxy every colleague comes from one address, so it says that others may be
@@ -126,7 +127,7 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    message, status = (LOGOUT_INCOMPLETE if request.args.get("logout") == "incomplete" else ""), 200
+    message, status = {"incomplete": LOGOUT_INCOMPLETE, "done": LOGGED_OUT}.get(request.args.get("logout", ""), ""), 200
     name, wanted = request.form.get("username", "")[:64], request.values.get("next", "")
     if request.method == "POST":
         address = login_address(request, current_app.extensions["signpost"].config.proxy_hops)
@@ -208,4 +209,5 @@ def logout():
             ended = False
             current_app.logger.warning("console logout: sessions not ended in Redis (unreachable); this browser's is")
     session.clear()
-    return redirect(url_for("console.login") if ended else url_for("console.login", logout="incomplete"))
+    # Said on the login page: logged out here, and on every other browser of the account.
+    return redirect(url_for("console.login", logout="done" if ended else "incomplete"))

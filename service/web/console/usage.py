@@ -68,7 +68,7 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
     )
 
     asked = funnel(summed([r for r in rows if r.measure == "follow-ups"], lambda r: r.item))
-    steps = [("Asked for", asked.asked), ("Sent to Twilio", asked.sent), ("Delivered", asked.delivered)]
+    steps = [("Asked for", asked.asked), ("Handed to Twilio to send", asked.sent), ("Delivered", asked.delivered)]
     losses = [(f"Not sent: {loss.reason}", loss.count) for loss in asked.not_sent]
     losses += [(f"Not delivered: {loss.reason}", loss.count) for loss in asked.lost]
     out.append(
