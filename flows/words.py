@@ -101,7 +101,7 @@ CONCEPTS = {
                      "carers", "stepdad", "stepmum", "foster", "grandparent", "grandmother",
                      "grandfather", "nan", "grandad", "guardian"], "parent"),
     **dict.fromkeys(["remove", "removed", "removing", "delete", "deleted", "deleting",
-                     "removal"], "remove"),
+                     "removal", "wipe", "wiped", "wiping"], "remove"),
     **dict.fromkeys(["ring", "phone", "call", "calling", "phoning"], "call"),
     **dict.fromkeys(["speak", "talk", "chat"], "talk"),
     **dict.fromkeys(["suicide", "suicidal", "suicides"], "suicide"),
