@@ -19,6 +19,7 @@ from service.state import keys
 from service.state.keys import FOLLOWUP_QUEUE
 from service.state.store import BUSY, FLOODED_ABROAD, uk_today
 from service.twilio.sender import can_send
+from service.web.console.counts import MEASURES, UNANSWERED
 from service.web.console import reviews
 
 HOUR = 60 * 60
@@ -119,11 +120,8 @@ def line_problems(line) -> list[Item]:
 
 
 # Texts held back by a ceiling of the whole line, not by one number's flood: people who
-# may have needed an answer got none. The settings that set each ceiling, for whoever runs the line.
-CEILINGS = {
-    FLOODED_ABROAD: ("texters abroad had had the replies the line allows them in an hour", "SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR"),
-    BUSY: ("the line had sent the most replies it allows in an hour", "SIGNPOST_SMS_REPLIES_LINE_PER_HOUR"),
-}
+# may have needed an answer got none. The setting of each ceiling, for whoever runs the line.
+CEILINGS = {FLOODED_ABROAD: "SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR", BUSY: "SIGNPOST_SMS_REPLIES_LINE_PER_HOUR"}
 
 
 def unanswered_today(line, client) -> list[Item]:
@@ -138,8 +136,8 @@ def unanswered_today(line, client) -> list[Item]:
                 held[why] = held.get(why, 0) + int(value)
     return [
         Item(
-            f"Today {plural(n, 'text')} got no answer because {CEILINGS[why][0]}: if these were real people, "
-            f"whoever runs the line can raise {CEILINGS[why][1]}.",
+            f"Today {plural(n, 'text')} got no answer because {UNANSWERED[MEASURES[why]]}: if these were real people, "
+            f"whoever runs the line can raise {CEILINGS[why]}.",
             "console.usage",
             "flooded",
         )
