@@ -177,10 +177,15 @@ class Understanding:
             return word
         return found[0]
 
-    def _features(self, text: str, said: list[str] | None = None) -> dict[str, float]:
+    def _corrected(self, text: str, said: list[str] | None = None) -> list[str]:
+        """The text's words (``said``, when already made), each corrected (``_correct``)."""
+        return [self._correct(w) for w in (words(text) if said is None else said)]
+
+    def _features(self, text: str, said: list[str] | None = None, plain: list[str] | None = None) -> dict[str, float]:
         """Content words and neighbouring pairs, each counted once; weights come later.
-        ``said``: the text's words (``flows.words.words``), when already made."""
-        plain = [self._correct(w) for w in (words(text) if said is None else said)]
+        ``said``: the text's words (``flows.words.words``), ``plain``: those corrected,
+        when already made."""
+        plain = self._corrected(text, said) if plain is None else plain
         # Whether a word is a stop-word is decided before stemming ("does" stems to "doe").
         stop = [w in STOP_WORDS for w in plain]
         tokens = [self._stem(w) for w in plain]
@@ -193,11 +198,11 @@ class Understanding:
                 features[f"{tokens[i]} {tokens[i + 1]}"] = PHRASE_WEIGHT
         return features
 
-    def model_features(self, text: str, said: list[str] | None = None) -> Counter:
+    def model_features(self, text: str, plain: list[str] | None = None) -> Counter:
         """What the page model reads of a message (flows.page_model): every word, stop-words
         too, and every neighbouring pair, as the matcher normalises them, and the runs of 3
-        to 5 letters within each word."""
-        plain = [self._correct(w) for w in (words(text) if said is None else said)]
+        to 5 letters within each word. ``plain``: the corrected words, when already made."""
+        plain = self._corrected(text) if plain is None else plain
         tokens = [self._stem(w) for w in plain]
         found = Counter(f"w {t}" for t in tokens)
         found.update(f"p {a} {b}" for a, b in zip(tokens, tokens[1:]))
@@ -237,7 +242,10 @@ class Understanding:
         exact = self._keywords.get(compact(text)) or self._keywords.get("".join(said))
         if exact:
             return Match(exact, 1.0, 0.0, True)
-        features = self._features(text, said)
+        # Corrected once (a word the pack never uses is looked up among all it does): the
+        # matcher and the page model both read these.
+        plain = self._corrected(text, said)
+        features = self._features(text, plain=plain)
         if self._risk_page and self.speaks_of_risk(text, features):
             return Match(self._risk_page, 1.0, 0.0, True)
         vector = self._weigh(features)
@@ -266,7 +274,7 @@ class Understanding:
             best[node] = (1 - self.TOGETHER) * nearest + self.TOGETHER * overall
         ranked = sorted(best.items(), key=lambda item: -item[1])
         if self._page_model:
-            return self._read_by_model(said, text, ranked[0][0], allowed=set(best))
+            return self._read_by_model(plain, text, ranked[0][0], allowed=set(best))
         node, score = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         ratio = self.MAX_RATIO
@@ -275,13 +283,13 @@ class Understanding:
         sure = score >= self.MIN_SCORE and runner_up <= score * ratio
         return Match(node, round(score, 3), round(runner_up, 3), sure)
 
-    def _read_by_model(self, said: list[str], text: str, nearest: str, allowed: set[str]) -> Match:
+    def _read_by_model(self, plain: list[str], text: str, nearest: str, allowed: set[str]) -> Match:
         """The page model's answer, among the pages the matcher left in play (an age said
         outright, or a message only about someone else, rules some out). Sure when the best
         page is well ahead of the next and either likely on its own or the page the
         nearest examples point to as well: two readings agreeing are rarely both wrong."""
         assert self._page_model is not None
-        probabilities = self._page_model.probabilities(self.model_features(text, said))
+        probabilities = self._page_model.probabilities(self.model_features(text, plain))
         ranked = sorted(((p, node) for node, p in probabilities.items() if node in allowed), reverse=True)
         if not ranked:
             return Match(None)

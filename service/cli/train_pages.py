@@ -15,15 +15,12 @@ from pathlib import Path
 from flows import page_model
 from flows.page_model import PageModel, fingerprint, weighted
 from flows.pack.render_sms import page_examples
+from service.cli.fitting import fit_holding_examples
 
 # How strongly the model may trust any one feature (scikit-learn's C). Measured on the
 # evaluation set and the earlier held-out sets (docs/understanding.md): 3 left a third of
 # texts unsure, 30 understood the most for as few confident wrong pages as 10.
 STRENGTH = 30.0
-# An example is an editor's word: those a fit reads as another page count this many times
-# more in the next fit, up to REFITS times, so an added example holds.
-MISREAD_WEIGHT = 2.0
-REFITS = 3
 FOLDS = 5
 # More than this many changed answers is a new model, not an added example: the count says so.
 SHOW_CHANGED = 40
@@ -32,20 +29,12 @@ SHOW_CHANGED = 40
 def _fit(understanding, examples: list[tuple[str, str]]) -> PageModel:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.feature_extraction.text import TfidfTransformer
-    from sklearn.linear_model import LogisticRegression
 
     rows = [weighted(understanding.model_features(text)) for text, _ in examples]
     labels = [page for _, page in examples]
     vectoriser, tfidf = DictVectorizer(), TfidfTransformer()
     matrix = tfidf.fit_transform(vectoriser.fit_transform(rows))
-    emphasis = [1.0] * len(labels)
-    for _ in range(REFITS + 1):
-        classifier = LogisticRegression(C=STRENGTH, class_weight="balanced", max_iter=5000)
-        classifier.fit(matrix, labels, sample_weight=emphasis)
-        misread = classifier.predict(matrix) != labels
-        if not misread.any():
-            break
-        emphasis = [e * MISREAD_WEIGHT if wrong else e for e, wrong in zip(emphasis, misread)]
+    classifier = fit_holding_examples(matrix, labels, STRENGTH)
     pages = tuple(str(p) for p in classifier.classes_)
     weights = {
         feature: (float(tfidf.idf_[column]), tuple(float(classifier.coef_[k][column]) for k in range(len(pages))))

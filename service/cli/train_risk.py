@@ -22,6 +22,7 @@ from flows.pack import load_pack
 from flows.pack.render_sms import page_examples
 from flows.risk_model import RiskModel, example_files, features, fingerprint, read_examples, training_examples
 from messages import DEFAULT_PACK_DIR, EVALUATION_SET
+from service.cli.fitting import fit_holding_examples
 from service.cli.train_pages import SHOW_CHANGED, train_pages
 
 # How strongly the model may trust any one feature (scikit-learn's C), chosen by the
@@ -39,29 +40,15 @@ STRENGTH = 4.0
 # 13.1%; 0.4, 94.8% and 16.0% (before those examples, 0.5 gave 91.4% and 16.1%). 0.45 is
 # better than before on both; 0.4 also gave the at-risk page to a DSL asking for the steps.
 THRESHOLD = 0.45
-MISREAD_WEIGHT = 2.0
-REFITS = 3
 THRESHOLDS = [t / 100 for t in range(20, 85, 5)]
 
 
 def _fit(texts: list[str], labels: list[bool]):
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
     vectoriser = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=2)
     matrix = vectoriser.fit_transform(texts)
-    # An example is an editor's word on how a message must be read: those a fit reads
-    # wrongly count MISREAD_WEIGHT times more in the next, so an added example mostly holds
-    # (measured: 134 of 2,701 examples misread by one fit, 109 after these; cross-validated,
-    # 3 fewer of 967 crises found and 9 fewer of 1,039 everyday messages taken for crisis).
-    emphasis = [1.0] * len(labels)
-    for _ in range(REFITS + 1):
-        classifier = LogisticRegression(C=STRENGTH, class_weight="balanced", max_iter=5000)
-        classifier.fit(matrix, labels, sample_weight=emphasis)
-        misread = classifier.predict(matrix) != labels
-        if not misread.any():
-            break
-        emphasis = [e * MISREAD_WEIGHT if wrong else e for e, wrong in zip(emphasis, misread)]
+    classifier = fit_holding_examples(matrix, labels, STRENGTH)
     weights = {
         feature: (float(vectoriser.idf_[column]), float(classifier.coef_[0][column])) for feature, column in vectoriser.vocabulary_.items()
     }
@@ -129,8 +116,8 @@ def cmd_train_risk(args: argparse.Namespace) -> int:
     print(f"Wrote {pack_dir / risk_model.FILE} ({len(weights)} features).")
     if old:
         changed(old, model, [t for t, _ in examples] + _evaluation_texts())
-    # The page model reads messages as the pack's matcher does, risk model included.
-    train_pages(load_pack(pack_dir), pack_dir, _evaluation_texts())
+    # The page model reads messages as the pack's matcher does (not through the risk model).
+    train_pages(pack, pack_dir, _evaluation_texts())
     return 0
 
 
