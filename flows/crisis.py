@@ -218,7 +218,8 @@ _MEANS = [
     ("on", "the", "bridge"), ("train", "tracks"), ("railway", "line"), ("in", "front", "of", "a", "train"),
     *[(*want, "jump") for want in _WANT], ("jump", "off"), ("jumping", "off"), ("jump", "from"),
     ("jumping", "in", "front"), ("jump", "in", "front"),
-    ("not", "safe"), ("in", "danger"), ("sos",), ("not", "feel", "safe"), ("scared", "for", "my", "life"),
+    ("not", "safe"), ("in", "danger"), ("sos",), ("can", "not", "breathe"), ("cannot", "breathe"),
+    ("not", "feel", "safe"), ("scared", "for", "my", "life"),
     ("fear", "for", "my", "life"), ("knows", "where", "i", "live"), ("coming", "round", "to", "my"),
     ("coming", "to", "my", "house"),
     *[(threat, "to", harm, "me") for threat in ("threatening", "threatened", "going", "said", "says")
@@ -226,6 +227,7 @@ _MEANS = [
     *[(will, harm, "me") for will in ("will", "would", "gonna") for harm in ("kill", "hurt", "stab")],
     ("outside", "my", "house"), ("outside", "my", "door"),
     ("samaritans",), ("sam", "aritans"),
+    ("got", "nothing", "left"), ("have", "nothing", "left"), ("nothing", "left", "to", "live"),
 ]
 
 CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
@@ -249,7 +251,11 @@ NOT_CRISIS: dict[tuple[str, ...], str] = {
                        for pain in ("headache", "head", "period", "back", "cold", "tooth", "toothache")],
                      ("kitchen", "knife"), ("bread", "knife"), ("butter", "knife"), ("overdose", "of", "screen"),
                      ("hanging", "out"), ("hanging", "around"), ("hanging", "on"),
-                     ("left", "his", "phone", "at"), ("left", "her", "phone", "at")], "everyday"),
+                     ("left", "his", "phone", "at"), ("left", "her", "phone", "at"),
+                     # Staff meeting one another, not a child told to meet someone.
+                     ("meet", "with"), ("meet", "to", "discuss"),
+                     *[("meet", whose, who) for whose in ("the", "his", "her", "their")
+                       for who in ("parents", "parent", "mum", "dad", "dsl", "head", "team")]], "everyday"),
     **{(device, *about, die): "device"
        for device in ("battery", "batterys", "phone", "phones", "charge", "laptop")
        for about in [("is", "about", "to"), ("about", "to"), ("is", "going", "to"), ("going", "to"), ("is",), ()]
@@ -272,7 +278,12 @@ _FROM = frozenset(["off", "front", "bridge", "platform", "train", "bus", "buildi
 # "tell everyone I'm sorry", "tell my mum I'm sorry": an apology passed on is a farewell.
 _TELL = frozenset(["tell", "telling", "tel", "love"])
 _SORRY = frozenset(["sorry"])
-NEAR_PAIRS = ((_TAKE, _DOSES), (_LEAP, _FROM), (_TELL, _SORRY))
+# Told to meet them now: "meet them at the station now or they post my video", "he wants
+# to meet her tonight". Danger now, whoever writes: the at-risk page says don't go, stay
+# with an adult, call 999 (FACTS.md, section 2). "Meeting" is left out: it is a noun too.
+_MEET = frozenset(["meet", "meetup", "meat"])
+_NOW = frozenset(["now", "tonight", "tonite", "2nite", "today", "rn", "asap", "later"])
+NEAR_PAIRS = ((_TAKE, _DOSES), (_LEAP, _FROM), (_TELL, _SORRY), (_MEET, _NOW))
 
 
 def near(said: list[str]) -> bool:

@@ -149,7 +149,7 @@ def outcome_key(session: Session) -> str:
 def choice(pack: Pack, session: Session, number: int) -> str:
     """The node that ``number`` picks from the texter's current menu (0: the main menu).
     A number past the end of a shorter menu is read as the main menu's choice: people
-    remember "11 Can't cope, you or your child" from the menu they see most."""
+    remember "5 Happening to you or your child" from the menu they see most."""
     main = pack.menus[pack.main_menu]
     for menu in (pack.menus.get(session.menu or "") or main, main):
         if 1 <= number <= len(menu.options):

@@ -214,9 +214,9 @@ def test_a_menu_no_menu_offers_is_an_error(pack_copy):
     assert error.startswith(f"{at(pack_copy / 'menus.toml', '[menus.lost]')}: menus.lost:")
 
 
-def test_a_submenu_reached_from_the_main_menu_is_fine(pack_copy):
-    edit(pack_copy / "menus.toml", '"websites", "access", "you"]', '"more"]')
-    append(pack_copy / "menus.toml", '\n[menus.more]\nchannel = "sms"\ntitle = "More"\noptions = ["websites", "access", "you"]\n')
+def test_a_submenu_reached_through_another_submenu_is_fine(pack_copy):
+    edit(pack_copy / "menus.toml", '"websites", "access"]', '"deeper"]')
+    append(pack_copy / "menus.toml", '\n[menus.deeper]\nchannel = "sms"\ntitle = "Deeper"\noptions = ["websites", "access"]\n')
     assert check_pack(pack_copy, TODAY).ok
 
 
@@ -333,9 +333,9 @@ def test_a_list_without_full_stops_scores_line_by_line():
 
 
 def test_an_address_typed_into_a_menu_is_an_error(pack_copy):
-    edit(pack_copy / "menus.toml", 'intro = "Sextortion advice.', 'intro = "See bit.ly/abc.')
+    edit(pack_copy / "menus.toml", 'title = "More"\nintro = "Reply', 'title = "More"\nintro = "See bit.ly/abc. Reply')
     [error] = errors_of(pack_copy)
-    assert error.startswith(f"{at(pack_copy / 'menus.toml', '[menus.main]')}: menus.main:")
+    assert error.startswith(f"{at(pack_copy / 'menus.toml', '[menus.more]')}: menus.more:")
     assert "shortener" in error
 
 

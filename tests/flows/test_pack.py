@@ -157,7 +157,7 @@ def test_a_character_gsm_cannot_carry_is_an_error_naming_file_and_item(pack_copy
 def test_curly_quotes_are_downgraded_not_errors(pack_copy):
     edit(pack_copy / "topics.toml", "Do and don't", "Do and don\u2019t")
     pack = load_pack(pack_copy)
-    assert "5 Do and don't" in pack.sms_pages["main"]
+    assert "1 Do and don't" in pack.sms_pages["more"]
 
 
 def test_over_budget_reply_is_a_load_error_not_a_cut(pack_copy):
@@ -200,7 +200,7 @@ def test_toml_syntax_error_names_the_line(pack_copy):
 def test_menu_option_that_names_nothing(pack_copy):
     edit(pack_copy / "menus.toml", '"websites"', '"webistes"')
     [problem] = problems_of(pack_copy)
-    assert "menus.main" in problem and "webistes" in problem
+    assert "menus.more" in problem and "webistes" in problem
 
 
 def test_keyword_claimed_by_two_topics(pack_copy):

@@ -7,7 +7,7 @@ confident wrong page (the worst answer).
 Texts are answered as a first text (the SMS flow from a fresh session); spoken
 requests as said at the first menu of a call (the voice flow, after the greeting).
 The files are TOML: ``[[case]]`` tables of ``text`` and ``page``. The shipped ones,
-``tests/flows/fresh_texts_3.toml`` and ``tests/flows/fresh_speech_3.toml``, were scored
+``tests/flows/fresh_texts_4.toml`` and ``tests/flows/fresh_speech_4.toml``, were scored
 once when they were written and are never tuned against: add new examples from other
 texts, and keep these as the line's honest figure until a new round replaces them.
 """
@@ -44,14 +44,20 @@ def spoken_answer(pack, words: str) -> str:
     return step(pack, session, Event("speech", words, at=TUESDAY_11AM))[0].node
 
 
-def score(name: str, found: list[tuple[str, str]], answer, asking: set[str]) -> None:
-    right = asked = 0
+def score(name: str, found: list[tuple[str, str]], answer, asking: set[str], stands_for: dict[str, str]) -> None:
+    """Right is the page expected, or a page the pack says stands for it (``by_voice``: the
+    text page "is anyone there?" carries the helplines page whole and says the line is
+    automated); those are counted apart so the strict figure can be read too."""
+    right = asked = standing_in = 0
     wrong: Counter = Counter()
     risk_missed = []
     for text, page in found:
         got = answer(text)
         if got == page or (page == "main" and got in asking):
             right += 1
+        elif stands_for.get(got) == page:
+            right += 1
+            standing_in += 1
         elif got in asking:
             asked += 1
             wrong[(page, "a question")] += 1
@@ -61,9 +67,11 @@ def score(name: str, found: list[tuple[str, str]], answer, asking: set[str]) -> 
             risk_missed.append(text)
     total = len(found)
     confident = total - right - asked
+    at_risk_page = sum(n for (want, got), n in wrong.items() if got == "self_harm")
     print(
-        f"{name}: {right} of {total} right ({right / total:.1%}), {asked} a question, "
-        f"{confident} confident wrong pages; at risk sent elsewhere: {len(risk_missed)}"
+        f"{name}: {right} of {total} right ({right / total:.1%}; {standing_in} of them a page that "
+        f"stands for the one expected), {asked} a question, {confident} confident wrong pages "
+        f"({at_risk_page} of them the at-risk page); at risk sent elsewhere: {len(risk_missed)}"
     )
     for (want, got), n in wrong.most_common(12):
         print(f"  {n:3d} x expected {want}, got {got}")
@@ -73,15 +81,16 @@ def score(name: str, found: list[tuple[str, str]], answer, asking: set[str]) -> 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--texts", type=Path, default=HERE / "fresh_texts_3.toml")
-    parser.add_argument("--speech", type=Path, default=HERE / "fresh_speech_3.toml")
+    parser.add_argument("--texts", type=Path, default=HERE / "fresh_texts_4.toml")
+    parser.add_argument("--speech", type=Path, default=HERE / "fresh_speech_4.toml")
     parser.add_argument("--pack", default=str(DEFAULT_PACK_DIR))
     args = parser.parse_args()
     pack = load_pack(args.pack)
     sms_menus = {pack.main_menu, pack.unsure_menu or pack.main_menu}
     voice_menus = {m.id for m in pack.menus.values() if m.channel == "voice"}
-    score("texts", cases(args.texts), lambda t: text_answer(pack, t), sms_menus)
-    score("spoken", cases(args.speech), lambda t: spoken_answer(pack, t), voice_menus)
+    stands_for = {topic.id: topic.by_voice for topic in pack.topics.values() if topic.by_voice}
+    score("texts", cases(args.texts), lambda t: text_answer(pack, t), sms_menus, stands_for)
+    score("spoken", cases(args.speech), lambda t: spoken_answer(pack, t), voice_menus, stands_for)
     return 0
 
 

@@ -26,10 +26,10 @@ from flows.pack import load_pack  # noqa: E402
 from messages import DEFAULT_PACK_DIR  # noqa: E402
 
 CONVERSATION = ("hi", "1", "0", "3", "4")
-# The conversation's ceiling: 11 parts until the steps page took a fourth part and the
-# links page a third, so that each says whole what never to do with images and that
-# nothing is deleted (independent safeguarding content reads): safety before cost.
-CONVERSATION_MAX = 13
+# The conversation's ceiling. The steps page is 4 parts and the links page 3, so that each
+# says whole what never to do with images and that nothing is deleted (independent
+# safeguarding content reads); the main menu, sent twice, is one part with six choices.
+CONVERSATION_MAX = 11
 MOMENTS = {"11am": dt.datetime(2026, 11, 24, 11, tzinfo=dt.timezone.utc), "11pm": dt.datetime(2026, 11, 24, 23, tzinfo=dt.timezone.utc)}
 
 

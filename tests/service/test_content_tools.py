@@ -87,7 +87,7 @@ class TestChat:
         assert out.count(f"line> {EMERGENCY_SMS}") == 4
         assert "you> 1\n" in out and "Avoid blame" in out and "0344 381 4772" in out
         main = load_pack(DEFAULT_PACK_DIR).sms_pages["main"]
-        assert f"[2 parts, GSM-7, {len(main)} characters]" in out  # the main menu, as the pack renders it
+        assert f"[1 part, GSM-7, {len(main)} characters]" in out  # the main menu, as the pack renders it
         assert "you>" not in out.split("\n")[-1]  # no prompt when nothing is typed at a terminal
 
     def test_end_of_input_at_once_is_a_clean_exit(self):
