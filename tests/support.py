@@ -32,6 +32,8 @@ from service.twilio.sender import sender_for
 # A text's first line: the 999 line, worded for professionals or for anyone else (a
 # page for a young person, a parent, an adult or someone at risk: flows.render).
 EMERGENCY_SMS_LINES = (EMERGENCY_SMS, EMERGENCY_SMS_ANYONE)
+# The shipped main menu's first choices: how a reply is known to be that menu.
+MAIN_MENU_CHOICES = "1 What to do now\n2 Warning signs"
 
 
 def starts_with_999(text: str) -> bool:

@@ -54,9 +54,6 @@ FACTS = [
     "stopncii.org",
     # the four steps, the signs, how it happens, what it is (section 1)
     "Avoid blame",
-    "Escalate",
-    "Work together",
-    "Take action",
     "DSL",
     "Emotional distress",
     "Social withdrawal",
@@ -89,7 +86,7 @@ FACTS = [
     "DSL decides how parents are told",
     "early unless it risks the child",
     "on their phone",
-    "Never look at, copy, screenshot, forward or save images",
+    "Never view, copy, screenshot, forward or save images",
     "No DSL?",
     "Don't message or confront them",
     "police 101",
@@ -104,6 +101,16 @@ FACTS = [
 @pytest.mark.parametrize("fact", FACTS)
 def test_every_fact_is_reachable_from_the_main_menu(fact):
     assert fact in REACHABLE
+
+
+def test_the_four_steps_are_spoken_by_name_and_texted_as_what_to_do():
+    """By text steps 2 to 4 lead with the action, not the guide's name for it (four parts
+    hold "tell them not to pay" and the child's say that way); a caller hears the names."""
+    spoken, texted = PACK.topics["steps"].voice, PACK.sms_pages["steps"]
+    for name in ("avoid blame", "escalate", "work together", "take action"):
+        assert name in spoken.lower()
+    for action in ("Tell your DSL", "decides how parents are told", "Help them use Report Remove"):
+        assert action in texted
 
 
 def test_every_number_and_link_in_the_pack_is_reachable():

@@ -73,6 +73,8 @@ def first_page(pack_dir, text: str) -> str:
     return step(load_pack(pack_dir), Session(), Event("text", text))[0].node
 
 
+# A whole training run (both models, cross-validated) takes about two minutes here.
+@pytest.mark.timeout(600)
 def test_an_added_example_fails_check_until_trained_and_then_gets_its_page(pack_copy, capsys):
     new = "he sent me back my own pics, do i need to save them somewhere?"
     assert first_page(pack_copy, new) != "dos"

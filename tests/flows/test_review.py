@@ -46,7 +46,7 @@ def test_a_page_that_breaks_a_rule_is_marked_failed(tmp_path):
     shutil.copytree(DEFAULT_PACK_DIR, target)
     topics = target / "topics.toml"
     topics.write_text(
-        topics.read_text().replace("Don't delete anything: keep messages and usernames.", "Keep messages. Never keep the images.", 1)
+        topics.read_text().replace("Don't delete anything: keep the chats.", "Keep chats. Never keep the images.", 1)
     )
     text = record(load_pack(target), TODAY)
     assert "safety findings, marked below" in text

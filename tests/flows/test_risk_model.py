@@ -68,6 +68,8 @@ def first_page(pack_dir, text: str) -> str:
     return step(pack, Session(), Event("text", text))[0].node
 
 
+# A whole training run (both models, cross-validated) takes about two minutes here.
+@pytest.mark.timeout(600)
 def test_an_added_example_fails_check_until_trained_and_then_is_learnt(pack_copy, capsys):
     new = "nobody will have to put up with me after friday, I've sorted it"
     misplaced = "I have taken all my pills and I want to die tonight"

@@ -35,8 +35,8 @@ def test_the_shipped_pack_is_safe():
 PLANTED = [
     # Step 4 telling staff to handle the images.
     (
-        "4 Take action: help them use Report Remove or Take It Down on their phone.",
-        "4 Take action: report the images with Report Remove or Take It Down.",
+        "4 Help them use Report Remove or Take It Down on their phone.",
+        "4 Report the images with Report Remove or Take It Down.",
         "topics.steps",
         "report the images",
     ),
@@ -48,13 +48,13 @@ PLANTED = [
     ),
     # Parents told to get rid of the images.
     (
-        "Don't delete anything: keep messages and usernames.",
-        "Keep messages and usernames. Never keep the images.",
+        "Don't delete anything: keep the chats.",
+        "Keep chats. Never keep the images.",
         "topics.parent",
         "never keep the images",
     ),
     (
-        "Don't delete anything: keep messages and usernames.",
+        "Don't delete anything: keep the chats.",
         "Keep messages. Get rid of the images.",
         "topics.parent",
         "get rid of the images",
@@ -69,8 +69,8 @@ PLANTED = [
         "can get your images taken down",
     ),
     (
-        "3 Work together: DSL decides how parents are told, early unless it risks the child.",
-        "3 Work together: parents must be told.",
+        "3 The DSL decides how parents are told, early unless it risks the child.",
+        "3 Parents must be told.",
         "topics.steps",
         "parents must be told",
     ),
@@ -137,8 +137,9 @@ def sms(text: str, at: dt.datetime | None = None) -> str:
 
 def test_step_4_has_the_young_person_report_and_staff_never_handle_the_images():
     steps = sms("steps")
-    assert "help them use Report Remove or Take It Down on their phone" in steps
-    assert "Never look at, copy, screenshot, forward or save images" in steps and "report the images" not in steps.lower()
+    assert "Help them use Report Remove or Take It Down on their phone" in steps
+    assert "tell them not to pay" in steps and "Ask the child's view" in steps
+    assert "Never view, copy, screenshot, forward or save images" in steps and "report the images" not in steps.lower()
     assert "never promise secrecy" in steps and "No DSL?" in steps and "024 7678 8555" in steps
     assert "police 101" in steps
 
@@ -147,7 +148,16 @@ def test_parents_are_told_not_to_delete_and_not_to_blame():
     parent = sms("my son is being blackmailed")
     assert parent.splitlines()[0] == EMERGENCY_SMS_ANYONE
     assert "Don't blame your child" in parent and "Don't delete anything" in parent
-    assert "never keep" not in parent.lower() and "Stop contact and block" in parent
+    assert "never keep" not in parent.lower() and "Don't pay, reply or confront them. Block them." in parent
+
+
+def test_a_parent_is_told_999_for_a_missing_child_or_a_meeting_and_a_young_person_has_a_way_out_at_18():
+    parent = sms("my daughter is missing and was meeting someone she met online")
+    assert "Missing, meeting them or in danger? 999." in parent
+    young = sms("someone has my pics and wants money, im 15")
+    assert "Under 19? Childline" in young and "18 or over? Reply ADULT" in young
+    assert "keep it secret" not in young  # an independent read: it may stop a child telling anyone
+    assert "It is not your fault" in sms("ADULT")
 
 
 def test_the_at_risk_page_has_a_text_service_and_what_a_teacher_does():

@@ -18,7 +18,7 @@ from flows.phones import Kind, classify
 from service.state import keys
 from service.state.pseudonyms import number_id
 from service.twilio.texters import number_at_home
-from tests.support import SECRET_KEY, TEXTER, Twilio, message_text, redis_contents, starts_with_999
+from tests.support import MAIN_MENU_CHOICES, SECRET_KEY, TEXTER, Twilio, message_text, redis_contents, starts_with_999
 
 
 def example(kind: PhoneNumberType, region: str = "GB") -> str:
@@ -95,7 +95,7 @@ def test_a_thousand_spoofed_senders_get_no_more_than_the_ceiling(serve, config):
 
 def test_a_texter_held_back_keeps_their_place_and_the_page_is_not_counted(serve, config, redis_client):
     twilio = Twilio(serve(config.with_(sms_replies_per_hour=1)).url)
-    assert "Reply with a number" in message_text(twilio.sms("hi"))
+    assert MAIN_MENU_CHOICES in message_text(twilio.sms("hi"))
     me = number_id(TEXTER, SECRET_KEY.encode())
     [session_key] = redis_client.keys(f"{keys.PREFIX}session:sms:*:{me}")
     before = redis_client.get(session_key)

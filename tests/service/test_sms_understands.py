@@ -24,7 +24,7 @@ from service.state import keys
 from service.state.pseudonyms import address_id, number_id
 from service.state.store import uk_today
 from tests.fake_twilio import not_found, too_many
-from tests.support import LINE_NUMBER, SECRET_KEY, TEXTER, Twilio, message_text, run_followups
+from tests.support import LINE_NUMBER, MAIN_MENU_CHOICES, SECRET_KEY, TEXTER, Twilio, message_text, run_followups
 
 ACCOUNT = "AC" + "0" * 32
 SENDER = "+447700900100"
@@ -140,13 +140,13 @@ def test_each_safety_page_over_http(twilio, body, says):
 
 def test_the_young_persons_page_has_no_professional_menu(twilio):
     text = reply_of(twilio.post("/sms", received("im 15 and someone is threatening to send my nudes to my friends")))
-    assert "DSL" not in text and "Reply with a number" not in text
+    assert "DSL" not in text and MAIN_MENU_CHOICES not in text
 
 
 @pytest.mark.parametrize("body", ["thanks", "ok", "bye", "Thank you!"])
 def test_thanks_gets_one_part_never_the_menu(twilio, body):
     text = reply_of(twilio.post("/sms", received(body)))
-    assert gsm.segments(text) == 1 and "Reply with a number" not in text
+    assert gsm.segments(text) == 1 and MAIN_MENU_CHOICES not in text
 
 
 class TestMedia:
@@ -270,7 +270,7 @@ class TestWhatsApp:
 
     def test_same_pages_and_999_first(self, twilio):
         menu = reply_of(twilio.post("/sms", received("hi", self.WA)))
-        assert menu.splitlines()[0] == EMERGENCY_SMS and "Reply with a number" in menu
+        assert menu.splitlines()[0] == EMERGENCY_SMS and MAIN_MENU_CHOICES in menu
         assert "Avoid blame" in reply_of(twilio.post("/sms", received("1", self.WA, sid="SM" + "1" * 32)))
 
     def test_its_own_session_opt_out_and_count(self, twilio, redis_client):

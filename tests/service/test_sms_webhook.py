@@ -16,7 +16,7 @@ from service.state.pseudonyms import number_id
 from service.web.sms import DECIDED
 from service.state import keys
 from service.state.keys import PREFIX
-from tests.support import SECRET_KEY, TEXTER, message_text, starts_with_999
+from tests.support import MAIN_MENU_CHOICES, SECRET_KEY, TEXTER, message_text, starts_with_999
 
 SHIPPED = load_pack(DEFAULT_PACK_DIR)
 
@@ -36,7 +36,7 @@ def test_numbers_and_keywords_walk_the_guidance(twilio):
     assert "Warning signs" in message_text(twilio.sms("2"))
     assert "Avoid blame" in message_text(twilio.sms("1"))  # numbers still pick from the menu
     assert "0344 381 4772" in message_text(twilio.sms("helpline"))
-    assert "Reply with a number" in message_text(twilio.sms("0"))
+    assert MAIN_MENU_CHOICES in message_text(twilio.sms("0"))
     assert "024 7678 8555" in message_text(twilio.sms("CONTACTS!"))
 
 
@@ -132,7 +132,7 @@ class TestOptOut:
     def test_start_family_opts_back_in_and_gets_the_menu(self, twilio, redis_client, word):
         twilio.sms("STOP")
         text = message_text(twilio.sms(word))
-        assert "Reply with a number" in text
+        assert MAIN_MENU_CHOICES in text
         assert not redis_client.exists(self.optout_key())
 
 
@@ -141,14 +141,14 @@ def test_fallback_url_answers_the_menu_without_redis(serve, config, twilio):
     from tests.support import Twilio
 
     text = message_text(Twilio(down.url).post("/sms/fallback", {"From": TEXTER, "Body": "x"}))
-    assert text.splitlines()[0] == EMERGENCY_SMS and "Reply with a number" in text
+    assert text.splitlines()[0] == EMERGENCY_SMS and MAIN_MENU_CHOICES in text
 
 
 def test_redis_down_still_answers_200_with_999_and_keywords_work(serve, config):
     from tests.support import Twilio
 
     down = Twilio(serve(config.with_(redis_url="redis://127.0.0.1:1/0")).url)
-    assert "Reply with a number" in message_text(down.sms("hello"))
+    assert MAIN_MENU_CHOICES in message_text(down.sms("hello"))
     assert "Avoid blame" in message_text(down.sms("steps"))
 
 
@@ -177,5 +177,5 @@ def test_a_bug_is_answered_with_the_menu_not_a_5xx(twilio, monkeypatch, captured
     monkeypatch.setattr("service.web.sms.decided", broken)
     response = twilio.sms("hello")
     assert response.status_code == 200
-    assert first_line(response) == EMERGENCY_SMS and "Reply with a number" in message_text(response)
+    assert first_line(response) == EMERGENCY_SMS and MAIN_MENU_CHOICES in message_text(response)
     assert any(r.levelname == "ERROR" and "sms webhook failed" in r.getMessage() for r in captured_logs.records)
