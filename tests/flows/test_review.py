@@ -45,9 +45,7 @@ def test_a_page_that_breaks_a_rule_is_marked_failed(tmp_path):
     target = tmp_path / "pack"
     shutil.copytree(DEFAULT_PACK_DIR, target)
     topics = target / "topics.toml"
-    topics.write_text(
-        topics.read_text().replace("Don't delete anything: keep the chats.", "Keep chats. Never keep the images.", 1)
-    )
+    topics.write_text(topics.read_text().replace("Don't delete anything: keep the chats.", "Keep chats. Never keep the images.", 1))
     text = record(load_pack(target), TODAY)
     assert "safety findings, marked below" in text
     assert "FAILED: says 'never keep the images'" in text

@@ -156,7 +156,8 @@ def test_a_parent_is_told_999_for_a_missing_child_or_a_meeting_and_a_young_perso
     assert "Missing, meeting them or in danger? 999." in parent
     young = sms("someone has my pics and wants money, im 15")
     assert "Under 19? Childline" in young and "18 or over? Reply ADULT" in young
-    assert "keep it secret" not in young  # an independent read: it may stop a child telling anyone
+    # Independent reads: anything about a teacher telling parents may stop a child telling anyone.
+    assert "Tell an adult you trust: they can help." in young and "teacher" not in young
     assert "It is not your fault" in sms("ADULT")
 
 
