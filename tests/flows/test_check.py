@@ -68,7 +68,7 @@ def test_the_shipped_pack_lists_what_needs_confirming_from_facts_md():
         "numbers.mash",
         "numbers.coventry_out_of_hours",
     } == set(listed)
-    assert listed["numbers.posh"].note == "opening hours"
+    assert listed["numbers.posh"].note.startswith("closed on bank holidays")
     assert listed["numbers.posh"].where == at(DEFAULT_PACK_DIR / "numbers.toml", "[numbers.posh]")
 
 

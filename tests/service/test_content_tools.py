@@ -48,7 +48,8 @@ class TestCheck:
         assert lines[-1].endswith(" 0 errors")
         assert not any(line.startswith("error:") for line in lines)
         assert "Needs confirmation by a reviewer (11):" in lines
-        assert f"  numbers.posh ({at(DEFAULT_PACK_DIR / 'numbers.toml', '[numbers.posh]')}): opening hours" in lines
+        posh = at(DEFAULT_PACK_DIR / "numbers.toml", "[numbers.posh]")
+        assert f"  numbers.posh ({posh}): closed on bank holidays (the weekday hours were confirmed in December 2026)" in lines
         assert f"  2027-05-24  pack ({at(DEFAULT_PACK_DIR / 'pack.toml', '[pack]')})" in lines
 
     def test_a_broken_copy_fails_naming_the_file_line_and_item(self, tmp_path):
