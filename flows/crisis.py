@@ -281,7 +281,7 @@ _SORRY = frozenset(["sorry"])
 # Told to meet them now: "meet them at the station now or they post my video", "he wants
 # to meet her tonight". Danger now, whoever writes: the at-risk page says don't go, stay
 # with an adult, call 999 (FACTS.md, section 2). "Meeting" is left out: it is a noun too.
-_MEET = frozenset(["meet", "meetup", "meat"])
+_MEET = frozenset(["meet", "meetup", "meat"])  # "meat": the slip phones make of it
 _NOW = frozenset(["now", "tonight", "tonite", "2nite", "today", "rn", "asap", "later"])
 NEAR_PAIRS = ((_TAKE, _DOSES), (_LEAP, _FROM), (_TELL, _SORRY), (_MEET, _NOW))
 
