@@ -103,7 +103,7 @@ MENU_TREE = [
     ("2", POSH_SPOKEN, None),
     (
         "3",
-        "If this is happening to you or your child.",
+        "Help if this is happening to you or your child.",
         [
             ("1", "Samaritans are free, day or night"),
             ("2", "You have done nothing wrong"),
