@@ -12,7 +12,9 @@ in memory, for the current clock hour:
   would allow (the number's texts may reach any process);
 - the process sends its share of the line's ceiling (the ceiling over the number of
   web processes), and past it tells each texter once that the line is busy, up to
-  twice its share in all (busy notices and opt-out confirmations count too).
+  twice its share in all (busy notices and opt-out confirmations count too); when
+  Redis said, before it failed, that the line was past its ceiling this hour, the
+  process starts there (``line_past_ceiling``).
 
 Memory is bounded: a number is remembered only once it has been answered or told the
 line is busy, and both are capped by the process's share of the ceiling and by
@@ -83,6 +85,13 @@ class LocalCaps:
         self._replies[person] = sent + 1
         self._line += 1
         return Decision.ANSWER
+
+    def line_past_ceiling(self, *, silent: bool) -> None:
+        """Redis has just said the line is past its ceiling this hour (``silent``: past
+        twice it, so nothing more goes). Should Redis then refuse writes, this process
+        starts the hour's count there, not at nought: what Redis counted is not sent again."""
+        self._this_hour()
+        self._line = max(self._line, (2 if silent else 1) * self.line_share)
 
     @property
     def used(self) -> bool:

@@ -67,8 +67,9 @@ TWILIO_FIELDS_LIKE_READ = frozenset(
         "ToCountry",
     ]
 )
-# The field each webhook always carries, which a reshaped form may have moved into a name.
-NEEDED_FIELDS = {"/sms": "Body"}
+# The fields each webhook always carries, which a reshaped form may have moved into a name
+# (or, for From, into the value before it: "Body=STOPFrom+44...").
+NEEDED_FIELDS = {"/sms": ("Body", "From")}
 TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-fA-F]{32}")
 TWILIO_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,63}")
 # The SID that names each webhook's delivery: it decides what is a retry.
@@ -163,7 +164,7 @@ def could_be_twilios(form, path: str, account_sid: str) -> bool:
             return False
     if (needed := DELIVERY_SID.get(path.rstrip("/"))) and not form.get(needed):
         return False
-    if (body := NEEDED_FIELDS.get(path.rstrip("/"))) and body not in form:
+    if any(field not in form for field in NEEDED_FIELDS.get(path.rstrip("/"), ())):
         return False
     return not account_sid or form.get("AccountSid") == account_sid
 

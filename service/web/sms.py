@@ -182,6 +182,7 @@ def inbound() -> Response:
             "sms from=%s over %d replies this hour%s: not answered", short(person), limit, " to all texters abroad" if abroad else ""
         )
     elif answer.status == "busy":
+        line.local_caps.line_past_ceiling(silent=not answer.node)
         log.warning(
             "sms from=%s: the line has sent its %d pages this hour; %s",
             short(person),

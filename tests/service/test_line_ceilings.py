@@ -202,6 +202,19 @@ class TestRedisRefusingWrites:
         answered = [replied(twilio.sms("hi", sender=f"+4474005{n:05d}")) for n in range(30)]
         assert sum(answered) == 8  # 4 pages, then 4 busy notices, then silence
 
+    def test_a_ceiling_reached_before_redis_refused_writes_is_not_sent_again(self, serve, config, redis_client):
+        """The line sent its pages and its busy notices while Redis counted; then Redis
+        filled up. The process's own caps start where Redis stood, not at nought."""
+        twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=2, web_processes=1)).url)
+        sent = [replied(twilio.sms("hi", sender=number)) for number in MOBILES[:6]]
+        assert sent == [True, True, True, True, False, False]  # 2 pages, 2 busy notices, silence
+        redis_client.config_set("maxmemory", "1")
+        try:
+            later = [replied(twilio.sms("hi", sender=f"+4474005{n:05d}")) for n in range(10)]
+        finally:
+            redis_client.config_set("maxmemory", "0")
+        assert not any(later)
+
     def test_a_journal_redis_refuses_is_not_read_and_written_back_on_every_text(self, serve, config, tmp_path):
         live = serve(config.with_(state_dir=str(tmp_path / "state")))
         line = live.app.extensions["signpost"]

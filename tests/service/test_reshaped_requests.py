@@ -103,6 +103,14 @@ def test_a_field_name_made_of_a_neighbours_value_gets_403(twilio):
     assert twilio.post("/sms", swallowed, signature=signature).status_code == 403
 
 
+def test_a_body_that_swallowed_the_sender_gets_403(twilio):
+    """``Body=STOP`` then ``From=+44...`` sign as ``Body=STOPFrom+44...``: a text from no one."""
+    genuine = captured_text("STOP")
+    swallowed = reshaped(genuine, From=None, Body="STOPFrom" + genuine["From"])
+    signature = same_signature(twilio, "/sms", genuine, swallowed)
+    assert twilio.post("/sms", swallowed, signature=signature).status_code == 403
+
+
 def test_a_stop_whose_value_became_its_name_gets_403_not_the_menu(twilio, redis_client):
     """``Body=STOP`` and ``BodySTOP=`` sign the same: unrefused, the STOP would be
     answered with the menu and the texter never opted out."""

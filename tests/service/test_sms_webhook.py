@@ -72,8 +72,9 @@ def test_1600_characters_of_junk_get_the_short_question(twilio):
 
 
 def test_missing_fields_still_get_the_menu(twilio):
-    # Body only: Twilio always sends it, and a form without it is refused (test_reshaped_requests).
-    assert first_line(twilio.post("/sms", {"Body": ""})) == EMERGENCY_SMS
+    # Body and From only: Twilio always sends both, and a form without either is refused
+    # (test_reshaped_requests).
+    assert first_line(twilio.post("/sms", {"Body": "", "From": TEXTER})) == EMERGENCY_SMS
 
 
 class TestDedupe:
