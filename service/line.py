@@ -44,7 +44,9 @@ class Line:
         # Each process its share of both, so the web processes together allow no more than
         # Redis would (a number's texts may reach any of them).
         processes = config.web_processes
-        self.local_caps = LocalCaps(max(1, config.sms_replies_per_hour // processes), config.sms_replies_line_per_hour // processes)
+        self.local_caps = LocalCaps(
+            max(1, config.sms_replies_per_hour // processes), config.sms_replies_line_per_hour // processes, processes
+        )
 
     @property
     def every_pack(self) -> list[Pack]:

@@ -12,9 +12,9 @@ in memory, for the current clock hour:
   would allow (the number's texts may reach any process);
 - the process sends its share of the line's ceiling (the ceiling over the number of
   web processes), and past it tells each texter once that the line is busy, up to
-  twice its share in all (busy notices and opt-out confirmations count too); when
-  Redis said, before it failed, that the line was past its ceiling this hour, the
-  process starts there (``line_past_ceiling``).
+  twice its share in all (busy notices and opt-out confirmations count too). Each
+  answer Redis gives says what the line has sent this hour, and the process starts its
+  own count at its part of that (``line_counted``): what Redis counted is not sent again.
 
 Memory is bounded: a number is remembered only once it has been answered or told the
 line is busy, and both are capped by the process's share of the ceiling and by
@@ -40,9 +40,10 @@ class Decision(StrEnum):
 
 
 class LocalCaps:
-    def __init__(self, per_number: int, line_share: int, clock: Callable[[], float] = time.time):
+    def __init__(self, per_number: int, line_share: int, processes: int = 1, clock: Callable[[], float] = time.time):
         self.per_number = per_number
         self.line_share = max(1, line_share)
+        self.processes = max(1, processes)
         self.clock = clock
         self._hour = -1
         self._replies: dict[str, int] = {}
@@ -86,12 +87,13 @@ class LocalCaps:
         self._line += 1
         return Decision.ANSWER
 
-    def line_past_ceiling(self, *, silent: bool) -> None:
-        """Redis has just said the line is past its ceiling this hour (``silent``: past
-        twice it, so nothing more goes). Should Redis then refuse writes, this process
-        starts the hour's count there, not at nought: what Redis counted is not sent again."""
+    def line_counted(self, sent: int) -> None:
+        """Redis has just said the line has sent ``sent`` messages this hour. Should Redis
+        then refuse writes, this process starts the hour's count at its part of them (every
+        process hears the same, so together they start at the line's count), not at
+        nought: the ceiling's remainder is all that is left to send."""
         self._this_hour()
-        self._line = max(self._line, (2 if silent else 1) * self.line_share)
+        self._line = max(self._line, -(-sent // self.processes))
 
     @property
     def used(self) -> bool:

@@ -119,7 +119,9 @@ end
 if node ~= '' then
   if redis.call('INCR', KEYS[8]) == 1 then redis.call('EXPIRE', KEYS[8], ARGV[5]) end
 end
-return {status, node, chosen[3]}
+-- The line's count before this turn: a web process starts its own caps there should
+-- Redis refuse writes later in the hour (service.state.local_caps).
+return {status, node, chosen[3], line_sent}
 """
 )
 

@@ -153,6 +153,7 @@ class Answer:
     node: str
     effect: str = ""
     kept: bool = True  # False: a replica was asked to confirm the turn's writes, and did not
+    line_sent: int = 0  # what the whole line had sent this hour, this turn's message included
 
 
 class Store:
@@ -226,7 +227,8 @@ class Store:
             ],
         )
         effect = rest[0].decode() if rest else ""
-        return Answer(status.decode(), node.decode(), effect, kept=kept)
+        line_sent = int(rest[1]) + bool(node) if len(rest) > 1 else 0
+        return Answer(status.decode(), node.decode(), effect, kept=kept, line_sent=line_sent)
 
     def claim(
         self,

@@ -176,13 +176,13 @@ def inbound() -> Response:
         # would go with it. The journal keeps it too, at the same time, so replaying it
         # changes nothing unless it was lost.
         line.journal.record(person, answer.effect, now, delivery)
+    line.local_caps.line_counted(answer.line_sent)
     if answer.status == "flooded":
         # An opt-out is still recorded; only the reply, which costs money, is held back.
         log.warning(
             "sms from=%s over %d replies this hour%s: not answered", short(person), limit, " to all texters abroad" if abroad else ""
         )
     elif answer.status == "busy":
-        line.local_caps.line_past_ceiling(silent=not answer.node)
         log.warning(
             "sms from=%s: the line has sent its %d pages this hour; %s",
             short(person),

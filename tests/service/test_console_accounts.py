@@ -212,15 +212,18 @@ def test_a_cookie_saved_before_logout_no_longer_opens_the_console(live, accounts
 
 
 def test_while_redis_is_away_a_cookie_that_cannot_be_checked_opens_the_health_page_alone(serve, config, tmp_path):
-    """A cookie saved before a logout is not known as one while Redis is away: fail closed."""
+    """A cookie saved before a logout is not known as one while Redis is away: fail closed.
+    A logout then is kept on disk, so the copied cookie stays refused once Redis is back."""
     own = EmbeddedRedis(tmp_path / "redis")
     own.start()
     try:
-        live = serve(config.with_(redis_url=own.url))
+        live = serve(config.with_(redis_url=own.url, state_dir=str(tmp_path / "state")))
         line = live.app.extensions["signpost"]
         Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
-        browser = Browser(live.url)
+        browser, other = Browser(live.url), Browser(live.url)
         browser.login()
+        other.login()  # the same account on another browser
+        saved = dict(browser.http.cookies)
         assert browser.get("/console/usage").status_code == 200
         own.stop()
         for page in ("/console/usage", "/console/content", "/console/review", "/console/simulator/call"):
@@ -228,13 +231,45 @@ def test_while_redis_is_away_a_cookie_that_cannot_be_checked_opens_the_health_pa
             assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/health"), page
         health = browser.get("/console/health")
         assert health.status_code == 503 and "Redis" in health.text  # it says what is wrong
-        # Logging out now cannot end the account's other sessions: said, not hidden.
+        # Logging out now cannot reach Redis: the logout is kept on disk, and says so.
         out = browser.post("/console/logout", {"csrf_token": csrf_token(health.text)}, token=False)
         assert out.status_code == 302 and out.headers["Location"].endswith("logout=incomplete")
         told = browser.get(out.headers["Location"])
-        assert "could not be reached to end this account" in told.text
+        assert "could not take the logout, so this server keeps it" in told.text
+        assert "/console/login" in other.get("/console/health").headers["Location"]  # ended here at once
+        own.start()
+        replay = Browser(live.url)
+        replay.http.cookies.update(saved)
+        assert replay.get("/console/usage").headers["Location"].endswith("/console/login?next=/console/usage")
+        assert other.get("/console/usage").status_code == 302  # every session of the account ended
+        browser.login()  # a new login, once Redis is back, opens it again
+        assert browser.get("/console/usage").status_code == 200
+        assert replay.get("/console/usage").status_code == 302  # and the old cookie stays refused
     finally:
         own.stop()
+
+
+def test_a_logout_while_redis_refuses_writes_holds_after_it_recovers(serve, config, tmp_path, redis_client):
+    live = serve(config.with_(state_dir=str(tmp_path)))
+    line = live.app.extensions["signpost"]
+    Accounts(line.store.redis, line.config.hash_key).add("dana", PASSWORD)
+    browser = Browser(live.url)
+    browser.login()
+    saved = dict(browser.http.cookies)
+    page = browser.get("/console/usage")
+    assert page.status_code == 200
+    redis_client.config_set("maxmemory", "1")
+    try:
+        out = browser.post("/console/logout", {"csrf_token": csrf_token(page.text)}, token=False)
+    finally:
+        redis_client.config_set("maxmemory", "0")
+    assert out.headers["Location"].endswith("logout=incomplete")
+    replay = Browser(live.url)
+    replay.http.cookies.update(saved)
+    assert replay.get("/console/usage").status_code == 302  # Redis still holds the old generation
+    assert browser.login().status_code == 302
+    assert browser.get("/console/usage").status_code == 200
+    assert replay.get("/console/usage").status_code == 302
 
 
 def test_a_password_change_ends_every_session_of_the_account(live, accounts):

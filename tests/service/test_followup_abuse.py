@@ -5,12 +5,13 @@ must get no more than a genuine caller would, and learn nothing."""
 
 import datetime as dt
 import itertools
+import time
 
 import pytest
 from rq import Queue
 
 from service.state import keys
-from service.web.voice import CLOCK
+from service.web.voice import ASK_TAKES, CLOCK
 from tests.support import Twilio, message_text
 
 TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
@@ -127,3 +128,15 @@ def test_a_call_is_put_through_twice_at_most(twilio, in_opening_hours):
     assert "put through" not in call.text
     call.say("put me through")
     assert call.root.find("Dial") is None
+
+
+def test_an_opted_out_number_is_answered_no_sooner_than_a_queued_one(twilio, redis_client):
+    """Not quicker than queueing a text, which is the slowest outcome (timed side by side
+    by tests/load/followup_timing.py): the time must not say what the words do not."""
+    message_text(twilio.sms("STOP", sender="+447400550000"))
+    call = twilio.call_start(from_="anonymous").say("text me the links").press("07400550000")
+    began = time.monotonic()
+    call.press("1")
+    # Queueing takes a few milliseconds here; the floor must stand well clear of it.
+    assert time.monotonic() - began >= ASK_TAKES >= 0.02
+    assert NEUTRAL in call.text and queued(redis_client) == 0

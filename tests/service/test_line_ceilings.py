@@ -215,6 +215,21 @@ class TestRedisRefusingWrites:
             redis_client.config_set("maxmemory", "0")
         assert not any(later)
 
+    def test_a_ceiling_part_used_before_redis_refused_writes_leaves_only_its_remainder(self, serve, config, redis_client):
+        """Three of the hour's four pages went while Redis counted: once it refuses writes,
+        one more page goes, then the busy notices, as if Redis still counted."""
+        twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=4, web_processes=1)).url)
+        assert all(replied(twilio.sms("hi", sender=number)) for number in MOBILES[:3])
+        redis_client.config_set("maxmemory", "1")
+        try:
+            later = [twilio.sms("hi", sender=f"+4474005{n:05d}") for n in range(8)]
+        finally:
+            redis_client.config_set("maxmemory", "0")
+        said = [message_text(answer) if replied(answer) else "" for answer in later]
+        assert starts_with_999(said[0]) and "very busy" not in said[0]
+        assert all("very busy" in text for text in said[1:5])  # the count reaches twice the ceiling
+        assert said[5:] == ["", "", ""]
+
     def test_a_journal_redis_refuses_is_not_read_and_written_back_on_every_text(self, serve, config, tmp_path):
         live = serve(config.with_(state_dir=str(tmp_path / "state")))
         line = live.app.extensions["signpost"]

@@ -21,13 +21,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from pathlib import Path
 
 from flask import Flask
+
+from service.state.ended_sessions import EndedSessions
 
 # Each page module registers its routes on the blueprint as it is imported.
 from service.web.console import auth, callpaths, content, health, review, simulator, summary, usage  # noqa: F401
 from service.web.console import errors, reviews
-from service.web.console.blueprint import SESSION_HOURS, ConsoleSessions, bp, csrf
+from service.web.console.blueprint import ENDED_SESSIONS, SESSION_HOURS, ConsoleSessions, bp, csrf
 
 
 def install(app: Flask) -> None:
@@ -36,6 +39,7 @@ def install(app: Flask) -> None:
     # Derived from SIGNPOST_SECRET_KEY, so it is not the key that hashes numbers.
     app.secret_key = hmac.new(line.config.hash_key, b"console-session", hashlib.sha256).digest()
     app.session_interface = ConsoleSessions()
+    app.extensions[ENDED_SESSIONS] = EndedSessions(Path(line.config.state_dir) / "console-logouts", SESSION_HOURS * 3600)
     app.config.update(
         SESSION_COOKIE_NAME="signpost_console",
         SESSION_COOKIE_HTTPONLY=True,

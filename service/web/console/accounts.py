@@ -9,7 +9,9 @@ A login is a signed cookie naming the account and the account's session generati
 (``keys.CONSOLE_SESSIONS``), a random token kept in Redis. Logging out, changing the
 password and removing the account each give the account a new generation (or none),
 so every cookie issued before it, on any browser, stops opening the console at its
-next page: a cookie copied before a logout is worth nothing after it.
+next page: a cookie copied before a logout is worth nothing after it. A logout that
+Redis cannot record (away, or refusing writes) is kept on local disk instead
+(``service.state.ended_sessions``), so it holds after Redis is back as well.
 
 Guessing is slowed at three places. After ``ATTEMPTS`` failed logins an address
 waits ``LOGIN_WAIT`` (one address cannot try many accounts), and so does the account,
@@ -41,6 +43,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from gevent import get_hub, monkey
 
 from service.state import connection, keys
+from service.state.ended_sessions import EndedSessions
 from service.state.keys import LOGIN_KNOWN_TTL, LOGIN_WAIT
 
 ATTEMPTS = 5
@@ -87,9 +90,11 @@ class Login:
 
 
 class Accounts:
-    def __init__(self, client: redis.Redis, hash_key: bytes):
+    def __init__(self, client: redis.Redis, hash_key: bytes, ended: EndedSessions | None = None):
         self.redis = client
         self.hash_key = hash_key
+        # Logouts Redis could not record, kept on this machine's disk (see ended_sessions).
+        self.ended = ended
         self.hasher = HASHER
 
     @staticmethod
@@ -134,11 +139,17 @@ class Accounts:
         pipe.hsetnx(keys.CONSOLE_SESSIONS, name, secrets.token_hex(16))
         pipe.hget(keys.CONSOLE_SESSIONS, name)
         _, generation = pipe.execute()
+        if self.ended is not None and self.ended.ended(name, generation.decode()):
+            # Logged out while Redis could not record it: this login starts a new generation.
+            generation = secrets.token_hex(16).encode()
+            self.redis.hset(keys.CONSOLE_SESSIONS, name, generation)
         return generation.decode()
 
     def session_valid(self, name: str, generation: str) -> bool:
         """Whether a cookie of ``generation`` still opens the account: the account
         exists and has not logged out, changed password or been removed since."""
+        if self.ended is not None and self.ended.ended(name, generation):
+            return False  # known here without Redis, which may not have been told
         pipe = self.redis.pipeline(transaction=False)
         pipe.hexists(keys.CONSOLE_USERS, name)
         pipe.hget(keys.CONSOLE_SESSIONS, name)

@@ -13,7 +13,7 @@ from service.state.keys import LOGIN_WAIT
 from service.state.store import uk_today
 from service.web.console.accounts import ATTEMPTS, Accounts
 from service.web.console.attention import needs_attention
-from service.web.console.blueprint import bp, csrf
+from service.web.console.blueprint import ENDED_SESSIONS, bp, csrf
 from service.web.signature import VALIDATOR, from_loopback
 
 # One message for every refusal: it must not tell a guesser which part was wrong,
@@ -27,8 +27,9 @@ OPEN = {"console.login", "console.static", "console.index"}
 UNCHECKED = {"console.health", "console.logout"}
 BUSY = "Other logins are being checked. Try again in a moment."
 LOGOUT_INCOMPLETE = (
-    "You are logged out of this browser, but the line's store (Redis) could not be reached to end "
-    "this account's other sessions. Log in and out again once it is back."
+    "You have logged out, here and on any other browser where this account was logged in. The "
+    "line's store (Redis) could not take the logout, so this server keeps it instead; if the line "
+    "runs on more than one server, log in and out again once Redis is back."
 )
 LOGGED_OUT = "You have logged out, here and on any other browser where this account was logged in."
 # Said while logging in waits: until when, and not whether the account or the address
@@ -50,7 +51,7 @@ TURN_SECONDS = 2.0
 
 def accounts() -> Accounts:
     line = current_app.extensions["signpost"]
-    return Accounts(line.store.redis, line.config.hash_key)
+    return Accounts(line.store.redis, line.config.hash_key, current_app.extensions[ENDED_SESSIONS])
 
 
 def signed_in() -> str | None:
@@ -206,8 +207,10 @@ def logout():
         try:
             accounts().end_sessions(g.user)
         except redis.RedisError:
+            # Redis is away or refuses writes: this machine's disk keeps the logout, so
+            # a copied cookie stays refused when Redis is back (see ended_sessions).
             ended = False
-            current_app.logger.warning("console logout: sessions not ended in Redis (unreachable); this browser's is")
+            current_app.extensions[ENDED_SESSIONS].end(g.user, session.get("generation", ""))
     session.clear()
     # Said on the login page: logged out here, and on every other browser of the account.
     return redirect(url_for("console.login", logout="done" if ended else "incomplete"))

@@ -19,6 +19,8 @@ bp.add_app_template_filter(day_name, "day")
 # No script anywhere, styles and images from the app only, never framed.
 CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 SESSION_HOURS = 8
+# app.extensions key of the logouts kept on disk while Redis could not take them.
+ENDED_SESSIONS = "signpost_ended_sessions"
 
 
 class ConsoleSessions(SecureCookieSessionInterface):
