@@ -80,8 +80,8 @@ WEEK_FOLLOWUPS = {
     "followup:failed:30008": 1,
 }
 WEEK_EVENTS = {"sms:opt_out": 3, "sms:opt_in": 1, "sms:flooded": 15}
-# Where calls ended, and the pages callers asked to have texted.
-WEEK_CALLS = {"voice:ended:voice_main": 5, "voice:ended:steps": 9, "voice:text:steps": 7}
+# Where calls ended, the pages callers asked to have texted, and were put through from.
+WEEK_CALLS = {"voice:ended:voice_main": 5, "voice:ended:steps": 9, "voice:text:steps": 7, "voice:through:helplines": 4}
 
 
 def seed_weeks(client, pack: str, today, weeks: int = 2) -> dict:

@@ -45,8 +45,9 @@ CONVERSATION, OPT_OUT, OPT_IN, FOLLOWUP = "conversation", "opt_out", "opt_in", "
 # Texts held back with no page: the texter's hour of replies, all texters abroad's, the line's.
 FLOODED, FLOODED_ABROAD, BUSY = "flooded", "flooded_abroad", "busy"
 # Calls: ``voice:ended:<place>`` where a caller hung up, ``voice:text:<page>`` the page
-# a caller asked to have texted.
-CALL_ENDED, TEXT_ASKED = "ended", "text"
+# a caller asked to have texted, ``voice:through:<page>`` the page a caller was put
+# through to a helpline from.
+CALL_ENDED, TEXT_ASKED, PUT_THROUGH = "ended", "text", "through"
 
 # The longest the line waits for a replica to confirm an opt-out or a follow-up (a
 # replica answers within a round trip; one that does not is lagging or gone).

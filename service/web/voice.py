@@ -46,7 +46,7 @@ from service.web.never_fail import answer_failures
 from service.web.clock import CLOCK, now  # noqa: F401 (CLOCK: tests set it here)
 from service.web.metrics import REDIS_ERRORS, note_error
 from service.web.signature import require_twilio_signature
-from service.state.store import CONVERSATION, TEXT_ASKED, Turn
+from service.state.store import CONVERSATION, PUT_THROUGH, TEXT_ASKED, Turn
 from service.twilio.twiml_voice import Speech, render_step
 from service.twilio.twiml_voice import fallback as voice_fallback
 
@@ -128,13 +128,15 @@ def answer(n: int, start: bool) -> Response:
     # Counted once the call ends (``/voice/status``): where the caller was, unless the
     # line itself hangs up or puts them through (a step that is neither a menu nor a
     # page, such as "the text is on its way", leaves the place where it was); and which
-    # page they asked to have texted.
+    # page they asked to have texted, or were put through to a helpline from.
     place = "" if reply.hangup or reply.dial else counted or None
     # A text is asked for once the number is settled: the page is the one the asking began on.
     page = (before.pending or {}).get("from") or before.node
-    texted = f"{TEXT_ASKED}:{page}" if asked and page else ""
+    page_event = f"{PUT_THROUGH}:{page}" if reply.dial and page else f"{TEXT_ASKED}:{page}" if asked and page else ""
     try:
-        earlier = line.store.claim(turn, replay_record(event, asked), counted=counted, event=CONVERSATION if start else texted, place=place)
+        earlier = line.store.claim(
+            turn, replay_record(event, asked), counted=counted, event=CONVERSATION if start else page_event, place=place
+        )
     except redis.RedisError as exc:
         REDIS_ERRORS.labels("voice").inc()
         # The state is in the URL, so the call goes on as it was; only the retry

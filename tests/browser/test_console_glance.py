@@ -86,6 +86,27 @@ def test_the_summary_gives_the_week_at_a_glance_and_what_needs_attention(week, c
 
 
 @WIDTHS
+def test_the_summary_steps_back_a_week_and_counts_put_throughs(week, console_tab, width):
+    server, _ = week
+    tab = console_tab(server.url, width)
+    tab.login("dana", PASSWORD)
+    # Four callers were put through this week, three the week before (seeded).
+    assert "Callers put through to a helpline: 4, 1 more than the week before (3)" in text_of(tab, "#put-through")
+    now = rows(tab.page, "#channels")
+    assert tab.page.locator("#week-after").count() == 0  # nothing after this week
+    tab.page.click("#week-before")
+    assert "week_ending=" + (uk_today() - dt.timedelta(days=7)).isoformat() in tab.page.url
+    before = rows(tab.page, "#channels")
+    # The week before, shown as a week of its own: what this week's page set beside it.
+    assert {name: counts[0] for name, counts in before.items()} == {name: counts[1] for name, counts in now.items()}
+    assert "That week:" in text_of(tab, "main") and "Pages most asked for that week" in text_of(tab, "#top-h")
+    assert tab.sideways() == 0
+    assert tab.accessible() == []
+    tab.page.click("#week-after")
+    assert rows(tab.page, "#channels") == now
+
+
+@WIDTHS
 def test_failed_follow_ups_are_told_apart_and_explained(week, console_tab, width):
     server, _ = week
     tab = console_tab(server.url, width)
@@ -198,6 +219,9 @@ def test_call_paths_show_what_callers_chose_in_each_phone_menu(week, console_tab
     assert "5 callers hung up while hearing it" in tab.page.inner_text(f"#menu-{pack.voice_main}")
     assert main  # the table is there, one row an option
     assert "12 follow-up texts" in tab.page.inner_text("#texts-asked")
+    assert "put through to a helpline 4 times (each a call the line pays for), all from the page Helplines" in tab.page.inner_text(
+        "#put-through"
+    )
     assert "+44" not in tab.page.inner_text("main")
     assert tab.sideways() == 0
     tab.screenshot(f"calls-{width}")

@@ -1,20 +1,24 @@
 """Where callers hang up, and which pages they ask to have texted, counted from real
 signed webhooks and Twilio's call status callback (``POST /voice/status``)."""
 
+import datetime as dt
+
 import requests
 
 from flows.voice import SILENCES_BEFORE_GOODBYE
 from service.state import keys
 from service.state.store import uk_today
+from service.web.voice import CLOCK
 from tests.console_support import followup_config
-from tests.support import Twilio
+from tests.support import Twilio, voice_twiml
 
 PACK = "en-GB-coventry"
+TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
 
 
 def ended(redis_client) -> dict[str, int]:
     raw = redis_client.hgetall(keys.events(PACK, uk_today()))
-    return {k.decode(): int(v) for k, v in raw.items() if k.startswith(b"voice:ended:") or k.startswith(b"voice:text:")}
+    return {k.decode(): int(v) for k, v in raw.items() if k.split(b":")[1] in (b"ended", b"text", b"through")}
 
 
 def test_a_caller_who_hangs_up_is_counted_at_the_page_they_were_hearing_once(twilio, redis_client):
@@ -49,6 +53,15 @@ def test_the_page_a_caller_asks_to_have_texted_is_counted(serve, config, fake_tw
     counted = ended(redis_client)
     assert counted["voice:text:steps"] == 1
     assert sum(v for k, v in counted.items() if k.startswith("voice:ended:")) == 1
+
+
+def test_a_caller_put_through_is_counted_at_the_page_once_even_if_twilio_retries(live, twilio, redis_client):
+    live.app.config[CLOCK] = lambda: TUESDAY_11AM  # the helpline put through to is open
+    call = twilio.call_start().press("2").press("2")  # helplines; put through
+    assert call.root.find("Dial") is not None
+    retried = twilio.session.send(call.response.request)  # Twilio delivers the same step again
+    assert voice_twiml(retried).find("Dial") is not None
+    assert ended(redis_client) == {"voice:through:helplines": 1}
 
 
 def test_a_status_callback_that_is_not_twilios_counts_nothing(live, twilio, redis_client):

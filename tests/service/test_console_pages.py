@@ -249,3 +249,23 @@ def test_with_nothing_counted_every_page_says_so_in_the_same_words(logged_in):
     calls, usage = logged_in.get("/console/calls").text, logged_in.get("/console/usage").text
     assert said in calls and said in usage
     assert "No caller heard this menu" not in calls
+
+
+@pytest.mark.parametrize(
+    "asked, said",
+    [
+        ("not-a-date", "is not a date"),
+        ((uk_today() + dt.timedelta(days=3)).isoformat(), "has not happened yet"),
+        ("2001-01-01", "keeps its counts for about 400 days"),
+    ],
+)
+def test_a_summary_week_that_cannot_be_shown_says_why_and_shows_this_week(logged_in, asked, said):
+    page = logged_in.get(f"/console/summary?week_ending={asked}")
+    assert page.status_code == 200
+    assert said in page.text and "This week:" in page.text and 'id="week-after"' not in page.text
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(asked=st.text(max_size=40))
+def test_any_week_asked_for_gives_a_summary(logged_in, asked):
+    assert logged_in.get("/console/summary", params={"week_ending": asked}).status_code == 200

@@ -4,7 +4,8 @@ counts of the pages they then heard.
 Every page a caller hears is counted (``voice:<page>`` in the day's stats), and a page
 is reached from its menu by pressing its key, so a menu's options with their counts are
 the paths callers took through it. Beside them, from the day's events: the pages callers
-asked to have texted (``voice:text:<page>``) and where calls ended (``voice:ended:<place>``,
+asked to have texted (``voice:text:<page>``), the pages they were put through to a
+helpline from (``voice:through:<page>``) and where calls ended (``voice:ended:<place>``,
 counted when Twilio reports a call over; a call the line ended itself, or put through to
 a helpline, is not counted there). Counts only: no call is followed, and no number kept.
 """
@@ -73,12 +74,13 @@ def call_paths():
         rows = read_rows(line.store.redis, Filter(wanted.start, wanted.end, pack.id), packs)
     except redis.RedisError:
         return render_template(
-            "console/calls.html", unreachable=True, wanted=wanted, problems=problems, menus=[], asked=None, pack=pack
+            "console/calls.html", unreachable=True, wanted=wanted, problems=problems, menus=[], asked=None, pack=pack, put_through=[]
         ), 503
     heard = summed([r for r in rows if r.measure == "pages" and r.channel == "voice"], lambda r: r.item)
     texted = summed([r for r in rows if r.measure == "texts asked" and r.channel == "voice"], lambda r: r.item)
     ended = summed([r for r in rows if r.measure == "calls ended" and r.channel == "voice"], lambda r: r.item)
     asked = funnel(summed([r for r in rows if r.measure == "follow-ups"], lambda r: r.item))
+    through = summed([r for r in rows if r.measure == "put through" and r.channel == "voice"], lambda r: r.item)
     return render_template(
         "console/calls.html",
         unreachable=False,
@@ -87,6 +89,8 @@ def call_paths():
         menus=menu_paths(pack, heard, texted, ended),
         # No call at all in these days: the same words as every page with nothing counted.
         counted=bool(heard or texted or ended),
+        # Each a call to the helpline the line pays for: from which page, how many.
+        put_through=[(pack.node(page).title if pack.node(page) else page, n) for page, n in sorted(through.items())],
         asked=asked,
         pack=pack,
         days=(wanted.end - wanted.start + dt.timedelta(days=1)).days,

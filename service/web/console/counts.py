@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import redis
 
 from service.state import keys
-from service.state.store import BUSY, CALL_ENDED, CONVERSATION, FLOODED, FLOODED_ABROAD, FOLLOWUP, OPT_IN, OPT_OUT, TEXT_ASKED
+from service.state.store import BUSY, CALL_ENDED, CONVERSATION, FLOODED, FLOODED_ABROAD, FOLLOWUP, OPT_IN, OPT_OUT, PUT_THROUGH, TEXT_ASKED
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 400  # the counters are kept about this long
@@ -42,7 +42,7 @@ UNANSWERED = {
     "line-busy": "the line had sent the most replies it allows in an hour",
 }
 # Events about one menu or page of a call (``voice:ended:<place>``), by what the CSV names them.
-CALL_MEASURES = {CALL_ENDED: "calls ended", TEXT_ASKED: "texts asked"}
+CALL_MEASURES = {CALL_ENDED: "calls ended", TEXT_ASKED: "texts asked", PUT_THROUGH: "put through"}
 
 
 def day_name(day: dt.date) -> str:
@@ -54,7 +54,7 @@ def day_name(day: dt.date) -> str:
 class Row:
     day: dt.date
     pack: str
-    measure: str  # pages, conversations, opt-outs, opt-ins, flood-limited, follow-ups, calls ended, texts asked
+    measure: str  # pages, conversations, opt-outs, opt-ins, flood-limited, follow-ups, calls ended, texts asked, put through
     channel: str
     item: str
     count: int

@@ -1,9 +1,11 @@
 """The summary: the first page after logging in, read at a glance.
 
 People who texted or called this week and the week before, by channel; the pages
-most asked for; the follow-up texts delivered of those asked for; opt-outs; and
+most asked for; the follow-up texts delivered of those asked for; callers put through
+to a helpline; opt-outs; and
 what needs attention. "This week" is the last seven UK days, today included, so the
-numbers do not fall to nothing every Monday.
+numbers do not fall to nothing every Monday; links step back a week at a time
+(``?week_ending=``), as far as the counters are kept.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 import redis
-from flask import current_app, g, render_template
+from flask import current_app, g, render_template, request
 
 from service.state.store import uk_today
 from service.web.console.blueprint import bp
-from service.web.console.counts import CHANNEL_NAMES, CHANNELS, UNANSWERED, Filter, Row, read_rows, summed
+from service.web.console.counts import CHANNEL_NAMES, CHANNELS, MAX_DAYS, UNANSWERED, Filter, Row, read_rows, summed
 from service.web.console.outcomes import funnel
 
 WEEK = 7
@@ -58,6 +60,8 @@ def week_summary(rows: list[Row], this_week: Filter, titles: dict[str, str]) -> 
         "followups_before": funnel(counted(before, "follow-ups", lambda r: r.item)),
         "opt_outs": Change("Opt-outs", *opt_outs),
         "opt_ins": sum(r.count for r in now if r.measure == "opt-ins"),
+        # Calls the line made to a helpline for a caller: each paid for by the line.
+        "put_through": Change("Put through", *(sum(r.count for r in w if r.measure == "put through") for w in (now, before))),
         "unanswered": [(UNANSWERED[m], n) for m in UNANSWERED if (n := sum(r.count for r in now if r.measure == m))],
     }
 
@@ -66,15 +70,43 @@ def content_titles(line) -> dict[str, str]:
     return {node_id: pack.node(node_id).title for pack in line.every_pack for node_id in pack.topics}
 
 
+def week_ending(raw: str, today: dt.date) -> tuple[dt.date, list[str]]:
+    """The last day of the week the query asks for (``?week_ending=``), today by default;
+    what was wrong with it, said, and today shown instead."""
+    if not raw:
+        return today, []
+    try:
+        end = dt.date.fromisoformat(raw)
+    except ValueError:
+        return today, [f"'{raw}' is not a date (written as 2026-12-05); showing this week."]
+    if end > today:
+        return today, ["That week has not happened yet; showing this week."]
+    if end < today - dt.timedelta(days=MAX_DAYS - 2 * WEEK):
+        return today, [f"The line keeps its counts for about {MAX_DAYS} days; showing this week."]
+    return end, []
+
+
 @bp.get("/summary")
 def summary():
     line = current_app.extensions["signpost"]
     today = uk_today()
-    this_week = Filter(today - dt.timedelta(days=WEEK - 1), today, "")
-    both = Filter(today - dt.timedelta(days=2 * WEEK - 1), today, "")
+    end, problems = week_ending(request.args.get("week_ending", ""), today)
+    this_week = Filter(end - dt.timedelta(days=WEEK - 1), end, "")
+    both = Filter(end - dt.timedelta(days=2 * WEEK - 1), end, "")
     packs = [p.id for p in line.every_pack]
     try:
         week = week_summary(read_rows(line.store.redis, both, packs), this_week, content_titles(line))
     except redis.RedisError:
         week = None
-    return render_template("console/summary.html", week=week, this_week=this_week, attention=g.attention), 200 if week else 503
+    earlier = end - dt.timedelta(days=WEEK)
+    later = end + dt.timedelta(days=WEEK)
+    return render_template(
+        "console/summary.html",
+        week=week,
+        this_week=this_week,
+        current=end == today,
+        problems=problems,
+        earlier=earlier if earlier >= today - dt.timedelta(days=MAX_DAYS - 2 * WEEK) else None,
+        later=None if end == today else min(later, today),
+        attention=g.attention,
+    ), 200 if week else 503
