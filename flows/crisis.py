@@ -160,6 +160,7 @@ _FAREWELLS = [
     ("left", "her", "phone"), ("deleted", "all", "my", "socials"),
     ("hanging",), ("how", "much", "longer", "i", "can"),
     *[(bye, "forever") for bye in ("goodnight", "night", "bye", "goodbye", "gnight")],
+    *[("see", *you, "on", "the", "other", "side") for you in [("you",), ("you", "all"), ("yall",), ("ya",), ("u",), ("u", "all")]],
 ]
 # Whole messages that, sent on their own, are a farewell or hopelessness; inside a
 # longer message they are everyday ("sorry mum, I broke it", "I'm done with the form").
@@ -178,6 +179,13 @@ ALONE = [
     "i took them all", "took them all", "ive taken them all", "taken them all", "i took all of them",
     "i took the lot", "took the lot",
 ]
+# Who may be missing, as texted ("my daughter's missing": apostrophes go; "he's missing" is
+# read as "he is missing"), with the everyday uses kept out below ("she's missing school").
+_MISSING_WHO = ("daughters", "sons", "childs", "kids", "kid", "child", "pupil", "student", "is",
+                "are", "boy", "girl", "brothers", "sisters", "grandsons", "granddaughters")
+_MISSED = ("school", "lessons", "lesson", "class", "classes", "lunch", "meals", "out", "something", "some",
+           "a", "his", "her", "their", "you", "him", "them", "me", "days", "homework", "work", "the",
+           "pictures", "photos", "messages", "money", "deadlines", "registration", "training")
 # Self-harm, the means, and danger now, as any risk assessment lists them.
 _MEANS = [
     # Single words that, in a message to this line, are about harm or danger now.
@@ -228,6 +236,9 @@ _MEANS = [
     ("outside", "my", "house"), ("outside", "my", "door"),
     ("samaritans",), ("sam", "aritans"),
     ("got", "nothing", "left"), ("have", "nothing", "left"), ("nothing", "left", "to", "live"),
+    # A child missing is danger now: 999 (FACTS.md, section 2), whoever tells the line.
+    *[(who, "missing") for who in _MISSING_WHO], ("gone", "missing"), ("went", "missing"),
+    ("go", "missing"), ("reported", "missing"), ("been", "missing"),
 ]
 
 CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
@@ -244,6 +255,12 @@ NOT_CRISIS: dict[tuple[str, ...], str] = {
                        for will in [("will",), ("would",), ("is", "going", "to"), ("are", "going", "to"),
                                     ("going", "to")]],
                      ("knife", "crime"), ("end", "it", "with"), ("ending", "it", "with"),
+                     *[(who, "missing", what) for who in _MISSING_WHO for what in _MISSED],
+                     *[(gone, "missing", what) for gone in ("gone", "went", "been") for what in _MISSED],
+                     ("have", "gone", "missing"),  # things: "messages have gone missing"
+                     # Staff meeting one another: "we're meeting the parents tonight".
+                     ("meeting", "with"), *[("meeting", whose, who) for whose in ("the", "his", "her", "their")
+                                            for who in ("parents", "parent", "mum", "dad", "dsl", "head", "team")],
                      ("warning", "signs", "of", "self", "harm"),
     ("literally", "going", "to", "die"), ("cut", "my", "hair"),
                      *[("self", "harm", what) for what in ("awareness", "training", "policy", "leaflet", "briefing")],
@@ -280,14 +297,18 @@ _TELL = frozenset(["tell", "telling", "tel", "love"])
 _SORRY = frozenset(["sorry"])
 # Told to meet them now: "meet them at the station now or they post my video", "he wants
 # to meet her tonight". Danger now, whoever writes: the at-risk page says don't go, stay
-# with an adult, call 999 (FACTS.md, section 2). "Meeting" is left out: it is a noun too.
+# with an adult, call 999 (FACTS.md, section 2). "Meeting" counts only as a verb, after a
+# word that makes it one ("she's meeting him tonight"): it is a noun too ("a meeting today").
 _MEET = frozenset(["meet", "meetup", "meat"])  # "meat": the slip phones make of it
+_MEETING_AFTER = frozenset(["is", "s", "are", "was", "were", "been", "be", "hes", "shes", "theyre",
+                            "im", "going", "planning"])
 _NOW = frozenset(["now", "tonight", "tonite", "2nite", "today", "rn", "asap", "later"])
 NEAR_PAIRS = ((_TAKE, _DOSES), (_LEAP, _FROM), (_TELL, _SORRY), (_MEET, _NOW))
 
 
 def near(said: list[str]) -> bool:
     """Whether words of a pair of NEAR_PAIRS fall within NEAR words of each other."""
+    said = ["meet" if w == "meeting" and i and said[i - 1] in _MEETING_AFTER else w for i, w in enumerate(said)]
     for first, second in NEAR_PAIRS:
         for i, word in enumerate(said):
             if word in first and not second.isdisjoint(said[max(i - NEAR, 0):i + 1 + NEAR]):
