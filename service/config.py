@@ -115,6 +115,9 @@ class Config:
     # Web processes (gunicorn's WEB_CONCURRENCY): while Redis refuses writes each process
     # keeps the line's ceiling alone, so each takes this share of it.
     web_processes: int = 2
+    # Machines running the web line behind one number, each with WEB_CONCURRENCY
+    # processes: the line's ceiling is shared among all of their processes.
+    web_machines: int = 1
     # Proxies in front of the app that add X-Forwarded-For (an https proxy: 1). Only the
     # console's login reads it, so each colleague behind the proxy waits, or not, for
     # their own failed logins; 0 (the default) trusts no such header.
@@ -197,6 +200,7 @@ class Config:
             "SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR": self.sms_replies_abroad_per_hour,
             "SIGNPOST_SMS_REPLIES_LINE_PER_HOUR": self.sms_replies_line_per_hour,
             "WEB_CONCURRENCY": self.web_processes,
+            "SIGNPOST_WEB_MACHINES": self.web_machines,
             "SIGNPOST_REQUEST_READ_SECONDS": self.request_read_seconds,
             "SIGNPOST_PUT_THROUGHS_PER_HOUR": self.put_throughs_per_hour,
             "SIGNPOST_MEDIA_DELETIONS_PER_SENDER_PER_HOUR": self.media_deletions_per_sender_per_hour,
@@ -275,6 +279,7 @@ class Config:
             sms_replies_abroad_per_hour=number("SIGNPOST_SMS_REPLIES_ABROAD_PER_HOUR", defaults.sms_replies_abroad_per_hour),
             sms_replies_line_per_hour=number("SIGNPOST_SMS_REPLIES_LINE_PER_HOUR", defaults.sms_replies_line_per_hour),
             web_processes=number("WEB_CONCURRENCY", defaults.web_processes),
+            web_machines=number("SIGNPOST_WEB_MACHINES", defaults.web_machines),
             proxy_hops=number("SIGNPOST_PROXY_HOPS", defaults.proxy_hops),
             request_read_seconds=number("SIGNPOST_REQUEST_READ_SECONDS", defaults.request_read_seconds, float),
             put_throughs_per_hour=number("SIGNPOST_PUT_THROUGHS_PER_HOUR", defaults.put_throughs_per_hour),

@@ -43,7 +43,7 @@ class Line:
         config = self.config
         # Each process its share of both, so the web processes together allow no more than
         # Redis would (a number's texts may reach any of them).
-        processes = config.web_processes
+        processes = config.web_processes * config.web_machines
         self.local_caps = LocalCaps(
             max(1, config.sms_replies_per_hour // processes), config.sms_replies_line_per_hour // processes, processes
         )

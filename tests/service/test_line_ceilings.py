@@ -202,6 +202,12 @@ class TestRedisRefusingWrites:
         answered = [replied(twilio.sms("hi", sender=f"+4474005{n:05d}")) for n in range(30)]
         assert sum(answered) == 8  # 4 pages, then 4 busy notices, then silence
 
+    def test_machines_behind_one_number_share_the_ceiling_too(self, serve, config, full_redis):
+        live = serve(config.with_(sms_replies_line_per_hour=8, web_processes=2, web_machines=2))  # a share of 2
+        twilio = Twilio(live.url)
+        answered = [replied(twilio.sms("hi", sender=f"+4474005{n:05d}")) for n in range(30)]
+        assert sum(answered) == 4  # 2 pages, then 2 busy notices, then silence
+
     def test_a_ceiling_reached_before_redis_refused_writes_is_not_sent_again(self, serve, config, redis_client):
         """The line sent its pages and its busy notices while Redis counted; then Redis
         filled up. The process's own caps start where Redis stood, not at nought."""
