@@ -182,7 +182,8 @@ ALONE = [
 # Who may be missing, as texted ("my daughter's missing": apostrophes go; "he's missing" is
 # read as "he is missing"), with the everyday uses kept out below ("she's missing school").
 _MISSING_WHO = ("daughters", "sons", "childs", "kids", "kid", "child", "pupil", "student", "is",
-                "are", "boy", "girl", "brothers", "sisters", "grandsons", "granddaughters")
+                "are", "boy", "girl", "brothers", "sisters", "grandsons", "granddaughters", "placement",
+                "person", "teenager", "teen", "son", "daughter", "lad")
 _MISSED = ("school", "lessons", "lesson", "class", "classes", "lunch", "meals", "out", "something", "some",
            "a", "his", "her", "their", "you", "him", "them", "me", "days", "homework", "work", "the",
            "pictures", "photos", "messages", "money", "deadlines", "registration", "training")
@@ -234,6 +235,9 @@ _MEANS = [
       for harm in ("kill", "hurt", "stab", "beat")],
     *[(will, harm, "me") for will in ("will", "would", "gonna") for harm in ("kill", "hurt", "stab")],
     ("outside", "my", "house"), ("outside", "my", "door"),
+    # Told they will come to the house: danger now, as for "outside".
+    ("come", "round", "if"), ("come", "round", "my"), ("come", "to", "my", "house"), ("come", "round", "to", "my"),
+    ("in", "crisis"), ("having", "a", "crisis"),
     ("samaritans",), ("sam", "aritans"),
     ("got", "nothing", "left"), ("have", "nothing", "left"), ("nothing", "left", "to", "live"),
     # A child missing is danger now: 999 (FACTS.md, section 2), whoever tells the line.
@@ -258,6 +262,7 @@ NOT_CRISIS: dict[tuple[str, ...], str] = {
                      *[(who, "missing", what) for who in _MISSING_WHO for what in _MISSED],
                      *[(gone, "missing", what) for gone in ("gone", "went", "been") for what in _MISSED],
                      ("have", "gone", "missing"),  # things: "messages have gone missing"
+                     ("not", "in", "crisis"),
                      # Staff meeting one another: "we're meeting the parents tonight".
                      ("meeting", "with"), *[("meeting", whose, who) for whose in ("the", "his", "her", "their")
                                             for who in ("parents", "parent", "mum", "dad", "dsl", "head", "team")],

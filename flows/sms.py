@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from flows.keywords import OPT_IN, OPT_OUT, compact, opts_out
+from flows.keywords import NOT_KNOWING, OPT_IN, OPT_OUT, compact, opts_out
 from flows.model import Effect, Event, EventKind, Reply, Session
 from flows.pack import OPTED_OUT, Pack
 from flows.pack.open_now import names_help_always
@@ -66,6 +66,9 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
         # Whatever words came with it: the line never opens it, and says so.
         return show(pack, session, event.at, PICTURE if PICTURE in pack.sms_pages else pack.main_menu)
     understood = pack.understanding.match(text)
+    if word in NOT_KNOWING:
+        # "idk", "not sure": nothing asked for (as by voice), never a page read from its "I".
+        understood = replace(understood, sure=False)
     # A page asked for by name ("menu", "helplines"); a cry for "help" is not one.
     chosen = pack.understanding.keyword(text) not in (None, pack.unsure_menu)
     new_crisis = understood.sure and understood.node == risk_page  # said again, in words of crisis
