@@ -16,8 +16,9 @@ Deletions wait in a queue of their own (``keys.MEDIA_QUEUE``), which the worker 
 from only when no follow-up text is waiting (RQ takes from its queues in order): a
 flood of pictures can delay other pictures' deletion, never a text someone asked
 for. And one sender's messages are deleted ``media_deletions_per_sender_per_hour`` in
-an hour at most, and the whole line's ``media_deletions_per_hour``: neither a number
-sending picture after picture nor many numbers sending one each can fill the queue.
+any hour at most, and the whole line's ``media_deletions_per_hour``: neither a number
+sending picture after picture nor many numbers sending one each can fill the queue, and
+what one sender sends past their own cap takes nothing from anyone else's.
 Past that their pictures stay in the account (the count is logged), as they would
 have while the queue was full: deletion is housekeeping, a text is help.
 
@@ -27,6 +28,7 @@ Only counts are logged: never a SID or a URL.
 from __future__ import annotations
 
 import logging
+import time
 
 import requests
 from rq import Queue, Retry, get_current_job
@@ -34,7 +36,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from service.config import Config
 from service.followups import delivery
-from service.state import keys
+from service.state import connection, keys
 from service.state.keys import FAILURE_TTL, JOB_TTL, MEDIA_WINDOW
 from service.state.pseudonyms import token_id
 
@@ -47,31 +49,50 @@ def queue(connection) -> Queue:
     return Queue(keys.MEDIA_QUEUE, connection=connection)
 
 
-def enqueue(queue: Queue, message_sid: str, media_sids: list[str], config: Config, sender: str) -> bool:
+# KEYS: the sender's window, the line's; ARGV: now, window, sender cap, line cap, job id.
+# Sliding hours of the messages queued, as sorted sets of job ids by time. Only a message
+# queued counts, and for both: one sender past their own cap uses none of the line's.
+# A retried webhook's job id is already there, so it counts once.
+_CLAIM = """
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+for i = 1, 2 do redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window) end
+if redis.call('ZSCORE', KEYS[1], ARGV[5]) then return 'queued' end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 'sender' end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return 'line' end
+for i = 1, 2 do
+  redis.call('ZADD', KEYS[i], now, ARGV[5])
+  redis.call('EXPIRE', KEYS[i], window)
+end
+return 'queued'
+"""
+# Why a message's media was not queued for deletion, as the log says it.
+USED_UP = {"sender": "the sender's deletions this hour are used up", "line": "the line's deletions this hour are used up"}
+
+
+def enqueue(queue: Queue, message_sid: str, media_sids: list[str], config: Config, sender: str) -> str:
     """Queue the deletion of a message's media (the webhook calls this; nothing is asked
-    of Twilio here), unless ``sender`` (a pseudonym) has had its hour's deletions.
-    Returns whether it was queued. A retried webhook queues the same job id again,
-    which RQ keeps as one job, but counts once more: a cap errs that way."""
-    pipe = queue.connection.pipeline()
-    for window in (keys.media_window(sender), keys.MEDIA_WINDOW_LINE):
-        pipe.set(window, 0, ex=MEDIA_WINDOW, nx=True)
-        pipe.incr(window)
-    _, by_sender, _, by_line = pipe.execute()
-    if by_sender > config.media_deletions_per_sender_per_hour or by_line > config.media_deletions_per_hour:
-        return False
+    of Twilio here), unless ``sender`` (a pseudonym) or the line has had its hour's
+    deletions. Returns ``"queued"``, or which allowance is used up (``"sender"``, ``"line"``)."""
+    job_id = token_id("media", message_sid)
+    claimed = connection.script(queue.connection, _CLAIM)(
+        keys=[keys.media_window(sender), keys.MEDIA_WINDOW_LINE],
+        args=[f"{time.time():.6f}", MEDIA_WINDOW, config.media_deletions_per_sender_per_hour, config.media_deletions_per_hour, job_id],
+    )
+    if claimed.decode() != "queued":
+        return claimed.decode()
     gaps = delivery.retry_schedule(config.followup_retry_seconds) if config.followup_retry_seconds > 0 else []
     queue.enqueue(
         delete_all,
         message_sid,
         media_sids,
-        job_id=token_id("media", message_sid),
+        job_id=job_id,
         description="delete media",
         ttl=JOB_TTL,
         result_ttl=0,
         failure_ttl=FAILURE_TTL,
         retry=Retry(max=len(gaps), interval=gaps) if gaps else None,
     )
-    return True
+    return "queued"
 
 
 def delete_all(message_sid: str, media_sids: list[str]) -> list[str]:

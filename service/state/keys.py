@@ -23,15 +23,17 @@ How long things live, and why:
   ``LOGIN_KNOWN_TTL`` (90 days) from the last login; the line's password checks: ten
   seconds;
 - a console account and its session generation: until ``signpost users remove``;
-- the flood limit's count, the line's count of pages, and that a person was told the
-  line is busy: ``REPLY_WINDOW``, an hour from the first;
+- the flood limit's replies and the line's (the times of those of the last hour, a
+  sliding window), and that a person was told the line is busy: ``REPLY_WINDOW``, an
+  hour from the last (the notice: from when it was sent);
 - an opt-out: for ever, until the person opts back in; it holds when it was made;
 - when a person opted back in: ``OPTIN_TTL``, long enough that an opt-out journalled
   before it, in an outage, and replayed late cannot undo it;
 - the health check's write: ``HEALTH_TTL``;
 - a follow-up's record and its message's delivery status: ``RECORD_TTL``, a week;
 - a queued follow-up job (holding the sealed number): ``JOB_TTL``, a day at most;
-- a sender's count of picture deletions: ``MEDIA_WINDOW``, an hour from the first;
+- the messages whose pictures were queued for deletion, a sender's and the line's: the
+  last ``MEDIA_WINDOW`` (a sliding hour);
 - the line's put-throughs: ``PUT_THROUGH_LINE_WINDOW`` (an hour);
 - where a call is (the menu or page it last heard), for counting where callers hang
   up: until Twilio reports the call ended, or ``CALL_LIMIT`` (four hours, the longest
@@ -46,7 +48,7 @@ PREFIX = "signpost:"
 
 MINUTE, HOUR, DAY = 60, 60 * 60, 24 * 60 * 60
 STATS_TTL = 400 * DAY  # a year of daily counts, and a month to spare
-REPLY_WINDOW = HOUR  # the flood limit counts replies in an hour from the first
+REPLY_WINDOW = HOUR  # the flood limit and the line's ceiling count replies in the last hour
 JOB_TTL = DAY  # a queued follow-up (and the number in it) never outlives a day
 RECORD_TTL = 7 * DAY  # long enough to answer "was it sent?", keyed by hash only
 FAILURE_TTL = MINUTE  # only a killed worker leaves a job in RQ's failed registry
@@ -66,7 +68,7 @@ FOLLOWUP_QUEUE = "followups"
 # The RQ queue picture deletions wait in: the worker takes from it only when no
 # follow-up text is waiting (see followups.media).
 MEDIA_QUEUE = "media-deletions"
-MEDIA_WINDOW = HOUR  # one sender's picture deletions are counted by the hour
+MEDIA_WINDOW = HOUR  # picture deletions are counted over the last hour
 PUT_THROUGH_LINE_WINDOW = HOUR  # the line's put-throughs: the last hour
 
 
@@ -80,20 +82,24 @@ def delivery(channel: str, delivery_id: str | None) -> str:
     return f"{PREFIX}delivery:{channel}:{delivery_id or 'none'}"
 
 
+# The reply windows are sorted sets of the times of the last hour's replies. Named apart
+# from the plain counters they replace ("replies:"), which a running Redis may still hold.
+
+
 def replies(channel: str, person: str) -> str:
-    """Replies sent to this person in the current hour (the flood limit)."""
-    return f"{PREFIX}replies:{channel}:{person}"
+    """Replies sent to this person in the last hour (the flood limit)."""
+    return f"{PREFIX}replied:{channel}:{person}"
 
 
 def replies_abroad(channel: str, pack: str) -> str:
-    """Replies a pack's line sent this hour to every texter outside the regions the line
-    texts: one count for them all, so that many senders abroad cannot each run up a bill."""
-    return f"{PREFIX}replies:{channel}:abroad:{pack}"
+    """Replies a pack's line sent in the last hour to every texter outside the regions the
+    line texts: one count for them all, so that many senders abroad cannot each run up a bill."""
+    return f"{PREFIX}replied:{channel}:abroad:{pack}"
 
 
-# Pages the whole line sent this hour, by text and WhatsApp, at home and abroad: the
+# Pages the whole line sent in the last hour, by text and WhatsApp, at home and abroad: the
 # ceiling no number of senders can pass together.
-LINE_REPLIES = f"{PREFIX}replies:line"
+LINE_REPLIES = f"{PREFIX}replied:line"
 
 
 def busy_notice(person: str) -> str:
@@ -176,12 +182,13 @@ PUT_THROUGH_LINE = f"{PREFIX}put-through-line"
 
 
 def media_window(person: str) -> str:
-    """Messages whose pictures were queued for deletion for one sender this hour."""
-    return f"{PREFIX}media-window:{person}"
+    """Messages whose pictures were queued for deletion for one sender in the last hour
+    (a sorted set; named apart from the plain counter it replaces)."""
+    return f"{PREFIX}media-queued:{person}"
 
 
 # Messages whose pictures were queued for deletion for the whole line this hour.
-MEDIA_WINDOW_LINE = f"{PREFIX}media-window-line"
+MEDIA_WINDOW_LINE = f"{PREFIX}media-queued-line"
 
 
 def followup_record(followup: str) -> str:

@@ -15,6 +15,8 @@ in memory, for the current clock hour:
   twice its share in all (busy notices and opt-out confirmations count too). Each
   answer Redis gives says what the line has sent this hour, and the process starts its
   own count at its part of that (``line_counted``): what Redis counted is not sent again.
+  While Redis refuses writes it can still be read: each text then reads what Redis
+  counted for its texter and for the line in the last hour, and starts from there.
 
 Memory is bounded: a number is remembered only once it has been answered or told the
 line is busy, and both are capped by the process's share of the ceiling and by
@@ -57,14 +59,16 @@ class LocalCaps:
             self._replies.clear()
             self._told_busy.clear()
 
-    def decide(self, person: str, *, abroad: bool, page: bool, confirms_opt_change: bool) -> Decision:
+    def decide(self, person: str, *, abroad: bool, page: bool, confirms_opt_change: bool, sent_before: int = 0) -> Decision:
         """Whether this process may reply to ``person`` now, and count it if so. ``page``:
         the reply has one (Twilio's own opt-out answers have none); ``confirms_opt_change``:
-        it confirms an opt-out or opt-in, which the line's ceiling never holds back."""
+        it confirms an opt-out or opt-in, which the line's ceiling never holds back;
+        ``sent_before``: the replies Redis counted for them in the last hour, when it can
+        still be read (this process starts at its part of them)."""
         if not page or abroad:
             return Decision.SILENT
         self._this_hour()
-        sent = self._replies.get(person, 0)
+        sent = max(self._replies.get(person, 0), -(-sent_before // self.processes))
         if sent >= self.per_number or (not sent and len(self._replies) >= MAX_REMEMBERED):
             return Decision.SILENT
         # As the answer script: past the share, a confirmation still goes and everyone else

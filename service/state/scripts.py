@@ -74,8 +74,19 @@ local chosen = outcomes[menu] or outcomes['']
 if menu ~= '' and shown ~= '' and outcomes[menu .. '?' .. shown] then chosen = outcomes[menu .. '?' .. shown] end
 local status = 'answered'
 local node = chosen[1]
-local line_sent, ceiling = tonumber(redis.call('GET', KEYS[8]) or '0'), tonumber(ARGV[11])
-if tonumber(redis.call('GET', KEYS[5]) or '0') >= tonumber(ARGV[6]) then
+-- Replies in the last hour, a sorted set of the times they were sent: a sliding hour, so
+-- no burst at the edge of a fixed hour doubles a cap.
+local now, window = tonumber(ARGV[9]), tonumber(ARGV[5])
+local function sent(key)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  return redis.call('ZCARD', key)
+end
+local function note(key)
+  redis.call('ZADD', key, now, ARGV[9] .. KEYS[1])
+  redis.call('EXPIRE', key, window)
+end
+local line_sent, ceiling = sent(KEYS[8]), tonumber(ARGV[11])
+if sent(KEYS[5]) >= tonumber(ARGV[6]) then
   status, node = 'flooded', ''
 elseif node ~= '' and line_sent >= ceiling and (chosen[3] == '' or line_sent >= 2 * ceiling) then
   status, node = 'busy', ''
@@ -114,10 +125,8 @@ else
   end
 end
 if node ~= '' then
-  if redis.call('INCR', KEYS[5]) == 1 then redis.call('EXPIRE', KEYS[5], ARGV[5]) end
-end
-if node ~= '' then
-  if redis.call('INCR', KEYS[8]) == 1 then redis.call('EXPIRE', KEYS[8], ARGV[5]) end
+  note(KEYS[5])
+  note(KEYS[8])
 end
 -- The line's count before this turn: a web process starts its own caps there should
 -- Redis refuse writes later in the hour (service.state.local_caps).

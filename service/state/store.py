@@ -300,6 +300,16 @@ class Store:
     def errors_since(self, kind: str, since: float) -> int:
         return int(self.redis.zcount(keys.errors(kind), since, "+inf"))
 
+    def sent_in_the_last_hour(self, turn: Turn, now: float) -> tuple[int, int]:
+        """The replies sent to this texter (or, abroad, to all texters abroad) and by the
+        whole line in the last hour: reads only, so a Redis that refuses writes still
+        answers, and the web processes' own caps can start from them."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zcount(turn.replies_key, now - REPLY_WINDOW, "+inf")
+        pipe.zcount(keys.LINE_REPLIES, now - REPLY_WINDOW, "+inf")
+        texter, line = pipe.execute()
+        return int(texter), int(line)
+
     def opted_out(self, number_id: str) -> bool:
         """Present while opted out; its value is the time of the STOP."""
         return bool(self.redis.exists(keys.optout(number_id)))

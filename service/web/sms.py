@@ -111,12 +111,17 @@ def delete_media(line, form, person: str) -> None:
     if not (sids and message_sid):
         return
     try:
-        if media.enqueue(media.queue(line.store.redis), message_sid, sids, line.config, person):
+        outcome = media.enqueue(media.queue(line.store.redis), message_sid, sids, line.config, person)
+        if outcome == "queued":
             log.info("media received: %d item(s), deletion queued", len(sids))
         else:
-            log.warning("media received: %d item(s), NOT queued for deletion: the sender's deletions this hour are used up", len(sids))
+            log.warning("media received: %d item(s), NOT queued for deletion: %s", len(sids), media.USED_UP[outcome])
     except redis.RedisError as exc:
         log.warning("media received: %d item(s), deletion NOT queued (%s)", len(sids), type(exc).__name__)
+
+
+# Redis answering but refusing writes: full under noeviction, or a replica (a demoted primary).
+REFUSED_WRITES = (redis.exceptions.OutOfMemoryError, redis.exceptions.ReadOnlyError)
 
 
 # Twilio may be configured with a trailing slash; the line answers both the same.
@@ -161,7 +166,18 @@ def inbound() -> Response:
             delete_media(line, form, person)  # says it could not be queued
         if fresh.effect:
             line.journal.record(person, fresh.effect, now, delivery)
-        decision = line.local_caps.decide(person, abroad=abroad, page=bool(fresh.node), confirms_opt_change=bool(fresh.effect))
+        sent_to_texter = 0
+        if isinstance(exc, REFUSED_WRITES):
+            # Redis answers but takes no writes: what it counted this hour still holds, for
+            # this texter and for the line, so the process's caps start there.
+            try:
+                sent_to_texter, sent_by_line = line.store.sent_in_the_last_hour(turn, now)
+                line.local_caps.line_counted(sent_by_line)
+            except redis.RedisError:
+                pass
+        decision = line.local_caps.decide(
+            person, abroad=abroad, page=bool(fresh.node), confirms_opt_change=bool(fresh.effect), sent_before=sent_to_texter
+        )
         log.warning(
             "sms from=%s redis unavailable (%s): %s without a session, by this process's caps", short(person), type(exc).__name__, decision
         )

@@ -5,6 +5,9 @@ Each attack is sent as Twilio would deliver it, signed, to the app over real HTT
 real Redis; a reply is what the TwiML would have Twilio send.
 """
 
+import json
+import secrets
+import time
 import xml.etree.ElementTree as ET
 
 import phonenumbers
@@ -17,6 +20,7 @@ from phonenumbers import PhoneNumberType
 from flows.phones import Kind, classify
 from service.state import keys
 from service.state.pseudonyms import number_id
+from service.state.store import Turn
 from service.twilio.texters import number_at_home
 from tests.support import MAIN_MENU_CHOICES, SECRET_KEY, TEXTER, Twilio, message_text, redis_contents, starts_with_999
 
@@ -66,13 +70,13 @@ def test_the_line_sends_its_ceiling_of_pages_then_tells_each_texter_once_it_is_b
     stop = message_text(twilio.sms("STOP", sender=MOBILES[5]))
     assert "START" in stop
     assert redis_client.exists(keys.optout(number_id(MOBILES[5], SECRET_KEY.encode())))
-    assert int(redis_client.get(keys.LINE_REPLIES)) == 6  # three pages, two notices, the confirmation
+    assert redis_client.zcard(keys.LINE_REPLIES) == 6  # three pages, two notices, the confirmation
     assert 3500 < redis_client.ttl(keys.LINE_REPLIES) <= 3600
     # Twice the ceiling sent: new texters get nothing, and a STOP is recorded unconfirmed.
     assert not replied(twilio.sms("hi", sender=MOBILES[6]))
     assert not replied(twilio.sms("STOP", sender=MOBILES[7]))
     assert redis_client.exists(keys.optout(number_id(MOBILES[7], SECRET_KEY.encode())))
-    assert int(redis_client.get(keys.LINE_REPLIES)) == 6
+    assert redis_client.zcard(keys.LINE_REPLIES) == 6
 
 
 def test_a_thousand_spoofed_senders_get_no_more_than_the_ceiling(serve, config):
@@ -208,6 +212,21 @@ class TestRedisRefusingWrites:
         answered = [replied(twilio.sms("hi", sender=f"+4474005{n:05d}")) for n in range(30)]
         assert sum(answered) == 4  # 2 pages, then 2 busy notices, then silence
 
+    def test_a_number_that_had_its_hour_before_redis_refused_writes_gets_no_more(self, serve, config, redis_client):
+        twilio = Twilio(serve(config.with_(sms_replies_per_hour=4, web_processes=2)).url)
+        assert [replied(twilio.sms("hi")) for _ in range(3)] == [True] * 3
+        redis_client.config_set("maxmemory", "1")
+        try:
+            # Redis still reads: 3 of 4 were sent, so this process may send its part of the 1 left.
+            during = [replied(twilio.sms("hi")) for _ in range(4)]
+            other = replied(twilio.sms("hi", sender=MOBILES[1]))
+        finally:
+            redis_client.config_set("maxmemory", "0")
+        # 2 a process (its texts may reach either): 3 sent already use this one's part.
+        assert during == [False] * 4 and other
+        # Back with Redis, which counted 3 of the 4: one more, then none.
+        assert [replied(twilio.sms("hi")) for _ in range(2)] == [True, False]
+
     def test_a_ceiling_reached_before_redis_refused_writes_is_not_sent_again(self, serve, config, redis_client):
         """The line sent its pages and its busy notices while Redis counted; then Redis
         filled up. The process's own caps start where Redis stood, not at nought."""
@@ -251,3 +270,24 @@ class TestRedisRefusingWrites:
             assert line.journal.path.stat().st_ino == written  # not tried again at once
         finally:
             client.config_set("maxmemory", "0")
+
+
+def test_the_ceilings_count_a_sliding_hour_so_no_burst_passes_at_an_hours_edge(live):
+    """1 page early in the hour, 3 just before its end: the line's 4. Just after the hour,
+    only the one that aged out may go again, not a fresh 4 (a fixed hour let through
+    twice the ceiling in under a minute); the same for one number's allowance."""
+    store = live.app.extensions["signpost"].store
+    page = json.dumps({"": ["main", "", ""]})
+
+    def answer(person: str, at: float, limit: int = 30) -> str:
+        turn = Turn("sms", person, secrets.token_hex(8), "en-GB-coventry")
+        return store.answer(turn, page, number_id=person, reply_limit=limit, line_limit=4, busy="#busy", now=at).status
+
+    start = time.time()
+    assert answer("a", start) == "answered"
+    assert [answer(p, start + 3590) for p in "bcd"] == ["answered"] * 3
+    after = [answer(p, start + 3610) for p in "fghij"]
+    assert after == ["answered", "busy", "busy", "busy", "busy"]
+    # One number's allowance alike: 2 an hour, used just before the edge, is not new after it.
+    assert [answer("k", start + 7300, limit=2) for _ in range(2)] == ["answered"] * 2
+    assert answer("k", start + 7300 + 3590, limit=2) == "flooded"

@@ -86,6 +86,28 @@ def test_many_senders_of_one_picture_each_share_the_lines_hourly_deletions(serve
     assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 5
 
 
+def test_one_sender_past_their_own_deletions_takes_none_of_the_lines(serve, line_config, fake_twilio, redis_client):
+    twilio = Twilio(serve(line_config.with_(media_deletions_per_hour=6)).url)  # 4 a sender
+    for n in range(30):
+        mms(twilio, fake_twilio, n, pictures=1)  # one sender: 4 queued, 26 past their own
+    for n in range(2):
+        message = f"MM{100 + n:032x}"
+        url = f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{message}/Media/ME{100 + n:032x}"
+        twilio.post(
+            "/sms",
+            {
+                "From": f"+4474009{n:05d}",
+                "To": LINE_NUMBER,
+                "Body": "",
+                "MessageSid": message,
+                "AccountSid": ACCOUNT,
+                "NumMedia": "1",
+                "MediaUrl0": url,
+            },
+        )
+    assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 6  # the others' too
+
+
 def test_a_picture_message_delivered_again_does_not_use_up_the_hours_deletions(serve, line_config, fake_twilio, redis_client):
     twilio = Twilio(serve(line_config.with_(media_deletions_per_hour=3)).url)
     for _ in range(6):  # Twilio's retries, or a captured request sent again

@@ -101,7 +101,7 @@ def test_one_number_flooding_gets_no_more_replies_for_the_hour(serve, config, re
     twilio.sms("STOP")
     me = number_id(TEXTER, SECRET_KEY.encode())
     assert redis_client.exists(keys.optout(me))
-    window = redis_client.ttl(f"signpost:replies:sms:{me}")
+    window = redis_client.ttl(keys.replies("sms", me))
     assert 3500 < window <= 3600
     assert any("over 3 replies this hour" in r.getMessage() and me[:10] in r.getMessage() for r in captured_logs.records)
 
@@ -120,7 +120,7 @@ def test_texters_abroad_share_one_hourly_allowance_of_replies(serve, config, red
     stop = twilio.sms("STOP", sender="+4915112345678")
     assert ET.fromstring(stop.content).findall("Message") == []
     assert redis_client.exists(keys.optout(number_id("+4915112345678", SECRET_KEY.encode())))
-    [shared] = redis_client.keys("signpost:replies:sms:abroad:*")
+    [shared] = redis_client.keys(keys.replies_abroad("sms", "*"))
     assert 3500 < redis_client.ttl(shared) <= 3600
     assert any("over 3 replies this hour to all texters abroad" in r.getMessage() for r in captured_logs.records)
     # WhatsApp keeps its per-sender count only.
