@@ -66,6 +66,8 @@ OUTCOMES = {
     FollowUpOutcome.UNAVAILABLE: Phrase.SEND_FAILED,
 }
 _DIAL_ANSWERED = ("completed", "answered")
+# The dial "ended" this way when the line would not put the caller through (a cap).
+DIAL_CAPPED = "capped"
 _TRAIL_MAX = 5
 
 
@@ -83,7 +85,7 @@ def step(pack: Pack, session: Session, event: Event, services: Services = NONE) 
         return _silence(pack, session, event)
     session = replace(session, silences=0)
     if event.kind == EventKind.DIAL:
-        said = Phrase.DIAL_ENDED if event.value in _DIAL_ANSWERED else Phrase.DIAL_FAILED
+        said = {**dict.fromkeys(_DIAL_ANSWERED, Phrase.DIAL_ENDED), DIAL_CAPPED: Phrase.DIAL_CAPPED}.get(event.value, Phrase.DIAL_FAILED)
         return _present(pack, session, session.menu or main, event, before=(pack.voice_say[said],))
     if heard(pack, event) == "#goodbye":
         return _farewell(pack, session)

@@ -143,6 +143,9 @@ class Phrase(StrEnum):
     CLOSED_NOW = "closed_now"
     PUTTING_THROUGH = "putting_through"
     DIAL_FAILED = "dial_failed"
+    # Past a put-through cap (the call's or the line's): said as that, not as the helpline
+    # not answering, which would not be true.
+    DIAL_CAPPED = "dial_capped"
     DIAL_ENDED = "dial_ended"
     CONFIRM_CALLER = "confirm_caller"
     ENTER_NUMBER = "enter_number"

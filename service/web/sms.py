@@ -120,8 +120,9 @@ def delete_media(line, form, person: str) -> None:
         log.warning("media received: %d item(s), deletion NOT queued (%s)", len(sids), type(exc).__name__)
 
 
-# Redis answering but refusing writes: full under noeviction, or a replica (a demoted primary).
-REFUSED_WRITES = (redis.exceptions.OutOfMemoryError, redis.exceptions.ReadOnlyError)
+# Redis answering but refusing writes (full under noeviction, a demoted primary, short of
+# the replicas it must write to): it answered, so it can still be read.
+REFUSED_WRITES = redis.ResponseError
 
 
 # Twilio may be configured with a trailing slash; the line answers both the same.

@@ -35,7 +35,7 @@ from flask import Blueprint, Response, current_app, request
 
 from flows import Event, EventKind, Services, Session, step
 from flows.model import FollowUp, FollowUpOutcome
-from flows.voice import SILENCES_BEFORE_GOODBYE
+from flows.voice import DIAL_CAPPED, SILENCES_BEFORE_GOODBYE
 from flows.voice_page import TRANSFERS_PER_CALL
 from service.followups import asking as followups
 from service.twilio import call_state
@@ -117,11 +117,11 @@ def answer(n: int, start: bool) -> Response:
     regions = line.config.allowed_regions
     reply, session = step(pack, before, event, Services(request_followup=ask, text_regions=regions))
     if reply.dial and not may_put_through(line, turn, n):
-        # Past a cap: the caller hears the helpline could not be reached and is back at
-        # the menu, where the page names its number; it is not offered again this call.
+        # Past a cap: the caller hears the line cannot put calls through just now and is
+        # back at the menu, where the page names its number; it is not offered again this call.
         before = replace(before, transfers=TRANSFERS_PER_CALL)
         reply, session = step(
-            pack, before, replace(event, kind=EventKind.DIAL, value="busy"), Services(request_followup=ask, text_regions=regions)
+            pack, before, replace(event, kind=EventKind.DIAL, value=DIAL_CAPPED), Services(request_followup=ask, text_regions=regions)
         )
     twiml = render_step(reply, speech, n + 1, call_state.encode(session, fernet))
     counted = reply.node if reply.node in pack.topics or reply.node in pack.menus else ""
