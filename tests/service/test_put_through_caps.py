@@ -15,7 +15,9 @@ from tests.support import Twilio
 TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
 PUT_THROUGH_OFFER = "To be put through to the Professionals Online Safety Helpline now, press 2."
 # Said past a cap: not that the helpline did not answer, which would not be true.
-CANNOT_PUT_THROUGH = "Sorry, this line cannot put calls through just now. Please call the helpline yourself: its number is on the helplines page."
+CANNOT_PUT_THROUGH = (
+    "Sorry, this line cannot put calls through just now. Please call the helpline yourself: its number is on the helplines page."
+)
 
 
 @pytest.fixture
