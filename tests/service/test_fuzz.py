@@ -108,8 +108,8 @@ def twilio_shaped(form, path: str) -> bool:
     capitals and 32 hex digits (or empty, but never the delivery's own, which the test
     client adds when a form has none); anything else is refused before it is read."""
     delivery = "MessageSid" if path.startswith("/sms") else "CallSid"
-    if path.rstrip("/") == "/sms" and "Body" not in dict(form):
-        return False  # Twilio always sends a Body: without one, it was moved into a name
+    if path.rstrip("/") == "/sms" and not {"Body", "From"} <= dict(form).keys():
+        return False  # Twilio always sends a Body and a From: without one, it was moved into a name
     return all(
         re.fullmatch(r"[A-Za-z][A-Za-z0-9]{0,63}", name)
         and (not name.endswith("Sid") or re.fullmatch(r"[A-Z]{2}[0-9a-fA-F]{32}", value) or (value == "" and name != delivery))
