@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
+
 from flows.pack import Pack, load_pack
 from flows.phones import e164, sender
 from service.config import Config, ConfigError
@@ -21,6 +23,8 @@ log = logging.getLogger("signpost")
 
 # Seconds before a replay Redis refused (while answering) is tried again.
 JOURNAL_RETRY = 30.0
+# While Redis cannot be reached, how often a process tries to count in it what it sent.
+UNREACHABLE_RETRY = 5.0
 # How long a STOP or START waits for another process's replay of the journal (a few
 # milliseconds for any journal an outage leaves) before it is applied all the same.
 JOURNAL_WAIT = 1.0
@@ -38,6 +42,7 @@ class Line:
         self.journal = OptOutJournal(Path(self.config.state_dir) / "optout-journal.log")
         self._journal_checked = float("-inf")
         self._journal_refused = float("-inf")  # when Redis last answered but refused a replay
+        self._unrecorded_tried = float("-inf")  # when Redis last could not be reached to count them
         # The caps this process keeps while Redis cannot (see local_caps): its share of
         # the line's ceiling, since every web process keeps one of its own.
         config = self.config
@@ -54,7 +59,8 @@ class Line:
         return list({p.id: p for p in [self.pack, *self.packs.values()]}.values())
 
     def catch_up(self, opt_change: bool = False) -> None:
-        """Redis answered: apply any opt-outs journalled while it was away.
+        """Redis answered: apply any opt-outs journalled while it was away, and count the
+        replies this process sent meanwhile by its own caps.
 
         Looked for at most once a second (any worker process may have written
         it), and at once after this process has itself seen Redis fail. Before a STOP or
@@ -63,6 +69,17 @@ class Line:
         later choice (a captured START sent again the moment Redis is back).
         """
         now = time.monotonic()
+        if self.local_caps.unrecorded and now - self._unrecorded_tried >= UNREACHABLE_RETRY:
+            # What this process sent by its own caps, counted in Redis's windows before the
+            # next turn is, so the hour after an outage holds it too. Tried at each text while
+            # Redis refuses writes (a refusal is quick), every few seconds while it is away.
+            sent = self.local_caps.taken_unrecorded()
+            try:
+                self.store.count_sent(sent)
+            except redis.RedisError as exc:
+                self.local_caps.unrecorded.extend(sent)
+                if not isinstance(exc, redis.ResponseError):
+                    self._unrecorded_tried = now
         if opt_change:
             self.journal.wait_for_replays(JOURNAL_WAIT)
         elif now - self._journal_checked < 1.0 or now - self._journal_refused < JOURNAL_RETRY:

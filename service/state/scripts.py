@@ -85,8 +85,8 @@ local function note(key)
   redis.call('ZADD', key, now, ARGV[9] .. KEYS[1])
   redis.call('EXPIRE', key, window)
 end
-local line_sent, ceiling = sent(KEYS[8]), tonumber(ARGV[11])
-if sent(KEYS[5]) >= tonumber(ARGV[6]) then
+local line_sent, ceiling, texter_sent = sent(KEYS[8]), tonumber(ARGV[11]), sent(KEYS[5])
+if texter_sent >= tonumber(ARGV[6]) then
   status, node = 'flooded', ''
 elseif node ~= '' and line_sent >= ceiling and (chosen[3] == '' or line_sent >= 2 * ceiling) then
   status, node = 'busy', ''
@@ -128,9 +128,9 @@ if node ~= '' then
   note(KEYS[5])
   note(KEYS[8])
 end
--- The line's count before this turn: a web process starts its own caps there should
--- Redis refuse writes later in the hour (service.state.local_caps).
-return {status, node, chosen[3], line_sent}
+-- The line's and the texter's counts before this turn: a web process starts its own caps
+-- there should Redis fail later in the hour (service.state.local_caps).
+return {status, node, chosen[3], line_sent, texter_sent}
 """
 )
 

@@ -154,7 +154,8 @@ class Answer:
     node: str
     effect: str = ""
     kept: bool = True  # False: a replica was asked to confirm the turn's writes, and did not
-    line_sent: int = 0  # what the whole line had sent this hour, this turn's message included
+    line_sent: int = 0  # what the whole line was sent in the last hour, this turn's message included
+    texter_sent: int = 0  # ... and this texter (abroad: all texters abroad)
 
 
 class Store:
@@ -228,8 +229,8 @@ class Store:
             ],
         )
         effect = rest[0].decode() if rest else ""
-        line_sent = int(rest[1]) + bool(node) if len(rest) > 1 else 0
-        return Answer(status.decode(), node.decode(), effect, kept=kept, line_sent=line_sent)
+        line_sent, texter_sent = (int(rest[1]) + bool(node), int(rest[2]) + bool(node)) if len(rest) > 2 else (0, 0)
+        return Answer(status.decode(), node.decode(), effect, kept=kept, line_sent=line_sent, texter_sent=texter_sent)
 
     def claim(
         self,
@@ -309,6 +310,18 @@ class Store:
         pipe.zcount(keys.LINE_REPLIES, now - REPLY_WINDOW, "+inf")
         texter, line = pipe.execute()
         return int(texter), int(line)
+
+    def count_sent(self, sent: list[tuple[str, float]]) -> None:
+        """Count in the reply windows what a web process sent while Redis could not count
+        it (``(replies key, time)``: service.state.local_caps), so the hour after an outage
+        holds it too."""
+        pipe = self.redis.pipeline(transaction=False)
+        for n, (key, at) in enumerate(sent):
+            member = f"{at:.6f}:local:{os.getpid()}:{n}"
+            for window in (key, keys.LINE_REPLIES) if key else (keys.LINE_REPLIES,):
+                pipe.zadd(window, {member: at})
+                pipe.expire(window, REPLY_WINDOW)
+        pipe.execute()
 
     def opted_out(self, number_id: str) -> bool:
         """Present while opted out; its value is the time of the STOP."""

@@ -177,7 +177,12 @@ def inbound() -> Response:
             except redis.RedisError:
                 pass
         decision = line.local_caps.decide(
-            person, abroad=abroad, page=bool(fresh.node), confirms_opt_change=bool(fresh.effect), sent_before=sent_to_texter
+            person,
+            abroad=abroad,
+            page=bool(fresh.node),
+            confirms_opt_change=bool(fresh.effect),
+            sent_before=sent_to_texter,
+            record_as=turn.replies_key,
         )
         log.warning(
             "sms from=%s redis unavailable (%s): %s without a session, by this process's caps", short(person), type(exc).__name__, decision
@@ -193,7 +198,7 @@ def inbound() -> Response:
         # would go with it. The journal keeps it too, at the same time, so replaying it
         # changes nothing unless it was lost.
         line.journal.record(person, answer.effect, now, delivery)
-    line.local_caps.line_counted(answer.line_sent)
+    line.local_caps.redis_counted(person, answer.texter_sent, answer.line_sent)
     if answer.status == "flooded":
         # An opt-out is still recorded; only the reply, which costs money, is held back.
         log.warning(

@@ -19,6 +19,8 @@ from phonenumbers import PhoneNumberType
 
 from flows.phones import Kind, classify
 from service.state import keys
+from service.state.embedded_redis import EmbeddedRedis
+from service.state.local_caps import Decision, LocalCaps
 from service.state.pseudonyms import number_id
 from service.state.store import Turn
 from service.twilio.texters import number_at_home
@@ -227,6 +229,27 @@ class TestRedisRefusingWrites:
         # Back with Redis, which counted 3 of the 4: one more, then none.
         assert [replied(twilio.sms("hi")) for _ in range(2)] == [True, False]
 
+    def test_what_the_processes_sent_while_redis_refused_is_counted_once_it_takes_writes(self, serve, config, full_redis):
+        twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=4, web_processes=1)).url)
+        during = [replied(twilio.sms("hi", sender=f"+4474005{n:05d}")) for n in range(10)]
+        assert sum(during) == 8  # 4 pages and 4 busy notices, by the process's own caps
+        full_redis.config_set("maxmemory", "0")
+        after = [replied(twilio.sms("hi", sender=f"+4474006{n:05d}")) for n in range(10)]
+        assert not any(after)  # the 8 are counted in Redis now: twice the ceiling, so nothing
+        assert full_redis.zcard(keys.LINE_REPLIES) == 8
+
+    def test_a_number_at_its_cap_gets_no_more_while_redis_is_away(self, serve, config, tmp_path):
+        own = EmbeddedRedis(tmp_path / "redis")
+        own.start()
+        try:
+            twilio = Twilio(serve(config.with_(redis_url=own.url, sms_replies_per_hour=3, web_processes=1)).url)
+            assert [replied(twilio.sms("hi")) for _ in range(3)] == [True] * 3
+            own.stop()
+            assert not any(replied(twilio.sms("hi")) for _ in range(3))  # remembered from Redis
+            assert replied(twilio.sms("hi", sender=MOBILES[1]))  # someone else is answered
+        finally:
+            own.stop()
+
     def test_a_ceiling_reached_before_redis_refused_writes_is_not_sent_again(self, serve, config, redis_client):
         """The line sent its pages and its busy notices while Redis counted; then Redis
         filled up. The process's own caps start where Redis stood, not at nought."""
@@ -291,3 +314,17 @@ def test_the_ceilings_count_a_sliding_hour_so_no_burst_passes_at_an_hours_edge(l
     # One number's allowance alike: 2 an hour, used just before the edge, is not new after it.
     assert [answer("k", start + 7300, limit=2) for _ in range(2)] == ["answered"] * 2
     assert answer("k", start + 7300 + 3590, limit=2) == "flooded"
+
+
+def test_a_processs_own_caps_count_a_sliding_hour_so_an_outage_across_the_hour_gets_no_second_allowance():
+    clock = [3500.0]
+    caps = LocalCaps(per_number=3, line_share=100, clock=lambda: clock[0])
+
+    def decide(person: str = "a") -> Decision:
+        return caps.decide(person, abroad=False, page=True, confirms_opt_change=False)
+
+    assert [decide() for _ in range(3)] == [Decision.ANSWER] * 3
+    clock[0] = 3700.0  # past the clock hour's turn, within an hour of the replies
+    assert decide() == Decision.SILENT
+    clock[0] = 3500.0 + 3601
+    assert decide() == Decision.ANSWER  # an hour after them
