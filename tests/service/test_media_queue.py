@@ -28,7 +28,7 @@ def line_config(config, fake_twilio):
     )
 
 
-def mms(twilio: Twilio, fake_twilio, n: int, pictures: int = 10):
+def mms(twilio: Twilio, fake_twilio, n: int, pictures: int = 10, sender: str = TEXTER):
     message = f"MM{n:032x}"
     urls = {
         f"MediaUrl{i}": f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{message}/Media/ME{n:028x}{i:04x}"
@@ -36,7 +36,7 @@ def mms(twilio: Twilio, fake_twilio, n: int, pictures: int = 10):
     }
     return twilio.post(
         "/sms",
-        {"From": TEXTER, "To": LINE_NUMBER, "Body": "", "MessageSid": message, "AccountSid": ACCOUNT, "NumMedia": str(pictures), **urls},
+        {"From": sender, "To": LINE_NUMBER, "Body": "", "MessageSid": message, "AccountSid": ACCOUNT, "NumMedia": str(pictures), **urls},
     )
 
 
@@ -68,21 +68,7 @@ def test_a_count_of_pictures_too_long_to_be_a_number_is_read_as_none_not_an_erro
 def test_many_senders_of_one_picture_each_share_the_lines_hourly_deletions(serve, line_config, fake_twilio, redis_client):
     twilio = Twilio(serve(line_config.with_(media_deletions_per_hour=5)).url)
     for n in range(8):
-        message = f"MM{n:032x}"
-        url = f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{message}/Media/ME{n:032x}"
-        answer = twilio.post(
-            "/sms",
-            {
-                "From": f"+4474009{n:05d}",
-                "To": LINE_NUMBER,
-                "Body": "",
-                "MessageSid": message,
-                "AccountSid": ACCOUNT,
-                "NumMedia": "1",
-                "MediaUrl0": url,
-            },
-        )
-        assert answer.status_code == 200
+        assert mms(twilio, fake_twilio, n, pictures=1, sender=f"+4474009{n:05d}").status_code == 200
     assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 5
 
 
@@ -91,20 +77,7 @@ def test_one_sender_past_their_own_deletions_takes_none_of_the_lines(serve, line
     for n in range(30):
         mms(twilio, fake_twilio, n, pictures=1)  # one sender: 4 queued, 26 past their own
     for n in range(2):
-        message = f"MM{100 + n:032x}"
-        url = f"{fake_twilio.url}/2010-04-01/Accounts/{ACCOUNT}/Messages/{message}/Media/ME{100 + n:032x}"
-        twilio.post(
-            "/sms",
-            {
-                "From": f"+4474009{n:05d}",
-                "To": LINE_NUMBER,
-                "Body": "",
-                "MessageSid": message,
-                "AccountSid": ACCOUNT,
-                "NumMedia": "1",
-                "MediaUrl0": url,
-            },
-        )
+        mms(twilio, fake_twilio, 100 + n, pictures=1, sender=f"+4474009{n:05d}")
     assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 6  # the others' too
 
 
