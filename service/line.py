@@ -23,8 +23,6 @@ log = logging.getLogger("signpost")
 
 # Seconds before a replay Redis refused (while answering) is tried again.
 JOURNAL_RETRY = 30.0
-# While Redis cannot be reached, how often a process tries to count in it what it sent.
-UNREACHABLE_RETRY = 5.0
 # How long a STOP or START waits for another process's replay of the journal (a few
 # milliseconds for any journal an outage leaves) before it is applied all the same.
 JOURNAL_WAIT = 1.0
@@ -42,15 +40,16 @@ class Line:
         self.journal = OptOutJournal(Path(self.config.state_dir) / "optout-journal.log")
         self._journal_checked = float("-inf")
         self._journal_refused = float("-inf")  # when Redis last answered but refused a replay
-        self._unrecorded_tried = float("-inf")  # when Redis last could not be reached to count them
-        # The caps this process keeps while Redis cannot (see local_caps): its share of
-        # the line's ceiling, since every web process keeps one of its own.
+        # The caps this machine's web processes keep while Redis cannot (see local_caps):
+        # its share of each, since every machine keeps its own and a number's texts may
+        # reach any of them.
         config = self.config
-        # Each process its share of both, so the web processes together allow no more than
-        # Redis would (a number's texts may reach any of them).
-        processes = config.web_processes * config.web_machines
+        machines = config.web_machines
         self.local_caps = LocalCaps(
-            max(1, config.sms_replies_per_hour // processes), config.sms_replies_line_per_hour // processes, processes
+            Path(config.state_dir) / "local-caps.sqlite3",
+            max(1, config.sms_replies_per_hour // machines),
+            config.sms_replies_line_per_hour // machines,
+            machines,
         )
 
     @property
@@ -59,8 +58,7 @@ class Line:
         return list({p.id: p for p in [self.pack, *self.packs.values()]}.values())
 
     def catch_up(self, opt_change: bool = False) -> None:
-        """Redis answered: apply any opt-outs journalled while it was away, and count the
-        replies this process sent meanwhile by its own caps.
+        """Redis answered: apply any opt-outs journalled while it was away.
 
         Looked for at most once a second (any worker process may have written
         it), and at once after this process has itself seen Redis fail. Before a STOP or
@@ -69,17 +67,6 @@ class Line:
         later choice (a captured START sent again the moment Redis is back).
         """
         now = time.monotonic()
-        if self.local_caps.unrecorded and now - self._unrecorded_tried >= UNREACHABLE_RETRY:
-            # What this process sent by its own caps, counted in Redis's windows before the
-            # next turn is, so the hour after an outage holds it too. Tried at each text while
-            # Redis refuses writes (a refusal is quick), every few seconds while it is away.
-            sent = self.local_caps.taken_unrecorded()
-            try:
-                self.store.count_sent(sent)
-            except redis.RedisError as exc:
-                self.local_caps.unrecorded.extend(sent)
-                if not isinstance(exc, redis.ResponseError):
-                    self._unrecorded_tried = now
         if opt_change:
             self.journal.wait_for_replays(JOURNAL_WAIT)
         elif now - self._journal_checked < 1.0 or now - self._journal_refused < JOURNAL_RETRY:
@@ -90,6 +77,25 @@ class Line:
             # Redis answers but will not take them (full, or no replica confirms): each try
             # reads and writes the whole journal back, so not again for a while.
             self._journal_refused = now
+
+    def count_local_sends(self) -> None:
+        """Count in Redis's windows what this machine sent by its own caps, before this
+        text is answered: answered by Redis without them, the hour after an outage would
+        start again from nought. Any process may do it, whichever finds Redis back first.
+
+        The oldest one goes first, alone: while Redis refuses writes or is away, a flood
+        of texts then costs a round trip each, as the answer would, not the whole backlog
+        each. If Redis will not take it, the error goes to the caller, and the text is
+        answered by the local caps, as in the outage."""
+        if not self.local_caps.has_unrecorded():
+            return
+        for limit in (1, None):
+            taken = self.local_caps.take_unrecorded(limit)
+            try:
+                self.store.count_sent([(f"local:{rowid}", key, at) for rowid, key, at in taken])
+            except redis.RedisError:
+                self.local_caps.give_back(taken)
+                raise
 
     def redis_failed(self) -> None:
         self._journal_checked = float("-inf")

@@ -48,8 +48,9 @@ def redis_client(redis_server):
 
 
 @pytest.fixture
-def config(redis_client, redis_server) -> Config:
-    return Config(redis_url=redis_server.url, auth_token=AUTH_TOKEN, secret_key=SECRET_KEY)
+def config(redis_client, redis_server, tmp_path) -> Config:
+    # Each test its own state folder: the local caps and the journal live there.
+    return Config(redis_url=redis_server.url, auth_token=AUTH_TOKEN, secret_key=SECRET_KEY, state_dir=str(tmp_path / "state"))
 
 
 @pytest.fixture

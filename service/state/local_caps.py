@@ -1,43 +1,69 @@
-"""The reply caps one web process keeps for itself while Redis cannot keep them.
+"""The reply caps a machine's web processes keep while Redis cannot keep them.
 
 Every cap on replies lives in Redis, in the answer script. When Redis refuses a write
 (full under ``noeviction``, a demoted primary, no replica to confirm) or cannot be
-reached, the script fails and the text is answered without it. Without caps of its
-own the process would then answer every text, abroad included, with no limit: a cap
-that fails open is what a pumping attack waits for. So the process counts for itself,
-in memory, over the last hour (a sliding hour, as Redis counts: an outage that spans
-the hour's turn gets no second allowance):
+reached, the script fails and the text is answered without it. Without caps of their
+own the processes would then answer every text, abroad included, with no limit: a cap
+that fails open is what a pumping attack waits for. So they count for themselves over
+the last hour (a sliding hour, as Redis counts: an outage that spans the hour's turn gets
+no second allowance):
 
 - replies abroad stop altogether (they are the ones pumping pays for);
-- each number gets ``per_number`` replies from this process: its share of what Redis
-  would allow (the number's texts may reach any process);
-- the process sends its share of the line's ceiling (the ceiling over the number of
-  web processes), and past it tells each texter once that the line is busy, up to
-  twice its share in all (busy notices and opt-out confirmations count too).
+- each number gets ``per_number`` replies from this machine: its share of what Redis
+  would allow (the number's texts may reach any machine);
+- the machine sends its share of the line's ceiling (the ceiling over the number of
+  machines), and past it tells each texter once that the line is busy, up to twice its
+  share in all (busy notices and opt-out confirmations count too).
+
+Why a file on local disk (SQLite) and not each process's memory: gunicorn's workers on
+one machine must count together. Counted apart, a number's texts spread over the workers
+got each worker's share from nought, and a worker that never saw what Redis had counted
+for a number, or for the line, started from nought too. SQLite is in the standard library,
+serialises writers across processes, and each decision is one short transaction, so two
+workers cannot both send the last reply. A decision the file cannot take (disk full,
+locked for seconds) is silence: the closed side.
 
 It starts from what Redis counted, so nothing Redis counted is sent again: each answer
 Redis gives says what the line and the texter were sent in the last hour, and the
-process remembers its part of those (``redis_counted``) for an hour; while Redis
-refuses writes it can still be read, and each text reads them afresh. And what the
-process sent on its own is given back to Redis once Redis takes writes again
-(``unrecorded``), so the hour after an outage counts it too.
+machine remembers its part of those (``redis_counted``) for an hour; while Redis refuses
+writes it can still be read, and each text reads them afresh. What the machine sent on
+its own is given back to Redis once Redis takes writes again (``take_unrecorded``), by
+whichever process is first to find Redis back, before that process answers anything.
 
-Memory is bounded: a number is remembered only once it has been answered, told the
-line is busy or counted by Redis, by ``MAX_REMEMBERED`` at most (the oldest go first);
-past that a texter gets no reply, which is the closed side. Single-threaded under
-gevent, as each web worker is, so plain dictionaries do.
+The file holds pseudonyms (the HMAC of a number, never the number) and times, nothing
+older than an hour. Its size is bounded by the line's ceiling: only texters sent
+something are remembered.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import sqlite3
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
+from pathlib import Path
 
-# More numbers than any honest hour brings to one process; beyond it, silence.
-MAX_REMEMBERED = 10_000
+log = logging.getLogger("signpost.local_caps")
+
 HOUR = 3600
+LINE = ""  # the line's own row among the counts, beside each texter's pseudonym
+FORGET_EVERY = 60.0  # seconds between clearing out what is older than the hour
+LOCK_WAIT_MS = 2000  # a writer holds the file for microseconds; seconds mean trouble
+# The file unusable (locked, corrupt, the folder not writable): never an error to Twilio.
+FILE_ERRORS = (sqlite3.Error, OSError)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sent (
+    person TEXT NOT NULL, at REAL NOT NULL, record_as TEXT NOT NULL, recorded INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS sent_by_person ON sent (person, at);
+CREATE INDEX IF NOT EXISTS sent_unrecorded ON sent (recorded, at);
+CREATE TABLE IF NOT EXISTS told_busy (person TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS counted (person TEXT PRIMARY KEY, at REAL NOT NULL, part INTEGER NOT NULL);
+"""
 
 
 class Decision(StrEnum):
@@ -46,114 +72,179 @@ class Decision(StrEnum):
     SILENT = "silent"  # send nothing
 
 
+def _share(count: int, machines: int) -> int:
+    return -(-count // machines)  # rounded up: a machine never assumes less was sent
+
+
 class LocalCaps:
-    def __init__(self, per_number: int, line_share: int, processes: int = 1, clock: Callable[[], float] = time.time):
+    def __init__(self, path: str | Path, per_number: int, line_share: int, machines: int = 1, clock: Callable[[], float] = time.time):
+        self.path = Path(path)
         self.per_number = per_number
         self.line_share = max(1, line_share)
-        self.processes = max(1, processes)
+        self.machines = max(1, machines)
         self.clock = clock
-        self._replies: dict[str, deque[float]] = {}  # person -> when this process replied
-        self._told_busy: dict[str, float] = {}  # person -> when told the line is busy
-        self._line: deque[float] = deque()  # when this process sent each message
-        self._counted: dict[str, tuple[float, int]] = {}  # person -> (when, their part of Redis's count)
-        self._line_counted = (float("-inf"), 0)  # (when, this process's part of the line's count)
-        # (replies key, time) of each message sent while Redis could not count it.
-        self.unrecorded: list[tuple[str, float]] = []
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+        self._forgotten = float("-inf")
 
-    def _forget_before(self, now: float) -> None:
-        since = now - HOUR
-        while self._line and self._line[0] <= since:
-            self._line.popleft()
-        for person in [p for p, times in self._replies.items() if times and times[-1] <= since]:
-            del self._replies[person]
-        for person in [p for p, at in self._told_busy.items() if at <= since]:
-            del self._told_busy[person]
+    # -- the file --------------------------------------------------------------------
 
-    def _sent_to(self, person: str, now: float, sent_before: int) -> int:
-        """What ``person`` was sent in the last hour, as far as this process knows: its part
-        of what Redis last counted for them, and what it sent them itself since."""
-        if sent_before:
-            self._seed_person(person, now, -(-sent_before // self.processes))
-        when, part = self._counted.get(person, (float("-inf"), 0))
-        if when <= now - HOUR:
-            when, part = float("-inf"), 0
-        return part + sum(1 for at in self._replies.get(person, ()) if at > max(when, now - HOUR))
+    def _connection(self) -> sqlite3.Connection:
+        # One connection per process: gunicorn forks after the app is built, and an SQLite
+        # connection must not cross a fork.
+        if self._db is None or self._pid != os.getpid():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))  # pseudonyms: owner only
+            db = sqlite3.connect(self.path, timeout=LOCK_WAIT_MS / 1000, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            # Counts for an hour: losing the last of them to a power cut loses nothing
+            # Redis will not count again, so no flush to disk on each decision.
+            db.execute("PRAGMA synchronous=OFF")
+            db.executescript(SCHEMA)
+            self._db, self._pid = db, os.getpid()
+        return self._db
 
-    def _line_sent(self, now: float) -> int:
-        when, part = self._line_counted
-        if when <= now - HOUR:
-            when, part = float("-inf"), 0
-        return part + sum(1 for at in self._line if at > when)
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One transaction that holds the file's write lock from its first read, so what
+        is read is still true when the decision is written."""
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
-    def _seed_person(self, person: str, now: float, part: int, fresh: bool = False) -> None:
-        """Start ``person``'s count at ``part`` from ``now``; read again while Redis refuses
-        writes (``fresh`` False) it keeps the first reading, since which this process counts."""
-        when, had = self._counted.get(person, (float("-inf"), 0))
-        if not fresh and when > now - HOUR and had >= part:
+    def _forget_before(self, db: sqlite3.Connection, now: float) -> None:
+        if now - self._forgotten < FORGET_EVERY:
             return
-        self._counted.pop(person, None)
-        self._counted[person] = (now, part)
-        while len(self._counted) > MAX_REMEMBERED:
-            del self._counted[next(iter(self._counted))]
+        self._forgotten = now
+        since = now - HOUR
+        db.execute("DELETE FROM sent WHERE at <= ?", (since,))
+        db.execute("DELETE FROM told_busy WHERE at <= ?", (since,))
+        db.execute("DELETE FROM counted WHERE at <= ?", (since,))
+
+    # -- counting ----------------------------------------------------------------------
+
+    def _counted(self, db: sqlite3.Connection, person: str, now: float) -> tuple[float, int]:
+        """(when, part): this machine's part of what Redis last counted for ``person``
+        (or the line), if within the hour."""
+        row = db.execute("SELECT at, part FROM counted WHERE person = ?", (person,)).fetchone()
+        return (row[0], row[1]) if row and row[0] > now - HOUR else (float("-inf"), 0)
+
+    def _sent_to(self, db: sqlite3.Connection, person: str, now: float) -> int:
+        """What ``person`` was sent in the last hour, as far as this machine knows: its part
+        of what Redis last counted for them, and what it sent them itself since."""
+        when, part = self._counted(db, person, now)
+        (since,) = db.execute("SELECT COUNT(*) FROM sent WHERE person = ? AND at > ?", (person, max(when, now - HOUR))).fetchone()
+        return part + since
+
+    def _line_sent(self, db: sqlite3.Connection, now: float) -> int:
+        when, part = self._counted(db, LINE, now)
+        (since,) = db.execute("SELECT COUNT(*) FROM sent WHERE at > ?", (max(when, now - HOUR),)).fetchone()
+        return part + since
+
+    def _seed(self, db: sqlite3.Connection, person: str, now: float, part: int, fresh: bool) -> None:
+        """Start ``person``'s (or the line's) count at ``part`` from ``now``; read again
+        while Redis refuses writes (``fresh`` False), the first reading stands unless this
+        one is higher, since the machine counts its own sends from the first."""
+        when, had = self._counted(db, person, now)
+        if not fresh and when > float("-inf") and had >= part:
+            return
+        db.execute("INSERT OR REPLACE INTO counted (person, at, part) VALUES (?, ?, ?)", (person, now, part))
 
     def decide(
         self, person: str, *, abroad: bool, page: bool, confirms_opt_change: bool, sent_before: int = 0, record_as: str = ""
     ) -> Decision:
-        """Whether this process may reply to ``person`` now, and count it if so. ``page``:
+        """Whether this machine may reply to ``person`` now, and count it if so. ``page``:
         the reply has one (Twilio's own opt-out answers have none); ``confirms_opt_change``:
         it confirms an opt-out or opt-in, which the line's ceiling never holds back;
         ``sent_before``: the replies Redis counted for them in the last hour, when it can
-        still be read (this process starts at its part of them); ``record_as``: their
+        still be read (this machine starts at its part of them); ``record_as``: their
         replies key in Redis, where what is sent is given back once Redis takes writes."""
         if not page or abroad:
             return Decision.SILENT
         now = self.clock()
-        self._forget_before(now)
-        sent = self._sent_to(person, now, sent_before)
-        known = person in self._replies or person in self._told_busy
-        if sent >= self.per_number or (not known and len(self._replies) + len(self._told_busy) >= MAX_REMEMBERED):
+        try:
+            with self._writing() as db:
+                self._forget_before(db, now)
+                if sent_before:
+                    self._seed(db, person, now, _share(sent_before, self.machines), fresh=False)
+                if self._sent_to(db, person, now) >= self.per_number:
+                    return Decision.SILENT
+                # As the answer script: past the share, a confirmation still goes and everyone
+                # else is told once that the line is busy; every message sent counts, and at
+                # twice the share nothing more goes, so a stream of new numbers cannot pass it.
+                line = self._line_sent(db, now)
+                decision = Decision.ANSWER
+                if line >= 2 * self.line_share or (line >= self.line_share and not confirms_opt_change):
+                    told = db.execute("SELECT 1 FROM told_busy WHERE person = ? AND at > ?", (person, now - HOUR)).fetchone()
+                    if confirms_opt_change or line >= 2 * self.line_share or told:
+                        return Decision.SILENT
+                    db.execute("INSERT OR REPLACE INTO told_busy (person, at) VALUES (?, ?)", (person, now))
+                    decision = Decision.BUSY
+                db.execute("INSERT INTO sent (person, at, record_as) VALUES (?, ?, ?)", (person, now, record_as))
+                return decision
+        except FILE_ERRORS as exc:
+            log.error("the local caps file %s cannot decide (%s): no reply", self.path, exc)
             return Decision.SILENT
-        # As the answer script: past the share, a confirmation still goes and everyone else
-        # is told once that the line is busy; every message sent counts, and at twice the
-        # share nothing more goes, so a stream of new numbers cannot pass it.
-        line = self._line_sent(now)
-        if line >= 2 * self.line_share or (line >= self.line_share and not confirms_opt_change):
-            if confirms_opt_change or line >= 2 * self.line_share or person in self._told_busy:
-                return Decision.SILENT
-            self._told_busy[person] = now
-            decision = Decision.BUSY
-        else:
-            decision = Decision.ANSWER
-        self._replies.setdefault(person, deque()).append(now)
-        self._line.append(now)
-        self.unrecorded.append((record_as, now))
-        return decision
 
     def redis_counted(self, person: str, texter: int, line: int) -> None:
         """Redis has just counted this turn: what ``person`` and the whole line were sent in
-        the last hour. Should Redis then fail, this process starts from its part of those."""
+        the last hour. Should Redis then fail, this machine starts from its part of those."""
         now = self.clock()
-        self._line_counted = (now, -(-line // self.processes))
-        if texter:
-            self._seed_person(person, now, -(-texter // self.processes), fresh=True)
+        try:
+            with self._writing() as db:
+                self._seed(db, LINE, now, _share(line, self.machines), fresh=True)
+                if texter:
+                    self._seed(db, person, now, _share(texter, self.machines), fresh=True)
+        except FILE_ERRORS as exc:
+            log.error("the local caps file %s cannot keep what Redis counted (%s)", self.path, exc)
 
     def line_counted(self, sent: int) -> None:
         """What the line was sent in the last hour, read while Redis refuses writes: the
-        first reading stands (nothing is written meanwhile), and this process counts on from it."""
+        first reading stands (nothing is written meanwhile), and this machine counts on from it."""
         now = self.clock()
-        when, part = self._line_counted
-        if when <= now - HOUR or -(-sent // self.processes) > part:
-            self._line_counted = (now, -(-sent // self.processes))
+        try:
+            with self._writing() as db:
+                self._seed(db, LINE, now, _share(sent, self.machines), fresh=False)
+        except FILE_ERRORS as exc:
+            log.error("the local caps file %s cannot keep the line's count (%s)", self.path, exc)
 
-    def taken_unrecorded(self) -> list[tuple[str, float]]:
-        """What was sent while Redis could not count it, handed over (and forgotten here)
-        for Redis to count now that it takes writes; none older than the hour."""
-        since = self.clock() - HOUR
-        taken, self.unrecorded = [(key, at) for key, at in self.unrecorded if at > since], []
-        return taken
+    # -- giving back to Redis ------------------------------------------------------------
 
-    @property
-    def used(self) -> bool:
-        """Whether it has decided anything in the last hour (so Redis has failed lately)."""
-        self._forget_before(self.clock())
-        return bool(self._replies or self._told_busy)
+    def has_unrecorded(self) -> bool:
+        """Whether anything sent in the last hour waits to be counted in Redis: a read of
+        one index entry, made before every text."""
+        try:
+            row = self._connection().execute("SELECT 1 FROM sent WHERE recorded = 0 AND at > ? LIMIT 1", (self.clock() - HOUR,)).fetchone()
+        except FILE_ERRORS as exc:
+            log.error("the local caps file %s cannot be read (%s)", self.path, exc)
+            return False
+        return row is not None
+
+    def take_unrecorded(self, limit: int | None = None) -> list[tuple[int, str, float]]:
+        """What this machine sent while Redis could not count it, ``(id, replies key, time)``,
+        the oldest first, ``limit`` at most, none older than the hour: claimed, so no other
+        process gives the same back; hand them to ``give_back`` if Redis will not take them."""
+        now = self.clock()
+        try:
+            with self._writing() as db:
+                rows = db.execute(
+                    "SELECT rowid, record_as, at FROM sent WHERE recorded = 0 AND at > ? ORDER BY at LIMIT ?",
+                    (now - HOUR, -1 if limit is None else limit),
+                ).fetchall()
+                db.executemany("UPDATE sent SET recorded = 1 WHERE rowid = ?", [(rowid,) for rowid, _, _ in rows])
+        except FILE_ERRORS as exc:
+            log.error("the local caps file %s cannot be read (%s)", self.path, exc)
+            return []
+        return rows
+
+    def give_back(self, taken: list[tuple[int, str, float]]) -> None:
+        try:
+            with self._writing() as db:
+                db.executemany("UPDATE sent SET recorded = 0 WHERE rowid = ?", [(rowid,) for rowid, _, _ in taken])
+        except FILE_ERRORS as exc:
+            log.error("the local caps file %s cannot keep what Redis did not count (%s)", self.path, exc)

@@ -128,7 +128,7 @@ if node ~= '' then
   note(KEYS[5])
   note(KEYS[8])
 end
--- The line's and the texter's counts before this turn: a web process starts its own caps
+-- The line's and the texter's counts before this turn: a machine starts its own caps
 -- there should Redis fail later in the hour (service.state.local_caps).
 return {status, node, chosen[3], line_sent, texter_sent}
 """

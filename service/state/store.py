@@ -48,6 +48,8 @@ FLOODED, FLOODED_ABROAD, BUSY = "flooded", "flooded_abroad", "busy"
 # a caller asked to have texted, ``voice:through:<page>`` the page a caller was put
 # through to a helpline from.
 CALL_ENDED, TEXT_ASKED, PUT_THROUGH = "ended", "text", "through"
+# How a put-through ended (``voice:through_ended:<DialCallStatus>``): whether the helpline answered.
+PUT_THROUGH_ENDED = "through_ended"
 
 # The longest the line waits for a replica to confirm an opt-out or a follow-up (a
 # replica answers within a round trip; one that does not is lagging or gone).
@@ -311,13 +313,13 @@ class Store:
         texter, line = pipe.execute()
         return int(texter), int(line)
 
-    def count_sent(self, sent: list[tuple[str, float]]) -> None:
-        """Count in the reply windows what a web process sent while Redis could not count
-        it (``(replies key, time)``: service.state.local_caps), so the hour after an outage
-        holds it too."""
+    def count_sent(self, sent: list[tuple[str, str, float]]) -> None:
+        """Count in the reply windows what a machine sent while Redis could not count it
+        (``(id, replies key, time)``: service.state.local_caps), so the hour after an outage
+        holds it too. Each is named by its id, so counting one twice counts it once."""
         pipe = self.redis.pipeline(transaction=False)
-        for n, (key, at) in enumerate(sent):
-            member = f"{at:.6f}:local:{os.getpid()}:{n}"
+        for name, key, at in sent:
+            member = f"{at:.6f}:{name}"
             for window in (key, keys.LINE_REPLIES) if key else (keys.LINE_REPLIES,):
                 pipe.zadd(window, {member: at})
                 pipe.expire(window, REPLY_WINDOW)

@@ -62,7 +62,7 @@ def create_app(config: Config | None = None) -> Flask:
         # A write, not a PING: a primary demoted to a replica still answers PING, and
         # a line that cannot write cannot keep an opt-out.
         # A write refused (full under noeviction, or short of replicas) says "refusing
-        # writes": the webhooks' caps are then each process's own (service.state.local_caps).
+        # writes": the webhooks' caps are then each machine's own (service.state.local_caps).
         redis = line.store.health()
         return jsonify(
             status="ok" if redis == "ok" else "degraded",

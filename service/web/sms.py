@@ -145,7 +145,9 @@ def inbound() -> Response:
     turn = Turn(channel, person, delivery_token(form, channel), pack.id, abroad=abroad)
     delivery = turn.delivery_key if turn.delivery else None
     try:
-        # Opt-outs journalled during an outage first, so none can undo a newer change.
+        # What the local caps sent during an outage is counted first, and opt-outs
+        # journalled then are applied, so none can undo a newer change.
+        line.count_local_sends()
         line.catch_up(opt_change=bool(fresh.effect))
         answer = line.store.answer(
             turn,

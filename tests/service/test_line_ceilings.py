@@ -160,14 +160,13 @@ class TestRedisRefusingWrites:
             redis_client.config_set("maxmemory", "0")
 
     def test_caps_fail_closed_and_healthz_says_degraded(self, serve, config, full_redis):
-        live = serve(config.with_(sms_replies_per_hour=6, sms_replies_line_per_hour=8, web_processes=2))
+        live = serve(config.with_(sms_replies_per_hour=4, sms_replies_line_per_hour=6))
         twilio = Twilio(live.url)
-        mine = [replied(twilio.sms("hi")) for _ in range(5)]
-        # The process's share of a number's 6 (its texts may reach either process).
-        assert mine == [True, True, True, False, False]
+        mine = [replied(twilio.sms("hi")) for _ in range(6)]
+        assert mine == [True] * 4 + [False] * 2  # a number's 4
         assert not replied(twilio.sms("hi", sender="+14155550100"))  # nothing abroad
         assert not replied(twilio.sms("hi", sender=PREMIUM))
-        # The process's share of the line's ceiling (8 over 2 processes), then busy once each.
+        # The line's ceiling of 6, then busy once each.
         others = [twilio.sms("hi", sender=number) for number in MOBILES[:3]]
         assert [replied(r) for r in others] == [True, True, True]
         assert "very busy" in message_text(others[-1])
@@ -202,35 +201,34 @@ class TestRedisRefusingWrites:
         # Nothing lost: the STOP and both STARTs wait in the journal for Redis to have room.
         assert line.journal.pending()
 
-    def test_busy_notices_count_so_new_numbers_stop_at_twice_the_processs_share(self, serve, config, full_redis):
-        live = serve(config.with_(sms_replies_line_per_hour=8, web_processes=2))  # a share of 4
+    def test_busy_notices_count_so_new_numbers_stop_at_twice_the_ceiling(self, serve, config, full_redis):
+        live = serve(config.with_(sms_replies_line_per_hour=4))
         twilio = Twilio(live.url)
         answered = [replied(twilio.sms("hi", sender=f"+4474005{n:05d}")) for n in range(30)]
         assert sum(answered) == 8  # 4 pages, then 4 busy notices, then silence
 
     def test_machines_behind_one_number_share_the_ceiling_too(self, serve, config, full_redis):
-        live = serve(config.with_(sms_replies_line_per_hour=8, web_processes=2, web_machines=2))  # a share of 2
+        live = serve(config.with_(sms_replies_line_per_hour=4, web_machines=2))  # a share of 2
         twilio = Twilio(live.url)
         answered = [replied(twilio.sms("hi", sender=f"+4474005{n:05d}")) for n in range(30)]
         assert sum(answered) == 4  # 2 pages, then 2 busy notices, then silence
 
-    def test_a_number_that_had_its_hour_before_redis_refused_writes_gets_no_more(self, serve, config, redis_client):
-        twilio = Twilio(serve(config.with_(sms_replies_per_hour=4, web_processes=2)).url)
+    def test_a_number_that_had_most_of_its_hour_before_redis_refused_writes_gets_only_the_rest(self, serve, config, redis_client):
+        twilio = Twilio(serve(config.with_(sms_replies_per_hour=4)).url)
         assert [replied(twilio.sms("hi")) for _ in range(3)] == [True] * 3
         redis_client.config_set("maxmemory", "1")
         try:
-            # Redis still reads: 3 of 4 were sent, so this process may send its part of the 1 left.
+            # Redis still reads: 3 of 4 were sent, so one more.
             during = [replied(twilio.sms("hi")) for _ in range(4)]
             other = replied(twilio.sms("hi", sender=MOBILES[1]))
         finally:
             redis_client.config_set("maxmemory", "0")
-        # 2 a process (its texts may reach either): 3 sent already use this one's part.
-        assert during == [False] * 4 and other
-        # Back with Redis, which counted 3 of the 4: one more, then none.
-        assert [replied(twilio.sms("hi")) for _ in range(2)] == [True, False]
+        assert during == [True, False, False, False] and other
+        # Back with Redis, which now counts the one sent meanwhile too: none.
+        assert [replied(twilio.sms("hi")) for _ in range(2)] == [False, False]
 
     def test_what_the_processes_sent_while_redis_refused_is_counted_once_it_takes_writes(self, serve, config, full_redis):
-        twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=4, web_processes=1)).url)
+        twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=4)).url)
         during = [replied(twilio.sms("hi", sender=f"+4474005{n:05d}")) for n in range(10)]
         assert sum(during) == 8  # 4 pages and 4 busy notices, by the process's own caps
         full_redis.config_set("maxmemory", "0")
@@ -242,7 +240,7 @@ class TestRedisRefusingWrites:
         own = EmbeddedRedis(tmp_path / "redis")
         own.start()
         try:
-            twilio = Twilio(serve(config.with_(redis_url=own.url, sms_replies_per_hour=3, web_processes=1)).url)
+            twilio = Twilio(serve(config.with_(redis_url=own.url, sms_replies_per_hour=3)).url)
             assert [replied(twilio.sms("hi")) for _ in range(3)] == [True] * 3
             own.stop()
             assert not any(replied(twilio.sms("hi")) for _ in range(3))  # remembered from Redis
@@ -253,7 +251,7 @@ class TestRedisRefusingWrites:
     def test_a_ceiling_reached_before_redis_refused_writes_is_not_sent_again(self, serve, config, redis_client):
         """The line sent its pages and its busy notices while Redis counted; then Redis
         filled up. The process's own caps start where Redis stood, not at nought."""
-        twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=2, web_processes=1)).url)
+        twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=2)).url)
         sent = [replied(twilio.sms("hi", sender=number)) for number in MOBILES[:6]]
         assert sent == [True, True, True, True, False, False]  # 2 pages, 2 busy notices, silence
         redis_client.config_set("maxmemory", "1")
@@ -266,7 +264,7 @@ class TestRedisRefusingWrites:
     def test_a_ceiling_part_used_before_redis_refused_writes_leaves_only_its_remainder(self, serve, config, redis_client):
         """Three of the hour's four pages went while Redis counted: once it refuses writes,
         one more page goes, then the busy notices, as if Redis still counted."""
-        twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=4, web_processes=1)).url)
+        twilio = Twilio(serve(config.with_(sms_replies_line_per_hour=4)).url)
         assert all(replied(twilio.sms("hi", sender=number)) for number in MOBILES[:3])
         redis_client.config_set("maxmemory", "1")
         try:
@@ -316,9 +314,9 @@ def test_the_ceilings_count_a_sliding_hour_so_no_burst_passes_at_an_hours_edge(l
     assert answer("k", start + 7300 + 3590, limit=2) == "flooded"
 
 
-def test_a_processs_own_caps_count_a_sliding_hour_so_an_outage_across_the_hour_gets_no_second_allowance():
+def test_a_machines_own_caps_count_a_sliding_hour_so_an_outage_across_the_hour_gets_no_second_allowance(tmp_path):
     clock = [3500.0]
-    caps = LocalCaps(per_number=3, line_share=100, clock=lambda: clock[0])
+    caps = LocalCaps(tmp_path / "caps", per_number=3, line_share=100, clock=lambda: clock[0])
 
     def decide(person: str = "a") -> Decision:
         return caps.decide(person, abroad=False, page=True, confirms_opt_change=False)
