@@ -66,6 +66,9 @@ OUTCOMES = {
     FollowUpOutcome.UNAVAILABLE: Phrase.SEND_FAILED,
 }
 _DIAL_ANSWERED = ("completed", "answered")
+# Twilio's other DialCallStatus values: the helpline did not answer, or the call did not connect.
+DIAL_NOT_ANSWERED = ("busy", "no-answer", "failed", "canceled")
+DIAL_OUTCOMES = _DIAL_ANSWERED + DIAL_NOT_ANSWERED
 # The dial "ended" this way when the line would not put the caller through (a cap).
 DIAL_CAPPED = "capped"
 _TRAIL_MAX = 5

@@ -80,8 +80,16 @@ WEEK_FOLLOWUPS = {
     "followup:failed:30008": 1,
 }
 WEEK_EVENTS = {"sms:opt_out": 3, "sms:opt_in": 1, "sms:flooded": 15}
-# Where calls ended, the pages callers asked to have texted, and were put through from.
-WEEK_CALLS = {"voice:ended:voice_main": 5, "voice:ended:steps": 9, "voice:text:steps": 7, "voice:through:helplines": 4}
+# Where calls ended, the pages callers asked to have texted, and were put through from,
+# and whether the helpline answered (Twilio's word, at the end of each put-through).
+WEEK_CALLS = {
+    "voice:ended:voice_main": 5,
+    "voice:ended:steps": 9,
+    "voice:text:steps": 7,
+    "voice:through:helplines": 4,
+    "voice:through_ended:completed": 3,
+    "voice:through_ended:no-answer": 1,
+}
 
 
 def seed_weeks(client, pack: str, today, weeks: int = 2) -> dict:

@@ -35,7 +35,7 @@ from flask import Blueprint, Response, current_app, request
 
 from flows import Event, EventKind, Services, Session, step
 from flows.model import FollowUp, FollowUpOutcome
-from flows.voice import DIAL_CAPPED, SILENCES_BEFORE_GOODBYE
+from flows.voice import DIAL_CAPPED, DIAL_OUTCOMES, SILENCES_BEFORE_GOODBYE
 from flows.voice_page import TRANSFERS_PER_CALL
 from service.followups import asking as followups
 from service.twilio import call_state
@@ -46,7 +46,7 @@ from service.web.never_fail import answer_failures
 from service.web.clock import CLOCK, now  # noqa: F401 (CLOCK: tests set it here)
 from service.web.metrics import REDIS_ERRORS, note_error
 from service.web.signature import require_twilio_signature
-from service.state.store import CONVERSATION, PUT_THROUGH, TEXT_ASKED, Turn
+from service.state.store import CONVERSATION, PUT_THROUGH, PUT_THROUGH_ENDED, TEXT_ASKED, Turn
 from service.twilio.twiml_voice import Speech, render_step
 from service.twilio.twiml_voice import fallback as voice_fallback
 
@@ -133,6 +133,10 @@ def answer(n: int, start: bool) -> Response:
     # A text is asked for once the number is settled: the page is the one the asking began on.
     page = (before.pending or {}).get("from") or before.node
     page_event = f"{PUT_THROUGH}:{page}" if reply.dial and page else f"{TEXT_ASKED}:{page}" if asked and page else ""
+    if event.kind == EventKind.DIAL and event.value in DIAL_OUTCOMES:
+        # Whether the helpline answered: Twilio's own word for it, from a known few (a field
+        # name made of whatever a request says would let it fill the counts).
+        page_event = f"{PUT_THROUGH_ENDED}:{event.value}"
     try:
         earlier = line.store.claim(
             turn, replay_record(event, asked), counted=counted, event=CONVERSATION if start else page_event, place=place

@@ -77,10 +77,15 @@ def test_usage_charts_and_csv_come_from_what_real_webhooks_counted(serve, config
     download = page.request.get(server.url + page.get_attribute("#csv", "href"))
     assert download.ok and download.headers["content-type"].startswith("text/csv")
     exported = list(csv.reader(io.StringIO(download.text())))
-    assert ["day", "pack", "measure", "channel", "item", "count"] == exported[0]
+    # In words, as the page says them: no ids of packs, pages, channels or outcomes.
+    assert ["Day", "Content", "What was counted", "Channel", "Page or outcome", "Count"] == exported[0]
     iso = uk_today().isoformat()
-    assert [iso, "en-GB-coventry", "conversations", "sms", "", str(expected.sms_conversations)] in exported
-    assert [iso, "en-GB-coventry", "follow-ups", "sms", "delivered", "1"] in exported
+    assert [iso, line.pack.name, "Conversations", "SMS", "", str(expected.sms_conversations)] in exported
+    assert [iso, line.pack.name, "Follow-up texts callers asked for", "SMS", "Delivered", "1"] in exported
+    helplines = [row for row in exported if row[2] == "Pages read or heard" and row[4] == "Helplines"]
+    assert helplines and all(row[3] in {"SMS", "WhatsApp", "Calls"} for row in helplines)
+    ids = {line.pack.id, *line.pack.topics, *line.pack.menus}
+    assert not ids & {cell for row in exported for cell in row}
 
     assert_accessible(tab, "usage")
 
@@ -119,7 +124,13 @@ def test_content_and_review_pages_show_the_pack_as_sent(app_server, console_tab)
         "review-item overdue" if overdue else "review-item"
     )  # overdue ones first
     readable = [w for w in report.warnings if "has passed" not in w.message]
-    assert page.locator("#warnings li").count() == len(readable)
+    # Messages the risk model takes for a crisis are the safe mistake: told together, in
+    # words for the partnership, not as items to act on; and no sentence ends twice.
+    misread = [w for w in readable if "the risk model reads" in w.message]
+    assert page.locator("#warnings li").count() == len(readable) - len(misread)
+    assert page.locator("#misread details li").count() == len(misread)
+    said = page.inner_text("main")
+    assert "risk model" not in said and "Flesch" not in said and "?." not in said and ".." not in said
     assert_accessible(tab, "review")
 
 
@@ -137,8 +148,9 @@ def test_simulated_text_and_call_write_nothing_and_queue_nothing(app_server, con
             page.click("button[value=send]")
     turns = page.locator("#transcript > li")
     assert turns.count() == 3
+    # Latest first: the STOP, then the steps, then the menu.
     assert page.inner_text("#transcript > li:nth-child(2) .line pre").strip() == pack.sms_pages["steps"].strip()
-    assert "would record an opt-out" in page.inner_text("#transcript > li:nth-child(3)")
+    assert "would record an opt-out" in page.inner_text("#transcript > li:nth-child(1)")
     assert_accessible(tab, "simulator-sms")
 
     tab.open("/console/simulator/call")

@@ -72,7 +72,11 @@ def test_the_summary_gives_the_week_at_a_glance_and_what_needs_attention(week, c
     attention = text_of(tab, "#attention")
     assert "Nothing is sending the follow-up texts" in attention  # no worker runs in this test
     assert "(Redis) is not set to save to disk" in attention  # the tests' Redis keeps nothing
-    assert "to confirm against their source" in attention
+    assert "to confirm against where it came from" in attention
+    # A review date months away needs nothing yet, so it is not listed.
+    review_by = server.app.extensions["signpost"].pack.review_by
+    if review_by and review_by > uk_today() + dt.timedelta(days=31):
+        assert "review" not in attention.lower()
     assert tab.page.locator("#attention a[href$='#queue-h']").count() >= 1
     assert tab.page.locator("#attention a[href$='#confirm-h']").count() == 1
     assert tab.sideways() == 0
@@ -91,7 +95,9 @@ def test_the_summary_steps_back_a_week_and_counts_put_throughs(week, console_tab
     tab = console_tab(server.url, width)
     tab.login("dana", PASSWORD)
     # Four callers were put through this week, three the week before (seeded).
-    assert "Callers put through to a helpline: 4, 1 more than the week before (3)" in text_of(tab, "#put-through")
+    # And whether the helpline answered each: three did, one did not.
+    said = "Callers put through to a helpline: 4 (3 answered, 1 not answered (busy, no answer or no connection)), 1 more than"
+    assert said in text_of(tab, "#put-through")
     now = rows(tab.page, "#channels")
     assert tab.page.locator("#week-after").count() == 0  # nothing after this week
     tab.page.click("#week-before")
@@ -128,9 +134,13 @@ def test_failed_follow_ups_are_told_apart_and_explained(week, console_tab, width
     assert codes.count() == 3
     assert codes.first.get_attribute("href") == "https://www.twilio.com/docs/api/errors/30003"
     assert "30003" in codes.first.inner_text() and "switched off" in text_of(tab, "#followup-codes li:first-child")
-    # No label is cut off: each ends inside the chart.
-    assert tab.page.evaluate("""() => Array.from(document.querySelectorAll('#followups svg text')).every(t =>
-        t.getBBox().x + t.getBBox().width <= t.ownerSVGElement.viewBox.baseVal.width)""")
+    # No label, legend or number is cut off, in any chart: each ends inside it.
+    cut = tab.page.evaluate("""() => Array.from(document.querySelectorAll('svg.chart text')).filter(t =>
+        t.getBBox().x + t.getBBox().width > t.ownerSVGElement.viewBox.baseVal.width).map(t => t.textContent)""")
+    assert cut == []
+    # Opt-outs and opt-ins are not added up: a bar and a number each, every day.
+    days = len(rows(tab.page, "#optouts table"))
+    assert tab.page.locator("#optouts svg text.value").count() == 2 * days
     tab.screenshot(f"usage-week-{width}")
     assert tab.accessible() == []
 
@@ -166,6 +176,7 @@ def test_charts_share_one_axis_a_row_a_day_dates_one_way_and_readable_on_a_phone
         "/console/summary",
         "/console/simulator/sms",
         "/console/simulator/call",
+        "/console/calls",
     ],
 )
 def test_no_page_scrolls_sideways(week, console_tab, width, path):
@@ -191,6 +202,10 @@ def test_no_page_scrolls_sideways(week, console_tab, width, path):
         return split;
     }""")
     assert split == [], (path, split)
+    # Nor is any of a table out of sight to the right: on a phone, counts are cards.
+    hidden = tab.page.evaluate("""() => Array.from(document.querySelectorAll('table.cards'))
+        .filter(t => t.scrollWidth > t.clientWidth + 1).map(t => t.caption ? t.caption.innerText : t.id)""")
+    assert hidden == [], (path, hidden)
     assert tab.accessible() == [], path
 
 
@@ -209,7 +224,7 @@ def test_call_paths_show_what_callers_chose_in_each_phone_menu(week, console_tab
             (row[0], row[1:])
             for row in tab.page.eval_on_selector_all(
                 f"#menu-{pack.voice_main} tbody tr",
-                "rows => rows.map(r => [r.querySelector('th').innerText, ...[0, 2, 3, 4].map(n => r.cells[n].innerText)])",
+                "rows => rows.map(r => [r.querySelector('th').innerText, ...[1, 2, 3, 4].map(n => r.cells[n].innerText)])",
             )
         )
     }
@@ -219,9 +234,9 @@ def test_call_paths_show_what_callers_chose_in_each_phone_menu(week, console_tab
     assert "5 callers hung up while hearing it" in tab.page.inner_text(f"#menu-{pack.voice_main}")
     assert main  # the table is there, one row an option
     assert "12 follow-up texts" in tab.page.inner_text("#texts-asked")
-    assert "put through to a helpline 4 times (each a call the line pays for), all from the page Helplines" in tab.page.inner_text(
-        "#put-through"
-    )
+    through = tab.page.inner_text("#put-through")
+    assert "put through to a helpline 4 times (each a call the line pays for), all from the page Helplines" in through
+    assert "3 answered, 1 not answered" in through
     assert "+44" not in tab.page.inner_text("main")
     assert tab.sideways() == 0
     tab.screenshot(f"calls-{width}")

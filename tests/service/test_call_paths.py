@@ -18,7 +18,7 @@ TUESDAY_11AM = dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.timezone.utc)
 
 def ended(redis_client) -> dict[str, int]:
     raw = redis_client.hgetall(keys.events(PACK, uk_today()))
-    return {k.decode(): int(v) for k, v in raw.items() if k.split(b":")[1] in (b"ended", b"text", b"through")}
+    return {k.decode(): int(v) for k, v in raw.items() if k.split(b":")[1] in (b"ended", b"text", b"through", b"through_ended")}
 
 
 def test_a_caller_who_hangs_up_is_counted_at_the_page_they_were_hearing_once(twilio, redis_client):
@@ -62,6 +62,19 @@ def test_a_caller_put_through_is_counted_at_the_page_once_even_if_twilio_retries
     retried = twilio.session.send(call.response.request)  # Twilio delivers the same step again
     assert voice_twiml(retried).find("Dial") is not None
     assert ended(redis_client) == {"voice:through:helplines": 1}
+
+
+def test_whether_the_helpline_answered_a_put_through_is_counted_from_twilios_own_word(live, twilio, redis_client):
+    live.app.config[CLOCK] = lambda: TUESDAY_11AM
+    for status in ("completed", "no-answer", "busy"):
+        call = twilio.call_start().press("2").press("2")  # helplines; put through
+        call.dial_ends(status)
+    # Any other word for it is not counted: the counts' names are Twilio's few, not a request's.
+    twilio.call_start().press("2").press("2").dial_ends("x" * 40)
+    counted = ended(redis_client)
+    assert counted["voice:through:helplines"] == 4
+    outcomes = {k: v for k, v in counted.items() if k.startswith("voice:through_ended:")}
+    assert outcomes == {"voice:through_ended:completed": 1, "voice:through_ended:no-answer": 1, "voice:through_ended:busy": 1}
 
 
 def test_a_status_callback_that_is_not_twilios_counts_nothing(live, twilio, redis_client):

@@ -19,8 +19,9 @@ from service.state import keys
 from service.state.keys import FOLLOWUP_QUEUE
 from service.state.store import BUSY, FLOODED_ABROAD, uk_today
 from service.twilio.sender import can_send
-from service.web.console.counts import MEASURES, UNANSWERED
+from service.web.console.counts import MEASURES, UNANSWERED, day_name
 from service.web.console import reviews
+from service.web.console.review import SOON
 
 HOUR = 60 * 60
 QUEUE_LATE = 5 * 60  # a follow-up waiting longer than this is late: the caller expects it in seconds
@@ -153,21 +154,24 @@ def content_items(line, today: dt.date) -> list[Item]:
         if report is None:
             continue
         overdue = [day for day, _ in report.review_by if day < today]
+        # A review date months away needs nothing yet: only one due within a month is listed.
+        soon = [day for day, _ in report.review_by if today <= day <= today + dt.timedelta(days=SOON)]
         if overdue:
             found.append(
                 Item(
-                    f"{pack.name}: {plural(len(overdue), 'review date')} passed, the first on {min(overdue):%d %B %Y}.",
+                    f"{pack.name}: {plural(len(overdue), 'review date')} passed, the first on {day_name(min(overdue))}.",
                     "console.review",
-                    "dates-h",
+                    "confirm-h",
                 )
             )
+        if soon:
+            found.append(
+                Item(f"{pack.name}: a review of the content is due by {day_name(min(soon))}.", "console.review", "confirm-h", urgent=False)
+            )
         if report.to_confirm:
-            # As the review page counts its list: the details to confirm and the review dates.
-            to_check = len(report.to_confirm) + len(report.review_by)
             found.append(
                 Item(
-                    f"{pack.name}: {plural(to_check, 'item')} to check, {len(report.to_confirm)} of them details to confirm "
-                    "against their source.",
+                    f"{pack.name}: {plural(len(report.to_confirm), 'detail')} to confirm against where it came from.",
                     "console.review",
                     "confirm-h",
                     urgent=False,

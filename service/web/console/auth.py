@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 
 import redis
@@ -128,7 +129,9 @@ def index():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    message, status = {"incomplete": LOGOUT_INCOMPLETE, "done": LOGGED_OUT}.get(request.args.get("logout", ""), ""), 200
+    # Logging out went as asked: said as news, not as a problem (no "Error:" in the title).
+    notice = {"incomplete": LOGOUT_INCOMPLETE, "done": LOGGED_OUT}.get(request.args.get("logout", ""), "")
+    message, status = "", 200
     name, wanted = request.form.get("username", "")[:64], request.values.get("next", "")
     if request.method == "POST":
         address = login_address(request, current_app.extensions["signpost"].config.proxy_hops)
@@ -176,7 +179,7 @@ def login():
             message, status = REFUSED, 401
         finally:
             CHECKING.release()
-    return render_template("console/login.html", message=message, name=name, next=wanted), status
+    return render_template("console/login.html", message=message, notice=notice, name=name, next=wanted), status
 
 
 def login_address(req, hops: int) -> str:
@@ -192,7 +195,8 @@ def login_address(req, hops: int) -> str:
 
 
 def waiting(result, name: str, wanted: str):
-    until = dt.datetime.fromtimestamp(result.waits_until, UK)
+    # To the minute, rounded up: a time rounded down would send a colleague back too soon.
+    until = dt.datetime.fromtimestamp(math.ceil(result.waits_until / 60) * 60, UK)
     page = render_template("console/login.html", message=WAITING.format(until=until.strftime("%H:%M")), name=name, next=wanted)
     seconds = max(1, int(result.waits_until - dt.datetime.now(UK).timestamp()) + 1)
     return page, 429, {"Retry-After": str(seconds)}

@@ -20,7 +20,7 @@ from flask import current_app, render_template, request
 
 from service.state.store import uk_today
 from service.web.console.blueprint import bp
-from service.web.console.counts import Filter, read_rows, summed
+from service.web.console.counts import Filter, PutThroughs, read_rows, summed
 from service.web.console.outcomes import funnel
 
 
@@ -74,7 +74,15 @@ def call_paths():
         rows = read_rows(line.store.redis, Filter(wanted.start, wanted.end, pack.id), packs)
     except redis.RedisError:
         return render_template(
-            "console/calls.html", unreachable=True, wanted=wanted, problems=problems, menus=[], asked=None, pack=pack, put_through=[]
+            "console/calls.html",
+            unreachable=True,
+            wanted=wanted,
+            problems=problems,
+            menus=[],
+            asked=None,
+            pack=pack,
+            put_through=[],
+            put_through_ended=None,
         ), 503
     heard = summed([r for r in rows if r.measure == "pages" and r.channel == "voice"], lambda r: r.item)
     texted = summed([r for r in rows if r.measure == "texts asked" and r.channel == "voice"], lambda r: r.item)
@@ -91,6 +99,7 @@ def call_paths():
         counted=bool(heard or texted or ended),
         # Each a call to the helpline the line pays for: from which page, how many.
         put_through=[(pack.node(page).title if pack.node(page) else page, n) for page, n in sorted(through.items())],
+        put_through_ended=PutThroughs.of([r for r in rows if r.channel == "voice"]),
         asked=asked,
         pack=pack,
         days=(wanted.end - wanted.start + dt.timedelta(days=1)).days,

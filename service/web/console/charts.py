@@ -3,8 +3,9 @@ carries its label and its number in text, so nothing depends on telling colours
 apart. Each chart on a page also has the table it was drawn from.
 
 One row a period or item, its series stacked in one bar (each series its own fill
-and pattern, named in a legend), all against one axis with its scale written on it,
-so bars can be compared within a chart. Labels sit above their bars rather than
+and pattern, named in a legend), or, where adding them up would mean nothing (opt-outs
+and opt-ins), side by side as a bar each; all against one axis with its scale written
+on it, so bars can be compared within a chart. Labels sit above their bars rather than
 beside them: the chart is narrow enough for a phone at its natural size, so its text
 is never shrunk below what can be read (a wide chart scaled to 375 px drew 7 px text).
 
@@ -26,7 +27,8 @@ LINE = 17  # px per line of label
 BAR = 18
 GAP = 10
 LABEL_CHARS = 44  # a longer label wraps onto a second line, never cut off
-LEGEND = 26
+LEGEND_LINE = 22  # a legend too long for one line goes on to the next, never cut off
+CHAR = 8  # px, a generous width for one character of a label at the chart's size
 AXIS = 30
 
 
@@ -36,6 +38,7 @@ class Segment:
     value: int
     x: float
     width: float
+    row: int = 0  # side by side: which of the row's bars, top to bottom
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Bar:
     y: int  # top of the label
     segments: tuple[Segment, ...]
     failed: bool = False  # a failure: red and cross-hatched, and its label says so
+    side_by_side: bool = False  # a bar for each series, each with its own number
 
     @property
     def bar_y(self) -> int:
@@ -54,6 +58,10 @@ class Bar:
     @property
     def end(self) -> float:
         return LEFT + sum(s.width for s in self.segments)
+
+    @property
+    def height(self) -> int:
+        return LINE * len(self.lines) + BAR * (len(self.segments) if self.side_by_side else 1) + GAP
 
 
 @dataclass(frozen=True)
@@ -84,13 +92,23 @@ class Chart:
         return frozenset(b.label for b in self.bars if b.failed)
 
     @property
-    def legend(self) -> tuple[tuple[str, int, int], ...]:
-        """(name, series, x) for each series, on one line."""
-        out, x = [], LEFT
-        for n, name in enumerate(self.series):
-            out.append((name, n, x))
-            x += 24 + 8 * len(name) + 14
-        return tuple(out) if len(self.series) > 1 else ()
+    def legend(self) -> tuple[tuple[str, int, int, int], ...]:
+        """(name, series, x, y) for each series."""
+        return legend(self.series)
+
+
+def legend(series: tuple[str, ...]) -> tuple[tuple[str, int, int, int], ...]:
+    """Each series' swatch and name, left to right, on as many lines as they need."""
+    if len(series) < 2:
+        return ()
+    out, x, y = [], LEFT, 4
+    for n, name in enumerate(series):
+        width = 24 + CHAR * len(name)
+        if x > LEFT and x + width > WIDTH:
+            x, y = LEFT, y + LEGEND_LINE
+        out.append((name, n, x, y))
+        x += width + 14
+    return tuple(out)
 
 
 def scale(most: int) -> tuple[int, int]:
@@ -105,24 +123,33 @@ def scale(most: int) -> tuple[int, int]:
 
 
 def stacked_chart(
-    id: str, title: str, series: tuple[str, ...], rows: list[tuple[str, tuple[int, ...]]], failed: frozenset[str] = frozenset()
+    id: str,
+    title: str,
+    series: tuple[str, ...],
+    rows: list[tuple[str, tuple[int, ...]]],
+    failed: frozenset[str] = frozenset(),
+    side_by_side: bool = False,
 ) -> Chart:
-    """``rows``: (label, a value for each series), drawn top to bottom. A row whose label
-    is in ``failed`` is drawn as a failure."""
-    most = max((sum(values) for _, values in rows), default=0)
+    """``rows``: (label, a value for each series), drawn top to bottom, the series stacked
+    in one bar or ``side_by_side``. A row whose label is in ``failed`` is drawn as a failure."""
+    most = max(((max(values, default=0) if side_by_side else sum(values)) for _, values in rows), default=0)
     end, step = scale(most)
-    top = LEGEND if len(series) > 1 else 4
+    key = legend(series)
+    top = key[-1][3] + LEGEND_LINE if key else 4
     bars, y = [], top
     for label, values in rows:
         lines = tuple(textwrap.wrap(label, LABEL_CHARS) or [""])
         x, segments = float(LEFT), []
         for n, value in enumerate(values):
             width = round(PLOT * value / end, 1)
-            if value:
+            if side_by_side:
+                segments.append(Segment(n, value, float(LEFT), width, row=n))
+            elif value:
                 segments.append(Segment(n, value, x, width))
-            x += width
-        bars.append(Bar(label, lines, sum(values), y, tuple(segments), label in failed))
-        y += LINE * len(lines) + BAR + GAP
+                x += width
+        bar = Bar(label, lines, sum(values), y, tuple(segments), label in failed, side_by_side)
+        bars.append(bar)
+        y += bar.height
     ticks = tuple(Tick(v, round(LEFT + PLOT * v / end, 1)) for v in range(0, end + 1, step))
     return Chart(id, title, tuple(bars), series, ticks, top, y, WIDTH, y + AXIS)
 

@@ -15,8 +15,21 @@ from dataclasses import dataclass
 
 import redis
 
+from flows.voice import DIAL_NOT_ANSWERED
 from service.state import keys
-from service.state.store import BUSY, CALL_ENDED, CONVERSATION, FLOODED, FLOODED_ABROAD, FOLLOWUP, OPT_IN, OPT_OUT, PUT_THROUGH, TEXT_ASKED
+from service.state.store import (
+    BUSY,
+    CALL_ENDED,
+    CONVERSATION,
+    FLOODED,
+    FLOODED_ABROAD,
+    FOLLOWUP,
+    OPT_IN,
+    OPT_OUT,
+    PUT_THROUGH,
+    PUT_THROUGH_ENDED,
+    TEXT_ASKED,
+)
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 400  # the counters are kept about this long
@@ -42,7 +55,12 @@ UNANSWERED = {
     "line-busy": "the line had sent the most replies it allows in an hour",
 }
 # Events about one menu or page of a call (``voice:ended:<place>``), by what the CSV names them.
-CALL_MEASURES = {CALL_ENDED: "calls ended", TEXT_ASKED: "texts asked", PUT_THROUGH: "put through"}
+CALL_MEASURES = {
+    CALL_ENDED: "calls ended",
+    TEXT_ASKED: "texts asked",
+    PUT_THROUGH: "put through",
+    PUT_THROUGH_ENDED: "put-through outcomes",
+}
 
 
 def day_name(day: dt.date) -> str:
@@ -54,10 +72,37 @@ def day_name(day: dt.date) -> str:
 class Row:
     day: dt.date
     pack: str
-    measure: str  # pages, conversations, opt-outs, opt-ins, flood-limited, follow-ups, calls ended, texts asked, put through
+    measure: str  # pages, conversations, opt-outs, opt-ins, flood-limited, follow-ups, and CALL_MEASURES'
     channel: str
     item: str
     count: int
+
+
+@dataclass(frozen=True)
+class PutThroughs:
+    """Callers put through to a helpline, and whether the helpline answered."""
+
+    made: int
+    answered: int
+    not_answered: int
+
+    @classmethod
+    def of(cls, rows: list[Row]) -> PutThroughs:
+        ended = [r for r in rows if r.measure == "put-through outcomes"]
+        return cls(
+            made=sum(r.count for r in rows if r.measure == "put through"),
+            answered=sum(r.count for r in ended if r.item not in DIAL_NOT_ANSWERED),
+            not_answered=sum(r.count for r in ended if r.item in DIAL_NOT_ANSWERED),
+        )
+
+    @property
+    def words(self) -> str:
+        """Whether anyone answered, as far as Twilio has said."""
+        parts = [f"{self.answered} answered", f"{self.not_answered} not answered (busy, no answer or no connection)"]
+        unknown = self.made - self.answered - self.not_answered
+        if unknown > 0:
+            parts.append(f"{unknown} not known yet")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -140,18 +185,21 @@ def summed(rows: list[Row], key) -> dict:
 @dataclass(frozen=True)
 class Periods:
     """What the charts over time count by: days for a month or so, then weeks, then
-    months, so that a year is twelve bars rather than four hundred."""
+    months, so that a year is twelve bars rather than four hundred. A week is seven days
+    counted back from the last day shown, as the summary's week is (the last seven days),
+    so the two pages' weeks give the same numbers."""
 
     unit: str  # day, week or month
+    last: dt.date  # the last day shown: weeks end on it
 
     @classmethod
     def for_range(cls, wanted: Filter) -> Periods:
         days = len(wanted.days)
-        return cls("day" if days <= 31 else "week" if days <= 26 * 7 else "month")
+        return cls("day" if days <= 31 else "week" if days <= 26 * 7 else "month", wanted.end)
 
     def start(self, day: dt.date) -> dt.date:
         if self.unit == "week":
-            return day - dt.timedelta(days=day.weekday())
+            return self.last - dt.timedelta(days=(self.last - day).days // 7 * 7 + 6)
         if self.unit == "month":
             return day.replace(day=1)
         return day
@@ -162,7 +210,7 @@ class Periods:
     def label(self, start: dt.date) -> str:
         """One way for the chart and its table alike."""
         if self.unit == "week":
-            return f"Week of {day_name(start)}"
+            return f"7 days to {day_name(start + dt.timedelta(days=6))}"
         if self.unit == "month":
             return f"{start:%B %Y}"
         return day_name(start)

@@ -87,6 +87,18 @@ def reason(outcome: str, code: str) -> str:
     return words
 
 
+STEPS = {"queued": "Asked for", "sent": "Handed to Twilio to send", "delivered": "Delivered"}
+
+
+def outcome_words(item: str) -> str:
+    """One counted outcome (``undelivered:30003``) in words, its Twilio code kept by number."""
+    outcome, _, code = item.partition(":")
+    if outcome in STEPS:
+        return STEPS[outcome]
+    step = "Not sent" if outcome in NOT_SENT else "Not delivered"
+    return f"{step}: {reason(outcome, code)}" + (f" (Twilio error {code})" if code else "")
+
+
 def funnel(counts: dict[str, int]) -> Funnel:
     """``counts``: follow-up outcome fields (``queued``, ``undelivered:30003``, ...) -> texts."""
 

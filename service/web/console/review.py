@@ -25,6 +25,8 @@ from service.web.console.counts import day_name
 SOON = 31  # days: a review date this close is due soon; further off it is only the next one
 PASSED = re.compile(r"review-by date \S+ has passed")
 FLESCH = re.compile(r"(sms|voice) text reads at (\d+) on the Flesch scale.*")
+# flows.check's warning for a page's example message the risk model takes for a crisis.
+SAFE_MISREAD = re.compile(r"the risk model reads the example (['\"])(.*)\1 as a crisis: .*", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -104,10 +106,34 @@ def items(pack: Pack, listed: list[Listed], review_by: list[tuple[dt.date, Liste
     return sorted(found, key=lambda i: (not i.overdue, i.kind == "All the content", i.name))
 
 
+@dataclass(frozen=True)
+class SafeMisread:
+    """A message written as an example of one page that gets the page for someone at risk."""
+
+    page: str  # the page it was written for, by title
+    text: str
+
+
+def safe_misreads(pack: Pack, warnings: list[Problem]) -> tuple[list[Problem], list[SafeMisread]]:
+    """The warnings apart from those about example messages read as a crisis, and those.
+    Each of those is the safe mistake (the page for someone at risk leads with 999 and the
+    helplines), so they are shown together, for the editor who may add examples, rather
+    than as a list of things the partnership must act on."""
+    rest, misread = [], []
+    for problem in warnings:
+        if m := SAFE_MISREAD.fullmatch(problem.message):
+            misread.append(SafeMisread(describe(pack, problem.item)[1], m.group(2)))
+        else:
+            rest.append(problem)
+    return rest, misread
+
+
 def plain(pack: Pack, problem: Problem) -> tuple[str, str]:
-    """(what it is about, what to do) for a warning or error of the check."""
+    """(what it is about, ending in a full stop or its own mark; what to do) for a warning
+    or error of the check."""
     kind, name, *_ = describe(pack, problem.item)
     about = f"{kind}: {name}" if kind != "All the content" else name
+    about += "" if about.endswith((".", "?", "!")) else "."
     if m := FLESCH.fullmatch(problem.message):
         said = "text" if m.group(1) == "sms" else "spoken version"
         return about, (
@@ -126,7 +152,7 @@ def review():
     today = uk_today()
     # Whether a date has passed is today's question; the cached report's own
     # "has passed" warnings are as of start-up, so they are left to the list above.
-    warnings = [plain(pack, p) for p in report.warnings if not PASSED.fullmatch(p.message)]
+    warnings, misread = safe_misreads(pack, [p for p in report.warnings if not PASSED.fullmatch(p.message)])
     return render_template(
         "console/review.html",
         pack=pack,
@@ -134,6 +160,7 @@ def review():
         names={p.id: p.name for p in current_app.extensions["signpost"].every_pack},
         today=today,
         items=items(pack, report.to_confirm, report.review_by, today),
-        warnings=warnings,
+        warnings=[plain(pack, p) for p in warnings],
+        misread=misread,
         errors=[plain(pack, p) for p in report.errors],
     )

@@ -1,6 +1,7 @@
 """The summary: the first page after logging in, read at a glance.
 
-People who texted or called this week and the week before, by channel; the pages
+Conversations this week and the week before, by channel (each call, and each texter's
+texts until a half-hour gap: one person may be several); the pages
 most asked for; the follow-up texts delivered of those asked for; callers put through
 to a helpline; opt-outs; and
 what needs attention. "This week" is the last seven UK days, today included, so the
@@ -18,7 +19,7 @@ from flask import current_app, g, render_template, request
 
 from service.state.store import uk_today
 from service.web.console.blueprint import bp
-from service.web.console.counts import CHANNEL_NAMES, CHANNELS, MAX_DAYS, UNANSWERED, Filter, Row, read_rows, summed
+from service.web.console.counts import CHANNEL_NAMES, CHANNELS, MAX_DAYS, UNANSWERED, Filter, PutThroughs, Row, read_rows, summed
 from service.web.console.outcomes import funnel
 
 WEEK = 7
@@ -62,6 +63,7 @@ def week_summary(rows: list[Row], this_week: Filter, titles: dict[str, str]) -> 
         "opt_ins": sum(r.count for r in now if r.measure == "opt-ins"),
         # Calls the line made to a helpline for a caller: each paid for by the line.
         "put_through": Change("Put through", *(sum(r.count for r in w if r.measure == "put through") for w in (now, before))),
+        "put_through_ended": PutThroughs.of(now),
         "unanswered": [(UNANSWERED[m], n) for m in UNANSWERED if (n := sum(r.count for r in now if r.measure == m))],
     }
 

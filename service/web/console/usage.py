@@ -10,14 +10,38 @@ import redis
 from flask import Response, current_app, render_template, request
 
 from flows.pack import OPTED_OUT
-from flows.voice import GOODBYE
+from flows.voice import DIAL_NOT_ANSWERED, GOODBYE
 from service.state.store import uk_today
 from service.web.console.blueprint import bp
 from service.web.console.charts import bar_chart, stacked_chart
 from service.web.console.counts import CHANNEL_NAMES, CHANNELS, UNANSWERED, Filter, Periods, Row, read_rows, summed
-from service.web.console.outcomes import funnel
+from service.web.console.outcomes import STEPS, funnel, outcome_words
 
-COLUMNS = ("day", "pack", "measure", "channel", "item", "count")
+# The spreadsheet says what each count is in words, as the page does; the day stays an
+# ISO date so a spreadsheet sorts it.
+COLUMNS = ("Day", "Content", "What was counted", "Channel", "Page or outcome", "Count")
+MEASURE_WORDS = {
+    "pages": "Pages read or heard",
+    "conversations": "Conversations",
+    "opt-outs": "Asked for no more texts (STOP)",
+    "opt-ins": "Asked for texts again",
+    "flood-limited": "Texts not answered: one number sent too many",
+    "abroad-limited": "Texts not answered: texters abroad had used the hour's replies",
+    "line-busy": "Texts not answered: the line's most replies in an hour reached",
+    "follow-ups": "Follow-up texts callers asked for",
+    "calls ended": "Callers who hung up while hearing it",
+    "texts asked": "Callers who asked for it by text",
+    "put through": "Callers put through to a helpline from it",
+    "put-through outcomes": "Put-throughs to a helpline: how they ended",
+}
+
+
+def item_words(row: Row, titles: dict[str, str]) -> str:
+    if row.measure == "follow-ups":
+        return outcome_words(row.item)
+    if row.measure == "put-through outcomes":
+        return f"Not answered ({row.item.replace('-', ' ')})" if row.item in DIAL_NOT_ANSWERED else "Answered"
+    return titles.get(row.item, row.item)
 
 
 def page_titles(line) -> dict[str, str]:
@@ -49,7 +73,10 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
     out.append(
         section(
             stacked_chart(
-                "conversations", f"People who texted or called, each {periods.unit}", names, [(row[0], tuple(row[1:])) for row in table]
+                "conversations",
+                f"Conversations (calls, and texts until a half-hour gap), each {periods.unit}",
+                names,
+                [(row[0], tuple(row[1:])) for row in table],
             ),
             (periods.unit.capitalize(), *names, "All"),
             [(*row, sum(row[1:])) for row in table],
@@ -68,7 +95,7 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
     )
 
     asked = funnel(summed([r for r in rows if r.measure == "follow-ups"], lambda r: r.item))
-    steps = [("Asked for", asked.asked), ("Handed to Twilio to send", asked.sent), ("Delivered", asked.delivered)]
+    steps = [(STEPS["queued"], asked.asked), (STEPS["sent"], asked.sent), (STEPS["delivered"], asked.delivered)]
     losses = [(f"Not sent: {loss.reason}", loss.count) for loss in asked.not_sent]
     losses += [(f"Not delivered: {loss.reason}", loss.count) for loss in asked.lost]
     out.append(
@@ -100,7 +127,10 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
         table = [(periods.label(p), *(counted.get((p, m), 0) for m in measures)) for p in starts]
         out.append(
             section(
-                stacked_chart(id, title, tuple(heads[m] for m in measures), [(row[0], tuple(row[1:])) for row in table]),
+                # Opt-outs and opt-ins added up would mean nothing: a bar each.
+                stacked_chart(
+                    id, title, tuple(heads[m] for m in measures), [(row[0], tuple(row[1:])) for row in table], side_by_side=id == "optouts"
+                ),
                 (periods.unit.capitalize(), *(heads[m] for m in measures)),
                 table,
             )
@@ -144,10 +174,13 @@ def usage_csv():
     except redis.RedisError:
         # A half-empty CSV would pass for counts of nothing: say so, as the page does.
         return Response("Redis is unreachable, so the counts cannot be read.\n", status=503, mimetype="text/plain")
+    names = {p.id: p.name for p in line.every_pack}
+    titles = page_titles(line)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow([r.day.isoformat(), r.pack, r.measure, r.channel, r.item, r.count])
+        measure, channel = MEASURE_WORDS.get(r.measure, r.measure), CHANNEL_NAMES.get(r.channel, r.channel)
+        writer.writerow([r.day.isoformat(), names.get(r.pack, r.pack), measure, channel, item_words(r, titles), r.count])
     name = f"signpost-usage-{wanted.start.isoformat()}-{wanted.end.isoformat()}.csv"
     return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
