@@ -183,7 +183,8 @@ ALONE = [
 # read as "he is missing"), with the everyday uses kept out below ("she's missing school").
 _MISSING_WHO = ("daughters", "sons", "childs", "kids", "kid", "child", "pupil", "student", "is",
                 "are", "boy", "girl", "brothers", "sisters", "grandsons", "granddaughters", "placement",
-                "person", "teenager", "teen", "son", "daughter", "lad")
+                "person", "teenager", "teen", "son", "daughter", "lad", "grandson", "granddaughter",
+                "nephew", "niece", "brother", "sister")
 _MISSED = ("school", "lessons", "lesson", "class", "classes", "lunch", "meals", "out", "something", "some",
            "a", "his", "her", "their", "you", "him", "them", "me", "days", "homework", "work", "the",
            "pictures", "photos", "messages", "money", "deadlines", "registration", "training")
@@ -242,7 +243,21 @@ _MEANS = [
     ("got", "nothing", "left"), ("have", "nothing", "left"), ("nothing", "left", "to", "live"),
     # A child missing is danger now: 999 (FACTS.md, section 2), whoever tells the line.
     *[(who, "missing") for who in _MISSING_WHO], ("gone", "missing"), ("went", "missing"),
-    ("go", "missing"), ("reported", "missing"), ("been", "missing"),
+    ("go", "missing"), ("reported", "missing"), ("been", "missing"), ("missing", "since"),
+    # Missing in all but the word: not where they should be, or gone off.
+    ("not", "turned", "up"), ("not", "come", "home"), ("never", "came", "home"), ("not", "came", "home"),
+    *[(run, off) for run in ("run", "ran") for off in ("off", "away")],
+    # Into a stranger's car: danger now, as a meeting is.
+    *[(got, into, "a", "car", "with", whom) for got in ("got", "get", "getting", "gets") for into in ("into", "in")
+      for whom in ("someone", "somebody", "a", "this", "that", "some", "him", "them", "strangers", "stranger")],
+    # Gone off to meet someone (from online): danger now, as being told to meet them
+    # tonight is. Slipped away to meet or see anyone; gone or left to meet a person, not
+    # staff to meet the parents ("went to meet the DSL").
+    *[(*off, "to", meet) for off in [("run", "off"), ("ran", "off"), ("gone", "off"), ("went", "off"),
+                                      ("snuck", "out"), ("sneaked", "out"), ("sneaking", "out"), ("run", "away")]
+      for meet in ("meet", "see")],
+    *[(gone, "to", "meet", whom) for gone in ("gone", "went", "left", "going") for whom in
+      ("him", "them", "someone", "somebody", "a", "this", "that", "some", "up", "stranger", "strangers")],
 ]
 
 CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
@@ -271,6 +286,7 @@ NOT_CRISIS: dict[tuple[str, ...], str] = {
                      *[("self", "harm", what) for what in ("awareness", "training", "policy", "leaflet", "briefing")],
                      *[(dose, "for", "my", pain) for dose in ("paracetamol", "ibuprofen", "tablets", "pills")
                        for pain in ("headache", "head", "period", "back", "cold", "tooth", "toothache")],
+                     ("ran", "off", "a"), ("run", "off", "a"), ("run", "off", "some"), ("run", "off", "copies"),
                      ("kitchen", "knife"), ("bread", "knife"), ("butter", "knife"), ("overdose", "of", "screen"),
                      ("hanging", "out"), ("hanging", "around"), ("hanging", "on"),
                      ("left", "his", "phone", "at"), ("left", "her", "phone", "at"),

@@ -109,6 +109,10 @@ VOICE_COMMANDS = {
 NOT_KNOWING = frozenset(
     ["idontknow", "dontknow", "idk", "dunno", "idunno", "notsure", "imnotsure", "noidea", "ihavenoidea", "idontknowwhattosay"]
 )
+# A bare "no" texted asks for nothing either: a reply to a question no text asks (never
+# the page of an example with "no" in it, "no one would care"). Not by voice, where the
+# line does ask yes-or-no questions.
+BARE_NO = frozenset(["no", "nope", "nah", "notreally", "nonotreally"])
 # Keys as a speech recogniser may hear them: "one", "press 2", "option three".
 DIGIT_WORDS = {
     "zero": "0",

@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from flows.keywords import NOT_KNOWING, OPT_IN, OPT_OUT, compact, opts_out
+from flows.keywords import BARE_NO, NOT_KNOWING, OPT_IN, OPT_OUT, compact, opts_out
 from flows.model import Effect, Event, EventKind, Reply, Session
 from flows.pack import OPTED_OUT, Pack
 from flows.pack.open_now import names_help_always
 
 # The page for a picture or video sent to the line (a pack without one sends the menu).
 PICTURE = "picture"
+# Thanks is an ending, whoever says it: never held back by keeping a reader's own page.
+THANKS = "thanks"
 # No reply at all: Twilio's own opt-out handling has already answered.
 NO_REPLY = ""
 CARRIER_EFFECTS = {"STOP": Effect.OPT_OUT, "START": Effect.OPT_IN}
@@ -66,7 +68,7 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
         # Whatever words came with it: the line never opens it, and says so.
         return show(pack, session, event.at, PICTURE if PICTURE in pack.sms_pages else pack.main_menu)
     understood = pack.understanding.match(text)
-    if word in NOT_KNOWING:
+    if word in NOT_KNOWING or word in BARE_NO:
         # "idk", "not sure": nothing asked for (as by voice), never a page read from its "I".
         understood = replace(understood, sure=False)
     # A page asked for by name ("menu", "helplines"); a cry for "help" is not one.
@@ -75,9 +77,10 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
     if after_risk and again and not new_crisis and not chosen:
         own = understood.node if understood.node and _answers_after_risk(pack, understood, risk_page) else None
         return show(pack, session, event.at, own or again)
-    if reader_page and not chosen and not new_crisis and not (understood.sure and understood.node in _reader_pages(pack)):
-        # A follow-up that is not surely another reader's page ("idk", "what do i do"): their
-        # own page again, which names who to talk to, never the professionals' guidance.
+    if reader_page and not chosen and not new_crisis and not (understood.sure and understood.node in (*_reader_pages(pack), THANKS)):
+        # A follow-up that is not surely another reader's page, nor thanks ("idk", "what do
+        # i do"): their own page again, which names who to talk to, never the
+        # professionals' guidance.
         return show(pack, session, event.at, reader_page)
     if understood.sure and understood.node and not (asked and understood.node == pack.unsure_menu):
         return show(pack, session, event.at, understood.node)

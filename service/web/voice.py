@@ -129,7 +129,10 @@ def answer(n: int, start: bool) -> Response:
     # line itself hangs up or puts them through (a step that is neither a menu nor a
     # page, such as "the text is on its way", leaves the place where it was); and which
     # page they asked to have texted, or were put through to a helpline from.
-    place = "" if reply.hangup or reply.dial else counted or None
+    # A caller back from a put-through who hangs up is not lost at the menu they hear next:
+    # the helpline was what they called for (Twilio asks for this step when the helpline's
+    # call ends, even when the caller has already hung up).
+    place = "" if reply.hangup or reply.dial or event.kind == EventKind.DIAL else counted or None
     # A text is asked for once the number is settled: the page is the one the asking began on.
     page = (before.pending or {}).get("from") or before.node
     page_event = f"{PUT_THROUGH}:{page}" if reply.dial and page else f"{TEXT_ASKED}:{page}" if asked and page else ""

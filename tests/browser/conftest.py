@@ -145,7 +145,7 @@ def console_tab(browser, axe_source):
     contexts, tabs = [], []
 
     def open_tab(base: str, width: int = DESKTOP) -> Console:
-        context = browser.new_context(viewport={"width": width, "height": 900 if width == DESKTOP else 740})
+        context = browser.new_context(viewport={"width": width, "height": 900 if width == DESKTOP else 667})  # a small phone: 375 x 667
         contexts.append(context)
         tab = Console(context.new_page(), base, axe_source)
         tabs.append(tab)

@@ -72,7 +72,7 @@ def test_the_summary_gives_the_week_at_a_glance_and_what_needs_attention(week, c
     attention = text_of(tab, "#attention")
     assert "Nothing is sending the follow-up texts" in attention  # no worker runs in this test
     assert "(Redis) is not set to save to disk" in attention  # the tests' Redis keeps nothing
-    assert "to confirm against where it came from" in attention
+    assert "to confirm against where they came from" in attention
     # A review date months away needs nothing yet, so it is not listed.
     review_by = server.app.extensions["signpost"].pack.review_by
     if review_by and review_by > uk_today() + dt.timedelta(days=31):
@@ -96,7 +96,7 @@ def test_the_summary_steps_back_a_week_and_counts_put_throughs(week, console_tab
     tab.login("dana", PASSWORD)
     # Four callers were put through this week, three the week before (seeded).
     # And whether the helpline answered each: three did, one did not.
-    said = "Callers put through to a helpline: 4 (3 answered, 1 not answered (busy, no answer or no connection)), 1 more than"
+    said = "put through to a helpline: 4, 1 more than the week before (3): 3 answered, 1 not answered (busy, no answer or no"
     assert said in text_of(tab, "#put-through")
     now = rows(tab.page, "#channels")
     assert tab.page.locator("#week-after").count() == 0  # nothing after this week
@@ -106,6 +106,14 @@ def test_the_summary_steps_back_a_week_and_counts_put_throughs(week, console_tab
     # The week before, shown as a week of its own: what this week's page set beside it.
     assert {name: counts[0] for name, counts in before.items()} == {name: counts[1] for name, counts in now.items()}
     assert "That week:" in text_of(tab, "main") and "Pages most asked for that week" in text_of(tab, "#top-h")
+    # Every link from that week's summary shows that week, not this one.
+    ended = (uk_today() - dt.timedelta(days=7)).isoformat()
+    links = tab.page.eval_on_selector_all("main a[href*='/console/usage'], main a[href*='/console/calls']", "as => as.map(a => a.href)")
+    assert len(links) >= 3 and all(f"to={ended}" in href for href in links if "from=" in href or "to=" in href), links
+    assert sum("to=" in href for href in links) >= 3
+    tab.page.click("#put-through a")
+    assert f"to={ended}" in tab.page.url
+    tab.page.go_back()
     assert tab.sideways() == 0
     assert tab.accessible() == []
     tab.page.click("#week-after")

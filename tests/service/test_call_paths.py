@@ -68,13 +68,14 @@ def test_whether_the_helpline_answered_a_put_through_is_counted_from_twilios_own
     live.app.config[CLOCK] = lambda: TUESDAY_11AM
     for status in ("completed", "no-answer", "busy"):
         call = twilio.call_start().press("2").press("2")  # helplines; put through
-        call.dial_ends(status)
+        call.dial_ends(status).hang_up()  # back at the menu, then gone: not lost there
     # Any other word for it is not counted: the counts' names are Twilio's few, not a request's.
     twilio.call_start().press("2").press("2").dial_ends("x" * 40)
     counted = ended(redis_client)
     assert counted["voice:through:helplines"] == 4
     outcomes = {k: v for k, v in counted.items() if k.startswith("voice:through_ended:")}
     assert outcomes == {"voice:through_ended:completed": 1, "voice:through_ended:no-answer": 1, "voice:through_ended:busy": 1}
+    assert not [k for k in counted if k.startswith("voice:ended:")]  # no put-through counted as a hang-up
 
 
 def test_a_status_callback_that_is_not_twilios_counts_nothing(live, twilio, redis_client):

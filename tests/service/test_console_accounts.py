@@ -118,7 +118,21 @@ def test_every_post_needs_the_csrf_token(live, accounts):
     assert browser.post("/console/login", {"username": "dana", "password": PASSWORD}, token=False).status_code == 400
     browser.login()
     assert browser.post("/console/simulator/sms", {"action": "send", "message": "hi"}, token=False).status_code == 400
-    assert browser.post("/console/logout", {}, token=False).status_code == 400
+
+
+def test_logging_out_from_a_tab_left_open_before_another_login_still_logs_out(live, accounts):
+    """The one post that needs no token: a stale one must not leave the browser logged in.
+    Another site gains nothing by it: the Strict cookie is not sent with its posts."""
+    accounts.add("dana", PASSWORD)
+    browser = Browser(live.url)
+    browser.login()
+    stale = csrf_token(browser.get("/console/usage").text)  # the first tab's form
+    browser.http.cookies.clear()
+    browser.login()  # the second tab's login: a new session, the first tab's token stale
+    out = browser.post("/console/logout", {"csrf_token": stale}, token=False)
+    assert out.status_code == 302 and out.headers["Location"].endswith("logout=done")
+    assert browser.get("/console/usage").status_code == 302  # logged out
+    assert Browser(live.url).post("/console/logout", {}, token=False).status_code == 302  # no session: nothing to end
 
 
 def test_a_removed_account_is_logged_out_at_its_next_page(live, accounts):

@@ -171,7 +171,8 @@ def content_items(line, today: dt.date) -> list[Item]:
         if report.to_confirm:
             found.append(
                 Item(
-                    f"{pack.name}: {plural(len(report.to_confirm), 'detail')} to confirm against where it came from.",
+                    f"{pack.name}: {plural(len(report.to_confirm), 'detail')} to confirm against "
+                    f"where {'it' if len(report.to_confirm) == 1 else 'they'} came from.",
                     "console.review",
                     "confirm-h",
                     urgent=False,

@@ -85,7 +85,11 @@ def gate():
     # anyone can make would open the console: this machine only, as for the webhooks.
     if current_app.extensions[VALIDATOR] is None and not from_loopback(request):
         abort(403)
-    if request.method == "POST":
+    # Logging out needs no token: a tab left open from before another login holds a stale
+    # one, and refusing it would leave the browser logged in while its user walks away. No
+    # other site can make use of that: the cookie is SameSite=Strict, so a post from
+    # elsewhere arrives with no session to end.
+    if request.method == "POST" and request.endpoint != "console.logout":
         csrf.protect()
     g.user = session.get("user")
     if g.user and request.endpoint != "console.static":

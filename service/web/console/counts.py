@@ -191,11 +191,12 @@ class Periods:
 
     unit: str  # day, week or month
     last: dt.date  # the last day shown: weeks end on it
+    first: dt.date  # the first day shown: a period that starts before it is only part of one
 
     @classmethod
     def for_range(cls, wanted: Filter) -> Periods:
         days = len(wanted.days)
-        return cls("day" if days <= 31 else "week" if days <= 26 * 7 else "month", wanted.end)
+        return cls("day" if days <= 31 else "week" if days <= 26 * 7 else "month", wanted.end, wanted.start)
 
     def start(self, day: dt.date) -> dt.date:
         if self.unit == "week":
@@ -208,9 +209,15 @@ class Periods:
         return sorted({self.start(d) for d in wanted.days})
 
     def label(self, start: dt.date) -> str:
-        """One way for the chart and its table alike."""
+        """One way for the chart and its table alike; a period only partly shown says so,
+        so a few days are not read beside a whole week or month as if they were one."""
         if self.unit == "week":
-            return f"7 days to {day_name(start + dt.timedelta(days=6))}"
+            end = start + dt.timedelta(days=6)
+            return f"{(end - max(start, self.first)).days + 1} days to {day_name(end)}"
         if self.unit == "month":
+            end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            shown_from, shown_to = max(start, self.first), min(end, self.last)
+            if (shown_from, shown_to) != (start, end):
+                return f"{start:%B %Y} ({shown_from.day} to {shown_to.day} {start:%b} only)"
             return f"{start:%B %Y}"
         return day_name(start)

@@ -38,7 +38,9 @@ NOT_SENT = {
     "capped": "more texts than the line allows for one call, caller or number",
     "busy": "the line had sent its most texts for the hour",
 }
-# After it went to Twilio.
+# After it went to Twilio: refused or failed, it was never sent; undelivered, it was
+# sent and did not arrive.
+LOST_STEP = {"refused": "Not sent", "failed": "Not sent", "gave_up": "Not sent", "undelivered": "Not delivered", "uncertain": "Not known"}
 LOST = {
     "refused": "Twilio refused it",
     "undelivered": "Twilio could not deliver it",
@@ -55,6 +57,7 @@ class Loss:
     reason: str
     count: int
     code: str = ""
+    step: str = "Not sent"  # where it was lost: "Not sent", "Not delivered" or "Not known"
 
     @property
     def link(self) -> str:
@@ -95,8 +98,7 @@ def outcome_words(item: str) -> str:
     outcome, _, code = item.partition(":")
     if outcome in STEPS:
         return STEPS[outcome]
-    step = "Not sent" if outcome in NOT_SENT else "Not delivered"
-    return f"{step}: {reason(outcome, code)}" + (f" (Twilio error {code})" if code else "")
+    return f"{LOST_STEP.get(outcome, 'Not sent')}: {reason(outcome, code)}" + (f" (Twilio error {code})" if code else "")
 
 
 def funnel(counts: dict[str, int]) -> Funnel:
@@ -108,7 +110,13 @@ def funnel(counts: dict[str, int]) -> Funnel:
     not_sent = tuple(Loss(NOT_SENT[o], total(o)) for o in NOT_SENT if total(o))
     lost = tuple(
         sorted(
-            (Loss(reason(o, code), v, code) for item, v in counts.items() if v for o, _, code in [item.partition(":")] if o in LOST),
+            (
+                Loss(reason(o, code), v, code, LOST_STEP[o])
+                for item, v in counts.items()
+                if v
+                for o, _, code in [item.partition(":")]
+                if o in LOST
+            ),
             key=lambda loss: (-loss.count, loss.reason),
         )
     )

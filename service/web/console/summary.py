@@ -36,6 +36,8 @@ class Change:
     def words(self) -> str:
         if self.now == self.before:
             return "the same as the week before"
+        if not self.before:
+            return "none the week before"  # not "11 more": the line may not have been in use
         return f"{abs(self.now - self.before)} {'more' if self.now > self.before else 'fewer'} than the week before"
 
 

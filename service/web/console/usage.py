@@ -97,7 +97,7 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
     asked = funnel(summed([r for r in rows if r.measure == "follow-ups"], lambda r: r.item))
     steps = [(STEPS["queued"], asked.asked), (STEPS["sent"], asked.sent), (STEPS["delivered"], asked.delivered)]
     losses = [(f"Not sent: {loss.reason}", loss.count) for loss in asked.not_sent]
-    losses += [(f"Not delivered: {loss.reason}", loss.count) for loss in asked.lost]
+    losses += [(f"{loss.step}: {loss.reason}", loss.count) for loss in asked.lost]
     out.append(
         section(
             bar_chart(
@@ -121,8 +121,8 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
             "opt-outs": "Asked for no more",
             "opt-ins": "Asked for texts again",
             "flood-limited": "One number sent too many",
-            "abroad-limited": "Abroad: hour's replies used",
-            "line-busy": "Line's hourly most reached",
+            "abroad-limited": "Texters abroad: the hour's allowance used",
+            "line-busy": "The line's limit for the hour reached",
         }
         table = [(periods.label(p), *(counted.get((p, m), 0) for m in measures)) for p in starts]
         out.append(
