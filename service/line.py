@@ -28,6 +28,11 @@ JOURNAL_RETRY = 30.0
 JOURNAL_WAIT = 1.0
 
 
+class SendsInFlight(redis.RedisError):
+    """Replies the local caps sent are being counted in Redis by another request, or were
+    sent since: until they are counted, texts are answered by the local caps."""
+
+
 @dataclass
 class Line:
     config: Config
@@ -86,16 +91,24 @@ class Line:
         The oldest one goes first, alone: while Redis refuses writes or is away, a flood
         of texts then costs a round trip each, as the answer would, not the whole backlog
         each. If Redis will not take it, the error goes to the caller, and the text is
-        answered by the local caps, as in the outage."""
+        answered by the local caps, as in the outage; so it is while another process (or
+        another request in this one) is counting them and has not finished
+        (``SendsInFlight``): answered by Redis meanwhile, the text would be counted
+        without them."""
         if not self.local_caps.has_unrecorded():
             return
         for limit in (1, None):
             taken = self.local_caps.take_unrecorded(limit)
+            if not taken:
+                break
             try:
                 self.store.count_sent([(f"local:{rowid}", key, at) for rowid, key, at in taken])
             except redis.RedisError:
                 self.local_caps.give_back(taken)
                 raise
+            self.local_caps.counted(taken)
+        if self.local_caps.has_unrecorded():
+            raise SendsInFlight("replies sent by the local caps are being counted in Redis by another request")
 
     def redis_failed(self) -> None:
         self._journal_checked = float("-inf")

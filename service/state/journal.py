@@ -52,7 +52,14 @@ class OptOutJournal:
         kept under ``delivery`` (the text's key in Redis), if it came with one."""
         if effect not in EFFECTS:
             return
-        self._append(_line(time.time() if at is None else at, effect, number_id, delivery or ""))
+        try:
+            self._append(_line(time.time() if at is None else at, effect, number_id, delivery or ""))
+        except OSError as exc:
+            # A full or read-only disk: the change cannot be kept here either, and raising
+            # would turn the text's answer into the error page, past every cap. Twilio's own
+            # opt-out handling, and its error 21610, remain.
+            log.error("redis unavailable and the journal cannot be written (%s): %s for %s NOT kept", exc, effect, number_id[:10])
+            return
         log.warning("redis unavailable or not confirmed: %s for %s kept in the journal", effect, number_id[:10])
 
     def _append(self, lines: str) -> None:
@@ -94,7 +101,7 @@ class OptOutJournal:
     def pending(self) -> bool:
         try:
             return self.path.stat().st_size > 0
-        except FileNotFoundError:
+        except OSError:  # none, or a folder that cannot be read: nothing this process can replay
             return False
 
     def replay(self, store) -> int | None:

@@ -55,9 +55,13 @@ LOCK_WAIT_MS = 2000  # a writer holds the file for microseconds; seconds mean tr
 # The file unusable (locked, corrupt, the folder not writable): never an error to Twilio.
 FILE_ERRORS = (sqlite3.Error, OSError)
 
+# A write-back claimed this long ago and not finished is taken to have died with its process.
+CLAIM_SECONDS = 10.0
+SCHEMA_VERSION = 2  # a file of another version is only an hour of counts: started afresh
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sent (
-    person TEXT NOT NULL, at REAL NOT NULL, record_as TEXT NOT NULL, recorded INTEGER NOT NULL DEFAULT 0
+    person TEXT NOT NULL, at REAL NOT NULL, record_as TEXT NOT NULL, recorded INTEGER NOT NULL DEFAULT 0,
+    claimed_at REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sent_by_person ON sent (person, at);
 CREATE INDEX IF NOT EXISTS sent_unrecorded ON sent (recorded, at);
@@ -100,6 +104,9 @@ class LocalCaps:
             # Counts for an hour: losing the last of them to a power cut loses nothing
             # Redis will not count again, so no flush to disk on each decision.
             db.execute("PRAGMA synchronous=OFF")
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                db.executescript("DROP TABLE IF EXISTS sent; DROP TABLE IF EXISTS told_busy; DROP TABLE IF EXISTS counted;")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             db.executescript(SCHEMA)
             self._db, self._pid = db, os.getpid()
         return self._db
@@ -138,12 +145,16 @@ class LocalCaps:
         """What ``person`` was sent in the last hour, as far as this machine knows: its part
         of what Redis last counted for them, and what it sent them itself since."""
         when, part = self._counted(db, person, now)
-        (since,) = db.execute("SELECT COUNT(*) FROM sent WHERE person = ? AND at > ?", (person, max(when, now - HOUR))).fetchone()
+        # At or after the count's time: a reply sent in the same instant the count was
+        # taken (the first decision after seeding) is not in it.
+        since_when = when if when > now - HOUR else now - HOUR + 1e-6
+        (since,) = db.execute("SELECT COUNT(*) FROM sent WHERE person = ? AND at >= ?", (person, since_when)).fetchone()
         return part + since
 
     def _line_sent(self, db: sqlite3.Connection, now: float) -> int:
         when, part = self._counted(db, LINE, now)
-        (since,) = db.execute("SELECT COUNT(*) FROM sent WHERE at > ?", (max(when, now - HOUR),)).fetchone()
+        since_when = when if when > now - HOUR else now - HOUR + 1e-6
+        (since,) = db.execute("SELECT COUNT(*) FROM sent WHERE at >= ?", (since_when,)).fetchone()
         return part + since
 
     def _seed(self, db: sqlite3.Connection, person: str, now: float, part: int, fresh: bool) -> None:
@@ -216,8 +227,9 @@ class LocalCaps:
     # -- giving back to Redis ------------------------------------------------------------
 
     def has_unrecorded(self) -> bool:
-        """Whether anything sent in the last hour waits to be counted in Redis: a read of
-        one index entry, made before every text."""
+        """Whether anything sent in the last hour is not yet counted in Redis, waiting or
+        being counted by some process now: a read of one index entry, made before every
+        text (answered by Redis meanwhile, a text would be counted without them)."""
         try:
             row = self._connection().execute("SELECT 1 FROM sent WHERE recorded = 0 AND at > ? LIMIT 1", (self.clock() - HOUR,)).fetchone()
         except FILE_ERRORS as exc:
@@ -227,24 +239,31 @@ class LocalCaps:
 
     def take_unrecorded(self, limit: int | None = None) -> list[tuple[int, str, float]]:
         """What this machine sent while Redis could not count it, ``(id, replies key, time)``,
-        the oldest first, ``limit`` at most, none older than the hour: claimed, so no other
-        process gives the same back; hand them to ``give_back`` if Redis will not take them."""
+        the oldest first, ``limit`` at most, none older than the hour and none another
+        process is counting: claimed, so no other process gives the same back. Hand them to
+        ``counted`` once Redis has them, or to ``give_back`` if it will not take them."""
         now = self.clock()
         try:
             with self._writing() as db:
                 rows = db.execute(
-                    "SELECT rowid, record_as, at FROM sent WHERE recorded = 0 AND at > ? ORDER BY at LIMIT ?",
-                    (now - HOUR, -1 if limit is None else limit),
+                    "SELECT rowid, record_as, at FROM sent WHERE recorded = 0 AND at > ? AND claimed_at < ? ORDER BY at LIMIT ?",
+                    (now - HOUR, now - CLAIM_SECONDS, -1 if limit is None else limit),
                 ).fetchall()
-                db.executemany("UPDATE sent SET recorded = 1 WHERE rowid = ?", [(rowid,) for rowid, _, _ in rows])
+                db.executemany("UPDATE sent SET claimed_at = ? WHERE rowid = ?", [(now, rowid) for rowid, _, _ in rows])
         except FILE_ERRORS as exc:
             log.error("the local caps file %s cannot be read (%s)", self.path, exc)
             return []
         return rows
 
+    def counted(self, taken: list[tuple[int, str, float]]) -> None:
+        self._mark(taken, "recorded = 1", "cannot mark what Redis has counted")
+
     def give_back(self, taken: list[tuple[int, str, float]]) -> None:
+        self._mark(taken, "claimed_at = 0", "cannot give back what Redis did not count")
+
+    def _mark(self, taken: list[tuple[int, str, float]], change: str, failing: str) -> None:
         try:
             with self._writing() as db:
-                db.executemany("UPDATE sent SET recorded = 0 WHERE rowid = ?", [(rowid,) for rowid, _, _ in taken])
+                db.executemany(f"UPDATE sent SET {change} WHERE rowid = ?", [(rowid,) for rowid, _, _ in taken])
         except FILE_ERRORS as exc:
-            log.error("the local caps file %s cannot keep what Redis did not count (%s)", self.path, exc)
+            log.error("the local caps file %s %s (%s)", self.path, failing, exc)

@@ -59,6 +59,17 @@ def test_what_one_worker_heard_from_redis_holds_for_another(tmp_path):
     assert decide("b") == Decision.BUSY  # the line's 500th went to "a"
 
 
+def test_a_reply_in_the_instant_a_count_is_taken_counts_too(tmp_path):
+    """Redis had counted 2 of a number's 3: one more, not two (the first decision seeds
+    the count and sends in the same instant)."""
+    caps = LocalCaps(tmp_path / "caps", per_number=3, line_share=100, clock=lambda: 1000.0)
+
+    def decide() -> Decision:
+        return caps.decide("a", abroad=False, page=True, confirms_opt_change=False, sent_before=2)
+
+    assert [decide(), decide()] == [Decision.ANSWER, Decision.SILENT]
+
+
 def test_the_file_is_for_its_owner_alone(tmp_path):
     caps = LocalCaps(tmp_path / "caps", per_number=3, line_share=10)
     caps.decide("a", abroad=False, page=True, confirms_opt_change=False)
@@ -82,6 +93,26 @@ class TestAfterARefusal:
         # Redis takes writes again; the texter's next text reaches the other worker, which
         # has never answered them: their 3 are in Redis before it decides.
         assert not replied(second.sms("hi"))
+        assert redis_client.zcard(keys.LINE_REPLIES) == 3
+
+    def test_while_one_worker_is_counting_the_backlog_another_answers_by_the_local_caps(self, workers, redis_client):
+        first, second = workers
+        texter = Twilio(first.url)
+        redis_client.config_set("maxmemory", "1")
+        try:
+            assert [replied(texter.sms("hi")) for _ in range(4)] == [True, True, True, False]
+        finally:
+            redis_client.config_set("maxmemory", "0")
+        # The first worker has taken the backlog to count it, and Redis does not have it yet.
+        counting = first.app.extensions["signpost"].local_caps
+        taken = counting.take_unrecorded()
+        assert len(taken) == 3 and not redis_client.exists(keys.LINE_REPLIES)
+        # A text meanwhile, to the other worker: not answered from Redis's count of nought.
+        assert not replied(Twilio(second.url).sms("hi"))
+        # Once the count is in, Redis answers again, and holds all three.
+        first.app.extensions["signpost"].store.count_sent([(f"local:{rowid}", key, at) for rowid, key, at in taken])
+        counting.counted(taken)
+        assert not replied(Twilio(second.url).sms("hi"))
         assert redis_client.zcard(keys.LINE_REPLIES) == 3
 
     def test_a_flood_during_a_refusal_costs_a_round_trip_a_text_not_the_whole_backlog(self, workers, redis_client):
@@ -110,7 +141,8 @@ def test_a_state_folder_that_cannot_be_written_never_costs_twilio_an_error(serve
     blocked = tmp_path / "a file"
     blocked.write_text("not a folder")
     twilio = Twilio(serve(config.with_(state_dir=str(blocked / "state"))).url)
-    assert replied(twilio.sms("hi"))  # Redis counts: answered as ever
+    assert replied(twilio.sms("hi"))
+    assert redis_client.zcard(keys.LINE_REPLIES) == 1  # answered as ever, by Redis's count, not an error page
     redis_client.config_set("maxmemory", "1")
     try:
         # Nothing can count for the line: silence, the closed side, and a 200 all the same.
@@ -118,3 +150,17 @@ def test_a_state_folder_that_cannot_be_written_never_costs_twilio_an_error(serve
     finally:
         redis_client.config_set("maxmemory", "0")
     assert replied(twilio.sms("hello", sender=MOBILES[2]))
+
+
+def test_an_opt_out_that_no_disk_can_keep_gets_no_reply_past_the_caps(serve, config, tmp_path, redis_client):
+    """Redis refusing writes and the state folder unwritable: a STOP cannot be journalled,
+    and must not turn into the error page's menu, which no cap holds."""
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    twilio = Twilio(serve(config.with_(state_dir=str(blocked / "state"))).url)
+    redis_client.config_set("maxmemory", "1")
+    try:
+        answers = [twilio.sms(word, sender=MOBILES[n % 3]) for n, word in enumerate(["STOP", "stop texting me", "STOP"] * 5)]
+    finally:
+        redis_client.config_set("maxmemory", "0")
+    assert not any(replied(answer) for answer in answers)
