@@ -152,11 +152,11 @@ def test_parents_are_told_not_to_delete_and_not_to_blame():
 
 
 def test_a_parent_is_told_999_for_a_missing_child_or_a_meeting_and_a_young_person_has_a_way_out_at_18():
-    parent = sms("my son ran away with someone he met online")  # no danger said outright
+    parent = sms("my son has been talking to someone he met online and now they want pictures")  # no danger said
     assert "Missing, meeting them or in danger? 999." in parent
-    # A child missing is danger now: the page for someone at risk, with 999 for it.
-    missing = sms("my daughter is missing and was meeting someone she met online")
-    assert "Missing, told to meet them or they're outside? Call 999." in missing
+    # A child missing, or run away, is danger now: the page for someone at risk, with 999 for it.
+    for said in ("my daughter is missing and was meeting someone she met online", "my son ran away with someone he met online"):
+        assert "Missing, told to meet them or they're outside? Call 999." in sms(said), said
     young = sms("someone has my pics and wants money, im 15")
     assert "Under 19? Childline" in young and "18 or over? Reply ADULT" in young
     # Independent reads: anything about a teacher telling parents may stop a child telling anyone.
