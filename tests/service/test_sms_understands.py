@@ -362,7 +362,7 @@ def test_a_second_text_the_line_cannot_place_gets_the_at_risk_page_only_straight
     # A page picked from the question in between: the question again, not the at-risk page.
     reply_of(twilio.post("/sms", received("something about photos", sid="SM" + "3" * 32)))
     assert "Avoid blame" in reply_of(twilio.post("/sms", received("2", sid="SM" + "4" * 32)))
-    later = reply_of(twilio.post("/sms", received("and the rest of them", sid="SM" + "5" * 32)))
+    later = reply_of(twilio.post("/sms", received("the other thing", sid="SM" + "5" * 32)))
     assert "Not sure what you need" in later
 
 
