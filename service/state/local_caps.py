@@ -208,6 +208,9 @@ class LocalCaps:
         now = self.clock()
         try:
             with self._writing() as db:
+                # Cleared here too, not only when deciding: in a healthy hour this is the one
+                # write, and a pseudonym kept past its hour would break the file's promise.
+                self._forget_before(db, now)
                 self._seed(db, LINE, now, _share(line, self.machines), fresh=True)
                 if texter:
                     self._seed(db, person, now, _share(texter, self.machines), fresh=True)

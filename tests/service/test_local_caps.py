@@ -4,6 +4,7 @@ Redis counted, and the first text after the refusal ends, on any worker, all cou
 same hour. Workers are separate processes here, as gunicorn's are."""
 
 import multiprocessing
+import sqlite3
 
 import pytest
 
@@ -68,6 +69,18 @@ def test_a_reply_in_the_instant_a_count_is_taken_counts_too(tmp_path):
         return caps.decide("a", abroad=False, page=True, confirms_opt_change=False, sent_before=2)
 
     assert [decide(), decide()] == [Decision.ANSWER, Decision.SILENT]
+
+
+def test_what_redis_counted_is_forgotten_after_the_hour_while_redis_stays_healthy(tmp_path):
+    clock = [1000.0]
+    caps = LocalCaps(tmp_path / "caps", per_number=3, line_share=100, clock=lambda: clock[0])
+    for n in range(5):
+        caps.redis_counted(f"texter-{n}", texter=1, line=n + 1)
+    clock[0] += 3700  # an hour on, Redis answering all along: no decision was ever made here
+    caps.redis_counted("later", texter=1, line=1)
+    with sqlite3.connect(tmp_path / "caps") as db:
+        kept = {person for (person,) in db.execute("SELECT person FROM counted")}
+    assert kept == {"", "later"}  # the line's count and the last texter's; no pseudonym past its hour
 
 
 def test_the_file_is_for_its_owner_alone(tmp_path):
