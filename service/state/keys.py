@@ -163,8 +163,9 @@ CONSOLE_SESSIONS = f"{PREFIX}console:sessions"
 
 
 def login_failures(kind: str, who: str) -> str:
-    """Failed console logins of one account (``account``: a hash of its name) or from one
-    address (``address``: an HMAC of it, never the address itself)."""
+    """Failed console logins of one account (``account``: a hash of its name), from one
+    address (``address``: an HMAC of it, never the address itself), or of one account
+    from one address (``account-from``: both)."""
     return f"{PREFIX}console:login-failures:{kind}:{who}"
 
 

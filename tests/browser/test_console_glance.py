@@ -173,6 +173,24 @@ def test_charts_share_one_axis_a_row_a_day_dates_one_way_and_readable_on_a_phone
     assert tab.sideways() == 0
 
 
+def test_usage_on_a_phone_is_cards_of_a_few_lines_with_a_list_of_its_charts_first(week, console_tab):
+    server, _ = week
+    tab = console_tab(server.url, PHONE)
+    tab.login("dana", PASSWORD)
+    tab.open("/console/usage")
+    # Each row of counts is its heading and its numbers side by side beneath it, not a line
+    # a number: a page of a week's counts is a few screens, not a dozen.
+    lines = tab.page.evaluate("""() => Array.from(document.querySelectorAll('#conversations tbody tr, #pages tbody tr')).map(tr =>
+        tr.getBoundingClientRect().height / parseFloat(getComputedStyle(tr.querySelector('td')).lineHeight))""")
+    assert lines and max(lines) < 3.5, max(lines)
+    contents = tab.page.locator("nav.contents a")
+    sections = tab.page.locator("section.chart-section h2").all_text_contents()
+    assert contents.all_text_contents() == sections
+    contents.last.click()
+    assert tab.page.evaluate("location.hash") == "#" + tab.page.locator("section.chart-section").last.get_attribute("id")
+    assert tab.accessible() == []
+
+
 @WIDTHS
 @pytest.mark.parametrize(
     "path",

@@ -361,6 +361,21 @@ def test_a_strangers_failures_do_not_lock_the_owner_out_where_they_log_in(accoun
     assert accounts.log_in("dana", PASSWORD, new_laptop).waits_until
 
 
+def test_a_colleagues_slips_behind_the_same_proxy_do_not_lock_out_the_office(accounts):
+    accounts.add("dana", PASSWORD)
+    accounts.add("erin", PASSWORD)
+    office = "192.0.2.10"  # one address for everyone behind the office's proxy
+    assert accounts.log_in("erin", PASSWORD, office).ok
+    for n in range(ATTEMPTS):
+        assert not accounts.log_in("dana", f"a slip {n}", office).ok
+    assert accounts.log_in("dana", PASSWORD, office).waits_until  # dana has never logged in from here
+    assert accounts.log_in("erin", PASSWORD, office).ok  # erin, at the desk she always uses
+    # Guessing erin's password from the office still stops after as many tries.
+    for n in range(ATTEMPTS):
+        assert not accounts.log_in("erin", f"a guess {n}", office).ok
+    assert accounts.log_in("erin", PASSWORD, office).waits_until
+
+
 def test_a_login_clears_the_slips_made_before_it_from_that_address(accounts):
     accounts.add("dana", PASSWORD)
     desk = "10.0.0.1"

@@ -14,10 +14,12 @@ Redis cannot record (away, or refusing writes) is kept on local disk instead
 (``service.state.ended_sessions``), so it holds after Redis is back as well.
 
 Guessing is slowed at three places. After ``ATTEMPTS`` failed logins an address
-waits ``LOGIN_WAIT`` (one address cannot try many accounts), and so does the account,
-but only for addresses it has not logged in from before (many addresses cannot try
-one account, and yet a stranger's five wrong guesses cannot lock its owner out from
-their usual desk). Counted in one script so racing guesses cannot slip past the
+waits ``LOGIN_WAIT`` (one address cannot try many accounts), and so does the account
+(many addresses cannot try one account), but both only for logins from addresses the
+account has not logged in from before. From an address it knows, an account waits only
+after that many failures for it from there: a stranger's five wrong guesses cannot lock
+its owner out from their usual desk, and a colleague's five slips behind the same
+office proxy cannot lock out everyone else in the office. Counted in one script so racing guesses cannot slip past the
 limit. Addresses are kept as HMACs only. While a login waits it is refused before its
 password is looked at: an Argon2 check is tens of milliseconds of the web process's
 CPU, and a guess that cannot succeed must not cost it (nor the webhooks that share
@@ -53,11 +55,11 @@ CHECKS, CHECKS_WINDOW = 10, 10
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 MIN_PASSWORD = 12
 
-# KEYS: account failures, address failures; ARGV: wait, attempts.
-# Each failure counts for both; the wait runs from the first failure, and starts
-# again from the one that reaches the limit.
+# KEYS: account failures, address failures, the account's failures from the address;
+# ARGV: wait, attempts. Each failure counts for all three; the wait runs from the first
+# failure, and starts again from the one that reaches the limit.
 _FAILED = """
-for i = 1, 2 do
+for i = 1, 3 do
   local n = redis.call('INCR', KEYS[i])
   if n == 1 or n >= tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[i], ARGV[1]) end
 end
@@ -171,11 +173,16 @@ class Accounts:
         return bool(self.redis.hlen(keys.CONSOLE_USERS))
 
     def _keys(self, name: str, address: str) -> tuple[list[str], str, str]:
-        """The account's and the address's failure counts, the account's known
-        addresses, and this address as they are kept (an HMAC)."""
+        """The account's, the address's and the account-from-the-address's failure
+        counts, the account's known addresses, and this address as they are kept (an HMAC)."""
         where = hmac.new(self.hash_key, b"console-address:" + address.encode(), hashlib.sha256).hexdigest()[:32]
         who = hashlib.sha256(name.encode()).hexdigest()[:32]
-        return ([keys.login_failures("account", who), keys.login_failures("address", where)], keys.login_known(who), where)
+        failures = [
+            keys.login_failures("account", who),
+            keys.login_failures("address", where),
+            keys.login_failures("account-from", f"{who}:{where}"),
+        ]
+        return failures, keys.login_known(who), where
 
     def _read(self, name: str, address: str) -> tuple[Login | None, bool]:
         """A refusal saying until when, if this login waits (else None), and whether the
@@ -187,9 +194,9 @@ class Accounts:
             pipe.pttl(key)
         pipe.sismember(known_key, where)
         *fails, known = pipe.execute()
-        counted = list(zip(fails[::2], fails[1::2]))
-        if known:
-            counted = counted[1:]  # the account's own wait is for addresses it does not know
+        of_account, of_address, of_account_here = zip(fails[::2], fails[1::2])
+        # From an address the account knows, only its own failures from there count.
+        counted = [of_account_here] if known else [of_account, of_address]
         waits = [ttl for count, ttl in counted if int(count or 0) >= ATTEMPTS]
         if not waits:
             return None, bool(known)
@@ -225,7 +232,7 @@ class Accounts:
             # know, and this one is known from now on. This address's own start again: it
             # has just shown it knows the password, and its next slip must not be its last.
             pipe = self.redis.pipeline()
-            pipe.delete(failures[1])
+            pipe.delete(failures[1], failures[2])
             pipe.sadd(known_key, where)
             pipe.expire(known_key, LOGIN_KNOWN_TTL)
             pipe.execute()

@@ -35,12 +35,12 @@ LOGOUT_INCOMPLETE = (
 LOGGED_OUT = "You have logged out, here and on any other browser where this account was logged in."
 # Said while logging in waits: until when, and not whether the account or the address
 # waits (which would tell a guesser an account's name, or that others guess too).
-# Behind a proxy every colleague comes from one address, so it says that others may be
-# waiting too, and what to do meanwhile.
+# Behind a proxy every colleague comes from one address; those who have logged in from it
+# before are not held up by others' failures (accounts.py), and it says so.
 WAITING = (
-    "There have been too many failed tries, so logging in waits until {until} (UK time), for "
-    "everyone logging in from the same place. Try again after that; if it keeps happening, ask "
-    "whoever runs the line."
+    "There have been too many failed tries, so logging in here waits until {until} (UK time). "
+    "Colleagues who have logged in from the same place before can still log in. Try again "
+    "after that; if it keeps happening, ask whoever runs the line."
 )
 # One password check at a time in a web process. An Argon2 check is tens of
 # milliseconds of CPU and 64 MiB (run off the event loop: accounts.off_the_event_loop),
