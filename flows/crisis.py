@@ -313,8 +313,9 @@ _DOSES = frozenset(["pills", "tablets", "paracetamol", "painkillers", "ibuprofen
 _LEAP = frozenset(["jump", "jumping", "jumped", "leap", "throw", "throwing"])
 _FROM = frozenset(["off", "front", "bridge", "platform", "train", "bus", "building", "roof", "window",
                    "ledge", "cliff", "car", "storey", "tracks", "motorway", "lorry"])
-# "tell everyone I'm sorry", "tell my mum I'm sorry": an apology passed on is a farewell.
-_TELL = frozenset(["tell", "telling", "tel", "love"])
+# "tell everyone I'm sorry", "tell my mum I'm sorry": an apology passed on is a farewell;
+# so is an apology with a goodbye ("sorry everyone. bye", "sorry for all of it, goodbye").
+_TELL = frozenset(["tell", "telling", "tel", "love", "bye", "goodbye", "byee"])
 _SORRY = frozenset(["sorry"])
 # Told to meet them now: "meet them at the station now or they post my video", "he wants
 # to meet her tonight". Danger now, whoever writes: the at-risk page says don't go, stay

@@ -129,6 +129,19 @@ DIGIT_WORDS = {
     "nine": "9",
     "star": "*",
 }
+# A phone number is ten digits or more. Words holding more than this many digits, as
+# digits or as a recogniser writes them down ("oh seven four..."), may hold one, so no
+# cache keeps them: no number texted or said outlives its turn.
+MOST_DIGITS_KEPT = 2
+_NUMBER_WORDS = frozenset([*(word for word, key in DIGIT_WORDS.items() if key.isdigit()), "double", "triple"])
+
+
+def may_hold_a_number(text: str) -> bool:
+    """Whether ``text`` has more digits, or words for them, than any cache may keep."""
+    digits = sum(c.isdigit() for c in text)
+    return digits > MOST_DIGITS_KEPT or digits + sum(w in _NUMBER_WORDS for w in text.lower().split()) > MOST_DIGITS_KEPT
+
+
 _KEY_FILLER = frozenset(["press", "option", "number", "choice", "key", "the", "please"])
 # Said around a command or a page's name without changing it ("um, helplines please").
 _FILLERS = frozenset(
@@ -165,11 +178,16 @@ _FUZZY_MAX = 40
 _FUZZY_CUTOFF = 0.8
 
 
+# The emergency number as a recogniser writes it down ("text nine nine nine"): the
+# number, so that the page whose keyword is "text 999" is found, not the "text me" command.
+_SPOKEN_999 = re.compile(r"\b(?:nine nine nine|triple nine)\b")
+
+
 def normalise(text: str) -> str:
     """Lower case, accents folded, anything but letters and digits turned to spaces."""
     folded = unicodedata.normalize("NFKD", text.casefold())
     ascii_only = folded.encode("ascii", "ignore").decode()
-    return _NOT_WORD.sub(" ", ascii_only).strip()
+    return _SPOKEN_999.sub("999", _NOT_WORD.sub(" ", ascii_only).strip())
 
 
 def compact(text: str) -> str:

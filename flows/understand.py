@@ -37,7 +37,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from flows.keywords import compact
+from flows.keywords import compact, may_hold_a_number
 from flows.page_model import PageModel
 from flows.risk_model import RiskModel
 from flows.words import FIRST_PERSON, RISK, SELF_AGES, STOP_WORDS, THIRD_PERSON, WEAK_WORDS, words
@@ -233,7 +233,10 @@ class Understanding:
 
     def match(self, text: str) -> Match:
         # The SMS flow asks about one text from every place a texter can be
-        # (flows.sms.outcomes): the answer is the same each time, so it is kept.
+        # (flows.sms.outcomes): the answer is the same each time, so it is kept, unless
+        # the text may hold a phone number (one keyed or said for a follow-up, too).
+        if may_hold_a_number(text):
+            return self._match.__wrapped__(self, text)
         return self._match(text)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 (one Understanding per pack, for the process's life)

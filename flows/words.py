@@ -118,6 +118,8 @@ CONCEPTS = {
 PHRASES: dict[tuple[str, ...], str] = {
     **CRISIS_PHRASES,
     **NOT_CRISIS,
+    # The emergency number as a recogniser writes it down.
+    **dict.fromkeys([("nine", "nine", "nine"), ("triple", "nine")], "999"),
     **dict.fromkeys([("sexual", "extortion"), ("sexually", "extorted"), ("sex", "extortion"),
                      ("sexual", "blackmail"), ("sexually", "coerced", "extortion"),
                      ("financially", "motivated", "sexual", "extortion")], "sextortion"),

@@ -103,6 +103,7 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "language": (False, _STR),
         "timeout": (False, _INT),
         "dial_timeout": (False, _INT),
+        "dial_time_limit": (False, _INT),
         "slow_rate": (False, _STR),
         "hints": (False, _LIST),
         "say": (True, _DICT),
@@ -164,6 +165,9 @@ VOICE_DEFAULTS = {
     "language": "en-GB",
     "timeout": 8,
     "dial_timeout": 30,
+    # The longest a put-through call may last, in seconds: the line pays for every minute,
+    # and Twilio's own limit is four hours.
+    "dial_time_limit": 3600,
     "slow_rate": "80%",
     "hints": [],
 }

@@ -211,7 +211,9 @@ class Outbox:
         if last_try:
             return self._record(key, who, Delivered.GAVE_UP, reason)
         log.info("follow-up to=%s: not sent (%s), will try again", who, reason)
-        raise TryAgain(reason)
+        # Not chained to the error being handled: RQ logs the whole chain, and the error's
+        # own words are Twilio's, addresses included.
+        raise TryAgain(reason) from None
 
     def _record(self, key, who, outcome: Delivered, why: str = "", message: str = "") -> Delivered:
         fields = {"outcome": outcome, "why": why, "at": f"{time.time():.0f}"}

@@ -113,12 +113,14 @@ def delete(message_sid: str, media_sid: str, *, last_try: bool = True) -> str:
         if exc.status == NOT_FOUND:
             outcome = "already gone"
         elif (exc.status == 429 or exc.code == delivery.TOO_MANY_REQUESTS) and not last_try:
-            raise delivery.TryAgain(f"{exc.status}/{exc.code}") from exc
+            # Not chained: Twilio's error names the item's address, SIDs and all, and RQ
+            # logs the whole chain of a job to be tried again.
+            raise delivery.TryAgain(f"{exc.status}/{exc.code}") from None
         else:
             outcome = f"not deleted ({exc.status}/{exc.code})"
     except requests.RequestException as exc:
         if not last_try:
-            raise delivery.TryAgain(type(exc).__name__) from exc
+            raise delivery.TryAgain(type(exc).__name__) from None
         outcome = f"not deleted ({type(exc).__name__})"
     (log.info if not outcome.startswith("not") else log.warning)("media: 1 item %s", outcome)
     return outcome

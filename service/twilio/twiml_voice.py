@@ -34,6 +34,7 @@ class Speech:
     language: str
     timeout: int
     dial_timeout: int
+    dial_time_limit: int
     slow_rate: str
 
     @classmethod
@@ -43,6 +44,7 @@ class Speech:
             language=pack.voice_setting("language"),
             timeout=pack.voice_setting("timeout"),
             dial_timeout=pack.voice_setting("dial_timeout"),
+            dial_time_limit=pack.voice_setting("dial_time_limit"),
             slow_rate=pack.voice_setting("slow_rate"),
         )
 
@@ -56,7 +58,7 @@ def render(reply: VoiceReply, speech: Speech, action: str) -> str:
     for text in voice_turn(reply.say, reply.first_words, reply.reader):
         _say(target, text, speech, reply.slow)
     if reply.dial:
-        response.dial(reply.dial, action=action, method="POST", timeout=speech.dial_timeout)
+        response.dial(reply.dial, action=action, method="POST", timeout=speech.dial_timeout, time_limit=speech.dial_time_limit)
     elif reply.listen:
         # No key and no words before the timeout: Gather falls through to here.
         response.redirect(action, method="POST")

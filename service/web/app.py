@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, redirect, url_for
 
 from service.config import Config
 from service.line import Line
 from service.web import console, metrics, signature, sms, status, voice
-from service.web.deadlines import BodyDeadline
+from service.web.deadlines import BodyDeadline, TakeTurns
 from service.web.signature import WebhookRequest
 
 HSTS_SECONDS = 365 * 24 * 60 * 60  # a year: what the HSTS preload list asks as a floor
@@ -24,6 +24,9 @@ def configure_logging() -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = True
+    # twilio-python logs every request's address at INFO, and a media item's address
+    # holds its SIDs (a MessageSid leads back to the sender's number in the account).
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -38,9 +41,10 @@ def create_app(config: Config | None = None) -> Flask:
     if not config.checks_signatures:
         app.logger.warning("TWILIO_AUTH_TOKEN is not set: webhook signatures are NOT checked. Serve on loopback only, for local trials.")
 
-    # Outermost, so that a slow body is cut off before anything waits on it.
+    # Outermost, so that a slow body is cut off before anything waits on it, and every
+    # request, refused or not, lets the worker's other connections have a turn.
     deadline = BodyDeadline(app.wsgi_app, config.request_read_seconds, config.max_request_bytes)
-    app.wsgi_app = deadline  # type: ignore[method-assign]
+    app.wsgi_app = TakeTurns(deadline)  # type: ignore[method-assign]
     app.register_blueprint(sms.bp)
     app.register_blueprint(voice.bp)
     app.register_blueprint(status.bp)
@@ -56,6 +60,11 @@ def create_app(config: Config | None = None) -> Flask:
             # Twilio does not sign again). Not for subdomains: those are the partnership's.
             response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
             return response
+
+    @app.get("/")
+    def root():
+        # Someone typing the line's bare web address: the console's login, not a bare 404.
+        return redirect(url_for("console.index"))
 
     @app.get("/healthz")
     def healthz():

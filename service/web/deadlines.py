@@ -37,6 +37,28 @@ def _gevent_patched() -> bool:
     return monkey.is_module_patched("socket")
 
 
+class TakeTurns:
+    """WSGI middleware: each request first gives the worker's other greenlets a turn.
+
+    A gevent worker switches greenlets only when one waits on I/O. Requests sent back to
+    back on one kept-alive connection (pipelined, or forwarded by a proxy) are already in
+    the socket's buffer, and refusing an unsigned one waits on nothing: without a turn
+    here the worker served that one connection alone, accepted no other, and stopped
+    beating its heart until gunicorn killed it (two such connections took both workers).
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.patched = _gevent_patched()
+
+    def __call__(self, environ, start_response):
+        if self.patched:
+            import gevent
+
+            gevent.sleep(0)
+        return self.app(environ, start_response)
+
+
 class BodyDeadline:
     """WSGI middleware: the request's body in full within ``seconds``, or 408."""
 

@@ -15,6 +15,7 @@ import redis
 from flask import Blueprint, Response, current_app, request
 
 from flows import Event, EventKind
+from flows.keywords import may_hold_a_number
 from flows import sms as sms_flow
 from flows.model import Reply
 from flows.pack.open_now import page_key
@@ -38,21 +39,20 @@ bp.before_request(require_twilio_signature)
 DECIDED = "signpost.sms.decided"
 PAGES = "signpost.sms.pages"
 # The texts whose decided turn is remembered (see ``remember_turns``): one word of at
-# most 20 characters, with no three digits in a row, and spaces around it, 40
+# most 20 characters, with at most two digits, and spaces around it, 40
 # characters in all at most. The length is checked before any pattern runs, and the
 # pattern cannot backtrack (its spaces and its word share no character), so the
 # work is bounded whatever is texted: a pattern that looked ahead for digits from
 # every leading space took seconds over 20,000 of them.
 REMEMBERED_LENGTH = 40
 REMEMBERED = re.compile(r"\s*(\S{1,20})\s*")
-THREE_DIGITS = re.compile(r"\d{3}")
 
 
 def remembered(body: str) -> bool:
     if len(body) > REMEMBERED_LENGTH:
         return False
     word = REMEMBERED.fullmatch(body)
-    return word is not None and THREE_DIGITS.search(word.group(1)) is None
+    return word is not None and not may_hold_a_number(word.group(1))
 
 
 def page(line, pack, node: str) -> Response:
@@ -76,7 +76,7 @@ def prerender(state) -> None:
 def remember_turns(state) -> None:
     """A turn depends on nothing but the pack and the words (the SMS flow reads no clock),
     and most texts are the same few words ("hi", "1", "STOP"), so each worker
-    remembers those. Only short single words with no run of digits, so that no phone
+    remembers those. Only short single words with at most two digits, so that no phone
     number and no sentence a person texts outlives its turn."""
     line = state.app.extensions["signpost"]
     state.app.extensions[DECIDED] = {

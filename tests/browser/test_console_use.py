@@ -206,6 +206,13 @@ def test_the_review_page_is_written_for_the_partnership(app_server, console_tab,
     # Each page listed links to it as people get it.
     confirm_pages = [c for c in report.to_confirm if c.item.startswith("topics.")]
     assert page.locator("#review-items h3 a[href*='/console/content']").count() == len(confirm_pages)
+    # No file names: each phone number or web address to confirm says which pages name it.
+    assert ".toml" not in text
+    numbers = [c for c in report.to_confirm if c.item.startswith("numbers.")]
+    if numbers:
+        number = pack.numbers[numbers[0].item.split(".", 1)[1]]
+        listed = page.locator("#review-items > li", has=page.locator("h3", has_text=f"Phone number: {number.name}"))
+        assert listed.first.locator(".used-on a[href*='/console/content'][href*='#sms-']").count() >= 1
     # A date months away is the next review, not "due".
     far = [day for day, _ in report.review_by if (day - uk_today()).days > 45]
     if far:

@@ -274,6 +274,25 @@ def test_between_who_is_texting_pages_the_line_must_be_surer():
     assert plain.sure and not careful.sure
 
 
+def test_no_message_that_may_hold_a_phone_number_is_kept_by_the_match_cache():
+    understanding = Understanding({"steps": ["what do I do"], "helplines": ["call me back"]})
+    looked_up = understanding._match.cache_info()  # one cache for every pack's Understanding
+    for said in (
+        "please call me on 07412 555 301",
+        "O7412555305",
+        "07.41.25.55.30.3",
+        "oh seven four one two five five five four oh two",
+        "double seven triple four",
+    ):
+        assert understanding.match(said) == understanding.match(said)  # answered all the same
+    after = understanding._match.cache_info()
+    assert (after.hits, after.misses) == (looked_up.hits, looked_up.misses)  # never kept or looked for
+    understanding.match("what do I do in year 10")  # two digits: no number, kept
+    understanding.match("what do I do in year 10")
+    kept = understanding._match.cache_info()
+    assert (kept.hits, kept.misses) == (after.hits + 1, after.misses + 1)
+
+
 def test_the_stem_cache_is_bounded_and_never_holds_a_number():
     from flows import understand
 

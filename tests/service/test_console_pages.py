@@ -273,3 +273,11 @@ def test_a_summary_week_that_cannot_be_shown_says_why_and_shows_this_week(logged
 @given(asked=st.text(max_size=40))
 def test_any_week_asked_for_gives_a_summary(logged_in, asked):
     assert logged_in.get("/console/summary", params={"week_ending": asked}).status_code == 200
+
+
+def test_the_bare_web_address_leads_to_the_console_and_any_other_path_is_still_404(live):
+    import requests
+
+    root = requests.get(live.url + "/", allow_redirects=False, timeout=5)
+    assert root.status_code == 302 and root.headers["Location"].endswith("/console/")
+    assert requests.get(live.url + "/nothing-here", timeout=5).status_code == 404

@@ -2,6 +2,8 @@
 never before a follow-up text: 150 messages of 10 pictures from one flooding number
 once queued 1,500 jobs ahead of a caller's text."""
 
+import logging
+
 import pytest
 from rq import Queue
 
@@ -88,3 +90,23 @@ def test_a_picture_message_delivered_again_does_not_use_up_the_hours_deletions(s
     assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 1
     mms(twilio, fake_twilio, 2, pictures=2)  # a genuine new picture still has room
     assert len(Queue(keys.MEDIA_QUEUE, connection=redis_client).job_ids) == 2
+
+
+def test_a_deletion_tried_again_leaves_no_sid_in_the_workers_log(serve, line_config, fake_twilio, caplog):
+    """An error reaching Twilio names the media item's address, and so its SIDs (a
+    MessageSid leads back to the sender's number in the account): what RQ logs of a job
+    to be tried again must not."""
+    unreachable = line_config.with_(api_base_url="http://127.0.0.1:9")  # nothing listens there
+    twilio = Twilio(serve(unreachable).url)
+    assert mms(twilio, fake_twilio, 7, pictures=1).status_code == 200
+    caplog.set_level("DEBUG", logger="signpost")
+    rq_log = logging.getLogger("rq.worker")  # RQ's own handler; it does not propagate
+    rq_log.addHandler(caplog.handler)
+    try:
+        run_followups(Line.start(unreachable))
+    finally:
+        rq_log.removeHandler(caplog.handler)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("rq", "signpost")))
+    assert "TryAgain: ConnectionError" in logged  # tried again, and RQ logged why...
+    assert "not deleted (ConnectionError)" in logged  # ...until the last try
+    assert f"{7:028x}" not in logged and "/Media/" not in logged  # ...with no SID or address

@@ -164,7 +164,7 @@ def test_healthz_reports_redis(live, serve, config):
 
 def test_a_worker_remembers_common_words_but_no_number_or_sentence(live, twilio):
     common = ["hi", "1", "Helpline", "steps"]
-    personal = ["07400123456", "+447400123456", "call me 07400 123456", "my son is 14", "x" * 21]
+    personal = ["07400123456", "+447400123456", "call me 07400 123456", "my son is 14", "x" * 21, "07.41.25.55.30.3", "07-41-25-55-30-4"]
     for n, body in enumerate(common + personal):
         assert starts_with_999(message_text(twilio.sms(body, sid=f"SM{n:032x}")))
     caches = live.app.extensions[DECIDED].values()

@@ -205,6 +205,7 @@ class TestHelplineHours:
         dial = call.root.find("Dial")
         assert dial is not None and dial.find("Number") is None
         assert dial.text == "+443443814772" and int(dial.get("timeout")) > 0
+        assert int(dial.get("timeLimit")) == 3600  # an hour at most on the line's bill, not Twilio's four
         assert step_of(dial.get("action")) == 3
         call.dial_ends("busy")
         assert_999(call.root)

@@ -45,7 +45,7 @@ class ReviewItem:
     why: str
     when: str
     overdue: bool
-    where: str  # the file and line, for whoever edits the content
+    used_on: tuple[tuple[str, str], ...] = ()  # (title, anchor) of the pages a number or address is on
 
 
 def describe(pack: Pack, ref: str) -> tuple[str, str, str, str, tuple[str, ...]]:
@@ -64,6 +64,21 @@ def describe(pack: Pack, ref: str) -> tuple[str, str, str, str, tuple[str, ...]]
         link = pack.links[key]
         return "Web address", link.title, link.url, "", link.source
     return "All the content", pack.name, f"Owned by {pack.owner}" if pack.owner else "", "", ()
+
+
+def used_on(pack: Pack, ref: str) -> tuple[tuple[str, str], ...]:
+    """The pages whose words name the phone number or web address ``ref`` names, each with
+    its place on the content page: what to look over when it changes."""
+    group, _, key = ref.partition(".")
+    placeholder = {"numbers": "{number.", "links": "{link."}.get(group)
+    if placeholder is None:
+        return ()
+    mark = f"{placeholder}{key}}}"
+    return tuple(
+        (topic.title, f"sms-{topic.id}" if topic.id in pack.sms_pages else "")
+        for topic in pack.topics.values()
+        if mark in topic.sms or mark in topic.voice
+    )
 
 
 def sources(pack: Pack, ids: tuple[str, ...]) -> tuple[Source, ...]:
@@ -86,7 +101,7 @@ def items(pack: Pack, listed: list[Listed], review_by: list[tuple[dt.date, Liste
         kind, name, words, anchor, ids = describe(pack, entry.item)
         why = "Marked to be confirmed against its source" + (f": {entry.note}" if entry.note else "")
         when, overdue = due(dates[entry.item], today) if entry.item in dates else ("As soon as you can", False)
-        found.append(ReviewItem(kind, name, words, anchor, sources(pack, ids), why, when, overdue, entry.where))
+        found.append(ReviewItem(kind, name, words, anchor, sources(pack, ids), why, when, overdue, used_on(pack, entry.item)))
     for day, entry in review_by:
         kind, name, words, anchor, ids = describe(pack, entry.item)
         when, overdue = due(day, today)
@@ -100,7 +115,7 @@ def items(pack: Pack, listed: list[Listed], review_by: list[tuple[dt.date, Liste
                 "Everything it says should be checked by this date",
                 when,
                 overdue,
-                entry.where,
+                used_on(pack, entry.item),
             )
         )
     return sorted(found, key=lambda i: (not i.overdue, i.kind == "All the content", i.name))

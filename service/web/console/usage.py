@@ -57,6 +57,9 @@ def page_titles(line) -> dict[str, str]:
     return titles
 
 
+AWAITING = "Not known yet: still to be sent, or no word yet from the phone's network"
+
+
 def section(chart, head: tuple[str, ...], rows: list[tuple]) -> dict:
     return {"chart": chart, "head": head, "rows": rows}
 
@@ -98,16 +101,19 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
     steps = [(STEPS["queued"], asked.asked), (STEPS["sent"], asked.sent), (STEPS["delivered"], asked.delivered)]
     losses = [(f"Not sent: {loss.reason}", loss.count) for loss in asked.not_sent]
     losses += [(f"{loss.step}: {loss.reason}", loss.count) for loss in asked.lost]
+    # The rest of those asked for, so the rows add up: still to be sent, or no word yet
+    # from the phone's network (none ever comes for a text printed where no account is set).
+    waiting = [(AWAITING, asked.awaiting)] if asked.awaiting else []
     out.append(
         section(
             bar_chart(
                 "followups",
                 "Follow-up texts callers asked for: what became of them",
-                steps + losses,
+                steps + losses + waiting,
                 failed=frozenset(label for label, _ in losses),
             ),
             ("What happened", "Texts"),
-            steps + losses,
+            steps + losses + waiting,
         )
         | {"funnel": asked}
     )
