@@ -245,9 +245,9 @@ def test_a_voice_menu_with_more_than_5_choices(pack_copy):
 
 
 def test_a_voice_menu_offering_a_topic_with_no_voice_text(pack_copy):
-    edit(pack_copy / "voice.toml", '"how", "what"]', '"how", "websites"]')
+    edit(pack_copy / "voice.toml", '"how", "what"]', '"how", "picture"]')
     [problem] = problems_of(pack_copy)
-    assert "menus.voice_more" in problem and "'websites' has no voice text" in problem
+    assert "menus.voice_more" in problem and "'picture' has no voice text" in problem
 
 
 def test_a_dangling_number_in_a_voice_text(pack_copy):

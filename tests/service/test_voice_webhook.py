@@ -122,7 +122,11 @@ MENU_TREE = [
             ("5", "Sextortion is blackmail"),
         ],
     ),
-    ("5", "Coventry contacts, and help if you cannot speak or hear.", [("1", "0 2 4, 7 6 7 8, 8 5 5 5"), ("2", "from a mobile press 5 5")]),
+    (
+        "5",
+        "Coventry contacts, websites, and help if you cannot speak or hear.",
+        [("1", "0 2 4, 7 6 7 8, 8 5 5 5"), ("2", "from a mobile press 5 5"), ("3", "Websites to read more")],
+    ),
 ]
 
 
@@ -144,7 +148,7 @@ def test_walk_the_whole_menu_and_back_999_first_every_time(twilio, at):
         call.press("*")
         assert_999(call.root)
         assert "Main menu." in call.said
-    assert len(seen) == 16
+    assert len(seen) == 17
 
 
 def test_step_numbers_count_up(twilio, at):
@@ -529,7 +533,7 @@ def test_a_key_means_the_same_on_a_page_whatever_the_hour(twilio, at, when, open
         "2": "For helplines",
         "3": "For help if you cannot cope, or if this is happening to you or your child",
         "4": "For more advice",
-        "5": "For Coventry contacts, and help if you cannot speak or hear",
+        "5": "For Coventry contacts, websites, and help if you cannot speak or hear",
         "8": "For slower speech",
         "9": "To repeat",
     }
