@@ -19,8 +19,8 @@ waits ``LOGIN_WAIT`` (one address cannot try many accounts), and so does the acc
 account has not logged in from before. From an address it knows, an account waits only
 after that many failures for it from there: a stranger's five wrong guesses cannot lock
 its owner out from their usual desk, and a colleague's five slips behind the same
-office proxy cannot lock out everyone else in the office. Counted in one script so racing guesses cannot slip past the
-limit. Addresses are kept as HMACs only. While a login waits it is refused before its
+office proxy cannot lock out everyone else in the office. Counted in one script so
+racing guesses cannot slip past the limit. Addresses are kept as HMACs only. While a login waits it is refused before its
 password is looked at: an Argon2 check is tens of milliseconds of the web process's
 CPU, and a guess that cannot succeed must not cost it (nor the webhooks that share
 the process). A guesser who changes name and address at every try never makes
