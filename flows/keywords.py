@@ -133,13 +133,23 @@ DIGIT_WORDS = {
 # digits or as a recogniser writes them down ("oh seven four..."), may hold one, so no
 # cache keeps them: no number texted or said outlives its turn.
 MOST_DIGITS_KEPT = 2
-_NUMBER_WORDS = frozenset([*(word for word, key in DIGIT_WORDS.items() if key.isdigit()), "double", "triple"])
+_NUMBER_WORDS = frozenset(
+    [
+        *(word for word, key in DIGIT_WORDS.items() if key.isdigit()),
+        *"ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(),
+        *"twenty thirty forty fifty sixty seventy eighty ninety hundred double triple".split(),
+    ]
+)
+_LETTERS = re.compile(r"[a-z]+")
 
 
 def may_hold_a_number(text: str) -> bool:
-    """Whether ``text`` has more digits, or words for them, than any cache may keep."""
+    """Whether ``text`` has more digits, or words for them, than any cache may keep: the
+    words read whatever joins them ("oh-seven-four", "Oh. Seven. Four.", "seventy-four")."""
     digits = sum(c.isdigit() for c in text)
-    return digits > MOST_DIGITS_KEPT or digits + sum(w in _NUMBER_WORDS for w in text.lower().split()) > MOST_DIGITS_KEPT
+    if digits > MOST_DIGITS_KEPT:
+        return True
+    return digits + sum(w in _NUMBER_WORDS for w in _LETTERS.findall(text.lower())) > MOST_DIGITS_KEPT
 
 
 _KEY_FILLER = frozenset(["press", "option", "number", "choice", "key", "the", "please"])

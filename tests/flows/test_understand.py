@@ -283,6 +283,9 @@ def test_no_message_that_may_hold_a_phone_number_is_kept_by_the_match_cache():
         "07.41.25.55.30.3",
         "oh seven four one two five five five four oh two",
         "double seven triple four",
+        "oh-seven-four-one-two-five-five-five-three-oh-nine",
+        "Oh. Seven. Four. One. Two. Five.",
+        "call me on zero seventy-four twelve fifty-five fifty-three ten",
     ):
         assert understanding.match(said) == understanding.match(said)  # answered all the same
     after = understanding._match.cache_info()
