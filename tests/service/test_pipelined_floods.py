@@ -11,23 +11,17 @@ import time
 
 import pytest
 
-from service.state.embedded_redis import EmbeddedRedis
-from tests.load.slow_clients import genuine_webhook, procfile_web, web_server
+from tests.load.slow_clients import genuine_webhook
 
 UNSIGNED = b"POST /sms HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 9\r\n\r\nBody=STOP"
 FLOOD = 30_000
 
 
 @pytest.fixture
-def one_worker(tmp_path, monkeypatch):
+def one_worker(monkeypatch, request):
+    """The ``web`` fixture's process, with one worker: the environment is set before it starts."""
     monkeypatch.setenv("WEB_CONCURRENCY", "1")
-    redis_server = EmbeddedRedis(tmp_path / "redis", persist=False)
-    redis_server.start()
-    try:
-        with web_server(procfile_web(), redis_server.url, str(tmp_path / "state")) as port:
-            yield port
-    finally:
-        redis_server.stop()
+    return request.getfixturevalue("web")
 
 
 def test_a_pipelined_flood_on_one_connection_does_not_hold_up_a_webhook_on_another(one_worker):
