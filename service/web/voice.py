@@ -125,6 +125,10 @@ def answer(n: int, start: bool) -> Response:
         )
     twiml = render_step(reply, speech, n + 1, call_state.encode(session, fernet))
     counted = reply.node if reply.node in pack.topics or reply.node in pack.menus else ""
+    if before.pending and reply.node == before.pending.get("from"):
+        # Back on the page a text was asked from: not heard again, or every caller who asks
+        # for a text would count twice in the call paths.
+        counted = ""
     # Counted once the call ends (``/voice/status``): where the caller was, unless the
     # line itself hangs up or puts them through (a step that is neither a menu nor a
     # page, such as "the text is on its way", leaves the place where it was); and which

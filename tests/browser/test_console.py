@@ -197,7 +197,10 @@ def test_health_says_so_while_redis_is_down(serve, config, console_tab, tmp_path
         own.stop()
     response = tab.open("/console/health")
     assert response.status == 503
-    assert "Redis, is not answering: it cannot be reached" in tab.page.inner_text("#redis-down")
+    assert "store is not answering" in tab.page.inner_text("#redis-down")
+    assert "Redis" not in tab.page.inner_text("#redis-down")  # the manager's words; Redis's own below
+    tab.page.click("#technical summary")
+    assert "it cannot be reached" in tab.page.inner_text("#redis-error")
     assert line.pack.name in tab.page.inner_text("#packs")
     assert_accessible(tab, "health-redis-down")
 

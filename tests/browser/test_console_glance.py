@@ -71,7 +71,7 @@ def test_the_summary_gives_the_week_at_a_glance_and_what_needs_attention(week, c
     # The health page's problems and the review's items, each a link to the page that says more.
     attention = text_of(tab, "#attention")
     assert "Nothing is sending the follow-up texts" in attention  # no worker runs in this test
-    assert "(Redis) is not set to save to disk" in attention  # the tests' Redis keeps nothing
+    assert "store is not set to save to disk" in attention  # the tests' Redis keeps nothing
     assert "to confirm against where they came from" in attention
     # A review date months away needs nothing yet, so it is not listed.
     review_by = server.app.extensions["signpost"].pack.review_by
@@ -254,9 +254,11 @@ def test_call_paths_show_what_callers_chose_in_each_phone_menu(week, console_tab
             )
         )
     }
-    # 25 a week: 4 a day, six days before today; 7 asked by text, 9 hung up while hearing it.
-    assert by_title[steps.spoken_title or steps.title] == ["1", str(6 * 4), "7", "9"]
-    assert by_title[helplines.spoken_title or helplines.title] == ["2", str(6 * 2), "0", "0"]
+    # 25 a week: 4 a day, six days before today; 8 asked by text, 9 hung up while hearing it.
+    assert by_title[steps.spoken_title or steps.title] == ["1", str(6 * 4), "8", "9"]
+    assert by_title[helplines.spoken_title or helplines.title] == ["2", str(6 * 2), "4", "0"]
+    # The texts asked for from each page add up to the follow-ups counted above them.
+    assert sum(int(counts[2]) for counts in by_title.values()) == 12
     assert "5 callers hung up while hearing it" in tab.page.inner_text(f"#menu-{pack.voice_main}")
     assert main  # the table is there, one row an option
     assert "12 follow-up texts" in tab.page.inner_text("#texts-asked")

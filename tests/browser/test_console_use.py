@@ -202,7 +202,8 @@ def test_the_review_page_is_written_for_the_partnership(app_server, console_tab,
     assert any(pack.numbers["police"].number in w for w in words)
     first = page.locator("#review-items > li").first
     assert first.locator(".why").inner_text().startswith("Marked to be confirmed")
-    assert first.locator(".when").inner_text()
+    # A detail to confirm has a date to plan by: the content's review, when it has none of its own.
+    assert pack.review_by and pack.review_by.strftime("%Y") in first.locator(".when").inner_text()
     # Each page listed links to it as people get it.
     confirm_pages = [c for c in report.to_confirm if c.item.startswith("topics.")]
     assert page.locator("#review-items h3 a[href*='/console/content']").count() == len(confirm_pages)
@@ -219,4 +220,25 @@ def test_the_review_page_is_written_for_the_partnership(app_server, console_tab,
         assert "Next review by" in text and "months" in text
     assert tab.sideways() == 0
     tab.screenshot(f"review-{width}")
+    assert tab.accessible() == []
+
+
+def test_on_a_phone_the_console_menu_folds_away_and_the_latest_reply_is_high_on_the_screen(app_server, console_tab):
+    tab = console_tab(app_server.url, PHONE)
+    tab.login("dana", PASSWORD)
+    tab.open("/console/simulator/sms")
+    page = tab.page
+    page.fill("#message", "hi")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # Eight links in three lines pushed every page down: on a phone they are behind "Menu".
+    assert not page.locator("nav.wide-menu").is_visible()
+    assert page.locator(".phone-menu summary").inner_text() == "Menu: Text simulator"
+    # The menu texted back is on the screen whole, below the box to type in.
+    assert in_view(page, "#message") and in_view(page, "#latest pre")
+    page.focus(".phone-menu summary")
+    page.keyboard.press("Enter")  # opened by keyboard
+    with page.expect_navigation():
+        page.click(".phone-menu a:text('Call paths')")
+    assert page.url.endswith("/console/calls")
     assert tab.accessible() == []

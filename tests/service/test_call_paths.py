@@ -55,6 +55,16 @@ def test_the_page_a_caller_asks_to_have_texted_is_counted(serve, config, fake_tw
     assert sum(v for k, v in counted.items() if k.startswith("voice:ended:")) == 1
 
 
+def test_a_page_is_heard_once_when_the_caller_asks_to_have_it_texted(serve, config, fake_twilio, redis_client):
+    # Back on the page after the text is asked for, the caller has not reached it again: the
+    # call-path view's "heard" would count every caller who asked for a text twice.
+    twilio = Twilio(serve(followup_config(config, fake_twilio)).url)
+    call = twilio.call_start().press("1").press("1").press("1")  # the steps; text them; yes, to my mobile
+    call.press("9")  # then hears the page again, on purpose: counted
+    heard = {k.decode(): int(v) for k, v in redis_client.hgetall(keys.stats(PACK, uk_today())).items()}
+    assert heard["voice:steps"] == 2
+
+
 def test_a_caller_put_through_is_counted_at_the_page_once_even_if_twilio_retries(live, twilio, redis_client):
     live.app.config[CLOCK] = lambda: TUESDAY_11AM  # the helpline put through to is open
     call = twilio.call_start().press("2").press("2")  # helplines; put through

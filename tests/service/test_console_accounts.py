@@ -175,7 +175,7 @@ def test_while_redis_is_down_login_says_so_and_refuses(serve, config):
     browser = Browser(server.url)
     assert browser.get("/console/").headers["Location"].endswith("/console/login")
     answer = browser.login()
-    assert answer.status_code == 503 and "Redis, cannot be reached" in answer.text
+    assert answer.status_code == 503 and "store cannot be reached" in answer.text
     assert browser.get("/console/usage").status_code == 302
 
 

@@ -75,6 +75,22 @@ def test_health_shows_the_queue_the_worker_and_the_last_hours_delivery_errors(se
     assert dd(page, "maxmemory-policy")
 
 
+def test_what_needs_attention_is_listed_most_serious_first(logged_in, live):
+    line = live.app.extensions["signpost"]
+    line.store.note_error("delivery")
+    line.store.note_error("webhook")
+    page = logged_in.get("/console/summary").text
+    listed = re.findall(r"<li[^>]*><a href=\"[^\"]*\">([^<]*)</a></li>", page.split('class="attention-list"')[1].split("</ul>")[0])
+    # Texts or calls not answered in full, then no sender (no worker runs here), then the
+    # failed follow-up, then the content's details to confirm and the store not saving.
+    firsts = [
+        next(i for i, text in enumerate(listed) if words in text)
+        for words in ("error answering texts or calls", "Nothing is sending", "could not be delivered", "not set to save to disk")
+    ]
+    assert firsts == sorted(firsts), listed
+    assert not any("Redis" in text or "worker" in text for text in listed), listed
+
+
 # Forms as a browser, or anyone, might post them: the simulators replay what they are
 # given through the flows, so nothing in a form may make them fail.
 forms = st.fixed_dictionaries(

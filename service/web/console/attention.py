@@ -29,12 +29,24 @@ QUEUE_LATE = 5 * 60  # a follow-up waiting longer than this is late: the caller 
 KEEPS_OPT_OUTS = ("noeviction", "volatile-lru", "volatile-lfu", "volatile-ttl", "volatile-random")
 
 
+# How serious an item is, most first: the list is read from the top, and the header shows
+# only the first. People getting no answer, or an opt-out at risk, come before texts not
+# going out, which come before texts that failed, content that is wrong or out of date,
+# and last what can be planned for.
+UNANSWERED_NOW, NOT_SENDING, FAILED, PLAN = range(4)
+
+
 @dataclass(frozen=True)
 class Item:
     text: str
     endpoint: str  # the page that says more
     anchor: str = ""
-    urgent: bool = True  # the line is failing people now, rather than something to plan for
+    rank: int = NOT_SENDING
+
+    @property
+    def urgent(self) -> bool:
+        """The line is failing people now, rather than something to plan for."""
+        return self.rank < PLAN
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -49,9 +61,10 @@ def line_problems(line) -> list[Item]:
     except redis.RedisError:
         return [
             Item(
-                "The line's store (Redis) cannot be reached: counts cannot be read, and opt-outs are kept on disk until it is back.",
+                "The line's store cannot be reached: counts cannot be read, and opt-outs are kept on disk until it is back.",
                 "console.health",
                 "redis-h",
+                rank=UNANSWERED_NOW,
             )
         ]
     found = []
@@ -64,15 +77,17 @@ def line_problems(line) -> list[Item]:
     if not saves and not aof:
         found.append(
             Item(
-                "The line's store (Redis) is not set to save to disk: after a restart, opt-outs and counts since its "
+                "The line's store is not set to save to disk: after a restart, opt-outs and counts since its "
                 "last save would be lost. Whoever runs the line can turn saving on.",
                 "console.health",
                 "redis-h",
-                urgent=False,
+                rank=PLAN,
             )
         )
     if policy and policy not in KEEPS_OPT_OUTS:
-        found.append(Item("Redis may delete opt-outs when its memory is full.", "console.health", "redis-h"))
+        found.append(
+            Item("The line's store may delete opt-outs when its memory is full.", "console.health", "redis-h", rank=UNANSWERED_NOW)
+        )
     queue = Queue(FOLLOWUP_QUEUE, connection=client)
     waiting = queue.count
     # As the health page counts them: a worker whose heartbeat has lapsed (stopped, paused,
@@ -97,7 +112,7 @@ def line_problems(line) -> list[Item]:
     if not can_send(line.config):
         found.append(
             Item(
-                "No Twilio account is set, so the follow-up texts callers ask for are written to the worker's log, not sent.",
+                "No Twilio account is set, so the follow-up texts callers ask for are not sent to anyone.",
                 "console.health",
                 "queue-h",
             )
@@ -106,7 +121,11 @@ def line_problems(line) -> list[Item]:
     since = time.time() - HOUR
     delivery = line.store.errors_since("delivery", since)
     if delivery:
-        found.append(Item(f"{plural(delivery, 'follow-up text')} could not be delivered in the last hour.", "console.usage", "followups"))
+        found.append(
+            Item(
+                f"{plural(delivery, 'follow-up text')} could not be delivered in the last hour.", "console.usage", "followups", rank=FAILED
+            )
+        )
     webhook = line.store.errors_since("webhook", since)
     if webhook:
         found.append(
@@ -115,6 +134,7 @@ def line_problems(line) -> list[Item]:
                 "(each still got the 999 line and the menu).",
                 "console.health",
                 "queue-h",
+                rank=UNANSWERED_NOW,
             )
         )
     return found
@@ -141,6 +161,7 @@ def unanswered_today(line, client) -> list[Item]:
             f"whoever runs the line can raise {CEILINGS[why]}.",
             "console.usage",
             "flooded",
+            rank=UNANSWERED_NOW,
         )
         for why, n in held.items()
     ]
@@ -162,11 +183,12 @@ def content_items(line, today: dt.date) -> list[Item]:
                     f"{pack.name}: {plural(len(overdue), 'review date')} passed, the first on {day_name(min(overdue))}.",
                     "console.review",
                     "confirm-h",
+                    rank=FAILED,
                 )
             )
         if soon:
             found.append(
-                Item(f"{pack.name}: a review of the content is due by {day_name(min(soon))}.", "console.review", "confirm-h", urgent=False)
+                Item(f"{pack.name}: a review of the content is due by {day_name(min(soon))}.", "console.review", "confirm-h", rank=PLAN)
             )
         if report.to_confirm:
             found.append(
@@ -175,11 +197,13 @@ def content_items(line, today: dt.date) -> list[Item]:
                     f"where {'it' if len(report.to_confirm) == 1 else 'they'} came from.",
                     "console.review",
                     "confirm-h",
-                    urgent=False,
+                    rank=PLAN,
                 )
             )
         if report.errors:
-            found.append(Item(f"{pack.name}: {plural(len(report.errors), 'mistake')} in the content.", "console.review", "warnings-h"))
+            found.append(
+                Item(f"{pack.name}: {plural(len(report.errors), 'mistake')} in the content.", "console.review", "warnings-h", rank=FAILED)
+            )
     return found
 
 
@@ -187,6 +211,6 @@ def needs_attention(line, today: dt.date) -> list[Item]:
     try:
         problems = line_problems(line)
     except redis.RedisError:
-        problems = [Item("The line's store (Redis) did not answer in time.", "console.health", "redis-h")]
+        problems = [Item("The line's store did not answer in time.", "console.health", "redis-h", rank=UNANSWERED_NOW)]
     found = problems + content_items(line, today)
-    return sorted(found, key=lambda item: not item.urgent)  # what fails people now, first
+    return sorted(found, key=lambda item: item.rank)  # the most serious first; ties as found

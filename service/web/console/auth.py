@@ -29,8 +29,8 @@ UNCHECKED = {"console.health", "console.logout"}
 BUSY = "Other logins are being checked. Try again in a moment."
 LOGOUT_INCOMPLETE = (
     "You have logged out, here and on any other browser where this account was logged in. The "
-    "line's store (Redis) could not take the logout, so this server keeps it instead; if the line "
-    "runs on more than one server, log in and out again once Redis is back."
+    "line's store could not take the logout, so this server keeps it instead; if the line "
+    "runs on more than one server, log in and out again once the store is back."
 )
 LOGGED_OUT = "You have logged out, here and on any other browser where this account was logged in."
 # Said while logging in waits: until when, and not whether the account or the address
@@ -157,15 +157,15 @@ def login():
             # (and /healthz) say "refusing writes" meanwhile.
             message, status = (
                 (
-                    "Logging in cannot be checked just now (the line's store, Redis, is full "
-                    "or read-only and refuses changes). Try again in a few minutes, and "
+                    "Logging in cannot be checked just now (the line's store is full "
+                    "or refuses changes). Try again in a few minutes, and "
                     "tell whoever runs the line."
                 ),
                 503,
             )
         except redis.RedisError:
             message, status = (
-                ("Logging in cannot be checked just now (the line's store, Redis, cannot be reached). Try again in a few minutes."),
+                ("Logging in cannot be checked just now (the line's store cannot be reached). Try again in a few minutes."),
                 503,
             )
         else:

@@ -58,11 +58,22 @@ def sms_pages(pack: Pack) -> list[SmsPage]:
                 lines=tuple(text.splitlines()),
                 parts=gsm.segments(text),
                 budget=pack.budget(node_id),
-                encoding="GSM-7" if gsm.is_gsm(text) else "UCS-2",
-                characters=gsm.septets(text) if gsm.is_gsm(text) else len(text),
+                encoding=encoding_words(text),
+                characters=characters(text),
             )
         )
     return pages
+
+
+def characters(text: str) -> int:
+    """As the networks count them: an escaped character (``€``, ``[``) is two in GSM-7."""
+    return gsm.septets(text) if gsm.is_gsm(text) else len(text)
+
+
+def encoding_words(text: str) -> str:
+    """How a text is encoded, in a manager's words: a character outside the SMS alphabet
+    (GSM-7) sends the whole text as UCS-2, with fewer characters a part."""
+    return "plain characters" if gsm.is_gsm(text) else "a special character, so fewer characters a part"
 
 
 def voice_pages(pack: Pack) -> list[VoicePage]:

@@ -96,11 +96,20 @@ def due(day: dt.date, today: dt.date) -> tuple[str, bool]:
 
 def items(pack: Pack, listed: list[Listed], review_by: list[tuple[dt.date, Listed]], today: dt.date) -> list[ReviewItem]:
     dates = {entry.item: day for day, entry in review_by}
+    # A detail to confirm with no date of its own is due by the content's own review at the
+    # latest: "as soon as you can" alone gave a manager no date to plan by.
+    whole = min((day for day, entry in review_by if describe(pack, entry.item)[0] == "All the content"), default=None)
     found = []
     for entry in listed:
         kind, name, words, anchor, ids = describe(pack, entry.item)
         why = "Marked to be confirmed against its source" + (f": {entry.note}" if entry.note else "")
-        when, overdue = due(dates[entry.item], today) if entry.item in dates else ("As soon as you can", False)
+        if entry.item in dates:
+            when, overdue = due(dates[entry.item], today)
+        elif whole is not None:
+            when, overdue = due(whole, today)
+            when = f"As soon as you can, and before the content's review ({when[0].lower()}{when[1:]})"
+        else:
+            when, overdue = "As soon as you can (no review date is set for the content)", False
         found.append(ReviewItem(kind, name, words, anchor, sources(pack, ids), why, when, overdue, used_on(pack, entry.item)))
     for day, entry in review_by:
         kind, name, words, anchor, ids = describe(pack, entry.item)

@@ -27,6 +27,7 @@ from flows.phones import e164
 from flows.render import voice_turn
 from flows.hours import UK
 from service.web.console.blueprint import bp
+from service.web.console.content import characters, encoding_words
 
 MAX_TURNS = 40
 YEARS = (2000, 2099)
@@ -83,9 +84,8 @@ def simulate_sms():
     session, turns = Session(channel="sms"), []
     for text in did:
         reply, session = step(pack, session, Event("text", text, at=at, caller=FICTIONAL_MOBILE))
-        encoding = "GSM-7" if gsm.is_gsm(reply.text) else "UCS-2"
         parts = gsm.segments(reply.text)
-        notes = [f"{parts} part{'' if parts == 1 else 's'}, {encoding}, {gsm.septets(reply.text)} characters"]
+        notes = [f"{parts} part{'' if parts == 1 else 's'}, {encoding_words(reply.text)}, {characters(reply.text)} characters"]
         if reply.effect == "opt_out":
             notes.append("The line would record an opt-out (the simulator records nothing).")
         elif reply.effect == "opt_in":
