@@ -270,9 +270,19 @@ CRISIS_PHRASES: dict[tuple[str, ...], str] = dict.fromkeys([
 # in the kitchen, an overdose of screen time.
 NOT_CRISIS: dict[tuple[str, ...], str] = {
     **dict.fromkeys([("had", "enough", "of", "it"), ("not", "safe", "to"), ("sorry", "to", "bother"),
-                     *[(who, *will, "kill", "me") for who in ("mum", "mam", "dad", "parents", "nan", "mom")
+                     # "My mum will kill me", "our head will kill me if I get this wrong": a
+                     # family's or a workplace's telling-off, not a threat (a stranger's or an
+                     # offender's "will kill me" stays one).
+                     *[(who, *will, "kill", "me") for who in ("mum", "mam", "dad", "parents", "nan", "mom", "gran",
+                                                             "grandma", "wife", "husband", "missus", "head", "boss",
+                                                             "manager", "headteacher", "teacher", "coach")
                        for will in [("will",), ("would",), ("is", "going", "to"), ("are", "going", "to"),
                                     ("going", "to")]],
+                     # Staff of a hospital's emergency department, not someone taken there.
+                     *[(*ae, role) for ae in (("a", "and", "e"), ("a", "e")) for role in
+                       ("nurse", "doctor", "consultant", "staff", "receptionist", "sister", "practitioner", "triage")],
+                     *[(work, "in", *ae) for ae in (("a", "and", "e"), ("a", "e")) for work in ("work", "works", "working")],
+                     ("fatal", "error"), ("fatal", "exception"), ("shot", "myself", "in", "the", "foot"),
                      ("knife", "crime"), ("end", "it", "with"), ("ending", "it", "with"),
                      *[(who, "missing", what) for who in _MISSING_WHO for what in _MISSED],
                      *[(gone, "missing", what) for gone in ("gone", "went", "been") for what in _MISSED],

@@ -16,6 +16,7 @@ from flows.keywords import BARE_NO, NOT_KNOWING, OPT_IN, OPT_OUT, compact, opts_
 from flows.model import Effect, Event, EventKind, Reply, Session
 from flows.pack import OPTED_OUT, Pack
 from flows.pack.open_now import names_help_always
+from flows.pack.render_sms import pair_id
 
 # The page for a picture or video sent to the line (a pack without one sends the menu).
 PICTURE = "picture"
@@ -91,6 +92,12 @@ def step(pack: Pack, session: Session, event: Event) -> tuple[Reply, Session]:
         # The line could not tell what they need, again ("no", "not really", "help"):
         # the page for someone at risk, not the same question.
         return show(pack, session, event.at, risk_page)
+    asking = pair_id(understood.node, understood.second) if understood.close and understood.node and understood.second else ""
+    if asking in pack.pair_questions:
+        # Close between two pages ("should we screenshot it": the do's and don'ts, or what
+        # to do now?): a question between those two, each with its reply word. Numbers
+        # still mean the main menu's choices.
+        return Reply(asking, pack.pair_questions[asking]), replace(session, menu=pack.main_menu, node=asking)
     # Words the line cannot place, in whole ("im done", an emoji) or between pages: the
     # short question, which names the 24-hour services and puts the page for people at
     # risk first, rather than the professionals' menu. Greetings and "menu" are the main

@@ -62,12 +62,17 @@ class Match:
     score: how close it is to that page's examples, 0 to 1.
     runner_up: the next page's score.
     sure: whether to answer with ``node``; when False the line is unsure.
+    second: the next page (the one ``runner_up`` scores), for a question between the two.
+    close: unsure only because ``node`` and ``second`` are close, both likely: a question
+        between the two answers it better than the whole menu.
     """
 
     node: str | None
     score: float = 0.0
     runner_up: float = 0.0
     sure: bool = False
+    second: str | None = None
+    close: bool = False
 
 
 class Understanding:
@@ -92,6 +97,9 @@ class Understanding:
     MODEL_AHEAD = 1.3
     MODEL_SURE = 0.5
     MODEL_AGREED = 0.25
+    # Unsure between two pages that together are more likely than not: the line asks
+    # between those two, not with the whole menu.
+    PAIR_SHARE = 0.5
 
     def __init__(
         self,
@@ -279,12 +287,13 @@ class Understanding:
         if self._page_model:
             return self._read_by_model(plain, text, ranked[0][0], allowed=set(best))
         node, score = ranked[0]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        second, runner_up = ranked[1] if len(ranked) > 1 else (None, 0.0)
         ratio = self.MAX_RATIO
         if len(ranked) > 1 and node in self._careful and ranked[1][0] in self._careful:
             ratio = self.CAREFUL_RATIO
         sure = score >= self.MIN_SCORE and runner_up <= score * ratio
-        return Match(node, round(score, 3), round(runner_up, 3), sure)
+        close = not sure and second is not None and score >= self.MIN_SCORE
+        return Match(node, round(score, 3), round(runner_up, 3), sure, second, close)
 
     def _read_by_model(self, plain: list[str], text: str, nearest: str, allowed: set[str]) -> Match:
         """The page model's answer, among the pages the matcher left in play (an age said
@@ -297,10 +306,11 @@ class Understanding:
         if not ranked:
             return Match(None)
         score, node = ranked[0]
-        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        runner_up, second = ranked[1] if len(ranked) > 1 else (0.0, None)
         ahead = score >= runner_up * self.MODEL_AHEAD
         sure = ahead and (score >= self.MODEL_SURE or (score >= self.MODEL_AGREED and node == nearest))
-        return Match(node, round(score, 3), round(runner_up, 3), sure)
+        close = not sure and not ahead and second is not None and score + runner_up >= self.PAIR_SHARE
+        return Match(node, round(score, 3), round(runner_up, 3), sure, second, close)
 
 
 def _norm(vector: dict[str, float]) -> float:

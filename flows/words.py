@@ -142,6 +142,9 @@ QUESTION = frozenset(["what", "how", "who", "where", "when", "why", "which", "ca
                       "should", "do", "does", "is", "are", "will", "would"])
 
 _APOSTROPHES = re.compile(r"['\u2019\u2018`]")
+# Where a sentence ends: a full stop, question or exclamation mark before a space (not
+# the dot in "07.41" or "2.50"), or a new line.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 # Past this many words a message is an essay: the rest is not matched (and stays
 # cheap), though it is still read for words of crisis: risk may come last ("...and I
@@ -156,12 +159,16 @@ def words(text: str) -> list[str]:
     for emoji, word in EMOJI.items():
         text = text.replace(emoji, f" {word} ")
     folded = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", text.casefold()))
-    plain = _NOT_WORD.sub(" ", folded.encode("ascii", "ignore").decode()).split()
-    out: list[str] = []
-    for word in plain[:READ_AT_MOST]:
-        out.extend(TEXT_SPEAK.get(word, word).split())
-    alone = _unkissed(joined(out)) in _alone()
-    out = _phrases(joined(out))
+    sentences: list[list[str]] = []
+    read = 0
+    for sentence in _SENTENCE_END.split(folded):
+        plain = _NOT_WORD.sub(" ", sentence.encode("ascii", "ignore").decode()).split()[:READ_AT_MOST - read]
+        read += len(plain)
+        sentences.append([spelled for word in plain for spelled in TEXT_SPEAK.get(word, word).split()])
+    alone = _unkissed(joined([w for said in sentences for w in said])) in _alone()
+    # A phrase is read within its sentence: "My son has gone missing. His phone..." is a
+    # child missing, not "missing his phone".
+    out = [w for said in sentences for w in _phrases(joined(said))]
     # After the phrases, so that "paracetamol for my headache" is no longer a dose.
     at_risk = alone or near(out) or RISK in out[MAX_WORDS:]
     out = out[:MAX_WORDS] + ([RISK] if at_risk and RISK not in out[:MAX_WORDS] else [])

@@ -177,6 +177,7 @@ def load_pack(path: str | Path) -> Pack:
         opted_out=sms["opted_out"],
         unsure_menu=sms.get("unsure_menu", ""),
         at_risk_again=sms.get("at_risk_again", ""),
+        pair_question=sms.get("pair_question", ""),
         voice=data.get("voice", {}),
         origins=loader.origins,
         open_now_intro=sms.get("open_now", "Open now:"),

@@ -119,6 +119,11 @@ class Pack:
     unsure_menu: str = ""
     # The short page for what someone sends straight after the at-risk page (flows.sms).
     at_risk_again: str = ""
+    # The words before a question between two close pages ("" : no such question, the
+    # unsure menu instead), and the questions, rendered by the loader: ``ask:dos:steps``
+    # (render_sms.pair_id) -> the whole SMS.
+    pair_question: str = ""
+    pair_questions: dict[str, str] = field(default_factory=dict)
     owner: str = ""
     review_by: dt.date | None = None
     nation: str = DEFAULT_NATION

@@ -90,6 +90,35 @@ def render_sms(pack: Pack, loader) -> None:
         RiskModel.read(loader.path / risk_model.FILE),
         PageModel.read(loader.path / page_model.FILE),
     )
+    if pack.pair_question:
+        render_pair_questions(pack, loader)
+
+
+def render_pair_questions(pack: Pack, loader) -> None:
+    """A question between every two pages that have a reply word (a page's first keyword,
+    "STEPS", "SIGNS"), for a text the line finds close between them: "Which do you need?
+    Reply: STEPS for What to do now, DOS for Do and don't". A page's keyword is that
+    page from anywhere in a conversation, so the answer needs no state. Never one with the
+    at-risk page: a text near it gets the short question, which puts that page first."""
+    risk = pack.understanding.risk_page
+    worded = [(t.keywords[0], t) for t in pack.topics.values() if t.id != risk and t.keywords and t.id in pack.sms_pages]
+    worded = [(word, topic) for word, topic in worded if word.isalpha() and pack.keywords.exact(word) == topic.id]
+    for i, (word, first) in enumerate(worded):
+        for other, second in worded[i + 1 :]:
+            lines = [pack.pair_question, f"{word.upper()} for {first.title}", f"{other.upper()} for {second.title}"]
+            page = sms_page("\n".join(lines), pack.footer)
+            parts, budget = gsm.segments(page), 1
+            if gsm.non_gsm(page) or parts > budget:
+                loader.problem(
+                    "sms", f"the question between {first.id} and {second.id} takes {parts} parts, not {budget}", key="pair_question"
+                )
+                continue
+            pack.pair_questions[pair_id(first.id, second.id)] = page
+
+
+def pair_id(first: str, second: str) -> str:
+    """The id of the question between two pages, as counted: ``ask:dos:steps``."""
+    return ":".join(("ask", *sorted((first, second))))
 
 
 def page_examples(pack: Pack, with_keywords: bool = False) -> dict[str, list[str]]:

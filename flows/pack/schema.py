@@ -39,6 +39,7 @@ SCHEMA: dict[str, dict[str, tuple[bool, type | tuple]]] = {
         "unsure_menu": (False, _STR),
         "open_now": (False, _STR),
         "at_risk_again": (False, _STR),
+        "pair_question": (False, _STR),
     },
     "sources": {"title": (True, _STR), "url": (False, _STR)},
     "numbers": {

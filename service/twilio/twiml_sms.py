@@ -38,6 +38,6 @@ def fallback(pack) -> str:
 def rendered_pages(pack) -> dict[str, str]:
     """Every SMS page of a pack as TwiML: page key (node id, or node id and the helplines
     open now it adds: ``flows.pack.open_now``) -> TwiML."""
-    pages = {key: render(text) for key, text in pack.sms_variants.items()}
+    pages = {key: render(text) for key, text in (pack.sms_variants | pack.pair_questions).items()}
     pages[NO_REPLY] = render("")
     return pages

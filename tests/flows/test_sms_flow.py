@@ -111,3 +111,34 @@ def test_a_typical_conversation_costs_at_most_11_parts():
 def test_acknowledgements_and_opt_out_confirmations_are_one_part(text):
     reply, _ = step(PACK, Session(), Event("text", text))
     assert reply.node in ("thanks", "opted_out") and gsm.segments(reply.text) == 1
+
+
+def evaluation_texts() -> list[str]:
+    import tomllib
+
+    table = tomllib.loads((Path(__file__).parents[2] / "messages" / "understand_cases.toml").read_text(encoding="utf-8"))
+    return [case[0] for part in table.values() if isinstance(part, list) for case in part]
+
+
+def test_a_text_close_between_two_pages_is_asked_which_of_the_two_each_by_its_word():
+    asked = []
+    for text in evaluation_texts():
+        reply, session = step(PACK, Session(channel="sms"), Event("text", text))
+        if reply.node in PACK.pair_questions:
+            asked.append((text, reply, session))
+    assert asked, "no text of the evaluation set is close between two pages"
+    risk = PACK.understanding.risk_page
+    for text, reply, session in asked:
+        lines = reply.text.splitlines()
+        assert lines[0] == EMERGENCY_SMS and lines[1] == PACK.pair_question
+        pages = reply.node.split(":")[1:]
+        assert risk not in pages and len(pages) == 2
+        understood = PACK.understanding.match(text)
+        assert {understood.node, understood.second} == set(pages) and not understood.sure
+        # Each word offered is its page, from where the question left the texter.
+        for line in lines[2:4]:
+            word = line.split()[0]
+            assert step(PACK, session, Event("text", word))[0].node in pages
+        assert {step(PACK, session, Event("text", line.split()[0]))[0].node for line in lines[2:4]} == set(pages)
+        # A number means the main menu's choice, as the footer says of 0.
+        assert step(PACK, session, Event("text", "1"))[0].node == PACK.menus[PACK.main_menu].options[0]

@@ -68,6 +68,7 @@ BLIND_ALREADY_IN_THE_PACK = {
     "cheers",
     "ok thank you",
     "Hello",
+    "take it down link",
 }
 
 

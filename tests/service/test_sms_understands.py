@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from flows import gsm
+from flows import Event, Session, gsm, step
 from flows.model import FollowUp, FollowUpOutcome
 from flows.render import EMERGENCY_SMS, EMERGENCY_SMS_ANYONE
 from service.cli.stats import daily_counts
@@ -24,6 +24,7 @@ from service.state import keys
 from service.state.pseudonyms import address_id, number_id
 from service.state.store import uk_today
 from tests.fake_twilio import not_found, too_many
+from tests.flows.test_sms_flow import evaluation_texts
 from tests.support import LINE_NUMBER, MAIN_MENU_CHOICES, SECRET_KEY, TEXTER, Twilio, message_text, run_followups
 
 ACCOUNT = "AC" + "0" * 32
@@ -371,3 +372,17 @@ def test_straight_after_the_at_risk_page_a_reply_the_line_cannot_place_keeps_the
     for n, follow_up in enumerate(("help", "idk", "yes")):
         again = reply_of(twilio.post("/sms", received(follow_up, sid="SM" + f"b{n}" * 16)))
         assert "You are not alone" in again and "Not sure" not in again, follow_up
+
+
+def test_a_text_close_between_two_pages_is_asked_which_then_each_word_is_its_page(twilio, live):
+    pack = live.app.extensions["signpost"].pack
+    body = next(t for t in evaluation_texts() if step(pack, Session(channel="sms"), Event("text", t))[0].node in pack.pair_questions)
+    text = reply_of(twilio.post("/sms", received(body, sid="SM" + "a" * 32)))
+    lines = text.splitlines()
+    assert lines[0] == EMERGENCY_SMS and lines[1] == pack.pair_question and gsm.segments(text) == 1
+    word, title = lines[2].split(" for ", 1)
+    # The word offered is the page, straight after the question, over the same webhook.
+    page = reply_of(twilio.post("/sms", received(word, sid="SM" + "b" * 32)))
+    topic = next(t for t in pack.topics.values() if t.title == title)
+    # (its first lines: a page may add the helplines open at the hour it is sent)
+    assert page.splitlines()[:3] == pack.sms_pages[topic.id].splitlines()[:3]
