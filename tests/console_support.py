@@ -67,7 +67,8 @@ WEEK_PAGES = {
     "sms:links": 18,
     "whatsapp:main": 20,
     "whatsapp:steps": 14,
-    "voice:voice_main": 40,
+    # Heard at least as often as callers chose from it or hung up there.
+    "voice:voice_main": 60,
     "voice:steps": 25,
     "voice:helplines": 12,
 }
@@ -95,6 +96,11 @@ WEEK_CALLS = {
 }
 
 
+def spread(total: int, n: int, days: int) -> int:
+    """Day ``n``'s share of ``total`` spread over ``days`` days, the days adding up to it."""
+    return total // days + (1 if n < total % days else 0)
+
+
 def seed_weeks(client, pack: str, today, weeks: int = 2) -> dict:
     """Counts for the ``weeks`` weeks before today, written to the keys the line's own
     counters use, the week before a little quieter. Returns this week's totals."""
@@ -109,8 +115,8 @@ def seed_weeks(client, pack: str, today, weeks: int = 2) -> dict:
         for n in range(7):
             day = today - dt.timedelta(days=1 + n + 7 * week)
             events = {f"{c}:conversation": round(v[n] * share) for c, v in WEEK_PEOPLE.items()}
-            if n == 0:  # the whole week's follow-ups, opt-outs and floods on one day
-                events |= {k: round(v * share) for k, v in {**WEEK_FOLLOWUPS, **WEEK_EVENTS, **WEEK_CALLS}.items()}
+            if n < 6:  # the week's follow-ups, opt-outs, floods and calls, spread over its six whole days
+                events |= {k: spread(round(v * share), n, 6) for k, v in {**WEEK_FOLLOWUPS, **WEEK_EVENTS, **WEEK_CALLS}.items()}
             pages = {k: max(1, round(v * share / 7)) for k, v in WEEK_PAGES.items()}
             for field, count in events.items():
                 if count:

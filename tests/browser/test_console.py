@@ -114,6 +114,13 @@ def test_content_and_review_pages_show_the_pack_as_sent(app_server, console_tab)
         assert "1 by text" in keys
         assert ("2 put through" in keys) == bool(pack.topics[topic].transfer)
     assert page.locator("ul.tree").count() == 2
+    # Each page in the menu trees links to its words below (the page is long on a phone).
+    targets = page.eval_on_selector_all("ul.tree a", "links => links.map(a => a.getAttribute('href'))")
+    assert "#sms-steps" in targets and "#voice-steps" in targets
+    assert all(page.locator(target).count() == 1 for target in targets)
+    # A question between two pages, as sent: the 999 line first.
+    example = page.inner_text("#pair-example").splitlines()
+    assert example[0] == EMERGENCY_SMS and example[1] == pack.pair_question
     assert_accessible(tab, "content")
 
     report = check_pack(pack.path, uk_today())

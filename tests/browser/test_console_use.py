@@ -72,7 +72,7 @@ def test_an_unknown_console_address_gets_the_consoles_own_not_found_page(app_ser
     assert "Page not found" in said and "start from the summary" in said
     assert tab.page.locator("main a[href$='/console/summary']").count() == 1
     # Its header is every page's: what needs attention stays in view (no worker runs here).
-    assert "Nothing is sending the follow-up texts" in tab.page.inner_text("#attention-banner")
+    assert "Nothing is sending the follow-up texts" in tab.page.locator("#attention-banner").text_content()
     assert tab.accessible() == []
     assert tab.open("/sms/nothing").status == 404  # outside the console, nothing changes
     # The Log out button's address, opened as a page, says how to log out.

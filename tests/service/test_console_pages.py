@@ -16,6 +16,7 @@ from service.followups import asking
 from service.line import Line
 from service.state.embedded_redis import EmbeddedRedis
 from service.state.store import uk_today
+from service.web.console.counts import day_name
 from service.web.console.accounts import Accounts
 from tests.console_support import FLOODER, OTHER_TEXTER, PASSWORD, followup_config, make_traffic
 from tests.fake_twilio import refused
@@ -57,7 +58,7 @@ def test_health_shows_the_queue_the_worker_and_the_last_hours_delivery_errors(se
     try:
         page = browser.get("/console/health").text
         assert "console-test-worker" in page and "no-worker" not in page
-        assert re.search(r'id="senders">1 sender is running; the last check-in was [^<]*UK time', page)
+        assert re.search(r'id="senders">The follow-up sender is running \(1 at once\); it last said so [^<]*UK time', page)
         assert "Nothing is sending the follow-up texts" not in page
         # Its heartbeat lapses (stopped or paused): RQ still counts it registered, but it is
         # not sending, and both the health page and what needs attention say so.
@@ -89,6 +90,15 @@ def test_what_needs_attention_is_listed_most_serious_first(logged_in, live):
     ]
     assert firsts == sorted(firsts), listed
     assert not any("Redis" in text or "worker" in text for text in listed), listed
+
+
+def test_the_summary_says_when_the_line_last_had_a_conversation_on_a_day_with_none(logged_in, live):
+    line = live.app.extensions["signpost"]
+    three_days_ago = uk_today() - dt.timedelta(days=3)
+    line.store.count_event(line.pack.id, "sms:conversation", three_days_ago)
+    page = logged_in.get("/console/summary").text
+    today = re.search(r'<p id="today">([^<]*)</p>', page).group(1)
+    assert today == f"Today so far: 0 conversations; the last was on {day_name(three_days_ago)}."
 
 
 # Forms as a browser, or anyone, might post them: the simulators replay what they are

@@ -13,7 +13,7 @@ from flask import current_app, render_template, request
 
 from flows import gsm
 from flows.check import WORDS_PER_MINUTE, speaking_seconds
-from flows.pack import Pack
+from flows.pack import OPTED_OUT, Pack
 from flows.voice import BACK, MAIN, REPEAT, SLOWER
 from flows.voice_page import TEXT_KEY, TRANSFER_KEY, menu_heard, page_heard
 from service.web.console.blueprint import bp
@@ -42,15 +42,22 @@ class VoicePage:
     keys: str
 
 
+# Replies that are no page of the pack, in words.
+NOT_A_PAGE = {OPTED_OUT: "Opted out (the reply to STOP)"}
+
+
 def sms_pages(pack: Pack) -> list[SmsPage]:
     pages = []
     # Each page, and each way it reads while the helplines it names are closed.
     for key, text in pack.sms_variants.items():
         node_id, _, added = key.partition("+")
         node = pack.node(node_id)
-        title = node.title if node else node_id.replace("_", " ")
+        title = node.title if node else NOT_A_PAGE.get(node_id, node_id.replace("_", " ").capitalize())
         if added:
-            title += " (while its helplines are closed)"
+            # Each way a page reads after hours names the lines it adds: two such versions
+            # of one page must not read alike.
+            named = [pack.numbers[n].name if n in pack.numbers else n for n in added.split("+")]
+            title += f" (while its helplines are closed: naming {' and '.join(named)})"
         pages.append(
             SmsPage(
                 id=key,
@@ -144,4 +151,7 @@ def content():
         voice=voice_pages(pack),
         sms_tree=menu_tree(pack, pack.main_menu),
         voice_tree=menu_tree(pack, pack.voice_main),
+        # One of the questions between two close pages, as sent, and how many there are.
+        pair=next(iter(pack.pair_questions.values()), ""),
+        pairs=len(pack.pair_questions),
     )

@@ -94,6 +94,17 @@ def simulate_sms():
     return render_template("console/simulator_sms.html", pack=pack, packs=packs, turns=turns, did=did, at=at_field, problem=problem)
 
 
+# Twilio's word for how a put-through ended, as a manager would say it.
+DIAL_WORDS = {
+    "completed": "the helpline answered",
+    "answered": "the helpline answered",
+    "no-answer": "the helpline did not answer",
+    "busy": "the helpline was busy",
+    "failed": "the call could not be made",
+    "canceled": "the caller hung up first",
+}
+
+
 def _call_event(action: str, at: dt.datetime, caller: str) -> tuple[Event, str]:
     kind, _, value = action.partition(":")
     if kind == "key":
@@ -101,7 +112,7 @@ def _call_event(action: str, at: dt.datetime, caller: str) -> tuple[Event, str]:
     if kind == "say":
         return Event("speech", value, at=at, caller=caller), f'Said "{value}"'
     if kind == "end":
-        return Event("dial", value, at=at, caller=caller), f"The transfer ended ({value})"
+        return Event("dial", value, at=at, caller=caller), f"The helpline call ended: {DIAL_WORDS.get(value, value)}"
     return Event("silence", at=at, caller=caller), "Stayed silent"
 
 

@@ -55,8 +55,13 @@ def week_summary(rows: list[Row], this_week: Filter, titles: dict[str, str]) -> 
     pages_now, pages_before = (counted([r for r in w if r.item in titles], "pages", lambda r: titles[r.item]) for w in (now, before))
     top = sorted(pages_now.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PAGES]
     opt_outs = [sum(r.count for r in w if r.measure == "opt-outs") for w in (now, before)]
+    talked = [r for r in rows if r.measure == "conversations" and r.count]
     return {
         "people": Change("Everyone", sum(people_now.values()), sum(people_before.values())),
+        # A quiet day and a line that has stopped look alike in a week's total: the last
+        # day with any text or call says which (within these two weeks).
+        "today": sum(r.count for r in talked if r.day == this_week.end),
+        "latest": max((r.day for r in talked), default=None),
         "channels": channels,
         "top_pages": [Change(title, n, pages_before.get(title, 0)) for title, n in top],
         "followups": funnel(counted(now, "follow-ups", lambda r: r.item)),

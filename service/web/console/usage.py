@@ -54,6 +54,9 @@ def page_titles(line) -> dict[str, str]:
             titles.setdefault(node_id, pack.node(node_id).title)
         for node_id, menu in pack.menus.items():
             titles.setdefault(node_id, f"{menu.title} (by {'phone' if menu.channel == 'voice' else 'text'})")
+        for node_id in pack.pair_questions:  # ask:dos:steps
+            between = [pack.node(page).title for page in node_id.split(":")[1:]]
+            titles.setdefault(node_id, f"Asked which: {' or '.join(between)}")
     return titles
 
 
@@ -127,7 +130,7 @@ def charts(rows: list[Row], wanted: Filter, titles: dict[str, str]) -> list[dict
             "opt-outs": "Asked for no more",
             "opt-ins": "Asked for texts again",
             "flood-limited": "One number sent too many",
-            "abroad-limited": "Texters abroad: the hour's allowance used",
+            "abroad-limited": "Numbers abroad: hourly limit reached",
             "line-busy": "The line's limit for the hour reached",
         }
         table = [(periods.label(p), *(counted.get((p, m), 0) for m in measures)) for p in starts]
