@@ -193,7 +193,7 @@ def test_health_says_so_while_redis_is_down(serve, config, console_tab, tmp_path
         tab.login("dana", PASSWORD)
         tab.open("/console/health")
         # Plain words first; Redis's own settings and the workers' names behind a disclosure.
-        assert tab.page.inner_text("#store-state").startswith("The line's store is answering.")
+        assert tab.page.inner_text("#store-state").startswith("The line's records (opt-outs and counts) can be read and written.")
         assert not tab.page.locator("#redis").is_visible()
         tab.page.click("#technical summary")
         assert "maxmemory-policy" in tab.page.inner_text("#redis")

@@ -239,7 +239,8 @@ def test_no_page_scrolls_sideways(week, console_tab, width, path):
 
 @WIDTHS
 def test_call_paths_show_what_callers_chose_in_each_phone_menu(week, console_tab, width):
-    server, _ = week
+    server, totals = week
+    calls = totals["voice:conversation"]
     pack = server.app.extensions["signpost"].pack
     tab = console_tab(server.url, width)
     tab.login("dana", PASSWORD)
@@ -264,6 +265,8 @@ def test_call_paths_show_what_callers_chose_in_each_phone_menu(week, console_tab
     assert "5 callers hung up while hearing it" in tab.page.inner_text(f"#menu-{pack.voice_main}")
     assert main  # the table is there, one row an option
     assert "12 follow-up texts" in tab.page.inner_text("#texts-asked")
+    # The calls in these days, as the summary counts them, beside the menus heard more often.
+    assert text_of(tab, "#calls").startswith(f"{calls} calls in these days.")
     through = tab.page.inner_text("#put-through")
     assert "put through to a helpline 4 times (each a call the line pays for), all from the page Helplines" in through
     assert "3 answered, 1 not answered" in through

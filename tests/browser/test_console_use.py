@@ -144,6 +144,13 @@ def test_in_the_call_simulator_enter_does_what_the_box_is_for(app_server, consol
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "Type a key" in page.inner_text("#sim-problem")
+    # Asking for a text, a mobile number keyed then # as the line asks: the text is shown.
+    for keys in ("1", "2", "07812345678#", "1"):  # text it; another mobile; this one; yes, that is right
+        page.fill("#keys", keys)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "not a UK mobile" not in page.inner_text("#latest"), keys
+    assert page.locator("#latest .text-me").count() == 1
     tab.screenshot(f"simulator-call-{width}")
     assert tab.accessible() == []
 

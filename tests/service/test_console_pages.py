@@ -58,7 +58,7 @@ def test_health_shows_the_queue_the_worker_and_the_last_hours_delivery_errors(se
     try:
         page = browser.get("/console/health").text
         assert "console-test-worker" in page and "no-worker" not in page
-        assert re.search(r'id="senders">The follow-up sender is running \(1 at once\); it last said so [^<]*UK time', page)
+        assert re.search(r'id="senders">Follow-up texts are being sent: the sender last checked in [^<]*UK time', page)
         assert "Nothing is sending the follow-up texts" not in page
         # Its heartbeat lapses (stopped or paused): RQ still counts it registered, but it is
         # not sending, and both the health page and what needs attention say so.

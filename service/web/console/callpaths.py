@@ -97,6 +97,8 @@ def call_paths():
         menus=menu_paths(pack, heard, texted, ended),
         # No call at all in these days: the same words as every page with nothing counted.
         counted=bool(heard or texted or ended),
+        # Calls, as the summary counts them: a menu may be heard more often than this.
+        calls=sum(r.count for r in rows if r.measure == "conversations" and r.channel == "voice"),
         # Each a call to the helpline the line pays for: from which page, how many.
         put_through=[(pack.node(page).title if pack.node(page) else page, n) for page, n in sorted(through.items())],
         put_through_ended=PutThroughs.of([r for r in rows if r.channel == "voice"]),

@@ -77,10 +77,17 @@ def characters(text: str) -> int:
     return gsm.septets(text) if gsm.is_gsm(text) else len(text)
 
 
+def size_words(text: str) -> str:
+    """How long a text is, as a phone bill counts it: "Sent as 2 texts (215 characters)"."""
+    parts = gsm.segments(text)
+    special = encoding_words(text)
+    return f"Sent as {parts} text{'' if parts == 1 else 's'} ({characters(text)} characters{', ' + special if special else ''})"
+
+
 def encoding_words(text: str) -> str:
-    """How a text is encoded, in a manager's words: a character outside the SMS alphabet
-    (GSM-7) sends the whole text as UCS-2, with fewer characters a part."""
-    return "plain characters" if gsm.is_gsm(text) else "a special character, so fewer characters a part"
+    """A character outside the SMS alphabet (GSM-7) sends the whole text as UCS-2, with
+    fewer characters a part: said, in a manager's words, only then."""
+    return "" if gsm.is_gsm(text) else "a special character making each text shorter"
 
 
 def voice_pages(pack: Pack) -> list[VoicePage]:

@@ -127,7 +127,9 @@ def items(pack: Pack, listed: list[Listed], review_by: list[tuple[dt.date, Liste
                 used_on(pack, entry.item),
             )
         )
-    return sorted(found, key=lambda i: (not i.overdue, i.kind == "All the content", i.name))
+    # Overdue first; then what most pages depend on (a number on five pages before an
+    # address on one); the whole content's review date last.
+    return sorted(found, key=lambda i: (not i.overdue, i.kind == "All the content", -len(i.used_on), i.name))
 
 
 @dataclass(frozen=True)

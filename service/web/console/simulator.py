@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 
 from flask import current_app, render_template, request
 
-from flows import Event, Services, Session, gsm, step
+from flows import Event, Services, Session, step
 from flows.model import FollowUp, FollowUpOutcome
 from flows.phones import e164
 from flows.render import voice_turn
 from flows.hours import UK
 from service.web.console.blueprint import bp
-from service.web.console.content import characters, encoding_words
+from service.web.console.content import size_words
 
 MAX_TURNS = 40
 YEARS = (2000, 2099)
@@ -84,8 +84,7 @@ def simulate_sms():
     session, turns = Session(channel="sms"), []
     for text in did:
         reply, session = step(pack, session, Event("text", text, at=at, caller=FICTIONAL_MOBILE))
-        parts = gsm.segments(reply.text)
-        notes = [f"{parts} part{'' if parts == 1 else 's'}, {encoding_words(reply.text)}, {characters(reply.text)} characters"]
+        notes = [size_words(reply.text)]
         if reply.effect == "opt_out":
             notes.append("The line would record an opt-out (the simulator records nothing).")
         elif reply.effect == "opt_in":
@@ -125,13 +124,17 @@ def simulate_call():
     did = history()
     action = request.form.get("action", "")
     keys = "".join(c for c in request.form.get("keys", "") if c in "0123456789*#")[:20]
+    if len(keys) > 1:
+        # A number keyed then # (as the line asks): Twilio ends the keys at the # and
+        # never passes it on (its finishOnKey), so neither does the simulator.
+        keys = keys.rstrip("#")
     words = request.form.get("words", "").strip()[:200]
     problem, focus = "", "words" if action == "say" else "keys"
     if action == "press":
         if keys:
             did.append(f"key:{keys}")
         else:
-            problem = "Type a key (1 to 9, 0, * or #) in the keys box, then press Press."
+            problem = "Type a key (1 to 9, 0 or *), or a number then #, in the keys box, then press Press."
     elif action == "say":
         if words:
             did.append(f"say:{words}")
@@ -182,7 +185,7 @@ def _call_turn(pack, shown: str, reply, asked: list[FollowUp], at) -> ShownTurn:
     notes, text_me = [], []
     if asked:
         text_me = pack.sms_page(asked.pop().topic, at).splitlines()
-        notes.append("The line would queue this text for the worker; the simulator sends nothing.")
+        notes.append("The line would send this text to the caller's mobile; the simulator sends nothing.")
     if reply.dial:
         name = next((n.name for n in pack.numbers.values() if e164(n.number, pack.region) == reply.dial), "the helpline")
         notes.append(f"The line would put the caller through to {name}.")
