@@ -152,6 +152,13 @@ class Understanding:
             for vector in (self._weigh(fs) for fs in feature_sets)
             if vector
         ]
+        # Which examples hold each feature, so a message is compared only with the examples
+        # that share a feature with it: comparing it with all of them cost 6 ms a message
+        # at 6,500 examples. The sums are the same, term for term, in the same order.
+        self._holding: dict[str, list[tuple[int, float]]] = {}
+        for i, (_, vector, _) in enumerate(self._examples):
+            for f, w in vector.items():
+                self._holding.setdefault(f, []).append((i, w))
         # Each page's examples together: the sum of their unit vectors.
         together: dict[str, dict[str, float]] = {}
         for node, vector, norm in self._examples:
@@ -264,10 +271,15 @@ class Understanding:
             # Nothing but stop-words, or only words the pack never uses: unsure.
             return Match(None)
         norm = _norm(vector)
+        shared_with: dict[int, float] = {}
+        for f, w in vector.items():
+            for i, weight in self._holding.get(f, ()):
+                shared_with[i] = shared_with.get(i, 0) + w * weight
         best: dict[str, float] = {}
-        for node, example, example_norm in self._examples:
-            shared = sum(w * example[f] for f, w in vector.items() if f in example)
+        for i in sorted(shared_with):  # in the examples' order, as pages were always met
+            shared = shared_with[i]
             if shared:
+                node, _, example_norm = self._examples[i]
                 score = shared / (norm * example_norm)
                 if score > best.get(node, 0.0):
                     best[node] = score
