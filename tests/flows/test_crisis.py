@@ -102,3 +102,18 @@ def test_a_coded_farewell_sent_alone_gets_the_page_for_someone_at_risk_by_text_a
 @pytest.mark.parametrize("text", ALONE_CASES["everyday"])
 def test_the_same_words_inside_an_everyday_message_do_not(text):
     assert texted(text) != RISK_PAGE
+
+
+TOLD_OFF = tomllib.loads((Path(__file__).parent / "crisis_told_off.toml").read_text())
+
+
+@pytest.mark.parametrize("text", TOLD_OFF["told_off"])
+def test_a_telling_off_at_home_or_at_work_is_not_taken_for_a_threat(text):
+    assert texted(text) != RISK_PAGE
+    assert said_at(PACK.voice_main, text.lower()) != RISK_PAGE
+
+
+@pytest.mark.parametrize("text", TOLD_OFF["meant"])
+def test_the_same_words_of_an_offender_or_a_partner_are(text):
+    assert texted(text) == RISK_PAGE
+    assert heard_at_every_step(text.lower())
