@@ -30,6 +30,7 @@ from flows.hours import Opening
 # loader's problems are.
 from flows.pack import Loader, Pack, PackError, Problem, load_pack
 from flows.pack.render_sms import page_examples
+from flows.words import words
 
 # Topics no menu offers because the service sends them itself (a caller who asks
 # for the links by text gets ``followup``; a static fallback sends ``fallback``).
@@ -148,10 +149,32 @@ def check_pack(path: str | Path, today: dt.date | None = None, cases: str | Path
     _list_for_review(pack, checker)
     check_reading_ease(pack, checker)
     _check_understanding(pack, checker, cases)
+    _check_examples_agree(pack, checker)
     _check_risk_model(pack, path, checker)
     _check_page_model(pack, path, checker)
     _check_safety(pack, checker)
     return report
+
+
+def _check_examples_agree(pack: Pack, checker: _Checker) -> None:
+    """Two pages holding examples the line reads as the same words ("I need to speak to
+    someone" on one, "i need to talk to someone" on another): no reading can tell them
+    apart, so which page such a message gets is a coin's toss, and each fit of the page
+    model may toss it again. Independent writers did this for 14 ways of asking; the
+    editor keeps each on the one page a person would expect."""
+    read_as: dict[str, tuple[str, str]] = {}
+    for node, texts in page_examples(pack).items():
+        for text in texts:
+            key = " ".join(words(text))
+            if not key:  # an emoji alone is read by its table, not as words
+                continue
+            first = read_as.setdefault(key, (node, text))
+            if first[0] != node:
+                checker.warn(
+                    _page_item(pack, node),
+                    f"the example {text!r} reads the same as {first[1]!r}, an example of {first[0]}: "
+                    "the line cannot tell them apart, so keep it on one page",
+                )
 
 
 def _check_risk_model(pack: Pack, path: Path, checker: _Checker) -> None:

@@ -464,3 +464,13 @@ def test_an_example_added_since_the_page_model_was_trained_is_an_error(pack_copy
 
 def test_without_an_evaluation_set_nothing_is_measured(pack_copy):
     assert check_pack(pack_copy, TODAY, cases=pack_copy / "no-such-file.toml").understanding is None
+
+
+def test_examples_the_line_reads_alike_on_two_pages_are_a_warning(pack_copy):
+    # The shipped pack keeps each way of asking on one page.
+    assert not [w for w in check_pack(DEFAULT_PACK_DIR, TODAY).warnings if "reads the same" in str(w)]
+    written = pack_copy / "examples" / "more.toml"
+    written.write_text('[[case]]\ntext = "Can I TALK to a person?"\npage = "anyone"\n', encoding="utf-8")
+    warned = [str(w) for w in check_pack(pack_copy, TODAY).warnings if "reads the same" in str(w)]
+    assert len(warned) == 1
+    assert "topics.anyone" in warned[0] and "'can I talk to a person', an example of helplines" in warned[0]

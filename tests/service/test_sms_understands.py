@@ -374,8 +374,11 @@ def test_straight_after_the_at_risk_page_a_reply_the_line_cannot_place_keeps_the
         assert "You are not alone" in again and "Not sure" not in again, follow_up
 
 
-def test_a_text_close_between_two_pages_is_asked_which_then_each_word_is_its_page(twilio, live):
-    pack = live.app.extensions["signpost"].pack
+def test_a_text_close_between_two_pages_is_asked_which_then_each_word_is_its_page(serve, line_config):
+    # The server the webhooks are posted to is the one whose understanding is swapped.
+    server = serve(line_config)
+    twilio = Twilio(server.url, public_url=PUBLIC)
+    pack = server.app.extensions["signpost"].pack
     own = pack.understanding
     pack.understanding = CLOSE  # a few examples of three pages: the text is close between two
     try:
