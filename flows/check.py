@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from flows.hours import Opening
 # The loader's own reader, so that what check finds is named by file and line as the
 # loader's problems are.
 from flows.pack import Loader, Pack, PackError, Problem, load_pack
+from flows.pack.loader import WRITTEN_EXAMPLES
 from flows.pack.render_sms import page_examples
 from flows.words import words
 
@@ -149,19 +151,26 @@ def check_pack(path: str | Path, today: dt.date | None = None, cases: str | Path
     _list_for_review(pack, checker)
     check_reading_ease(pack, checker)
     _check_understanding(pack, checker, cases)
-    _check_examples_agree(pack, checker)
+    _check_examples_agree(pack, path, checker)
     _check_risk_model(pack, path, checker)
     _check_page_model(pack, path, checker)
     _check_safety(pack, checker)
     return report
 
 
-def _check_examples_agree(pack: Pack, checker: _Checker) -> None:
+def _train(path: Path) -> str:
+    """The command that trains this pack's models: with its folder, as the trainer's
+    default is the shipped pack, not the copy an editor checks."""
+    return f"signpost train-risk {path}"
+
+
+def _check_examples_agree(pack: Pack, path: Path, checker: _Checker) -> None:
     """Two pages holding examples the line reads as the same words ("I need to speak to
     someone" on one, "i need to talk to someone" on another): no reading can tell them
     apart, so which page such a message gets is a coin's toss, and each fit of the page
-    model may toss it again. Independent writers did this for 14 ways of asking; the
-    editor keeps each on the one page a person would expect."""
+    model may toss it again (independent writers do this: "operator" was the helplines
+    for one and *Is anyone there?* for another). The editor keeps each on one page."""
+    written = _example_lines(path)
     read_as: dict[str, tuple[str, str]] = {}
     for node, texts in page_examples(pack).items():
         for text in texts:
@@ -170,11 +179,53 @@ def _check_examples_agree(pack: Pack, checker: _Checker) -> None:
                 continue
             first = read_as.setdefault(key, (node, text))
             if first[0] != node:
-                checker.warn(
-                    _page_item(pack, node),
-                    f"the example {text!r} reads the same as {first[1]!r}, an example of {first[0]}: "
-                    "the line cannot tell them apart, so keep it on one page",
+                file, line = written.get((node, text), (checker.source.origins.get(_page_item(pack, node), "?"), None))
+                other = written.get(first)
+                at = f" ({other[0]}:{other[1]})" if other else ""
+                checker.report.warnings.append(
+                    Problem(
+                        file,
+                        _page_item(pack, node),
+                        f"the example {text!r} reads the same as {first[1]!r}{at}, an example of {first[0]}: "
+                        "the line cannot tell them apart, so keep it on one page",
+                        line,
+                    )
                 )
+
+
+def _example_lines(path: Path) -> dict[tuple[str, str], tuple[str, int]]:
+    """Where each page's example is written, (page, text) -> (file, line), found as TOML
+    quotes it: the loader keeps a page's examples, not where each came from. In the pack's
+    files a page is the table an example sits in; in ``examples/``, the ``page`` after it."""
+    found: dict[tuple[str, str], tuple[str, int]] = {}
+    for file in [*sorted(path.glob("*.toml")), *sorted((path / WRITTEN_EXAMPLES).glob("*.toml"))]:
+        name, page, case = file.relative_to(path).as_posix(), "", None
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+            if header := _TABLE.match(line):
+                page = header.group(1)
+            elif case and (named := _PAGE.match(line)):
+                found.setdefault((_unquote(named.group(1)), case[0]), (name, case[1]))
+            elif written := _TEXT.match(line):
+                case = (_unquote(written.group(1)), number)
+            elif page:
+                for quoted in _QUOTED.finditer(line):
+                    found.setdefault((page, _unquote(quoted.group(0))), (name, number))
+    return found
+
+
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'[^']*'")
+_TABLE = re.compile(r"^\s*\[\s*(?:topics|menus)\s*\.\s*(\w+)\s*\]")
+_TEXT = re.compile(r"^\s*text\s*=\s*(" + _QUOTED.pattern + r")")
+_PAGE = re.compile(r"^\s*page\s*=\s*(" + _QUOTED.pattern + r")")
+
+
+def _unquote(quoted: str) -> str:
+    if quoted.startswith("'"):
+        return quoted[1:-1]
+    try:
+        return tomllib.loads(f"v = {quoted}")["v"]
+    except tomllib.TOMLDecodeError:
+        return quoted[1:-1]
 
 
 def _check_risk_model(pack: Pack, path: Path, checker: _Checker) -> None:
@@ -188,13 +239,13 @@ def _check_risk_model(pack: Pack, path: Path, checker: _Checker) -> None:
     if model is None:
         checker.error(
             "risk model",
-            f"the pack has {risk_model.EXAMPLES}/ examples but no {risk_model.FILE}: run signpost train-risk",
+            f"the pack has {risk_model.EXAMPLES}/ examples but no {risk_model.FILE}: run {_train(path)}",
             file=risk_model.FILE,
         )
     elif model.trained_on != risk_model.fingerprint(examples):
         checker.error(
             "risk model",
-            "the examples changed since the risk model was trained: run signpost train-risk (it lists what the change does)",
+            f"the examples changed since the risk model was trained: run {_train(path)} (it lists what the change does)",
             file=risk_model.FILE,
         )
     else:
@@ -217,7 +268,7 @@ def _check_page_model(pack: Pack, path: Path, checker: _Checker) -> None:
     if model and model.trained_on != page_model.fingerprint(page_examples(pack, with_keywords=True)):
         checker.error(
             "page model",
-            "the examples changed since the page model was trained: run signpost train-risk (it lists what the change does)",
+            f"the examples changed since the page model was trained: run {_train(path)} (it lists what the change does)",
             file=page_model.FILE,
         )
 
