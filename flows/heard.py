@@ -57,7 +57,10 @@ def heard(pack: Pack, event: Event) -> str:
         understood = understanding.match(heard)
         page = spoken_page(pack, understood.node)
         doubted = event.confidence is not None and event.confidence < LOW_CONFIDENCE
-        if page and understood.sure and not doubted:
+        # Close between two pages a caller gets the same page for ("can I speak to a real
+        # person": the helplines, or *Is anyone there?*, which by voice is the helplines).
+        either = understood.close and spoken_page(pack, understood.second) == page
+        if page and (understood.sure or either) and not doubted:
             return page
         if page:
             # Not sure: the menu that offers the likely page asks between it and its

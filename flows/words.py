@@ -223,6 +223,21 @@ def _phrases(said: list[str]) -> list[str]:
     return out
 
 
+# Before an age, the words that make it the texter's own when nothing else comes first
+# ("just turned 18 and...", "only 15 and scared"); after an age that opens a message, the
+# word that does ("17 and my ex is threatening...": "17 year old boy..." is someone else).
+_OWN_AGE_BEFORE = frozenset(["i", "just", "only", "have", "turned", "am"])
+_OWN_AGE_AFTER = frozenset(["and", "now"])
+
+
+def _own_age(said: list[str], i: int) -> bool:
+    """Whether the age at ``i`` is the texter's own, said without "I'm": the message opens
+    with it ("17 and my ex...") or with "just turned", "only" and the like before it."""
+    if i == 0:
+        return said[1:2] != [] and said[1] in _OWN_AGE_AFTER
+    return "turned" in said[:i] and set(said[:i]) <= _OWN_AGE_BEFORE or said[:i] == ["only"]
+
+
 # A texter's own age said outright, as a word: under 18, then 18 or over.
 SELF_AGES = ("iamchild", "iamadult")
 # Whether a message speaks of the texter, or only of someone else ("year 9 boy says
@@ -235,7 +250,7 @@ def _age(said: list[str], i: int) -> str:
     """An age said in a message ("I'm 15", "my 15 year old") as the word for who
     that is: a child is one page, an adult another, whatever the number."""
     before, after = said[max(i - 2, 0):i], said[i + 1:i + 2]
-    if before[-2:] == ["i", "am"]:
+    if before[-2:] == ["i", "am"] or _own_age(said, i):
         # Who is texting, said outright ("I'm 15"): rarer, and so weightier, than an age
         # of someone else ("my 15 year old"), and the surest sign of whose page it is.
         return "iamchild" if int(said[i]) < 18 else "iamadult"

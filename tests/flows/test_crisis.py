@@ -10,7 +10,9 @@ from flows import voice
 from flows.model import Event, Session
 from flows.sms import step
 from flows.pack import load_pack
+from flows.crisis import RISK
 from flows.risk_model import EXAMPLES, example_files
+from flows.words import words
 from messages import DEFAULT_PACK_DIR
 
 PACK = load_pack(DEFAULT_PACK_DIR)
@@ -117,3 +119,17 @@ def test_a_telling_off_at_home_or_at_work_is_not_taken_for_a_threat(text):
 def test_the_same_words_of_an_offender_or_a_partner_are(text):
     assert texted(text) == RISK_PAGE
     assert heard_at_every_step(text.lower())
+
+
+IN_PASSING = tomllib.loads((Path(__file__).parent / "crisis_in_passing.toml").read_text())
+
+
+@pytest.mark.parametrize("text", IN_PASSING["everyday"])
+def test_a_term_of_address_or_an_idiom_is_not_taken_for_crisis(text):
+    assert RISK not in words(text)
+
+
+@pytest.mark.parametrize("text", IN_PASSING["meant"])
+def test_the_same_words_said_as_a_farewell_or_a_wish_are(text):
+    assert RISK in words(text)
+    assert texted(text) == RISK_PAGE

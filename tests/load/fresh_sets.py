@@ -7,7 +7,7 @@ confident wrong page (the worst answer).
 Texts are answered as a first text (the SMS flow from a fresh session); spoken
 requests as said at the first menu of a call (the voice flow, after the greeting).
 The files are TOML: ``[[case]]`` tables of ``text`` and ``page``. The shipped ones,
-``tests/flows/fresh_texts_13.toml`` and ``tests/flows/fresh_speech_13.toml``, were scored
+``tests/flows/fresh_texts_16.toml`` and ``tests/flows/fresh_speech_16.toml``, were scored
 once when they were written and are never tuned against: add new examples from other
 texts, and keep these as the line's honest figure until a new round replaces them. A
 writer who never saw the examples still writes some of them word for word ("hi",
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 import tomllib
 from collections import Counter
@@ -49,9 +50,10 @@ def spoken_answer(pack, words: str) -> str:
 
 
 def score(name: str, found: list[tuple[str, str]], answer, asking: set[str], stands_for: dict[str, str], detail: bool = True) -> None:
-    """Right is the page expected, or the page that stands for it by voice (``stands_for``,
-    expected page -> the one that answers it: "is anyone there?" is answered by voice with
-    the helplines, which say the line is automated); those are counted apart so the strict
+    """Right is the page expected, or the page that stands for it (``stands_for``, expected
+    page -> the one that answers it: "is anyone there?" is answered by voice with the
+    helplines, which say the line is automated; "can I talk to a person?" by text with the
+    page that says so and gives every helpline); those are counted apart so the strict
     figure can be read too."""
     right = asked = standing_in = 0
     wrong: Counter = Counter()
@@ -88,8 +90,8 @@ def score(name: str, found: list[tuple[str, str]], answer, asking: set[str], sta
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--texts", type=Path, default=HERE / "fresh_texts_13.toml")
-    parser.add_argument("--speech", type=Path, default=HERE / "fresh_speech_13.toml")
+    parser.add_argument("--texts", type=Path, default=HERE / "fresh_texts_16.toml")
+    parser.add_argument("--speech", type=Path, default=HERE / "fresh_speech_16.toml")
     parser.add_argument("--pack", default=str(DEFAULT_PACK_DIR))
     args = parser.parse_args()
     pack = load_pack(args.pack)
@@ -98,9 +100,17 @@ def main() -> int:
     # By voice a page may be answered by another: the one its ``by_voice`` names, and thanks
     # by the line's goodbye (which names Samaritans and Childline), as the voice flow does.
     by_voice = {topic.id: topic.by_voice for topic in pack.topics.values() if topic.by_voice}
+    # By text the other way round, where the page holds every number the page it stands for
+    # by voice gives: "can I talk to a person?" is answered by "this line is automated; to
+    # talk to a person:" and every helpline.
+    by_text = {
+        other: topic.id
+        for topic in pack.topics.values()
+        if (other := topic.by_voice) in pack.topics and numbers_in(pack.topics[other].sms) <= numbers_in(topic.sms)
+    }
     examples = {said(text) for texts in page_examples(pack).values() for text in texts}
     for name, found, answer, asking, stands_for in (
-        ("texts", cases(args.texts), lambda t: text_answer(pack, t), sms_menus, {}),
+        ("texts", cases(args.texts), lambda t: text_answer(pack, t), sms_menus, by_text),
         ("spoken", cases(args.speech), lambda t: spoken_answer(pack, t), voice_menus, {**by_voice, "thanks": GOODBYE}),
     ):
         score(name, found, answer, asking, stands_for)
@@ -109,10 +119,14 @@ def main() -> int:
     return 0
 
 
+def numbers_in(template: str) -> set[str]:
+    """The numbers a page's template names (``{number.childline}``)."""
+    return set(re.findall(r"\{number\.(\w+)\}", template))
+
+
 def said(text: str) -> str:
     """A text as compared with the examples: case, spacing and end punctuation aside."""
     return " ".join(text.lower().split()).strip(" ?.!")
-    return 0
 
 
 if __name__ == "__main__":
