@@ -25,13 +25,17 @@ COMMAND_WORDS = 6
 # about (the menu that offers it), never given outright. Words of crisis are acted on
 # whatever the confidence: a wrong at-risk page costs less than a missed one.
 LOW_CONFIDENCE = 0.5
+# What a keypad sends (Twilio's Digits).
+KEYS = "0123456789*#"
 
 
 def heard(pack: Pack, event: Event) -> str:
     """A key (``"1"``, ``"*"``), a command (``"#repeat"``, ``"#unsure"``: nothing asked
     for), a node id, or ``""``."""
     if event.kind == EventKind.DIGITS:
-        return event.value.strip().rstrip("#")
+        # Keys only: a forged Digits of words ("#goodbye") is no command.
+        keys = event.value.strip().rstrip("#")
+        return keys if keys.strip(KEYS) == "" else ""
     if event.kind != EventKind.SPEECH:
         return ""
     heard = event.value

@@ -69,13 +69,15 @@ def changed(old: PageModel, new: PageModel, understanding, texts: list[str]) -> 
         print(f"    {before} -> {after}: {text[:90]}")
 
 
-def train_pages(pack, pack_dir: Path, known: list[str]) -> PageModel:
-    """``known``: texts besides the examples (the evaluation set) whose changes to list."""
+def train_pages(pack, pack_dir: Path, known: list[str], cross_validated: bool = True) -> PageModel:
+    """``known``: texts besides the examples (the evaluation set) whose changes to list;
+    ``cross_validated`` false: fitted without the cross-validated figure (``--quick``)."""
     pages = page_examples(pack, with_keywords=True)
     examples = [(text, page) for page, texts in pages.items() for text in texts]
     understanding = pack.understanding
     print(f"Page model: {len(examples)} examples of {len(pages)} pages", flush=True)
-    print(f"  cross-validated ({FOLDS} folds): {cross_validate(understanding, examples):.1%} of examples read as their own page")
+    if cross_validated:
+        print(f"  cross-validated ({FOLDS} folds): {cross_validate(understanding, examples):.1%} of examples read as their own page")
     model = _fit(understanding, examples)
     model = PageModel(model.pages, model.weights, model.intercepts, fingerprint(pages))
     misread = [(text, page, best) for text, page in examples if (best := _best(model, understanding, text)) != page]

@@ -4,7 +4,9 @@ editor's new example does nothing until the model has learnt it, which check say
 from __future__ import annotations
 
 import math
+import shutil
 import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -81,9 +83,9 @@ def test_an_added_example_fails_check_until_trained_and_then_is_learnt(pack_copy
     stale = [str(p) for p in check_pack(pack_copy).errors]
     assert any("examples changed since the risk model was trained" in p for p in stale), stale
 
-    assert signpost(["train-risk", str(pack_copy)]) == 0
+    assert signpost(["train-risk", "--quick", str(pack_copy)]) == 0
     printed = capsys.readouterr().out
-    assert "Cross-validated" in printed and "known texts now read differently" in printed
+    assert "Cross-validation skipped" in printed and "known texts now read differently" in printed
     report = check_pack(pack_copy)
     assert not report.errors
     assert first_page(pack_copy, new) == load_pack(pack_copy).understanding.risk_page
@@ -91,6 +93,30 @@ def test_an_added_example_fails_check_until_trained_and_then_is_learnt(pack_copy
     # and check tells the editor so.
     assert first_page(pack_copy, misplaced) == load_pack(pack_copy).understanding.risk_page
     assert any(misplaced in str(w) and "as a crisis" in str(w) for w in report.warnings), report.warnings
+
+
+def test_training_prints_the_cross_validated_figures_and_its_models_pass_check(pack_copy, capsys):
+    # A smaller pack (the pages' own examples, two files of risk examples), so that the
+    # figures take seconds, not the minutes of the shipped pack.
+    shutil.rmtree(pack_copy / "examples")
+    for path in (pack_copy / "risk").glob("*.toml"):
+        if path.name not in ("cases.toml", "written_1.toml"):
+            path.unlink()
+    assert check_pack(pack_copy).errors  # the shipped models learnt other examples
+    assert signpost(["train-risk", str(pack_copy)]) == 0
+    printed = capsys.readouterr().out
+    assert "Cross-validated, all files together" in printed
+    assert "cases.toml: crises found" in printed and "written_1.toml: crises found" in printed
+    assert "cross-validated (5 folds)" in printed
+    assert not check_pack(pack_copy).errors
+
+
+def test_training_a_pack_with_no_examples_to_learn_from_says_so(tmp_path, capsys):
+    pack = tmp_path / "pack"
+    shutil.copytree(Path(__file__).parents[1] / "packs" / "en-GB-example", pack)
+    assert signpost(["train-risk", str(pack)]) == 2
+    assert "a model needs both" in capsys.readouterr().err
+    assert not (pack / FILE).exists()
 
 
 def test_a_pack_with_risk_examples_and_no_model_fails_check(pack_copy):

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from flows import Event, Session, step
 from flows.model import FollowUpOutcome, VoiceReply
 from flows.pack import VOICE_MAX_OPTIONS, load_pack
-from flows.render import EMERGENCY_VOICE, has_bare_999, voice_turn
+from flows.render import emergency_voice, has_bare_999, voice_turn
 from flows.voice import SILENCES_BEFORE_GOODBYE
 from messages import DEFAULT_PACK_DIR
 from tests.fakes import Followups
@@ -161,7 +161,7 @@ def test_any_call_always_has_a_way_on_and_never_loops_on_silence(events, caller,
         said = voice_turn(reply.say, reply.first_words, reply.reader)
         assert any("9 9 9" in line for line in said[:2]) and not any(has_bare_999(line) for line in said)
         if reply.hangup:
-            assert said[0] == EMERGENCY_VOICE
+            assert said[0] == emergency_voice(reply.reader)
         # Every reply listens, puts the caller through, or says goodbye: no dead end.
         assert reply.listen in ("menu", "number") or reply.dial or reply.hangup
         assert reply.say
