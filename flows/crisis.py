@@ -110,10 +110,18 @@ _SIGNS = [
     ("getting", "out", "of", "it", "for", "good"), ("ways", "to", "make", "it", "quick"),
     ("make", "it", "quick"), ("i", "can", "keep", "going"), ("last", "thing", "i", "will"),
     ("not", "have", "to", "deal", "with", "it", "after"), ("looking", "up", "how", "many"),
-    # Searching for a way: "he's looked up how to do it", "she googled ways to...".
+    # Searching for a way: "he's looked up how to do it", "she googled ways to die", "I
+    # searched for the quickest way". Not "how to end" ("how to end the chat").
     *[(*search, *how) for search in [("looked", "up"), ("looking", "up"), ("look", "up"), ("searched",),
-                                    ("searching",), ("googled",), ("googling",), ("researched",), ("researching",)]
-      for how in [(way, "to", *end) for way in ("how", "ways", "a", "way") for end in [("do", "it"), ("end",), ("die",)]]],
+                                    ("searched", "for"), ("searched", "up"), ("searching",), ("searching", "for"),
+                                    ("googled",), ("googling",), ("researched",), ("researching",),
+                                    ("reading", "up", "on"), ("read", "up", "on"), ("watching", "videos", "on")]
+      for how in [*[(*way, "to", *end) for way in [("how",), ("ways",), ("a", "way"), ("the", "best", "way"),
+                                                   ("the", "quickest", "way"), ("the", "easiest", "way")]
+                    for end in [("do", "it"), ("die",)]],
+                  *[(*way, *go) for way in [("the", "quickest", "way"), ("the", "easiest", "way"), ("a", "way")]
+                    for go in [("to", "go"), ("out",)]],
+                  ("how", "many", "it", "would", "take"), ("how", "many", "would", "it", "take")]],
     ("searched", "how", "many"), ("searched", "for", "how", "many"),
     ("at", "least", "i", "will", "get", "to", "choose"), ("made", "a", "plan", "and"), ("well", "not", "exist"),
     ("want", "to", "not", "exist"), ("wish", "i", "did", "not", "exist"), ("loads", "of", "pills"),
@@ -250,12 +258,13 @@ _MEANS = [
     ("go", "missing"), ("reported", "missing"), ("been", "missing"), ("missing", "since"),
     # Missing in all but the word: not where they should be, or gone off.
     ("not", "turned", "up"), ("not", "come", "home"), ("never", "came", "home"), ("not", "came", "home"),
-    # Found gone in the night: "his bed's empty", "she's not in her room".
-    *[(*bed, *empty) for bed in [("bed",), ("beds",), *[(whose, "room") for whose in ("his", "her", "their")],
-                                 *[(whose, "rooms") for whose in ("his", "her", "their")]]
+    # Found gone in the night: "his bed's empty", "she's not in her room", "his bed hasn't
+    # been slept in". Whose bed it is is said: "a bed empty on the ward" is not.
+    *[(whose, bed, *empty) for whose in ("his", "her", "their") for bed in ("bed", "beds", "room", "rooms", "bedroom", "bedrooms")
       for empty in [("is", "empty"), ("empty",), ("was", "empty")]],
-    *[("not", "in", whose, bed) for whose in ("his", "her", "their") for bed in ("bed", "room")],
-    ("not", "slept", "in"), ("not", "been", "slept", "in"),
+    *[(who, be, "not", "in", *bed) for who in ("he", "she", "they") for be in ("is", "was", "are", "were")
+      for bed in [("bed",), *[(whose, place) for whose in ("his", "her", "their") for place in ("bed", "room", "bedroom")]]],
+    *[("bed", *has, "not", "been", "slept", "in") for has in [("has",), ("had",), ()]],
     *[(run, off) for run in ("run", "ran") for off in ("off", "away")],
     # Into a stranger's car: danger now, as a meeting is.
     *[(got, into, "a", "car", "with", whom) for got in ("got", "get", "getting", "gets") for into in ("into", "in")
@@ -314,8 +323,10 @@ NOT_CRISIS: dict[tuple[str, ...], str] = {
                                             for who in ("parents", "parent", "mum", "dad", "dsl", "head", "team")],
                      ("warning", "signs", "of", "self", "harm"),
     ("literally", "going", "to", "die"), ("cut", "my", "hair"),
-                     *[(could, die, "of", shame) for could in ("could", "nearly", "almost")
-                       for die in ("die", "died") for shame in ("embarrassment", "shame", "laughing")],
+                     # Idioms of embarrassment; not "I could die of shame", which on this line
+                     # may be the very risk.
+                     *[(could, "die", "of", what) for could in ("could", "nearly", "almost") for what in ("embarrassment", "laughing")],
+                     *[(nearly, "died", "of", what) for nearly in ("nearly", "almost") for what in ("embarrassment", "shame", "laughing")],
                      *[("self", "harm", what) for what in ("awareness", "training", "policy", "leaflet", "briefing")],
                      *[(dose, "for", "my", pain) for dose in ("paracetamol", "ibuprofen", "tablets", "pills")
                        for pain in ("headache", "head", "period", "back", "cold", "tooth", "toothache")],
@@ -349,14 +360,23 @@ _FROM = frozenset(["off", "front", "bridge", "platform", "train", "bus", "buildi
 # "tell everyone I'm sorry", "tell my mum I'm sorry": an apology passed on is a farewell;
 # so is an apology with a goodbye ("sorry everyone. bye", "sorry for all of it, goodbye").
 _TELL = frozenset(["tell", "telling", "tel", "love", "bye", "goodbye", "byee"])
-# "Love" is a farewell said to someone ("sorry. love you all", "sorry love xx"); said to
-# the reader it is how the English address anyone ("sorry love, I don't know what to press").
-_LOVED = frozenset(["you", "u", "ya", "yous", "all", "everyone", "everybody", "them", "him", "her", "mum", "dad"])
+# "Love" signs off a farewell ("sorry mum love from ellie", "sorry. love you all"); straight
+# after an apology or thanks and before a question or "I" it is how the English address
+# anyone ("sorry love, I don't know what to press", "thanks love can you...").
+_ADDRESSED_AFTER = frozenset(["sorry", "thanks", "cheers", "ta", "ok", "okay"])
+_ADDRESS_BEFORE = frozenset(["i", "im", "can", "could", "what", "wrong", "where", "who", "how", "which", "is", "do", "does",
+                             "dont", "not"])
 _SORRY = frozenset(["sorry", "saidsorry"])
 # A note or a letter that says sorry ("a note on his desk saying sorry to us", "a letter,
 # it just says sorry") is a farewell; "sorry for the long text, just a note to say" is not.
+# A note found or left ("found a note on his pillow", "there's a letter on her bed") that
+# says sorry within a few words ("saying she was sorry", "it says im sorry") is a farewell;
+# a letter sent or written to someone ("the school sent a letter home saying sorry") is not.
 _NOTE = frozenset(["note", "notes", "letter", "letters"])
+_NOTE_FOUND = frozenset(["found", "find", "finding", "left", "discovered"])
+_NOTE_WHERE = frozenset(["pillow", "desk", "bed", "bedside", "table", "kitchen", "door", "mirror", "side"])
 _SAYING = frozenset(["saying", "says", "said", "reads", "read", "just", "only", "written"])
+_FOUND_NOTE = frozenset(["foundnote"])
 _SAID_SORRY = frozenset(["saidsorry"])
 # Told to meet them now: "meet them at the station now or they post my video", "he wants
 # to meet her tonight". Danger now, whoever writes: the at-risk page says don't go, stay
@@ -366,15 +386,17 @@ _MEET = frozenset(["meet", "meetup", "meat"])  # "meat": the slip phones make of
 _MEETING_AFTER = frozenset(["is", "s", "are", "was", "were", "been", "be", "hes", "shes", "theyre",
                             "im", "going", "planning"])
 _NOW = frozenset(["now", "tonight", "tonite", "2nite", "today", "rn", "asap", "later"])
-NEAR_PAIRS = ((_TAKE, _DOSES), (_LEAP, _FROM), (_TELL, _SORRY), (_NOTE, _SAID_SORRY), (_MEET, _NOW))
+NEAR_PAIRS = ((_TAKE, _DOSES), (_LEAP, _FROM), (_TELL, _SORRY), (_FOUND_NOTE, _SAID_SORRY), (_MEET, _NOW))
 
 
 def near(said: list[str]) -> bool:
     """Whether words of a pair of NEAR_PAIRS fall within NEAR words of each other."""
     said = ["meet" if w == "meeting" and i and said[i - 1] in _MEETING_AFTER else w for i, w in enumerate(said)]
-    said = ["dear" if w == "love" and said[i + 1 : i + 2] and said[i + 1] not in _LOVED and said[i + 1].strip("x") else w
-            for i, w in enumerate(said)]
-    said = ["saidsorry" if w == "sorry" and i and said[i - 1] in _SAYING else w for i, w in enumerate(said)]
+    said = ["dear" if w == "love" and said[i - 1 : i] and said[i - 1] in _ADDRESSED_AFTER and said[i + 1 : i + 2]
+            and said[i + 1] in _ADDRESS_BEFORE else w for i, w in enumerate(said)]
+    said = ["saidsorry" if w == "sorry" and _SAYING & set(said[max(i - 3, 0):i]) else w for i, w in enumerate(said)]
+    said = ["foundnote" if w in _NOTE and (_NOTE_FOUND & set(said[max(i - 4, 0):i]) or _NOTE_WHERE & set(said[i + 1:i + 5]))
+            else w for i, w in enumerate(said)]
     for first, second in NEAR_PAIRS:
         for i, word in enumerate(said):
             if word in first and not second.isdisjoint(said[max(i - NEAR, 0):i + 1 + NEAR]):

@@ -223,19 +223,33 @@ def _phrases(said: list[str]) -> list[str]:
     return out
 
 
-# Before an age, the words that make it the texter's own when nothing else comes first
-# ("just turned 18 and...", "only 15 and scared"); after an age that opens a message, the
-# word that does ("17 and my ex is threatening...": "17 year old boy..." is someone else).
-_OWN_AGE_BEFORE = frozenset(["i", "just", "only", "have", "turned", "am"])
+# The words that may stand before a texter's own age ("hi, just turned 18 and...", "only 15
+# and scared", "I'm only 14"), and after an age that opens a message, the word that makes
+# it theirs ("17 and my ex is threatening...": "17 year old boy..." is someone else).
+_OWN_AGE_BEFORE = frozenset(["only", "just", "turned", "now", "have"])
+_GREETINGS = frozenset(["hi", "hey", "hello", "hiya"])
 _OWN_AGE_AFTER = frozenset(["and", "now"])
 
 
 def _own_age(said: list[str], i: int) -> bool:
-    """Whether the age at ``i`` is the texter's own, said without "I'm": the message opens
-    with it ("17 and my ex...") or with "just turned", "only" and the like before it."""
-    if i == 0:
-        return said[1:2] != [] and said[1] in _OWN_AGE_AFTER
-    return "turned" in said[:i] and set(said[:i]) <= _OWN_AGE_BEFORE or said[:i] == ["only"]
+    """Whether the age at ``i`` is the texter's own: said with "I'm" ("I'm only 14"), or
+    opening the message ("17 and my ex...", "hi, just turned 18 and...") when no child of
+    theirs and no other age follows ("15 and my son is being...", "14 and 15 year olds")."""
+    before = said[:i]
+    while before and before[0] in _GREETINGS:
+        before = before[1:]
+    mine = before[:]
+    while mine and mine[-1] in _OWN_AGE_BEFORE:
+        mine = mine[:-1]
+    if mine[-2:] == ["i", "am"]:
+        return True
+    if mine and mine != ["i"]:
+        return False
+    after = said[i + 1:i + 4]
+    theirs = any(a in ("my", "our") and CONCEPTS.get(b) in ("child", "pupil") for a, b in zip(after, after[1:]))
+    if theirs or any(w.isdigit() for w in after):
+        return False
+    return "turned" in before or after[:1] != [] and after[0] in _OWN_AGE_AFTER
 
 
 # A texter's own age said outright, as a word: under 18, then 18 or over.
@@ -250,7 +264,7 @@ def _age(said: list[str], i: int) -> str:
     """An age said in a message ("I'm 15", "my 15 year old") as the word for who
     that is: a child is one page, an adult another, whatever the number."""
     before, after = said[max(i - 2, 0):i], said[i + 1:i + 2]
-    if before[-2:] == ["i", "am"] or _own_age(said, i):
+    if _own_age(said, i):
         # Who is texting, said outright ("I'm 15"): rarer, and so weightier, than an age
         # of someone else ("my 15 year old"), and the surest sign of whose page it is.
         return "iamchild" if int(said[i]) < 18 else "iamadult"

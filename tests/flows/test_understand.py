@@ -1,6 +1,7 @@
 """Understanding free text: the evaluation set (messages/understand_cases.toml) and
 the matcher's promises, each as a table or a property."""
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from flows.evaluation import PASS_ACCURACY, evaluate, load_cases
 from flows.keywords import compact, normalise
 from flows.pack import load_pack
 from flows.understand import Understanding
-from flows.words import STOP_WORDS, words
+from flows.words import SELF_AGES, STOP_WORDS, words
 from messages import DEFAULT_PACK_DIR, EVALUATION_SET
 
 PACK = load_pack(DEFAULT_PACK_DIR)
@@ -308,3 +309,12 @@ def test_the_stem_cache_is_bounded_and_never_holds_a_number():
     Understanding._stem("blackmailed")
     after = understand._stem_word.cache_info()
     assert after.hits + after.misses == before.hits + before.misses + 1
+
+
+OWN_AGE = tomllib.loads((Path(__file__).parent / "own_age.toml").read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.mark.parametrize("text, own", OWN_AGE)
+def test_an_age_is_the_texters_own_only_when_said_so(text, own):
+    said = set(words(text)) & set(SELF_AGES)
+    assert said == ({own} if own else set())
