@@ -367,8 +367,6 @@ _ADDRESSED_AFTER = frozenset(["sorry", "thanks", "cheers", "ta", "ok", "okay"])
 _ADDRESS_BEFORE = frozenset(["i", "im", "can", "could", "what", "wrong", "where", "who", "how", "which", "is", "do", "does",
                              "dont", "not"])
 _SORRY = frozenset(["sorry", "saidsorry"])
-# A note or a letter that says sorry ("a note on his desk saying sorry to us", "a letter,
-# it just says sorry") is a farewell; "sorry for the long text, just a note to say" is not.
 # A note found or left ("found a note on his pillow", "there's a letter on her bed") that
 # says sorry within a few words ("saying she was sorry", "it says im sorry") is a farewell;
 # a letter sent or written to someone ("the school sent a letter home saying sorry") is not.
