@@ -14,14 +14,12 @@ from dataclasses import replace
 
 from flows.keywords import BARE_NO, NOT_KNOWING, OPT_IN, OPT_OUT, compact, opts_out
 from flows.model import Effect, Event, EventKind, Reply, Session
-from flows.pack import OPTED_OUT, Pack
+from flows.pack import OPTED_OUT, THANKS, Pack
 from flows.pack.open_now import names_help_always
 from flows.pack.render_sms import pair_id
 
 # The page for a picture or video sent to the line (a pack without one sends the menu).
 PICTURE = "picture"
-# Thanks is an ending, whoever says it: never held back by keeping a reader's own page.
-THANKS = "thanks"
 # No reply at all: Twilio's own opt-out handling has already answered.
 NO_REPLY = ""
 CARRIER_EFFECTS = {"STOP": Effect.OPT_OUT, "START": Effect.OPT_IN}

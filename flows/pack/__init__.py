@@ -13,10 +13,11 @@ The parts: ``schema`` (what the TOML may hold), ``model`` (the loaded pack),
 from flows.pack.loader import Loader, load_pack
 from flows.pack.model import Link, Menu, Number, Pack, PackError, Problem, Topic
 from flows.pack.render_voice import spoken_options, spoken_title
-from flows.pack.schema import OPTED_OUT, VOICE_MAX_OPTIONS, VOICE_SAY, Phrase
+from flows.pack.schema import OPTED_OUT, THANKS, VOICE_MAX_OPTIONS, VOICE_SAY, Phrase
 
 __all__ = [
     "OPTED_OUT",
+    "THANKS",
     "VOICE_MAX_OPTIONS",
     "VOICE_SAY",
     "Link",

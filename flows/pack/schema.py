@@ -182,3 +182,5 @@ NAMED_TABLES = ("sources", "numbers", "links", "topics", "menus")
 OPEN_TABLES = ("voice", "safety")
 CHANNELS = tuple(Channel)
 OPTED_OUT = "opted_out"
+# The page for thanks: an ending, whoever says it, by text or by voice.
+THANKS = "thanks"
