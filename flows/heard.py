@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flows.keywords import NOT_KNOWING, compact, spoken_key
 from flows.model import Channel, Event, EventKind
-from flows.pack import Pack
+from flows.pack import THANKS, Pack
 
 # Up to this many words, what a caller said and the line could not understand may
 # still hold a command or a page's keyword; in a longer story a keyword misleads.
@@ -27,6 +27,8 @@ COMMAND_WORDS = 6
 LOW_CONFIDENCE = 0.5
 # What a keypad sends (Twilio's Digits).
 KEYS = "0123456789*#"
+# "Thank you", said: the command for it.
+THANKED = "#thanks"
 
 
 def heard(pack: Pack, event: Event) -> str:
@@ -66,6 +68,8 @@ def heard(pack: Pack, event: Event) -> str:
         either = understood.close and spoken_page(pack, understood.second) == page
         if page and (understood.sure or either) and not doubted:
             return page
+        if understood.sure and understood.node == THANKS:
+            return THANKED  # no page by voice, and not a wrong choice either
         if page:
             # Not sure: the menu that offers the likely page asks between it and its
             # neighbours (for "my son ... pictures": under 18, parent, adult), never a guess.

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.heard import crisis_page, heard, reachable
+from flows.heard import THANKED, crisis_page, heard, reachable
 from flows.keywords import spoken_digits
 from flows.model import Channel, Event, EventKind, FollowUp, FollowUpOutcome, Listen, Session, VoiceReply
-from flows.pack import THANKS, Pack, Phrase
+from flows.pack import Pack, Phrase
 from flows.phones import classify, e164, national
 from flows.render import PROFESSIONAL
 from flows.services import NONE, Services
@@ -153,16 +153,11 @@ def _choose(pack: Pack, session: Session, event: Event, services: Services) -> t
         # Words the line cannot place, said to the page for someone at risk ("no",
         # "I don't know"): the page again, its numbers first, never "not one of the choices".
         return _present(pack, session, node, event)
-    if event.kind == EventKind.SPEECH and pack.understanding and _thanked(pack, event.value):
+    if said == THANKED:
         # "Thank you" is not a wrong choice: the choices again, without the apology, and
         # the call goes on ("thanks, bye" ends it).
         return _present(pack, session, node, event, full=False)
     return _present(pack, session, node, event, before=(pack.voice_say[Phrase.NOT_A_CHOICE],), full=False)
-
-
-def _thanked(pack: Pack, said: str) -> bool:
-    understood = pack.understanding.match(said)
-    return understood.sure and understood.node == THANKS
 
 
 def _common(pack: Pack, session: Session, event: Event, said: str):
